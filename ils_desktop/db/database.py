@@ -1,0 +1,166 @@
+"""The practice database as the application sees it: where it is, and how work reaches it.
+
+``Database.run`` is how services are called: it opens a unit of work for a TenantContext, and if
+the connection drops (the server restarted, the network blinked) it reconnects and runs the work
+once more — but only for work declared safe to repeat. Anything else gets a plain message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import psycopg
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ils_desktop.db.ddl import APP_ROLE, OWNER_ROLE
+from ils_desktop.db.embedded import EmbeddedServer, start_embedded
+from ils_desktop.db.migrations import SchemaStatus, schema_status
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.errors import ConnectionLost, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    kind: str  # "embedded" or "server"
+    app_url: URL
+    owner_url: URL | None
+    label: str
+    embedded: EmbeddedServer | None = None
+
+
+def _socket_url(server: EmbeddedServer, role: str) -> URL:
+    return URL.create(
+        "postgresql+psycopg", username=role, database=server.database,
+        query={"host": server.host, "port": str(server.port)},
+    )
+
+
+def embedded_target(pgdata: Path, *, cleanup_mode: str | None = "stop") -> DatabaseTarget:
+    server = start_embedded(pgdata, cleanup_mode=cleanup_mode)
+    return DatabaseTarget(
+        kind="embedded",
+        app_url=_socket_url(server, APP_ROLE),
+        owner_url=_socket_url(server, OWNER_ROLE),
+        label="Embedded database (this computer)",
+        embedded=server,
+    )
+
+
+def server_target(
+    url: str,
+    *,
+    password: str | None = None,
+    owner_url: str | None = None,
+    owner_password: str | None = None,
+) -> DatabaseTarget:
+    """A practice server. Passwords are passed in by the caller (who read the OS keyring)."""
+    app = make_url(url).set(drivername="postgresql+psycopg")
+    if password is not None:
+        app = app.set(password=password)
+    owner = None
+    if owner_url:
+        owner = make_url(owner_url).set(drivername="postgresql+psycopg")
+        if owner_password is not None:
+            owner = owner.set(password=owner_password)
+    label = f"Server {app.host or 'local socket'}{':' + str(app.port) if app.port else ''}/{app.database}"
+    return DatabaseTarget(kind="server", app_url=app, owner_url=owner, label=label)
+
+
+def is_connection_error(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    original = getattr(error, "orig", error)
+    return isinstance(original, psycopg.OperationalError)
+
+
+class Database:
+    def __init__(self, target: DatabaseTarget) -> None:
+        self.target = target
+        self.engine = create_engine(
+            target.app_url,
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=4,
+            connect_args={"connect_timeout": 5, "application_name": "ils-desktop"},
+        )
+
+    def unit_of_work(self, context: TenantContext) -> TenantUnitOfWork:
+        return TenantUnitOfWork(self.engine, context)
+
+    def run(
+        self,
+        context: TenantContext,
+        work: Callable[[TenantUnitOfWork], T],
+        *,
+        retry_safe: bool = False,
+    ) -> T:
+        """Run ``work`` in one unit of work; retry once after a dropped connection if safe."""
+        attempts = 2 if retry_safe else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.unit_of_work(context) as uow:
+                    return work(uow)
+            except (OperationalError, DBAPIError) as error:
+                if not is_connection_error(error):
+                    raise
+                log.warning("database connection lost (attempt %s of %s): %s", attempt, attempts, error)
+                self.engine.dispose()
+                if attempt == attempts:
+                    if retry_safe:
+                        raise DatabaseUnavailable(
+                            "The database cannot be reached. Nothing was changed. Check the "
+                            "network or the practice server, then try again."
+                        ) from error
+                    raise ConnectionLost(
+                        "The connection to the database was lost while saving, so this change was "
+                        "not confirmed. Check the record, then try again if it is not there."
+                    ) from error
+        raise AssertionError("unreachable")
+
+    def connect(self) -> Connection:
+        try:
+            return self.engine.connect()
+        except OperationalError as error:
+            raise DatabaseUnavailable(
+                f"Cannot connect to the database ({self.target.label}). Check that the practice "
+                "server is on and this computer is on the network."
+            ) from error
+
+    def run_anonymous(self, work: Callable[[Connection], T]) -> T:
+        """Work with no tenant (sign-in lookup, first-run check), retried once on a dropped link."""
+        for attempt in (1, 2):
+            try:
+                with self.connect() as connection, connection.begin():
+                    return work(connection)
+            except (OperationalError, DBAPIError) as error:
+                if not is_connection_error(error) or attempt == 2:
+                    if is_connection_error(error):
+                        raise DatabaseUnavailable("The database cannot be reached. Try again.") from error
+                    raise
+                self.engine.dispose()
+        raise AssertionError("unreachable")
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except (OperationalError, DBAPIError):
+            return False
+
+    def schema_status(self) -> SchemaStatus:
+        with self.connect() as connection:
+            return schema_status(connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,63 @@
+"""Create the database and its three roles on a PostgreSQL server (needs a superuser once).
+
+Used by the embedded server on first start, by ``ils-desktop db provision`` for a practice
+server, and by the test suite. Safe to run again: it only adds what is missing.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from ils_desktop.db.ddl import APP_ROLE, AUTH_ROLE, OWNER_ROLE
+
+
+def _role_exists(cur: psycopg.Cursor, role: str) -> bool:
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    return cur.fetchone() is not None
+
+
+def provision(
+    superuser_conninfo: str,
+    database: str,
+    *,
+    owner_password: str | None = None,
+    app_password: str | None = None,
+) -> None:
+    """Ensure roles ``ils_owner`` (owns the schema), ``ils_app`` (workstations), ``ils_auth``
+    (owns the sign-in lookup) and the database owned by ``ils_owner`` exist."""
+    with psycopg.connect(superuser_conninfo, autocommit=True) as conn, conn.cursor() as cur:
+        for role, password, attributes in (
+            (OWNER_ROLE, owner_password, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"),
+            (APP_ROLE, app_password, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"),
+            (AUTH_ROLE, None, "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS"),
+        ):
+            verb = "ALTER" if _role_exists(cur, role) else "CREATE"
+            statement = sql.SQL("{} ROLE {} " + attributes).format(sql.SQL(verb), sql.Identifier(role))
+            if password is not None:
+                statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
+            cur.execute(statement)
+        # The owner must be able to hand the sign-in function to ils_auth.
+        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(AUTH_ROLE), sql.Identifier(OWNER_ROLE)))
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            cur.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(database), sql.Identifier(OWNER_ROLE)
+                )
+            )
+        cur.execute(
+            sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
+        )
+        cur.execute(
+            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(database), sql.Identifier(APP_ROLE)
+            )
+        )
+    # Inside the new database: the owner owns the public schema, nobody else may create in it.
+    target = psycopg.conninfo.make_conninfo(superuser_conninfo, dbname=database)
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(OWNER_ROLE)))
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        # ils_auth must be able to own the sign-in function (ALTER FUNCTION ... OWNER needs CREATE).
+        conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(sql.Identifier(AUTH_ROLE)))

@@ -1,0 +1,70 @@
+"""One transaction for one tenant: sets the tenant, exposes the repositories, commits as one.
+
+``app.company_id`` and ``app.user_id`` are set with ``set_config(..., true)`` — local to the
+transaction — so a pooled connection never carries a tenant into someone else's work.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.repositories.audit import AuditRepository
+from ils_desktop.repositories.companies import CompanyRepository
+from ils_desktop.repositories.sessions import SignInSessionRepository
+from ils_desktop.repositories.settings import SettingsRepository
+from ils_desktop.repositories.users import UserRepository
+
+
+class TenantUnitOfWork:
+    """``with database.unit_of_work(context) as uow: ...; uow.commit()`` — rolls back otherwise."""
+
+    def __init__(self, engine: Engine, context: TenantContext) -> None:
+        if not isinstance(context, TenantContext):
+            raise TypeError("a unit of work needs a TenantContext")
+        self._engine = engine
+        self.context = context
+        self._committed = False
+
+    def __enter__(self) -> TenantUnitOfWork:
+        self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
+        self.session.begin()
+        self.session.execute(
+            select(
+                text("set_config('app.company_id', :company, true)"),
+                text("set_config('app.user_id', :user, true)"),
+            ),
+            {"company": str(self.context.company_id), "user": str(self.context.user_id or "")},
+        )
+        self.companies = CompanyRepository(self.session, self.context)
+        self.users = UserRepository(self.session, self.context)
+        self.sessions = SignInSessionRepository(self.session, self.context)
+        self.settings = SettingsRepository(self.session, self.context)
+        self.audit = AuditRepository(self.session, self.context)
+        return self
+
+    def commit(self) -> None:
+        self.session.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self.session.rollback()
+        finally:
+            self.session.close()

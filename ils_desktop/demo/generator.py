@@ -1,0 +1,115 @@
+"""The demo practice: realistic staff in every role with known passwords (Faker, en_GB).
+
+``ils-desktop --demo`` runs on its own embedded database, so nothing here touches a real practice.
+Later capabilities extend ``ensure_demo_practice`` with their own data (patients, diary, sales).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from ils_desktop.domain.roles import Role
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "demo-practice-2026"
+DEMO_PRACTICE = "Harbour View Opticians"
+SEED = 20261125
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    company: str
+    goc_number: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def _accounts() -> list[DemoAccount]:
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(SEED)
+    practice_roles = [
+        (Role.ADMIN, "admin"), (Role.PRACTICE_MANAGER, "manager"), (Role.OPTOMETRIST, "optom"),
+        (Role.CONTACT_LENS_OPTICIAN, "clo"), (Role.DISPENSING_OPTICIAN, "do"),
+        (Role.FRONT_DESK, "reception"),
+    ]
+    accounts: list[DemoAccount] = []
+    for role, handle in practice_roles:
+        goc = ""
+        if role in (Role.OPTOMETRIST, Role.CONTACT_LENS_OPTICIAN):
+            goc = f"01-{fake.random_number(digits=5, fix_len=True)}"
+        elif role is Role.DISPENSING_OPTICIAN:
+            goc = f"D-{fake.random_number(digits=5, fix_len=True)}"
+        accounts.append(DemoAccount(f"{handle}@harbourview.demo", fake.first_name(), fake.last_name(),
+                                    role, DEMO_PRACTICE, goc))
+    accounts.append(DemoAccount("lab@lenscraft.demo", fake.first_name(), fake.last_name(),
+                                Role.LAB_TECHNICIAN, "Lenscraft Optical Lab"))
+    accounts.append(DemoAccount("orders@northernframes.demo", fake.first_name(), fake.last_name(),
+                                Role.SUPPLIER, "Northern Frames Ltd"))
+    return accounts
+
+
+DEMO_ACCOUNTS: list[DemoAccount] = []
+
+
+def demo_accounts() -> list[DemoAccount]:
+    if not DEMO_ACCOUNTS:
+        DEMO_ACCOUNTS.extend(_accounts())
+    return DEMO_ACCOUNTS
+
+
+def _address(rng: random.Random, town: str, postcode: str) -> dict[str, str]:
+    return {"line1": f"{rng.randint(2, 180)} High Street", "town": town, "postcode": postcode}
+
+
+def ensure_demo_practice(owner_url: URL | str) -> bool:
+    """Create the demo companies and staff if the database has none. True if it created them."""
+    from ils_desktop.services.auth import hash_password
+    from ils_desktop.services.onboarding import NewUser
+    from ils_desktop.services.seeding import add_user_as_owner, create_company
+
+    engine = create_engine(owner_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            if connection.execute(text("SELECT count(*) FROM companies")).scalar_one():
+                return False
+        rng = random.Random(SEED)
+        companies = {
+            DEMO_PRACTICE: create_company(
+                engine, name=DEMO_PRACTICE, company_type="ecp", goc_number="B-00123", ods_code="TP1A2",
+                address=_address(rng, "Whitby", "YO21 3PU"), phone="01947 600123",
+                email="hello@harbourview.demo", vat_number="GB123456782",
+            ),
+            "Lenscraft Optical Lab": create_company(
+                engine, name="Lenscraft Optical Lab", company_type="lab",
+                address=_address(rng, "Leeds", "LS1 4AP"), phone="0113 496 0000",
+            ),
+            "Northern Frames Ltd": create_company(
+                engine, name="Northern Frames Ltd", company_type="supplier",
+                address=_address(rng, "Manchester", "M1 1AE"), phone="0161 496 0123",
+            ),
+        }
+        password_hash = hash_password(DEMO_PASSWORD)
+        for account in demo_accounts():
+            add_user_as_owner(engine, companies[account.company], NewUser(
+                first_name=account.first_name, last_name=account.last_name, email=account.email,
+                password=DEMO_PASSWORD, role=account.role.value, goc_number=account.goc_number,
+            ), password_hash=password_hash)
+        log.info("demo practice created")
+        return True
+    finally:
+        engine.dispose()

@@ -1,0 +1,317 @@
+"""The common model every device reading becomes.
+
+Whatever the transport (serial frame, exported file, DICOM object), a reading from an autorefractor,
+keratometer, lensmeter, tonometer, pachymeter or phoropter ends up as one :class:`Measurement`: the
+kind of measurement, the device (maker/model/serial), when it was taken, the patient id the device
+was given (if any), and per eye the representative values plus the individual readings. The raw
+bytes are kept for audit. See "Common model" in ``shared/domain/equipment.md``.
+
+Values are :class:`~decimal.Decimal`, never float: a "-2.25" from the device stays exactly -2.25 all
+the way to the record card and the JSON output. Axes are integers 0-180 (0 and 180 mean the same; the
+value is kept as the device sent it). Cylinder is kept in the sign the device used.
+
+This module is pure: no database, no Qt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class MeasurementKind(StrEnum):
+    """What was measured, in the words the practice uses."""
+
+    AUTOREFRACTION = "autorefraction"
+    KERATOMETRY = "keratometry"
+    LENSOMETRY = "lensometry"
+    TONOMETRY = "tonometry"
+    PACHYMETRY = "pachymetry"
+    SUBJECTIVE_REFRACTION = "subjective_refraction"
+    VISUAL_ACUITY = "visual_acuity"
+
+
+class HorizontalPrismBase(StrEnum):
+    """Base direction of a horizontal prism."""
+
+    IN = "IN"
+    OUT = "OUT"
+
+
+class VerticalPrismBase(StrEnum):
+    """Base direction of a vertical prism."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+
+
+class Eye(StrEnum):
+    """Which eye (or lens) a set of values belongs to.
+
+    ``B`` is binocular (both eyes open, e.g. a binocular VA); ``U`` is an unsided value, e.g. a single
+    lens read on a lensmeter without saying which side of the spectacles it came from.
+    """
+
+    RIGHT = "R"
+    LEFT = "L"
+    BINOCULAR = "B"
+    UNSIDED = "U"
+
+
+EYE_ORDER: tuple[str, ...] = (Eye.RIGHT, Eye.LEFT, Eye.BINOCULAR, Eye.UNSIDED)
+
+
+class ParseError(ValueError):
+    """Input a device parser could not turn into measurements.
+
+    The offending input is kept in :attr:`raw` so the caller can store it for a person to look at
+    (quarantine folder, "unmatched readings" inbox) - nothing is thrown away.
+    """
+
+    def __init__(self, message: str, raw: bytes = b"") -> None:
+        super().__init__(message)
+        self.message = message
+        self.raw = raw
+
+    def with_raw(self, raw: bytes) -> ParseError:
+        """Return this error carrying ``raw`` (used where the parser only knows the input late)."""
+        if not self.raw:
+            self.raw = raw
+        return self
+
+
+# Keys of the public JSON contract, in the order they are written (see parse_command's docstring).
+CONTRACT_EYE_KEYS: tuple[str, ...] = (
+    "sphere",
+    "cylinder",
+    "axis",
+    "add",
+    "add2",
+    "prism_h",
+    "prism_h_base",
+    "prism_v",
+    "prism_v_base",
+    "k1_radius_mm",
+    "k1_power",
+    "k1_axis",
+    "k2_radius_mm",
+    "k2_power",
+    "k2_axis",
+    "iop_mmhg",
+    "pachymetry_um",
+    "va_decimal",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EyeValues:
+    """One eye's values from one reading (or the representative of several readings).
+
+    Every field is optional: a tonometer fills ``iop_mmhg`` only, a lensmeter the sphero-cylinder,
+    adds and prism. Dioptric values are in dioptres, radii in mm, IOP in mmHg, thickness in µm.
+    """
+
+    sphere: Decimal | None = None
+    cylinder: Decimal | None = None
+    axis: int | None = None
+    add: Decimal | None = None
+    add2: Decimal | None = None
+    prism_h: Decimal | None = None
+    prism_h_base: HorizontalPrismBase | None = None
+    prism_v: Decimal | None = None
+    prism_v_base: VerticalPrismBase | None = None
+    k1_radius_mm: Decimal | None = None
+    k1_power: Decimal | None = None
+    k1_axis: int | None = None
+    k2_radius_mm: Decimal | None = None
+    k2_power: Decimal | None = None
+    k2_axis: int | None = None
+    iop_mmhg: Decimal | None = None
+    pachymetry_um: Decimal | None = None
+    va_decimal: Decimal | None = None
+    # Beyond the core contract keys: written to JSON only when present.
+    near_sphere: Decimal | None = None
+    k_average_radius_mm: Decimal | None = None
+    k_average_power: Decimal | None = None
+    corneal_cylinder: Decimal | None = None
+    corneal_cylinder_axis: int | None = None
+    iop_corrected_mmhg: Decimal | None = None
+    spherical_equivalent: Decimal | None = None
+    confidence: Decimal | None = None
+    vertex_distance: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        """True when no value at all is set."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The values that are present, contract keys first (Decimals stay Decimals)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out[f.name] = str(value) if isinstance(value, StrEnum) else value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class EyeSide:
+    """Everything one eye got in one measurement: the representative value and the readings."""
+
+    representative: EyeValues
+    readings: list[EyeValues] = field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out = self.representative.to_json_dict()
+        out["readings"] = [reading.to_json_dict() for reading in self.readings]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PupillaryDistance:
+    """PD in mm: binocular distance and near, and monocular right/left where the device gives them."""
+
+    distance: Decimal | None = None
+    near: Decimal | None = None
+    right: Decimal | None = None
+    left: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return self.distance is None and self.near is None and self.right is None and self.left is None
+
+    def to_json_dict(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for key, value in (
+            ("distance", self.distance),
+            ("near", self.near),
+            ("R", self.right),
+            ("L", self.left),
+        ):
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measurement from one device, ready to be matched to a patient and stored.
+
+    ``eyes`` maps ``"R"``, ``"L"`` (and ``"B"``/``"U"``) to the eye's values. ``warnings`` tell the
+    user what was odd about the input (a checksum mismatch, a failed reading) without losing the
+    values. ``extras`` keeps device fields the model has no place for (working distance, the
+    device's measurement number, records whose meaning is not known), as text. ``raw`` is the input
+    this measurement came from, for audit.
+    """
+
+    kind: MeasurementKind
+    protocol: str
+    maker: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    patient_id: str | None = None
+    taken_at: datetime | None = None
+    eyes: dict[str, EyeSide] = field(default_factory=dict)
+    pd: PupillaryDistance = field(default_factory=PupillaryDistance)
+    warnings: list[str] = field(default_factory=list)
+    extras: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+
+    def __post_init__(self) -> None:
+        if self.taken_at is not None and self.taken_at.utcoffset() is None:
+            # A naive time is ambiguous across the clock change; parsers must attach the zone.
+            raise ValueError("Measurement.taken_at must be timezone-aware")
+
+    def eye(self, code: str) -> EyeValues | None:
+        """The representative values for ``code`` ("R", "L", "B", "U"), or None."""
+        side = self.eyes.get(code)
+        return side.representative if side is not None else None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The public JSON contract for this measurement (numbers as Decimal; see :func:`dumps_json`)."""
+        eyes = {code: self.eyes[code].to_json_dict() for code in EYE_ORDER if code in self.eyes}
+        for code, side in self.eyes.items():  # any other key a future device might use
+            if code not in eyes:
+                eyes[code] = side.to_json_dict()
+        return {
+            "kind": str(self.kind),
+            "protocol": self.protocol,
+            "maker": self.maker,
+            "model": self.model,
+            "serial": self.serial,
+            "patient_id": self.patient_id,
+            "taken_at": self.taken_at.isoformat() if self.taken_at is not None else None,
+            "warnings": list(self.warnings),
+            "eyes": eyes,
+            "pd": self.pd.to_json_dict(),
+            "extras": dict(self.extras),
+        }
+
+
+def decimal_to_json_number(value: Decimal) -> str:
+    """Decimal as JSON number text, digit for digit (no float rounding: -2.25 stays ``-2.25``)."""
+    if not value.is_finite():
+        raise ValueError(f"{value} cannot be written as a JSON number")
+    text = format(value, "f")  # never exponent notation: JSON readers all take plain decimals
+    return text
+
+
+def dumps_json(value: Any, indent: int | None = 2) -> str:
+    """Serialise JSON-ready data in which numbers may be :class:`Decimal`.
+
+    ``json.dumps`` can only write Decimals by going through float, which turns some values into
+    ``-2.2499999...`` style artefacts in other languages' readers and drops the device's digits; this
+    writer emits the Decimal's own digits instead. Everything else is delegated to ``json.dumps``.
+    """
+    parts: list[str] = []
+    _write_json(value, parts, indent, 0)
+    return "".join(parts)
+
+
+def _write_json(value: Any, parts: list[str], indent: int | None, level: int) -> None:
+    if isinstance(value, Decimal):
+        parts.append(decimal_to_json_number(value))
+    elif isinstance(value, Mapping):
+        _write_container(
+            [(json.dumps(str(k), ensure_ascii=False) + ": ", v) for k, v in value.items()],
+            "{",
+            "}",
+            parts,
+            indent,
+            level,
+        )
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        _write_container([("", v) for v in value], "[", "]", parts, indent, level)
+    else:
+        parts.append(json.dumps(value, ensure_ascii=False))
+
+
+def _write_container(
+    items: list[tuple[str, Any]], opener: str, closer: str, parts: list[str], indent: int | None, level: int
+) -> None:
+    if not items:
+        parts.append(opener + closer)
+        return
+    parts.append(opener)
+    for index, (prefix, item) in enumerate(items):
+        if index:
+            parts.append(",")
+        if indent is not None:
+            parts.append("\n" + " " * (indent * (level + 1)))
+        elif index:
+            parts.append(" ")
+        parts.append(prefix)
+        _write_json(item, parts, indent, level + 1)
+    if indent is not None:
+        parts.append("\n" + " " * (indent * level))
+    parts.append(closer)
+
+
+def measurements_to_json(measurements: Sequence[Measurement], indent: int | None = 2) -> str:
+    """The JSON array the ``devices parse`` command prints."""
+    return dumps_json([m.to_json_dict() for m in measurements], indent=indent)

@@ -1,0 +1,182 @@
+"""Reading device XML files safely, in whatever encoding they declare.
+
+Device XML arrives as UTF-8, UTF-16 (Nidek ``<Data>`` files) or Shift-JIS (Japanese instruments
+writing JOIA files). Python's XML parser cannot take multi-byte encodings such as Shift-JIS from
+the declaration, so the bytes are decoded here first (BOM, then the declaration, then UTF-8) and the
+text is parsed. Element matching is by local name, case-insensitive, because vendors differ in
+namespaces, prefixes and capitalisation (``ADD`` / ``Add``).
+
+Files come from USB sticks and network shares, so entity declarations (the "billion laughs" family)
+are refused outright; no device format needs them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from ils_desktop.devices.measurement import ParseError
+
+_DECLARED = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+_DECLARATION_TEXT = re.compile(r"\A\s*<\?xml[^>]*\?>")
+# Japanese Windows machines write "Shift_JIS" but mean Microsoft's superset (cp932), which also has
+# the NEC/IBM characters found in names; decoding with cp932 reads both.
+_ENCODING_ALIASES = {
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "csshiftjis": "cp932",
+}
+
+
+def detect_encoding(data: bytes) -> str:
+    """The Python codec to read ``data`` with: BOM first, then the XML declaration, else UTF-8."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if data.startswith(b"<\x00"):
+        return "utf-16-le"
+    if data.startswith(b"\x00<"):
+        return "utf-16-be"
+    match = _DECLARED.match(data)
+    if not match:
+        return "utf-8"
+    declared = match[1].decode("ascii").lower()
+    declared = _ENCODING_ALIASES.get(declared, declared)
+    if declared.startswith("utf-16"):
+        # Declared UTF-16 but no BOM and ASCII-looking bytes: the declaration is wrong; trust the bytes.
+        return "utf-8"
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        raise ParseError(
+            f"the XML declares encoding {match[1].decode('ascii')!r}, which is not known"
+        ) from None
+
+
+def peek_text(data: bytes, limit: int = 4096) -> str:
+    """The start of ``data`` as text, for sniffing; never raises."""
+    try:
+        encoding = detect_encoding(data[:limit])
+    except ParseError:
+        encoding = "latin-1"
+    return data[:limit].decode(encoding, errors="replace")
+
+
+def load_xml(data: bytes) -> tuple[ET.Element, list[str]]:
+    """Parse device XML; returns the root element and warnings (e.g. unreadable characters).
+
+    Raises :class:`ParseError` with a message a receptionist can act on for empty, cut-off or
+    malformed files.
+    """
+    if not data.strip():
+        raise ParseError("the file is empty")
+    encoding = detect_encoding(data)
+    warnings: list[str] = []
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        text = data.decode(encoding, errors="replace")
+        warnings.append(
+            f"some characters are not valid {encoding} (from byte {exc.start}) and were replaced; "
+            "values were still read"
+        )
+    text = _DECLARATION_TEXT.sub("", text, count=1).lstrip("\ufeff")
+    if "<!ENTITY" in text:
+        raise ParseError("the XML declares entities, which device files never need; refused for safety")
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        reason = str(exc).split(":")[0]
+        raise ParseError(
+            f"malformed XML: {reason} at line {line}, column {column} - the file may be cut "
+            "off or still being written"
+        ) from None
+    return root, warnings
+
+
+def local_name(tag: object) -> str:
+    """``{namespace}Sphere`` or ``nsREF:Sphere`` -> ``Sphere``; comments/PIs give ``""``."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _matches(element: ET.Element, names: tuple[str, ...]) -> bool:
+    name = local_name(element.tag).lower()
+    return any(name == n.lower() for n in names)
+
+
+def children(element: ET.Element | None, *names: str) -> list[ET.Element]:
+    """Direct children with any of ``names`` (local name, any case), in document order."""
+    if element is None:
+        return []
+    return [c for c in element if _matches(c, names)]
+
+
+def child(element: ET.Element | None, *names: str) -> ET.Element | None:
+    """The first direct child named like any of ``names`` (tried in the order given)."""
+    if element is None:
+        return None
+    for name in names:
+        for c in element:
+            if _matches(c, (name,)):
+                return c
+    return None
+
+
+def first_of(*elements: ET.Element | None) -> ET.Element | None:
+    """The first element that exists.
+
+    Needed because ``element or other`` tests whether an element has children, not whether it exists.
+    """
+    for element in elements:
+        if element is not None:
+            return element
+    return None
+
+
+def path(element: ET.Element | None, *steps: str) -> ET.Element | None:
+    """Follow ``steps`` of child names (each step may be ``A|B`` alternatives)."""
+    for step in steps:
+        element = child(element, *step.split("|"))
+    return element
+
+
+def descendants(element: ET.Element | None, *names: str) -> Iterator[ET.Element]:
+    """All descendants (not the element itself) with any of ``names``."""
+    if element is None:
+        return
+    for d in element.iter():
+        if d is not element and _matches(d, names):
+            yield d
+
+
+def text(element: ET.Element | None) -> str | None:
+    """Stripped text of ``element``; None when missing or blank."""
+    if element is None or element.text is None:
+        return None
+    value = element.text.strip()
+    return value or None
+
+
+def child_text(element: ET.Element | None, *names: str) -> str | None:
+    return text(child(element, *names))
+
+
+def attribute(element: ET.Element | None, *names: str) -> str | None:
+    """An attribute by local name, any case."""
+    if element is None:
+        return None
+    wanted = {n.lower() for n in names}
+    for key, value in element.attrib.items():
+        if local_name(key).lower() in wanted:
+            return value
+    return None

@@ -1,0 +1,58 @@
+"""Errors that carry a message meant for the person at the workstation.
+
+Services raise these; the UI shows ``str(error)`` as it is, so the text must be plain, calm and
+say what to do next. Anything else reaching the UI is a bug and gets the "unexpected error" dialog.
+"""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """An error whose message is written for the user."""
+
+    title = "Cannot do that"
+
+
+class ValidationFailed(UserFacingError):
+    """Input the user can correct; ``problems`` maps a field name to what is wrong with it."""
+
+    title = "Please check the form"
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
+
+
+class PermissionDenied(UserFacingError):
+    title = "Not allowed"
+
+    def __init__(self, permission: str, description: str = "") -> None:
+        self.permission = permission
+        what = description or permission
+        super().__init__(
+            f"Your role does not allow this ({what}). Ask a practice manager if you need it."
+        )
+
+
+class NotFound(UserFacingError):
+    title = "Not found"
+
+
+class SignInFailed(UserFacingError):
+    title = "Sign-in failed"
+
+
+class DatabaseUnavailable(UserFacingError):
+    title = "Database unavailable"
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """The connection dropped during work whose outcome cannot be retried safely."""
+
+
+class SchemaMismatch(UserFacingError):
+    title = "Database version"
+
+
+class NoKeyring(UserFacingError):
+    title = "No password store"

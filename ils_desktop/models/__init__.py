@@ -1,0 +1,10 @@
+"""SQLAlchemy models, one module per domain of the ILS 2.0 schema.
+
+Importing this package registers every table on ``Base.metadata`` (Alembic and the tenancy tests
+walk it), so each new domain module must be imported here.
+"""
+
+from ils_desktop.models import audit, core
+from ils_desktop.models.base import SHARED_TABLES, Base
+
+__all__ = ["SHARED_TABLES", "Base", "audit", "core"]

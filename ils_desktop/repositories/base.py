@@ -1,0 +1,24 @@
+"""What every tenant repository shares: a session and the TenantContext it was built for."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from ils_desktop.db.tenant import TenantContext
+
+
+class TenantRepository:
+    """Base of all tenant-bound repositories. Row-level security in PostgreSQL is the boundary;
+    repositories still filter by company so plans use the ``company_id`` prefix of every key."""
+
+    def __init__(self, session: Session, context: TenantContext) -> None:
+        if not isinstance(context, TenantContext):
+            raise TypeError(f"{type(self).__name__} needs a TenantContext")
+        self.session = session
+        self.context = context
+
+    @property
+    def company_id(self) -> uuid.UUID:
+        return self.context.company_id

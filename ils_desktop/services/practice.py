@@ -1,0 +1,64 @@
+"""The practice's own details (name, registration numbers, address) as printed on documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.passwords import looks_like_email
+from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
+from ils_desktop.errors import ValidationFailed
+from ils_desktop.services.permissions import require
+
+
+@dataclass(frozen=True)
+class PracticeProfile:
+    name: str
+    company_type: str
+    goc_number: str
+    ods_code: str
+    vat_number: str
+    address: dict[str, str]
+    phone: str
+    email: str
+
+
+def load_profile(database: Database, context: TenantContext) -> PracticeProfile:
+    def work(uow: TenantUnitOfWork) -> PracticeProfile:
+        c = uow.companies.current()
+        return PracticeProfile(c.name, c.company_type, c.goc_number or "", c.ods_code or "",
+                               c.vat_number or "", dict(c.address), c.phone or "", c.email or "")
+
+    return database.run(context, work, retry_safe=True)
+
+
+def update_profile(database: Database, context: TenantContext, profile: PracticeProfile) -> None:
+    require(context, "settings.manage")
+    problems: dict[str, str] = {}
+    if not profile.name.strip():
+        problems["name"] = "Enter the practice's name."
+    postcode = profile.address.get("postcode", "").strip()
+    if postcode and not is_valid_postcode(postcode):
+        problems["postcode"] = f"'{postcode}' is not a UK postcode (e.g. SW1A 1AA)."
+    if profile.email and not looks_like_email(profile.email.strip()):
+        problems["email"] = "The practice email address does not look right."
+    if problems:
+        raise ValidationFailed(problems)
+    address = {k: v.strip() for k, v in profile.address.items() if v.strip()}
+    if postcode:
+        address["postcode"] = normalise_postcode(postcode)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        company = uow.companies.current()
+        company.name = profile.name.strip()
+        company.goc_number = profile.goc_number.strip() or None
+        company.ods_code = profile.ods_code.strip().upper() or None
+        company.vat_number = profile.vat_number.strip() or None
+        company.address = address
+        company.phone = profile.phone.strip() or None
+        company.email = profile.email.strip() or None
+        uow.commit()
+
+    database.run(context, work)

@@ -1,0 +1,60 @@
+"""Practice settings with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.errors import ValidationFailed
+from ils_desktop.services.permissions import require
+
+IDLE_LOCK_MINUTES = "security.idle_lock_minutes"
+MAX_FAILED_SIGN_INS = "security.max_failed_sign_ins"
+LOCKOUT_MINUTES = "security.lockout_minutes"
+
+DEFAULT_SETTINGS: dict[str, int] = {
+    IDLE_LOCK_MINUTES: 5,
+    MAX_FAILED_SIGN_INS: 5,
+    LOCKOUT_MINUTES: 15,
+}
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    idle_lock_minutes: int
+    max_failed_sign_ins: int
+    lockout_minutes: int
+
+
+def security_settings(uow: TenantUnitOfWork) -> SecuritySettings:
+    def value(key: str) -> int:
+        return int(uow.settings.get(key, DEFAULT_SETTINGS[key]))
+
+    return SecuritySettings(value(IDLE_LOCK_MINUTES), value(MAX_FAILED_SIGN_INS), value(LOCKOUT_MINUTES))
+
+
+def update_security_settings(database: Database, context: TenantContext, new: SecuritySettings) -> None:
+    require(context, "settings.manage")
+    problems = {}
+    if not 1 <= new.idle_lock_minutes <= 240:
+        problems["idle_lock_minutes"] = "Lock the workstation after 1 to 240 idle minutes."
+    if not 3 <= new.max_failed_sign_ins <= 20:
+        problems["max_failed_sign_ins"] = "Allow between 3 and 20 failed sign-ins before locking."
+    if not 1 <= new.lockout_minutes <= 1440:
+        problems["lockout_minutes"] = "Lock an account for 1 minute to 24 hours."
+    if problems:
+        raise ValidationFailed(problems)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        uow.settings.put(IDLE_LOCK_MINUTES, new.idle_lock_minutes)
+        uow.settings.put(MAX_FAILED_SIGN_INS, new.max_failed_sign_ins)
+        uow.settings.put(LOCKOUT_MINUTES, new.lockout_minutes)
+        uow.commit()
+
+    database.run(context, work, retry_safe=True)
+
+
+def load_security_settings(database: Database, context: TenantContext) -> SecuritySettings:
+    return database.run(context, security_settings, retry_safe=True)

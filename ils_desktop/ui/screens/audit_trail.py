@@ -1,0 +1,257 @@
+"""Audit trail: every change to the practice's records — who, when, what — and a tamper check."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ils_desktop.repositories.audit import AuditFilter
+from ils_desktop.services import audit_trail
+from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.session import Workspace
+from ils_desktop.ui.theme import icon, polish_table, set_style_property
+
+COLUMNS = ("When", "Who", "What", "Record", "Change")
+ACTION_WORDS = {"INSERT": "Added", "UPDATE": "Changed", "DELETE": "Removed"}
+TABLE_WORDS = {
+    "users": "Staff member", "user_roles": "Staff role", "sessions": "Sign-in session",
+    "companies": "Practice details", "organization_settings": "Practice setting",
+    "user_preferences": "Preference", "role_permissions": "Role permission",
+    "user_custom_permissions": "Staff permission",
+}
+
+
+def describe_change(entry: audit_trail.AuditEntry) -> str:
+    if entry.action == "UPDATE" and entry.new_values:
+        parts = []
+        for key, new in entry.new_values.items():
+            old = (entry.old_values or {}).get(key)
+            parts.append(f"{key}: {_short(old)} → {_short(new)}")
+        return "; ".join(parts)
+    values = entry.new_values or entry.old_values or {}
+    for key in ("email", "name", "key", "role", "permission_code", "workstation"):
+        if key in values:
+            return f"{key}: {_short(values[key])}"
+    return ""
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None else (value if isinstance(value, str) else json.dumps(value))
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+class AuditTableModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[audit_trail.AuditEntry] = []
+
+    def set_entries(self, entries: list[audit_trail.AuditEntry]) -> None:
+        self.beginResetModel()
+        self.entries = entries
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        entry = self.entries[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return entry
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (
+            entry.occurred_at.astimezone().strftime("%d %b %Y %H:%M:%S"),
+            entry.user_name,
+            f"{ACTION_WORDS.get(entry.action, entry.action)} · {TABLE_WORDS.get(entry.table_name, entry.table_name)}",
+            ", ".join(f"{v}" for k, v in entry.row_key.items() if k != "company_id")[:12],
+            describe_change(entry),
+        )[index.column()]
+
+
+class AuditTrailScreen(QWidget):
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 24)
+        layout.setSpacing(14)
+
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        title = QLabel("Audit trail")
+        title.setProperty("role", "title")
+        subtitle = QLabel("Every change to the practice's records, written by the database itself.")
+        subtitle.setProperty("role", "subtitle")
+        titles.addWidget(title)
+        titles.addWidget(subtitle)
+        header.addLayout(titles, 1)
+        self.verify_button = QPushButton(icon("shield"), "Check for tampering")
+        self.verify_button.setObjectName("verifyButton")
+        self.verify_button.setVisible(workspace.can("audit.verify"))
+        self.verify_button.clicked.connect(self.verify)
+        header.addWidget(self.verify_button)
+        layout.addLayout(header)
+
+        self.verify_result = QLabel()
+        self.verify_result.setObjectName("verifyResult")
+        self.verify_result.setWordWrap(True)
+        self.verify_result.hide()
+        layout.addWidget(self.verify_result)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(10)
+        self.table_filter = QComboBox()
+        self.table_filter.setObjectName("tableFilter")
+        self.table_filter.addItem("All records", None)
+        self.since = QDateEdit(QDate.currentDate().addDays(-30))
+        self.since.setCalendarPopup(True)
+        self.since.setDisplayFormat("dd MMM yyyy")
+        self.until = QDateEdit(QDate.currentDate())
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("dd MMM yyyy")
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("auditSearch")
+        self.text_filter.setPlaceholderText("Search values (e.g. a name or email)")
+        self.text_filter.setClearButtonEnabled(True)
+        refresh = QPushButton(icon("refresh"), "Refresh")
+        refresh.clicked.connect(self.refresh)
+        for caption, widget in (("Record", self.table_filter), ("From", self.since), ("To", self.until)):
+            label = QLabel(caption)
+            label.setProperty("role", "field-label")
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addWidget(self.text_filter, 1)
+        filters.addWidget(refresh)
+        layout.addLayout(filters)
+        for signal in (self.table_filter.currentIndexChanged, self.since.dateChanged, self.until.dateChanged):
+            signal.connect(self.refresh)
+        self.text_filter.returnPressed.connect(self.refresh)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.model = AuditTableModel()
+        self.table = QTableView()
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        polish_table(self.table)
+        header_view = self.table.horizontalHeader()
+        header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header_view.setStretchLastSection(True)
+        splitter.addWidget(self.table)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("auditDetail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select an entry to see exactly what changed.")
+        splitter.addWidget(self.detail)
+        splitter.setSizes([400, 160])
+        layout.addWidget(splitter, 1)
+        self.table.selectionModel().selectionChanged.connect(self._show_detail)
+        self.count = QLabel()
+        self.count.setProperty("role", "hint")
+        layout.addWidget(self.count)
+
+        changes.changed.connect(lambda _what: self.refresh() if self.isVisible() else None)
+        self._load_tables()
+        self.refresh()
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def _load_tables(self) -> None:
+        database, context = self.workspace.database, self.workspace.context
+
+        def loaded(names: list[str]) -> None:
+            for name in names:
+                self.table_filter.addItem(TABLE_WORDS.get(name, name), name)
+
+        run_op(lambda: audit_trail.audited_tables(database, context), on_done=loaded, parent=self)
+
+    def current_filter(self) -> AuditFilter:
+        since = self.since.date().toPython()
+        until = self.until.date().toPython() + timedelta(days=1)
+        return AuditFilter(
+            table_name=self.table_filter.currentData(),
+            since=datetime.combine(since, datetime.min.time()).astimezone(),
+            until=datetime.combine(until, datetime.min.time()).astimezone(),
+            text=self.text_filter.text().strip() or None,
+        )
+
+    def refresh(self) -> None:
+        database, context, filters = self.workspace.database, self.workspace.context, self.current_filter()
+        run_op(lambda: audit_trail.recent_entries(database, context, filters), on_done=self._loaded, parent=self)
+
+    def _loaded(self, entries: list[audit_trail.AuditEntry]) -> None:
+        self.model.set_entries(entries)
+        shown = len(entries)
+        self.count.setText(f"{shown} entries shown" + (" (the newest 500)" if shown == 500 else ""))
+
+    def _show_detail(self, *_args: object) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.detail.clear()
+            return
+        entry: audit_trail.AuditEntry = self.model.data(rows[0], Qt.ItemDataRole.UserRole)
+        lines = [
+            f"Entry {entry.seq} · {entry.occurred_at.astimezone():%d %b %Y %H:%M:%S} · {entry.user_name}",
+            f"{ACTION_WORDS.get(entry.action, entry.action)} {TABLE_WORDS.get(entry.table_name, entry.table_name)}"
+            f" ({entry.table_name} {json.dumps(entry.row_key)})",
+        ]
+        if entry.old_values is not None:
+            lines += ["", "Before:", json.dumps(entry.old_values, indent=2, ensure_ascii=False)]
+        if entry.new_values is not None:
+            lines += ["", "After:", json.dumps(entry.new_values, indent=2, ensure_ascii=False)]
+        self.detail.setPlainText("\n".join(lines))
+
+    def verify(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.verify_result.setText("Checking every entry of the chain…")
+        set_style_property(self.verify_result, "role", "info")
+        self.verify_result.show()
+        database, context = self.workspace.database, self.workspace.context
+
+        def done(report: audit_trail.ChainReport) -> None:
+            self.verify_button.setEnabled(True)
+            if report.intact:
+                set_style_property(self.verify_result, "role", "success")
+                self.verify_result.setText(
+                    f"The audit trail is intact: all {report.checked} entries check out.")
+            else:
+                set_style_property(self.verify_result, "role", "error")
+                self.verify_result.setText(
+                    "The audit trail has been tampered with outside ILS Desktop:\n• "
+                    + "\n• ".join(report.problems[:10]))
+
+        def failed(_error: BaseException) -> bool:
+            self.verify_button.setEnabled(True)
+            self.verify_result.hide()
+            return False
+
+        run_op(lambda: audit_trail.verify_chain(database, context), on_done=done, on_error=failed, parent=self)

@@ -1,0 +1,245 @@
+"""The sign-in screen: the first thing every member of staff sees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ils_desktop import __version__
+from ils_desktop.errors import SignInFailed, UserFacingError
+from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.theme import app_icon, set_style_property
+from ils_desktop.ui.widgets.forms import labelled
+
+SignInAttempt = Callable[[str, str], object]
+
+
+class SignInScreen(QWidget):
+    """Email and password; shows start-up progress until the database is ready.
+
+    ``attempt`` is the service call (run off the GUI thread); ``signed_in`` carries its result.
+    """
+
+    signed_in = Signal(object)
+    retry_requested = Signal()
+    settings_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SignInBackground")
+        self._attempt: SignInAttempt | None = None
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._brand_panel(), 5)
+
+        right = QWidget()
+        right.setObjectName("SignInSide")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(48, 32, 48, 24)
+        right_layout.addStretch(1)
+        right_layout.addWidget(self._form_card(), 0, Qt.AlignmentFlag.AlignHCenter)
+        self.demo_box = self._demo_box()
+        right_layout.addWidget(self.demo_box, 0, Qt.AlignmentFlag.AlignHCenter)
+        right_layout.addStretch(1)
+        self.footer = QLabel(f"ILS Desktop {__version__}")
+        self.footer.setProperty("role", "hint")
+        self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        right_layout.addWidget(self.footer)
+        outer.addWidget(right, 7)
+
+        self.set_starting("Starting…")
+
+    # --- layout ------------------------------------------------------------------------------
+    def _brand_panel(self) -> QWidget:
+        panel = QFrame()
+        panel.setObjectName("BrandPanel")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(48, 48, 48, 48)
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(72, 72))
+        name = QLabel("ILS Desktop")
+        name.setObjectName("BrandName")
+        tagline = QLabel("Test room, dispensary, till and back office —\none system for the whole practice.")
+        tagline.setObjectName("BrandTagline")
+        tagline.setWordWrap(True)
+        layout.addStretch(2)
+        layout.addWidget(logo)
+        layout.addSpacing(12)
+        layout.addWidget(name)
+        layout.addWidget(tagline)
+        layout.addStretch(3)
+        self.practice_line = QLabel("")
+        self.practice_line.setObjectName("BrandTagline")
+        layout.addWidget(self.practice_line)
+        return panel
+
+    def _form_card(self) -> QWidget:
+        card = QFrame()
+        card.setObjectName("SignInPanel")
+        card.setProperty("role", "card")
+        card.setFixedWidth(400)
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(32, 32, 32, 28)
+        layout.setSpacing(14)
+        title = QLabel("Sign in")
+        title.setProperty("role", "title")
+        self.subtitle = QLabel("Use your practice email address.")
+        self.subtitle.setProperty("role", "subtitle")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+
+        self.email = QLineEdit()
+        self.email.setObjectName("email")
+        self.email.setPlaceholderText("name@practice.co.uk")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Password")
+        layout.addWidget(labelled("Email", self.email))
+        layout.addWidget(labelled("Password", self.password))
+
+        self.message = QLabel("")
+        self.message.setObjectName("signInMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.setObjectName("signInButton")
+        self.sign_in_button.setProperty("role", "primary")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setMinimumHeight(40)
+        self.sign_in_button.clicked.connect(self._submit)
+        layout.addWidget(self.sign_in_button)
+
+        row = QHBoxLayout()
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.settings_button = QPushButton("Database settings…")
+        self.settings_button.setProperty("role", "link")
+        self.settings_button.clicked.connect(self.settings_requested)
+        row.addWidget(self.retry_button)
+        row.addStretch(1)
+        row.addWidget(self.settings_button)
+        layout.addLayout(row)
+
+        help_text = QLabel("Forgotten your password? A practice manager can reset it.")
+        help_text.setProperty("role", "hint")
+        help_text.setWordWrap(True)
+        layout.addWidget(help_text)
+
+        self.email.returnPressed.connect(self.password.setFocus)
+        self.password.returnPressed.connect(self._submit)
+        self.setTabOrder(self.email, self.password)
+        self.setTabOrder(self.password, self.sign_in_button)
+        return card
+
+    def _demo_box(self) -> QWidget:
+        box = QFrame()
+        box.setProperty("role", "card")
+        box.setObjectName("DemoAccounts")
+        box.setFixedWidth(400)
+        self._demo_layout = QVBoxLayout(box)
+        self._demo_layout.setContentsMargins(20, 14, 20, 14)
+        self._demo_layout.setSpacing(6)
+        box.hide()
+        return box
+
+    # --- states ------------------------------------------------------------------------------
+    def set_starting(self, message: str) -> None:
+        self._attempt = None
+        self._set_inputs_enabled(False)
+        self.retry_button.hide()
+        self._show_message(message, "info")
+
+    def set_failed(self, message: str) -> None:
+        self._attempt = None
+        self._set_inputs_enabled(False)
+        self.retry_button.show()
+        self._show_message(message, "error")
+
+    def set_ready(self, attempt: SignInAttempt, *, database_label: str, practice: str = "") -> None:
+        self._attempt = attempt
+        self._set_inputs_enabled(True)
+        self.retry_button.hide()
+        self.message.hide()
+        self.footer.setText(f"ILS Desktop {__version__}  ·  {database_label}")
+        self.practice_line.setText(practice)
+        (self.password if self.email.text() else self.email).setFocus()
+
+    def show_demo_accounts(self, accounts: list[tuple[str, str, str]], password: str) -> None:
+        """Demo mode: one button per account (name, role, email) fills in the form."""
+        title = QLabel(f"Demo accounts — password “{password}”")
+        title.setProperty("role", "section")
+        self._demo_layout.addWidget(title)
+        for name, role, email in accounts:
+            button = QPushButton(f"{role}  ·  {name}")
+            button.setProperty("role", "link")
+            button.setToolTip(email)
+            button.clicked.connect(lambda _=False, e=email: self._fill(e, password))
+            self._demo_layout.addWidget(button)
+        self.demo_box.show()
+
+    def _fill(self, email: str, password: str) -> None:
+        self.email.setText(email)
+        self.password.setText(password)
+        self.sign_in_button.setFocus()
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for widget in (self.email, self.password, self.sign_in_button):
+            widget.setEnabled(enabled)
+
+    def _show_message(self, text: str, kind: str) -> None:
+        set_style_property(self.message, "role", {"error": "error", "info": "info"}[kind])
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # --- signing in --------------------------------------------------------------------------
+    def _submit(self) -> None:
+        if self._attempt is None or not self.sign_in_button.isEnabled():
+            return
+        email, password = self.email.text().strip(), self.password.text()
+        if not email or not password:
+            self._show_message("Enter your email address and password.", "error")
+            (self.email if not email else self.password).setFocus()
+            return
+        attempt = self._attempt
+        self._set_inputs_enabled(False)
+        self._show_message("Signing in…", "info")
+        run_op(lambda: attempt(email, password), on_done=self._succeeded, on_error=self._failed, parent=self)
+
+    def _succeeded(self, result: object) -> None:
+        self.password.clear()
+        self.message.hide()
+        self._set_inputs_enabled(True)
+        self.signed_in.emit(result)
+
+    def _failed(self, error: BaseException) -> bool:
+        self._set_inputs_enabled(True)
+        if isinstance(error, UserFacingError):
+            self._show_message(str(error), "error")
+            self.password.selectAll()
+            self.password.setFocus()
+            return True
+        return False
+
+    def sizeHint(self):  # type: ignore[no-untyped-def]
+        from PySide6.QtCore import QSize
+
+        return QSize(1100, 700)
+
+
+__all__ = ["SignInFailed", "SignInScreen"]

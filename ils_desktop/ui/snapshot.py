@@ -1,0 +1,126 @@
+"""``ils-desktop snapshot``: render one screen offscreen to a PNG (docs, and looking at screens
+on a machine without a display)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SCREENS: dict[str, str] = {
+    "sign-in": "the sign-in window",
+    "first-run": "the first-run wizard (practice page)",
+    "main": "the main window, home screen (needs --demo)",
+    "staff": "Staff (needs --demo)",
+    "staff-add": "the Add staff member dialog (needs --demo)",
+    "audit": "Audit trail (needs --demo)",
+    "settings": "Practice settings (needs --demo)",
+    "lock": "the locked workstation (needs --demo)",
+}
+SIGNED_IN_AS = "admin@harbourview.demo"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if condition():
+            return True
+        QThreadPool.globalInstance().waitForDone(20)
+    return False
+
+
+def _settle() -> None:
+    from ils_desktop.ui.ops import pending_ops
+
+    wait_for(lambda: pending_ops() == 0)
+    wait_for(lambda: False, timeout=0.3)
+
+
+def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, database_url: str | None) -> int:
+    if screen == "list":
+        for name, description in SCREENS.items():
+            print(f"{name:10}  {description}")
+        return 0
+    if screen not in SCREENS:
+        print(f"ils-desktop: unknown screen '{screen}'. Screens: {', '.join(SCREENS)}", file=sys.stderr)
+        return 2
+    if not out:
+        print("ils-desktop: --out FILE.png is required", file=sys.stderr)
+        return 2
+    if screen not in ("sign-in", "first-run") and not demo:
+        print(f"ils-desktop: the '{screen}' screen needs a signed-in user: add --demo.", file=sys.stderr)
+        return 2
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        print("ils-desktop: --size must look like 1366x768", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ils_desktop.ui.theme import apply_theme
+
+    apply_theme(app)
+    widget = render(screen, width, height, demo=demo, database_url=database_url)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(out):
+        print(f"ils-desktop: could not write {out}", file=sys.stderr)
+        return 1
+    print(f"Wrote {out} ({width}x{height}, {screen})")
+    return 0
+
+
+def render(screen: str, width: int, height: int, *, demo: bool, database_url: str | None) -> Any:
+    from ils_desktop.config import AppPaths
+    from ils_desktop.startup import choose_server
+
+    if screen == "first-run":
+        from ils_desktop.ui.screens.first_run import FirstRunWizard
+
+        wizard = FirstRunWizard()
+        wizard.resize(width, height)
+        wizard.show()
+        _settle()
+        return wizard
+
+    from ils_desktop.ui.app import ApplicationWindow
+
+    paths = AppPaths.default()
+    window = ApplicationWindow(paths, choose_server(paths, demo=demo, database_url=database_url))
+    window.resize(width, height)
+    window.show()
+    window.start()
+    wait_for(lambda: window.database is not None and window.sign_in.sign_in_button.isEnabled(), 120)
+    _settle()
+    if screen == "sign-in":
+        return window
+    from ils_desktop.demo.generator import DEMO_PASSWORD
+
+    window.sign_in.email.setText(SIGNED_IN_AS)
+    window.sign_in.password.setText(DEMO_PASSWORD)
+    window.sign_in.sign_in_button.click()
+    if not wait_for(lambda: window.main_page is not None, 30):
+        raise RuntimeError(f"could not sign in as {SIGNED_IN_AS}: {window.sign_in.message.text()}")
+    page = window.main_page
+    key = {"main": "home", "staff-add": "staff", "lock": "home"}.get(screen, screen)
+    page.show_screen(key)
+    _settle()
+    if screen == "lock":
+        page.lock()
+        _settle()
+    if screen == "staff-add":
+        from ils_desktop.ui.screens.staff import StaffDialog
+
+        dialog = StaffDialog(window.workspace, None, window)
+        dialog.show()
+        _settle()
+        return dialog
+    return window

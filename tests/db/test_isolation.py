@@ -1,0 +1,93 @@
+"""As the application role, company A cannot touch company B's rows — even with hand-written SQL
+that forgets the company filter."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from ils_desktop.db.tenant import TenantContext
+
+
+def _as(database, practice):
+    return database.unit_of_work(TenantContext(company_id=practice.company_id, user_id=practice.admin_id))
+
+
+def test_select_without_filter_sees_only_own_rows(database, practice, other_practice):
+    with _as(database, practice) as uow:
+        companies_of_users = set(uow.session.execute(text("SELECT company_id FROM users")).scalars())
+        emails = set(uow.session.execute(text("SELECT email FROM users")).scalars())
+        settings = set(uow.session.execute(text("SELECT company_id FROM organization_settings")).scalars())
+        audit = set(uow.session.execute(text("SELECT company_id FROM audit_logs")).scalars())
+    assert companies_of_users == {practice.company_id}
+    assert other_practice.admin_email not in emails
+    assert settings == {practice.company_id}
+    assert audit == {practice.company_id}
+
+
+def test_update_and_delete_of_other_company_rows_touch_nothing(database, practice, other_practice):
+    with _as(database, practice) as uow:
+        updated = uow.session.execute(
+            text("UPDATE users SET first_name = 'Hacked' WHERE id = :id"), {"id": other_practice.admin_id}
+        ).rowcount
+        deleted = uow.session.execute(
+            text("DELETE FROM user_preferences WHERE company_id = :c"), {"c": other_practice.company_id}
+        ).rowcount
+        company_updated = uow.session.execute(
+            text("UPDATE companies SET name = 'Hacked' WHERE id = :c"), {"c": other_practice.company_id}
+        ).rowcount
+        uow.commit()
+    assert (updated, deleted, company_updated) == (0, 0, 0)
+    with _as(database, other_practice) as uow:
+        assert uow.users.get(other_practice.admin_id).first_name == "Alex"
+        assert "Hacked" not in uow.companies.current().name
+
+
+def test_insert_into_other_company_is_refused(database, practice, other_practice):
+    with _as(database, practice) as uow, pytest.raises(DBAPIError, match="row-level security"):
+        uow.session.execute(
+            text("INSERT INTO organization_settings (company_id, key, value) VALUES (:c, 'x', '1')"),
+            {"c": other_practice.company_id},
+        )
+
+
+def test_moving_a_row_into_another_company_is_refused(database, practice, other_practice):
+    with _as(database, practice) as uow, pytest.raises(DBAPIError, match="row-level security"):
+        uow.session.execute(
+            text("UPDATE organization_settings SET company_id = :other"),
+            {"other": other_practice.company_id},
+        )
+
+
+def test_no_tenant_set_means_no_rows(database, practice):
+    with database.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
+        with pytest.raises(DBAPIError, match="row-level security"):
+            connection.execute(
+                text("INSERT INTO organization_settings (company_id, key, value) VALUES (:c, 'x', '1')"),
+                {"c": practice.company_id},
+            )
+
+
+def test_tenant_setting_does_not_leak_to_the_next_transaction(database, practice):
+    with database.engine.connect() as connection:
+        with connection.begin():
+            connection.execute(text("SELECT set_config('app.company_id', :c, true)"),
+                               {"c": str(practice.company_id)})
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() >= 1
+        with connection.begin():
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
+
+
+def test_a_repository_cannot_be_built_without_a_tenant_context(database):
+    from ils_desktop.repositories.users import UserRepository
+
+    with pytest.raises(TypeError):
+        UserRepository(None, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        database.unit_of_work({"company_id": uuid.uuid4()})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        TenantContext(company_id="not-a-uuid")  # type: ignore[arg-type]
