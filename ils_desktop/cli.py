@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser("verify", help="check the audit hash chain of every company",
                                        parents=[common])
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--company", help="check only this company (its id)")
 
     devices = commands.add_parser("devices", help="equipment: parse device output")
     devices.add_argument("devices_args", nargs=argparse.REMAINDER)
@@ -187,7 +188,13 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     database = _open(args)
     reports = []
-    for company_id, name in database.run_anonymous(all_company_ids):
+    companies = database.run_anonymous(all_company_ids)
+    if args.company:
+        companies = [(c, n) for c, n in companies if str(c) == args.company]
+        if not companies:
+            print(f"ils-desktop: no company {args.company}", file=sys.stderr)
+            return 1
+    for company_id, name in companies:
         context = TenantContext(company_id, None, frozenset(), PERMISSION_CODES)
         report = verify_chain(database, context)
         reports.append({"company_id": str(company_id), "company": name, "entries": report.checked,

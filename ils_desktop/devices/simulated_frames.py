@@ -255,8 +255,8 @@ def nidek_rt_frame(
         if rx is None:
             continue
         lines.append(
-            f"\x02F{eye}{rt_dioptre(rx.sphere or Decimal(0))}{rt_dioptre(rx.cylinder or Decimal(0))}"
-            f"{rx.axis or 0:>3}"
+            f"\x02F{eye}{rt_dioptre(rx.sphere or Decimal(0))}"
+            f"{rt_dioptre(rx.cylinder or Decimal(0))}{rx.axis or 0:>3}"
         )
     for eye in (Eye.RIGHT, Eye.LEFT):
         rx = final.get(eye)
@@ -329,7 +329,9 @@ def joia_ref_xml(
         "</nsREF:Measure>\n</Ophthalmology>\n"
     )
     codec = "cp932" if encoding.lower().replace("-", "_") == "shift_jis" else encoding
-    return document.encode(codec)
+    # Characters the encoding lacks (a "ë" in a Shift-JIS file) become character references, as an
+    # XML writer does; the text reads back the same.
+    return document.encode(codec, errors="xmlcharrefreplace")
 
 
 def _joia_sca(values: EyeValues) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -26,15 +27,25 @@ class _Progress(QObject):
 class ApplicationWindow(QMainWindow):
     """Holds the sign-in screen, the first-run wizard and the signed-in main page."""
 
-    def __init__(self, paths: AppPaths, choice: ServerChoice, *, password: str | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        choice: ServerChoice,
+        *,
+        password: str | None = None,
+        opener: Callable[[Callable[[str], None]], Any] | None = None,
+    ) -> None:
+        """``opener(progress) -> Database`` replaces the normal start-up (tests pass their own)."""
         super().__init__()
         self.paths = paths
+        self.opener = opener
         self.choice = choice
         self.password = password
         self.database: Any = None
         self.workspace: Any = None
         self.main_page: Any = None
         self.first_run: Any = None
+        self.first_run_screen: Any = None
         self.setWindowTitle("ILS Desktop" + (" — demo practice" if choice.demo else ""))
         self.setWindowIcon(app_icon())
         self.resize(1366, 768)
@@ -53,11 +64,15 @@ class ApplicationWindow(QMainWindow):
         """Start or connect to the database in the background; the sign-in screen shows progress."""
         self.sign_in.set_starting("Starting…")
         paths, choice, password, progress = self.paths, self.choice, self.password, self._progress
+        opener = self.opener
 
         def work() -> tuple[Any, bool, list[tuple[str, str, str]]]:
             from ils_desktop.startup import open_database
 
-            database = open_database(paths, choice, password=password, progress=progress.message.emit)
+            if opener is not None:
+                database = opener(progress.message.emit)
+            else:
+                database = open_database(paths, choice, password=password, progress=progress.message.emit)
             from ils_desktop.services.onboarding import needs_first_run
 
             accounts: list[tuple[str, str, str]] = []
@@ -96,12 +111,13 @@ class ApplicationWindow(QMainWindow):
             self.sign_in.show_demo_accounts(accounts, DEMO_PASSWORD)
 
     def _show_first_run(self) -> None:
-        from ils_desktop.ui.screens.first_run import FirstRunWizard
+        from ils_desktop.ui.screens.first_run import FirstRunScreen
 
-        self.first_run = FirstRunWizard()
+        self.first_run_screen = FirstRunScreen()
+        self.first_run = self.first_run_screen.wizard
         self.first_run.completed.connect(self._register_practice)
-        self.stack.addWidget(self.first_run)
-        self.stack.setCurrentWidget(self.first_run)
+        self.stack.addWidget(self.first_run_screen)
+        self.stack.setCurrentWidget(self.first_run_screen)
 
     def _register_practice(self, practice: Any, admin: Any) -> None:
         from ils_desktop.services.auth import sign_in
@@ -138,9 +154,9 @@ class ApplicationWindow(QMainWindow):
         self.stack.addWidget(self.main_page)
         self.stack.setCurrentWidget(self.main_page)
         if self.first_run is not None:
-            self.stack.removeWidget(self.first_run)
-            self.first_run.deleteLater()
-            self.first_run = None
+            self.stack.removeWidget(self.first_run_screen)
+            self.first_run_screen.deleteLater()
+            self.first_run = self.first_run_screen = None
             self._database_ready((self.database, False, []))
         if signed_in.must_change_password:
             from ils_desktop.ui.widgets.change_password import ChangePasswordDialog

@@ -83,13 +83,13 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     from ils_desktop.startup import choose_server
 
     if screen == "first-run":
-        from ils_desktop.ui.screens.first_run import FirstRunWizard
+        from ils_desktop.ui.screens.first_run import FirstRunScreen
 
-        wizard = FirstRunWizard()
-        wizard.resize(width, height)
-        wizard.show()
+        screen = FirstRunScreen()
+        screen.resize(width, height)
+        screen.show()
         _settle()
-        return wizard
+        return screen
 
     from ils_desktop.ui.app import ApplicationWindow
 

@@ -103,8 +103,15 @@ def test_rt_frame_with_trailing_cr(fixture_bytes: Callable[[str], bytes]) -> Non
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 64])
 def test_any_chunk_size_gives_the_same_frames(size: int, fixture_bytes: Callable[[str], bytes]) -> None:
-    stream = b"".join(fixture_bytes(n) for n in ("nidek-lm-noise-then-frame.bin", "nidek-tonometer.bin",
-                                                   "nidek-ark-refraction-kerato.bin", "nidek-rt5100-final.bin"))
+    stream = b"".join(
+        fixture_bytes(n)
+        for n in (
+            "nidek-lm-noise-then-frame.bin",
+            "nidek-tonometer.bin",
+            "nidek-ark-refraction-kerato.bin",
+            "nidek-rt5100-final.bin",
+        )
+    )
     framer = NidekFramer()
     chunked = feed_all(framer, [stream[i : i + size] for i in range(0, len(stream), size)]) + framer.flush()
     whole, dropped, pending = split_frames(stream)

@@ -34,8 +34,13 @@ D = Decimal
 
 def test_kinds_are_the_contract_words() -> None:
     assert [str(k) for k in MeasurementKind] == [
-        "autorefraction", "keratometry", "lensometry", "tonometry", "pachymetry",
-        "subjective_refraction", "visual_acuity",
+        "autorefraction",
+        "keratometry",
+        "lensometry",
+        "tonometry",
+        "pachymetry",
+        "subjective_refraction",
+        "visual_acuity",
     ]
 
 
@@ -47,10 +52,19 @@ def test_contract_keys_lead_the_eye_values_fields() -> None:
 
 
 def test_json_numbers_keep_the_device_digits() -> None:
-    values = EyeValues(sphere=D("-2.25"), cylinder=D("-0.10"), axis=5, add=D("2.00"),
-                       prism_h=D("0.5"), prism_h_base=HorizontalPrismBase.OUT)
+    values = EyeValues(
+        sphere=D("-2.25"),
+        cylinder=D("-0.10"),
+        axis=5,
+        add=D("2.00"),
+        prism_h=D("0.5"),
+        prism_h_base=HorizontalPrismBase.OUT,
+    )
     measurement = Measurement(
-        kind=MeasurementKind.LENSOMETRY, protocol="test", maker="M", model="X",
+        kind=MeasurementKind.LENSOMETRY,
+        protocol="test",
+        maker="M",
+        model="X",
         eyes={"L": EyeSide(values, [values]), "R": EyeSide(values, [values])},
         pd=PupillaryDistance(distance=D("63.5"), right=D("31.75")),
         taken_at=datetime(2026, 3, 4, 10, 15, tzinfo=practice_timezone()),
@@ -101,8 +115,15 @@ def test_parse_error_keeps_the_input() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("-02.25", "-2.25"), ("+ 3.00", "3.00"), ("  0.00", "0.00"), (" +1.75", "1.75"), ("- 1.00", "-1.00"),
-     ("2,50", "2.50"), ("15", "15")],
+    [
+        ("-02.25", "-2.25"),
+        ("+ 3.00", "3.00"),
+        ("  0.00", "0.00"),
+        (" +1.75", "1.75"),
+        ("- 1.00", "-1.00"),
+        ("2,50", "2.50"),
+        ("15", "15"),
+    ],
 )
 def test_device_number_padding(text: str, value: str) -> None:
     assert parse_decimal(text, "x") == D(value)
@@ -129,23 +150,36 @@ def test_axis_padding() -> None:
 
 @pytest.mark.parametrize(
     ("axes", "median"),
-    [([175, 178, 175], 175), ([10, 5, 10], 10), ([178, 2, 1], 1), ([179, 3, 178], 179), ([180, 180], 180),
-     ([0, 0, 0], 0), ([90], 90), ([88, 92], 90), ([1, 179], 180)],
+    [
+        ([175, 178, 175], 175),
+        ([10, 5, 10], 10),
+        ([178, 2, 1], 1),
+        ([179, 3, 178], 179),
+        ([180, 180], 180),
+        ([0, 0, 0], 0),
+        ([90], 90),
+        ([88, 92], 90),
+        ([1, 179], 180),
+    ],
 )
 def test_median_axis_wraps_at_180(axes: list[int], median: int) -> None:
     assert median_axis(axes) == median
 
 
 def test_median_of_readings_per_value() -> None:
-    readings = [EyeValues(sphere=D("1.25"), cylinder=D("-0.50"), axis=175),
-                EyeValues(sphere=D("1.25"), cylinder=D("-0.75"), axis=178),
-                EyeValues(sphere=D("1.50"), cylinder=D("-0.50"), axis=175)]
+    readings = [
+        EyeValues(sphere=D("1.25"), cylinder=D("-0.50"), axis=175),
+        EyeValues(sphere=D("1.25"), cylinder=D("-0.75"), axis=178),
+        EyeValues(sphere=D("1.50"), cylinder=D("-0.50"), axis=175),
+    ]
     assert median_of(readings) == EyeValues(sphere=D("1.25"), cylinder=D("-0.50"), axis=175)
     two = median_of([EyeValues(iop_mmhg=D("17")), EyeValues(iop_mmhg=D("18"))])
     assert two.iop_mmhg == D("17.5")
 
 
-@pytest.mark.parametrize(("value", "text"), [(-2.25, "-2.25"), (0.1, "0.1"), (43.27, "43.27"),
-                                             (95.0, "95.0"), (0.10000000149011612, "0.1")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(-2.25, "-2.25"), (0.1, "0.1"), (43.27, "43.27"), (95.0, "95.0"), (0.10000000149011612, "0.1")],
+)
 def test_decimal_from_float(value: float, text: str) -> None:
     assert decimal_from_float(value) == D(text)

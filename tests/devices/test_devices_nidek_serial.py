@@ -1,6 +1,7 @@
 """Nidek serial block frames (DLM/DRM/DKM/DNT/DPM) and the RT phoropter output: the variations
 real devices produce beyond the sample files."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -26,13 +27,19 @@ def test_cr_after_each_record_and_trailing_cr() -> None:
 def test_space_padded_values() -> None:
     [m] = serial.parse(nidek_frame("DLM", [" R- 2.25- 0.75 95", " L+ 0.50  0.00  0"]))
     assert m.eye("R") is not None and (m.eye("R").sphere, m.eye("R").cylinder, m.eye("R").axis) == (
-        D("-2.25"), D("-0.75"), 95)
+        D("-2.25"),
+        D("-0.75"),
+        95,
+    )
     assert m.eye("L").sphere == D("0.50") and m.eye("L").cylinder == 0 and m.eye("L").axis == 0
 
 
 def test_single_lens_second_add_near_sphere_and_prism() -> None:
-    [m] = serial.parse(nidek_frame("DLM", ["IDNIDEK/LM-1800P", "  +01.23-00.07005", "A 02.50", "03.25",
-                                           "N +03.73", "P 01.25U"]))
+    [m] = serial.parse(
+        nidek_frame(
+            "DLM", ["IDNIDEK/LM-1800P", "  +01.23-00.07005", "A 02.50", "03.25", "N +03.73", "P 01.25U"]
+        )
+    )
     lens = m.eye(Eye.UNSIDED)
     assert lens is not None
     assert (lens.sphere, lens.cylinder, lens.axis) == (D("1.23"), D("-0.07"), 5)  # 0.01 D steps
@@ -54,8 +61,12 @@ def test_lower_case_checksum_accepted() -> None:
 
 
 def test_autorefraction_confidence_digit_and_cr_records() -> None:
-    [m] = serial.parse(nidek_frame("DRM", ["IDNIDEK/AR-1", "OR-04.50-00.751109", "OR-04.25-00.751108",
-                                           "CR123", "CL456", "PD68????63"]))
+    [m] = serial.parse(
+        nidek_frame(
+            "DRM",
+            ["IDNIDEK/AR-1", "OR-04.50-00.751109", "OR-04.25-00.751108", "CR123", "CL456", "PD68????63"],
+        )
+    )
     right = m.eyes["R"]
     assert [r.confidence for r in right.readings] == [D(9), D(8)]
     assert right.representative.sphere == D("-4.375")  # median of two readings: their mean
@@ -66,14 +77,19 @@ def test_autorefraction_confidence_digit_and_cr_records() -> None:
 
 
 def test_kerato_records_inside_refraction_frame_give_a_second_measurement() -> None:
-    measurements = serial.parse(nidek_frame("DRM", ["OR-01.00-00.50090", " R07.7607.7014007.73",
-                                                    "DR43.5043.7514043.75-00.25"]))
+    measurements = serial.parse(
+        nidek_frame("DRM", ["OR-01.00-00.50090", " R07.7607.7014007.73", "DR43.5043.7514043.75-00.25"])
+    )
     assert [m.kind for m in measurements] == [MeasurementKind.AUTOREFRACTION, MeasurementKind.KERATOMETRY]
     k = measurements[1].eye("R")
     assert k is not None
     assert (k.k1_radius_mm, k.k2_radius_mm, k.k1_axis, k.k2_axis) == (D("7.76"), D("7.70"), 140, 50)
     assert (k.k1_power, k.k2_power, k.k_average_power, k.corneal_cylinder) == (
-        D("43.50"), D("43.75"), D("43.75"), D("-0.25"))
+        D("43.50"),
+        D("43.75"),
+        D("43.75"),
+        D("-0.25"),
+    )
 
 
 def test_pachymetry_with_error_token() -> None:
@@ -155,14 +171,32 @@ def rt_output(*lines: str, header: str = "NIDEK RT-3100 IDPAT000123456 DA2026/12
 
 
 def test_rt_sections_and_snellen_va() -> None:
-    data = rt_output("@LM", " R- 2.00- 0.50 90", " L- 1.50  0.00  0", "AR+ 2.00", "@RM", "OR- 2.25- 0.75 88",
-                     "OR- 2.25- 0.50 92", "@RT", "fR- 2.00- 0.50 90", "FR- 2.25- 0.50 90", "NR+ 0.25- 0.50 90",
-                     "vR6/6", "vB 1.6", "uR 0.5", "TT12:30")
+    data = rt_output(
+        "@LM",
+        " R- 2.00- 0.50 90",
+        " L- 1.50  0.00  0",
+        "AR+ 2.00",
+        "@RM",
+        "OR- 2.25- 0.75 88",
+        "OR- 2.25- 0.50 92",
+        "@RT",
+        "fR- 2.00- 0.50 90",
+        "FR- 2.25- 0.50 90",
+        "NR+ 0.25- 0.50 90",
+        "vR6/6",
+        "vB 1.6",
+        "uR 0.5",
+        "TT12:30",
+    )
     measurements = rt.parse(data)
     kinds = [m.kind for m in measurements]
-    assert kinds == [MeasurementKind.LENSOMETRY, MeasurementKind.AUTOREFRACTION,
-                     MeasurementKind.SUBJECTIVE_REFRACTION, MeasurementKind.VISUAL_ACUITY,
-                     MeasurementKind.VISUAL_ACUITY]
+    assert kinds == [
+        MeasurementKind.LENSOMETRY,
+        MeasurementKind.AUTOREFRACTION,
+        MeasurementKind.SUBJECTIVE_REFRACTION,
+        MeasurementKind.VISUAL_ACUITY,
+        MeasurementKind.VISUAL_ACUITY,
+    ]
     lensometry, objective, subjective, va_v, va_u = measurements
     assert lensometry.eye("R").add == D("2.00") and lensometry.extras["source"] == "@LM"
     assert objective.eye("R").axis == 90 and len(objective.eyes["R"].readings) == 2
@@ -190,6 +224,6 @@ def test_rt_truncated() -> None:
         rt.parse(data[:-2])
 
 
-def test_rt_is_not_read_as_block_frames(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+def test_rt_is_not_read_as_block_frames(fixture_bytes: Callable[[str], bytes]) -> None:
     with pytest.raises(ParseError, match="no Nidek frame"):
         serial.parse(fixture_bytes("nidek-rt5100-final.bin"))

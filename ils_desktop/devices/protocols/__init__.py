@@ -85,8 +85,8 @@ def parse_auto(data: bytes) -> list[Measurement]:
     protocol = detect(data)
     if protocol is None:
         raise ParseError(
-            "unrecognised device data: no known format matches (known protocols: "
-            f"{', '.join(protocol_names())})",
+            "unrecognised device data: no known format matches "
+            f"(known protocols: {', '.join(protocol_names())})",
             bytes(data),
         )
     return protocol.parse(data)

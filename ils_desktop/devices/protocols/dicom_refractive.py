@@ -49,6 +49,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydicom import dcmread, dcmwrite
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import (
     AutorefractionMeasurementsStorage,
@@ -142,9 +143,44 @@ class DicomRefractiveProtocol(DeviceProtocol):
             # read with force when it starts like one (group 0002 or 0008, little endian).
             force = data[128:132] != b"DICM" and data[:2] in (b"\x02\x00", b"\x08\x00")
             dataset = dcmread(io.BytesIO(data), force=force)
+            _check_complete(dataset, len(data), data[-8:])
+        except ParseError:
+            raise
         except Exception as exc:  # pydicom raises many types for bad input; all mean "unreadable"
             raise ParseError(f"not a readable DICOM file: {exc}") from None
         return parse_dataset(dataset, raw=data)
+
+
+def _check_complete(dataset: Dataset, size: int, tail: bytes | None = None) -> None:
+    """Refuse a file that ends part-way through an element (copied while still being written).
+
+    pydicom stops quietly at the end of the bytes, dropping a half-read element or keeping a short
+    value, so the element positions it recorded are compared with the file size here. A file cut
+    exactly between two elements cannot be told from a complete one; the folder watcher's
+    "wait until the size is stable" rule covers that.
+    """
+    last_end = 0
+    last_tag = last_raw_tag = -1
+    for tag in sorted(dataset.keys()):
+        element = dataset.get_item(tag)
+        if not isinstance(element, RawDataElement) or element.length == 0xFFFFFFFF:
+            last_tag = max(last_tag, int(tag))
+            continue
+        end = element.value_tell + element.length
+        if end > size or (element.value is not None and len(element.value) < element.length):
+            raise ParseError(f"incomplete DICOM file: element {tag} is cut off")
+        if end >= last_end:
+            last_end, last_raw_tag = end, int(tag)
+            last_tag = max(last_tag, last_raw_tag)
+    if last_end and last_tag == last_raw_tag and 0 < size - last_end < 8:
+        raise ParseError("incomplete DICOM file: it ends part-way through an element header")
+    if last_tag > last_raw_tag and tail is not None and tail not in _SEQUENCE_DELIMITERS:
+        # The last element is an undefined-length sequence: the file must end with its delimiter.
+        raise ParseError("incomplete DICOM file: the last sequence has no end marker")
+
+
+# Sequence Delimitation Item (FFFE,E0DD) with zero length, little and big endian.
+_SEQUENCE_DELIMITERS = (b"\xfe\xff\xdd\xe0\x00\x00\x00\x00", b"\xff\xfe\xe0\xdd\x00\x00\x00\x00")
 
 
 def parse_dataset(dataset: Dataset, raw: bytes | None = None) -> list[Measurement]:

@@ -36,7 +36,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 
 from ils_desktop.devices.measurement import (
@@ -94,8 +95,8 @@ class JoiaXmlProtocol(DeviceProtocol):
             raise ParseError(
                 f"not a JOIA file: root element is <{local_name(root.tag)}>, expected <Ophthalmology>"
             )
-        device = _device_info(root)
-        measures = [root] if local_name(root.tag) == "Measure" else list(descendants(root, "Measure"))
+        device = device_info(root)
+        measures = list(descendants(root, "Measure"))
         if not measures:
             raise ParseError("JOIA file has no <Measure> element")
         measurements: list[Measurement] = []
@@ -112,54 +113,60 @@ class JoiaXmlProtocol(DeviceProtocol):
         return measurements
 
 
+@dataclass
 class _Built:
     """A measurement before the device/patient details common to the file are added."""
 
-    def __init__(
-        self,
-        kind: MeasurementKind,
-        eyes: dict[str, EyeSide],
-        *,
-        pd: PupillaryDistance | None = None,
-        warnings: list[str] | None = None,
-        extras: dict[str, str] | None = None,
-    ) -> None:
-        self.kind = kind
-        self.eyes = eyes
-        self.pd = pd or PupillaryDistance()
-        self.warnings = warnings or []
-        self.extras = extras or {}
+    kind: MeasurementKind
+    eyes: dict[str, EyeSide]
+    pd: PupillaryDistance = field(default_factory=PupillaryDistance)
+    warnings: list[str] = field(default_factory=list)
+    extras: dict[str, str] = field(default_factory=dict)
 
 
-def _device_info(root: ET.Element) -> dict[str, object]:
+@dataclass(frozen=True)
+class DeviceInfo:
+    """The ``<Common>`` block: who made the file, when, for which patient."""
+
+    maker: str | None
+    model: str | None
+    serial: str | None
+    patient_id: str | None
+    taken_at: datetime | None
+    extras: dict[str, str]
+
+
+def device_info(root: ET.Element) -> DeviceInfo:
+    """Read ``<Common>`` (Company, ModelName, MachineNo, Date, Time, Patient/ID) wherever it sits.
+
+    A date without a time is not a moment, so it goes to ``extras["date"]`` and ``taken_at`` stays empty.
+    """
     common = first_of(child(root, "Common"), next(descendants(root, "Common"), None))
     day = parse_date(child_text(common, "Date"))
     at = parse_time(child_text(common, "Time"))
-    info: dict[str, object] = {
-        "maker": clean_text(child_text(common, "Company")),
-        "model": clean_text(child_text(common, "ModelName")),
-        "serial": clean_text(child_text(common, "MachineNo")),
-        "patient_id": clean_text(child_text(child(common, "Patient"), "ID")),
-        "taken_at": local_datetime(day, at) if day and at else None,
-        "extras": {"date": day.isoformat()} if day and not at else {},
-    }
-    return info
+    return DeviceInfo(
+        maker=clean_text(child_text(common, "Company")),
+        model=clean_text(child_text(common, "ModelName")),
+        serial=clean_text(child_text(common, "MachineNo")),
+        patient_id=clean_text(child_text(child(common, "Patient"), "ID")),
+        taken_at=local_datetime(day, at) if day and at else None,
+        extras={"date": day.isoformat()} if day and not at else {},
+    )
 
 
-def _finish(built: _Built, device: dict[str, object], file_warnings: list[str], raw: bytes) -> Measurement:
-    extras = {**device["extras"], **built.extras}  # type: ignore[dict-item]
+def _finish(built: _Built, device: DeviceInfo, file_warnings: list[str], raw: bytes) -> Measurement:
     return Measurement(
         kind=built.kind,
         protocol=NAME,
-        maker=device["maker"],  # type: ignore[arg-type]
-        model=device["model"],  # type: ignore[arg-type]
-        serial=device["serial"],  # type: ignore[arg-type]
-        patient_id=device["patient_id"],  # type: ignore[arg-type]
-        taken_at=device["taken_at"],  # type: ignore[arg-type]
+        maker=device.maker,
+        model=device.model,
+        serial=device.serial,
+        patient_id=device.patient_id,
+        taken_at=device.taken_at,
         eyes=built.eyes,
         pd=built.pd,
         warnings=[*file_warnings, *built.warnings],
-        extras=extras,
+        extras={**device.extras, **built.extras},
         raw=raw,
     )
 

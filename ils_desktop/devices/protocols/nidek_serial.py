@@ -167,8 +167,8 @@ def _split_frame(frame: bytes) -> _Frame | None:
         computed = nidek_checksum(frame[: eot + 1])
         if len(trailer) < 4:
             warnings.append(
-                f"checksum incomplete: frame ends with {trailer!r}; values kept, please check them "
-                "against the device"
+                f"checksum incomplete: frame ends with {trailer!r}; values kept, "
+                "please check them against the device"
             )
         elif trailer.upper() != computed:
             warnings.append(
@@ -448,8 +448,8 @@ def _series(
     for eye_code in sorted(set(readings) | set(averages), key=lambda e: "RLBU".index(e)):
         if eye_code in expected and attempts.get(eye_code, 0) != expected[eye_code]:
             warnings.append(
-                f"{eye_code}: device announced {expected[eye_code]} readings but sent "
-                f"{attempts.get(eye_code, 0)}"
+                f"{eye_code}: device announced {expected[eye_code]} readings "
+                f"but sent {attempts.get(eye_code, 0)}"
             )
         series = readings.get(eye_code, [])
         if not series and eye_code not in averages:

@@ -43,13 +43,10 @@ from ils_desktop.devices.measurement import (
 )
 from ils_desktop.devices.protocols.base import (
     DeviceProtocol,
-    clean_text,
-    local_datetime,
-    parse_date,
     parse_decimal,
-    parse_time,
 )
 from ils_desktop.devices.protocols.joia_xml import (
+    device_info,
     iop_values,
     kerato_values,
     lens_values,
@@ -92,7 +89,7 @@ class NidekXmlProtocol(DeviceProtocol):
         root_name = local_name(root.tag)
         if root_name not in ("Data", "Ophthalmology"):
             raise ParseError(f"not a Nidek XML file: root element is <{root_name}>, expected <Data>")
-        device = _device(root)
+        device = device_info(root)
         built: list[tuple[MeasurementKind, dict[str, EyeSide], PupillaryDistance, list[str]]] = []
         lm = _lensmeter_container(root)
         if lm is not None:
@@ -155,34 +152,19 @@ class NidekXmlProtocol(DeviceProtocol):
             Measurement(
                 kind=kind,
                 protocol=NAME,
-                maker=device["maker"] or "NIDEK",  # type: ignore[arg-type]
-                model=device["model"],  # type: ignore[arg-type]
-                serial=device["serial"],  # type: ignore[arg-type]
-                patient_id=device["patient_id"],  # type: ignore[arg-type]
-                taken_at=device["taken_at"],  # type: ignore[arg-type]
+                maker=device.maker or "NIDEK",
+                model=device.model,
+                serial=device.serial,
+                patient_id=device.patient_id,
+                taken_at=device.taken_at,
                 eyes=eyes,
                 pd=pd,
                 warnings=[*warnings, *more],
-                extras=dict(device["extras"]),  # type: ignore[call-overload]
+                extras=dict(device.extras),
                 raw=data,
             )
             for kind, eyes, pd, more in built
         ]
-
-
-def _device(root: ET.Element) -> dict[str, object]:
-    common = first_of(child(root, "Common"), next(descendants(root, "Common"), None))
-    day = parse_date(child_text(common, "Date"))
-    at = parse_time(child_text(common, "Time"))
-    patient = child(common, "Patient")
-    return {
-        "maker": clean_text(child_text(common, "Company")),
-        "model": clean_text(child_text(common, "ModelName")),
-        "serial": clean_text(child_text(common, "MachineNo")),
-        "patient_id": clean_text(child_text(patient, "ID")) or clean_text(child_text(root, "PatientID")),
-        "taken_at": local_datetime(day, at) if day and at else None,
-        "extras": {"date": day.isoformat()} if day and not at else {},
-    }
 
 
 def _eye_block(root: ET.Element, eye: str, names: tuple[str, ...]) -> ET.Element | None:

@@ -96,8 +96,8 @@ def load_xml(data: bytes) -> tuple[ET.Element, list[str]]:
         line, column = exc.position
         reason = str(exc).split(":")[0]
         raise ParseError(
-            f"malformed XML: {reason} at line {line}, column {column} - the file may be cut "
-            "off or still being written"
+            f"malformed XML: {reason} at line {line}, column {column} - "
+            "the file may be cut off or still being written"
         ) from None
     return root, warnings
 

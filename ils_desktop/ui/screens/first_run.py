@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -23,6 +25,7 @@ from ils_desktop.services.onboarding import (
     practice_problems,
 )
 from ils_desktop.ui.theme import set_style_property
+from ils_desktop.ui.widgets.brand_panel import BrandPanel
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 
 
@@ -133,6 +136,36 @@ class FinishPage(QWizardPage):
         self.message.show()
 
 
+class FirstRunScreen(QWidget):
+    """The wizard in a card beside the product panel, as the sign-in screen looks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SignInBackground")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        panel = BrandPanel()
+        panel.footnote.setText("Setting up takes a minute. You can change everything later in Practice settings.")
+        layout.addWidget(panel, 5)
+        side = QVBoxLayout()
+        side.setContentsMargins(40, 32, 40, 32)
+        heading = QLabel("Set up your practice")
+        heading.setProperty("role", "title")
+        side.addWidget(heading, 0, Qt.AlignmentFlag.AlignHCenter)
+        card = QFrame()
+        card.setProperty("role", "card")
+        card.setObjectName("SignInPanel")
+        card.setMaximumWidth(760)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(8, 8, 8, 8)
+        self.wizard = FirstRunWizard()
+        self.wizard.setWindowFlags(Qt.WindowType.Widget)
+        inner.addWidget(self.wizard)
+        side.addWidget(card, 1, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(side, 8)
+
+
 class FirstRunWizard(QWizard):
     """Emits ``completed(practice, admin)``; the application runs the service and signs in."""
 
@@ -141,7 +174,8 @@ class FirstRunWizard(QWizard):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up ILS Desktop")
-        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setMinimumWidth(640)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.practice_page = PracticePage()

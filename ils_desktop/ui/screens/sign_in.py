@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -16,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop import __version__
-from ils_desktop.errors import SignInFailed, UserFacingError
+from ils_desktop.errors import UserFacingError
 from ils_desktop.ui.ops import run_op
-from ils_desktop.ui.theme import app_icon, set_style_property
+from ils_desktop.ui.theme import set_style_property
+from ils_desktop.ui.widgets.brand_panel import BrandPanel
 from ils_desktop.ui.widgets.forms import labelled
 
 SignInAttempt = Callable[[str, str], object]
@@ -50,6 +52,7 @@ class SignInScreen(QWidget):
         right_layout.setContentsMargins(48, 32, 48, 24)
         right_layout.addStretch(1)
         right_layout.addWidget(self._form_card(), 0, Qt.AlignmentFlag.AlignHCenter)
+        right_layout.addSpacing(12)
         self.demo_box = self._demo_box()
         right_layout.addWidget(self.demo_box, 0, Qt.AlignmentFlag.AlignHCenter)
         right_layout.addStretch(1)
@@ -63,26 +66,8 @@ class SignInScreen(QWidget):
 
     # --- layout ------------------------------------------------------------------------------
     def _brand_panel(self) -> QWidget:
-        panel = QFrame()
-        panel.setObjectName("BrandPanel")
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(48, 48, 48, 48)
-        logo = QLabel()
-        logo.setPixmap(app_icon().pixmap(72, 72))
-        name = QLabel("ILS Desktop")
-        name.setObjectName("BrandName")
-        tagline = QLabel("Test room, dispensary, till and back office —\none system for the whole practice.")
-        tagline.setObjectName("BrandTagline")
-        tagline.setWordWrap(True)
-        layout.addStretch(2)
-        layout.addWidget(logo)
-        layout.addSpacing(12)
-        layout.addWidget(name)
-        layout.addWidget(tagline)
-        layout.addStretch(3)
-        self.practice_line = QLabel("")
-        self.practice_line.setObjectName("BrandTagline")
-        layout.addWidget(self.practice_line)
+        panel = BrandPanel()
+        self.practice_line = panel.footnote
         return panel
 
     def _form_card(self) -> QWidget:
@@ -152,9 +137,10 @@ class SignInScreen(QWidget):
         box.setProperty("role", "card")
         box.setObjectName("DemoAccounts")
         box.setFixedWidth(400)
-        self._demo_layout = QVBoxLayout(box)
-        self._demo_layout.setContentsMargins(20, 14, 20, 14)
-        self._demo_layout.setSpacing(6)
+        self._demo_layout = QGridLayout(box)
+        self._demo_layout.setContentsMargins(16, 10, 16, 10)
+        self._demo_layout.setHorizontalSpacing(8)
+        self._demo_layout.setVerticalSpacing(0)
         box.hide()
         return box
 
@@ -182,15 +168,15 @@ class SignInScreen(QWidget):
 
     def show_demo_accounts(self, accounts: list[tuple[str, str, str]], password: str) -> None:
         """Demo mode: one button per account (name, role, email) fills in the form."""
-        title = QLabel(f"Demo accounts — password “{password}”")
-        title.setProperty("role", "section")
-        self._demo_layout.addWidget(title)
-        for name, role, email in accounts:
-            button = QPushButton(f"{role}  ·  {name}")
+        title = QLabel(f"Demo practice — every password is “{password}”")
+        title.setProperty("role", "hint")
+        self._demo_layout.addWidget(title, 0, 0, 1, 2)
+        for index, (name, role, email) in enumerate(accounts):
+            button = QPushButton(role)
             button.setProperty("role", "link")
-            button.setToolTip(email)
+            button.setToolTip(f"{name} · {email}")
             button.clicked.connect(lambda _=False, e=email: self._fill(e, password))
-            self._demo_layout.addWidget(button)
+            self._demo_layout.addWidget(button, 1 + index // 2, index % 2)
         self.demo_box.show()
 
     def _fill(self, email: str, password: str) -> None:
@@ -241,5 +227,3 @@ class SignInScreen(QWidget):
 
         return QSize(1100, 700)
 
-
-__all__ = ["SignInFailed", "SignInScreen"]
