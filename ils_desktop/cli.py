@@ -93,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _prompt(reason: str) -> str | None:
     if not sys.stdin.isatty():
-        print(f"ils-desktop: {reason} Set the password with 'ils-desktop db set-password' or put "
-              "it in the URL.", file=sys.stderr)
+        print(f"ils-desktop: {reason} Trying without a password (save one with 'ils-desktop db "
+              "set-password').", file=sys.stderr)
         return None
     print(reason, file=sys.stderr)
     return getpass.getpass("Database password: ")

@@ -155,6 +155,29 @@ $$;
 """
 
 
+# unaccent() is only STABLE (its dictionary could change), so it cannot feed a generated column
+# directly; naming the dictionary explicitly makes the wrapper safe to declare IMMUTABLE.
+SEARCH_TEXT_FUNCTION = """
+CREATE OR REPLACE FUNCTION ils_search_text(p text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+AS $$ SELECT lower(regexp_replace(public.unaccent('public.unaccent'::regdictionary, p), '\\s+', ' ', 'g')) $$;
+"""
+
+FINALISED_EXAM_FUNCTION = """
+CREATE OR REPLACE FUNCTION ils_finalised_exam_is_read_only() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF OLD.status = 'finalised' THEN
+        RAISE EXCEPTION 'a finalised examination cannot be changed: add an addendum instead'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+
+
 def enable_tenancy(table: str) -> list[str]:
     """Row-level security on a tenant table: enabled, forced, one policy on app.company_id."""
     return [

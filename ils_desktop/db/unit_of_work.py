@@ -7,6 +7,7 @@ transaction — so a pooled connection never carries a tenant into someone else'
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
@@ -14,10 +15,13 @@ from sqlalchemy.orm import Session
 
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.repositories.audit import AuditRepository
+from ils_desktop.repositories.base import TenantRepository
 from ils_desktop.repositories.companies import CompanyRepository
 from ils_desktop.repositories.sessions import SignInSessionRepository
 from ils_desktop.repositories.settings import SettingsRepository
 from ils_desktop.repositories.users import UserRepository
+
+R = TypeVar("R", bound=TenantRepository)
 
 
 class TenantUnitOfWork:
@@ -45,7 +49,15 @@ class TenantUnitOfWork:
         self.sessions = SignInSessionRepository(self.session, self.context)
         self.settings = SettingsRepository(self.session, self.context)
         self.audit = AuditRepository(self.session, self.context)
+        self._repositories: dict[type, TenantRepository] = {}
         return self
+
+    def repository(self, kind: type[R]) -> R:
+        """The repository of ``kind`` for this unit of work (built once, bound to its tenant)."""
+        found = self._repositories.get(kind)
+        if found is None:
+            found = self._repositories[kind] = kind(self.session, self.context)
+        return found  # type: ignore[return-value]
 
     def commit(self) -> None:
         self.session.commit()

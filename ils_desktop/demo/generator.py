@@ -65,6 +65,24 @@ def _accounts() -> list[DemoAccount]:
 
 DEMO_ACCOUNTS: list[DemoAccount] = []
 
+#: Later capabilities add their demo data here, in order: "module:function", each called as
+#: ``function(owner_engine, practice_company_id, rng)`` after the companies and staff exist.
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "ils_desktop.demo.clinical:seed_clinical",
+    "ils_desktop.demo.till:seed_till",
+    "ils_desktop.demo.equipment:seed_equipment",
+)
+
+
+def _load_extension(step: str):  # type: ignore[no-untyped-def]
+    import importlib
+    from importlib.util import find_spec
+
+    module_name, _, function = step.partition(":")
+    if find_spec(module_name) is None:
+        return None
+    return getattr(importlib.import_module(module_name), function)
+
 
 def demo_accounts() -> list[DemoAccount]:
     if not DEMO_ACCOUNTS:
@@ -109,6 +127,11 @@ def ensure_demo_practice(owner_url: URL | str) -> bool:
                 first_name=account.first_name, last_name=account.last_name, email=account.email,
                 password=DEMO_PASSWORD, role=account.role.value, goc_number=account.goc_number,
             ), password_hash=password_hash)
+        for step in DEMO_EXTENSIONS:
+            seed_step = _load_extension(step)
+            if seed_step is not None:
+                log.info("demo data: %s", step)
+                seed_step(engine, companies[DEMO_PRACTICE], rng)
         log.info("demo practice created")
         return True
     finally:

@@ -19,6 +19,18 @@ class ScreenEntry:
 
 NAVIGATION: tuple[ScreenEntry, ...] = (
     ScreenEntry("home", "Home", "home", "ils_desktop.ui.screens.home", "HomeScreen", None, "Ctrl+1"),
+    ScreenEntry("diary", "Diary", "diary", "ils_desktop.ui.screens.diary", "DiaryScreen", "diary.view", "F2"),
+    ScreenEntry("patients", "Patients", "patients", "ils_desktop.ui.screens.patients", "PatientsScreen",
+                "patients.view", "F3"),
+    ScreenEntry("exam", "Eye examination", "exam", "ils_desktop.ui.screens.exam", "ExamScreen",
+                "exams.perform", "F4"),
+    ScreenEntry("recalls", "Recalls", "recall", "ils_desktop.ui.screens.recalls", "RecallsScreen",
+                "patients.view", "F6"),
+    ScreenEntry("till", "Till", "till", "ils_desktop.ui.screens.till", "TillScreen", "till.sell", "F7"),
+    ScreenEntry("catalogue", "Catalogue", "inventory", "ils_desktop.ui.screens.catalogue", "CatalogueScreen",
+                "inventory.manage", "F8"),
+    ScreenEntry("equipment", "Equipment", "equipment", "ils_desktop.ui.screens.equipment", "EquipmentScreen",
+                "equipment.manage", "F9"),
     ScreenEntry("staff", "Staff", "users", "ils_desktop.ui.screens.staff", "StaffScreen", "users.view", "Ctrl+2"),
     ScreenEntry("audit", "Audit trail", "audit", "ils_desktop.ui.screens.audit_trail", "AuditTrailScreen",
                 "audit.view", "Ctrl+3"),
@@ -27,5 +39,13 @@ NAVIGATION: tuple[ScreenEntry, ...] = (
 )
 
 
+def screen_exists(entry: ScreenEntry) -> bool:
+    """Screens of capabilities not built yet are left out of the navigation."""
+    from importlib.util import find_spec
+
+    return find_spec(entry.module) is not None
+
+
 def entries_for(permissions: frozenset[str]) -> list[ScreenEntry]:
-    return [e for e in NAVIGATION if e.permission is None or e.permission in permissions]
+    return [e for e in NAVIGATION
+            if (e.permission is None or e.permission in permissions) and screen_exists(e)]

@@ -1,0 +1,91 @@
+"""Patients of a practice (the ILS 2.0 ``patients`` table)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ils_desktop.models.base import Base, TenantMixin, Timestamps, new_id
+
+SEXES = ("female", "male", "other", "unknown")
+
+
+class Patient(TenantMixin, Timestamps, Base):
+    """A patient. Names, NHS number, postcode, phone and customer number are searched, so they
+    are real columns; ``search_name`` is the accent-free lower-case name that pg_trgm indexes."""
+
+    __tablename__ = "patients"
+    __table_args__ = (
+        UniqueConstraint("company_id", "customer_number"),
+        CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
+        CheckConstraint("nhs_number ~ '^[0-9]{10}$'", name="nhs_number_digits"),
+        CheckConstraint("status IN ('active', 'archived', 'deceased')", name="status"),
+        ForeignKeyConstraint(["company_id", "registered_by"], ["users.company_id", "users.id"]),
+        Index("ix_patients_search_name_trgm", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
+        Index("ix_patients_company_id_last_name_first_name", "company_id", "last_name", "first_name"),
+        Index("ix_patients_company_id_date_of_birth", "company_id", "date_of_birth"),
+        Index("ix_patients_company_id_nhs_number", "company_id", "nhs_number"),
+        Index("ix_patients_company_id_postcode_key", "company_id", "postcode_key"),
+        Index("ix_patients_phone_digits_trgm", "phone_digits", postgresql_using="gin",
+              postgresql_ops={"phone_digits": "gin_trgm_ops"}),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    customer_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str | None] = mapped_column(Text)
+    first_name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_name: Mapped[str] = mapped_column(Text, nullable=False)
+    preferred_name: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date] = mapped_column(Date, nullable=False)
+    sex: Mapped[str] = mapped_column(Text, nullable=False, server_default="unknown")
+    nhs_number: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    mobile_phone: Mapped[str | None] = mapped_column(Text)
+    home_phone: Mapped[str | None] = mapped_column(Text)
+    address_line1: Mapped[str | None] = mapped_column(Text)
+    address_line2: Mapped[str | None] = mapped_column(Text)
+    town: Mapped[str | None] = mapped_column(Text)
+    county: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    gp_practice: Mapped[str | None] = mapped_column(Text)
+    occupation: Mapped[str | None] = mapped_column(Text)
+    is_driver: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    is_vdu_user: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    medical_history: Mapped[str | None] = mapped_column(Text)
+    allergies: Mapped[str | None] = mapped_column(Text)
+    medications: Mapped[str | None] = mapped_column(Text)
+    family_ocular_history: Mapped[str | None] = mapped_column(Text)
+    # e.g. {"email": true, "sms": true, "post": false, "phone": true, "recall_reminders": true}
+    communication_consent: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'"))
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default="active")
+    registered_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    search_name: Mapped[str] = mapped_column(
+        Text, Computed("ils_search_text(first_name || ' ' || coalesce(preferred_name, '') || ' ' || last_name)",
+                       persisted=True))
+    postcode_key: Mapped[str | None] = mapped_column(
+        Text, Computed("upper(replace(postcode, ' ', ''))", persisted=True))
+    phone_digits: Mapped[str | None] = mapped_column(
+        Text, Computed("regexp_replace(coalesce(mobile_phone, ''), '[^0-9]', '', 'g') || ' ' || "
+                       "regexp_replace(coalesce(home_phone, ''), '[^0-9]', '', 'g')", persisted=True))
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
