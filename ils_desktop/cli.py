@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--screen", required=True, help="screen name, or 'list'")
     snapshot.add_argument("--out", help="PNG file to write")
     snapshot.add_argument("--size", default="1366x768", help="WxH, default 1366x768")
+    snapshot.add_argument("--as", dest="signed_in_as", default="admin@harbourview.demo",
+                          help="demo account to sign in as (e.g. optom@harbourview.demo)")
 
     audit = commands.add_parser("audit", help="the audit trail", parents=[common])
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
@@ -74,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ils_desktop.ui.snapshot import snapshot_command
 
             return snapshot_command(args.screen, args.out, args.size, demo=args.demo,
-                                    database_url=args.database_url)
+                                    database_url=args.database_url, signed_in_as=args.signed_in_as)
         if args.command == "audit":
             return _audit_verify(args)
         if args.command == "devices":

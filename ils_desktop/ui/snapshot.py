@@ -23,6 +23,17 @@ SCREENS: dict[str, str] = {
 SIGNED_IN_AS = "admin@harbourview.demo"
 
 
+def _all_screens() -> dict[str, str]:
+    """The fixed screens plus every screen of the main window's navigation that exists."""
+    from ils_desktop.ui.screens import NAVIGATION, screen_exists
+
+    screens = dict(SCREENS)
+    for entry in NAVIGATION:
+        if screen_exists(entry) and entry.key not in screens and entry.key != "home":
+            screens[entry.key] = f"{entry.title} (needs --demo)"
+    return screens
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
@@ -43,13 +54,15 @@ def _settle() -> None:
     wait_for(lambda: False, timeout=0.3)
 
 
-def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, database_url: str | None) -> int:
+def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, database_url: str | None,
+                     signed_in_as: str = SIGNED_IN_AS) -> int:
+    screens = _all_screens()
     if screen == "list":
-        for name, description in SCREENS.items():
+        for name, description in screens.items():
             print(f"{name:10}  {description}")
         return 0
-    if screen not in SCREENS:
-        print(f"ils-desktop: unknown screen '{screen}'. Screens: {', '.join(SCREENS)}", file=sys.stderr)
+    if screen not in screens:
+        print(f"ils-desktop: unknown screen '{screen}'. Screens: {', '.join(screens)}", file=sys.stderr)
         return 2
     if not out:
         print("ils-desktop: --out FILE.png is required", file=sys.stderr)
@@ -69,7 +82,7 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     from ils_desktop.ui.theme import apply_theme
 
     apply_theme(app)
-    widget = render(screen, width, height, demo=demo, database_url=database_url)
+    widget = render(screen, width, height, demo=demo, database_url=database_url, signed_in_as=signed_in_as)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(out):
         print(f"ils-desktop: could not write {out}", file=sys.stderr)
@@ -78,7 +91,8 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     return 0
 
 
-def render(screen: str, width: int, height: int, *, demo: bool, database_url: str | None) -> Any:
+def render(screen: str, width: int, height: int, *, demo: bool, database_url: str | None,
+           signed_in_as: str = SIGNED_IN_AS) -> Any:
     from ils_desktop.config import AppPaths
     from ils_desktop.startup import choose_server
 
@@ -104,11 +118,11 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
         return window
     from ils_desktop.demo.generator import DEMO_PASSWORD
 
-    window.sign_in.email.setText(SIGNED_IN_AS)
+    window.sign_in.email.setText(signed_in_as)
     window.sign_in.password.setText(DEMO_PASSWORD)
     window.sign_in.sign_in_button.click()
     if not wait_for(lambda: window.main_page is not None, 30):
-        raise RuntimeError(f"could not sign in as {SIGNED_IN_AS}: {window.sign_in.message.text()}")
+        raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
     key = {"main": "home", "staff-add": "staff", "lock": "home"}.get(screen, screen)
     page.show_screen(key)
