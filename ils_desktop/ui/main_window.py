@@ -165,6 +165,8 @@ class MainPage(QWidget):
             entry = self._entry(key)
             module = importlib.import_module(entry.module)
             widget = getattr(module, entry.class_name)(self.workspace)
+            if hasattr(widget, "open_screen"):
+                widget.open_screen.connect(self.show_screen)
             self.screens[key] = widget
             self.stack.addWidget(widget)
         return self.screens[key]

@@ -54,8 +54,20 @@ def describe_change(entry: audit_trail.AuditEntry) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, str):
+        value = _as_local_time(value)
     text = "—" if value is None else (value if isinstance(value, str) else json.dumps(value))
     return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _as_local_time(text: str) -> str:
+    """Timestamps arrive as ISO text in the JSON; show them as the practice reads times."""
+    if len(text) < 19 or text[4] != "-" or text[10] != "T":
+        return text
+    try:
+        return datetime.fromisoformat(text).astimezone().strftime("%d %b %Y %H:%M")
+    except ValueError:
+        return text
 
 
 class AuditTableModel(QAbstractTableModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ils_desktop.ui.screens import entries_for
@@ -19,7 +21,20 @@ def _greeting(now: datetime) -> str:
     return "Good evening"
 
 
+class _ScreenCard(QFrame):
+    """A card that opens a screen when clicked."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
 class HomeScreen(QWidget):
+    open_screen = Signal(str)
+
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         signed = workspace.signed_in
@@ -52,8 +67,9 @@ class HomeScreen(QWidget):
         shortcuts.setSpacing(16)
         others = [e for e in entries_for(workspace.context.permissions) if e.key != "home"]
         for index, entry in enumerate(others):
-            shortcuts.addWidget(self._card(entry.title, "", f"Open with {entry.shortcut}", entry.icon),
-                                index // 3, index % 3)
+            card = self._card(entry.title, "", f"Open with {entry.shortcut}", entry.icon, clickable=True)
+            card.clicked.connect(lambda key=entry.key: self.open_screen.emit(key))
+            shortcuts.addWidget(card, index // 3, index % 3)
         if not others:
             none = QLabel("More screens appear here as your practice's capabilities are switched on.")
             none.setProperty("role", "hint")
@@ -61,9 +77,11 @@ class HomeScreen(QWidget):
         layout.addLayout(shortcuts)
         layout.addStretch(1)
 
-    def _card(self, caption: str, value: str, detail: str, icon_name: str) -> QWidget:
-        card = QFrame()
+    def _card(self, caption: str, value: str, detail: str, icon_name: str, *, clickable: bool = False) -> _ScreenCard:
+        card = _ScreenCard()
         card.setProperty("role", "card")
+        if clickable:
+            card.setCursor(Qt.CursorShape.PointingHandCursor)
         row = QHBoxLayout(card)
         row.setContentsMargins(18, 16, 18, 16)
         row.setSpacing(14)
