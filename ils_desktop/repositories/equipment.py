@@ -1,0 +1,134 @@
+"""The device register, calibration history, documents, and device/DICOM readings."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func, select, text
+
+from ils_desktop.models.equipment import (
+    CalibrationRecord,
+    DeviceReading,
+    DicomReading,
+    Equipment,
+    TechnicalDocument,
+)
+from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.base import TenantRepository
+
+
+class EquipmentRepository(TenantRepository):
+    def add(self, device: Equipment) -> Equipment:
+        device.company_id = self.company_id
+        self.session.add(device)
+        return device
+
+    def get(self, equipment_id: uuid.UUID) -> Equipment | None:
+        return self.session.get(Equipment, (self.company_id, equipment_id))
+
+    def list(self) -> Sequence[Equipment]:
+        return self.session.scalars(
+            select(Equipment).where(Equipment.company_id == self.company_id).order_by(Equipment.name)
+        ).all()
+
+    def next_due_dates(self) -> dict[uuid.UUID, date | None]:
+        """The latest record's next-due date per device (the newest record decides)."""
+        latest = (
+            select(CalibrationRecord.equipment_id, CalibrationRecord.next_due,
+                   func.row_number().over(partition_by=CalibrationRecord.equipment_id,
+                                          order_by=(CalibrationRecord.performed_on.desc(),
+                                                    CalibrationRecord.recorded_at.desc())).label("n"))
+            .where(CalibrationRecord.company_id == self.company_id).subquery()
+        )
+        rows = self.session.execute(select(latest.c.equipment_id, latest.c.next_due).where(latest.c.n == 1))
+        return {equipment_id: next_due for equipment_id, next_due in rows}
+
+    def add_calibration(self, record: CalibrationRecord) -> None:
+        record.company_id = self.company_id
+        self.session.add(record)
+
+    def calibrations(self, equipment_id: uuid.UUID) -> Sequence[CalibrationRecord]:
+        return self.session.scalars(
+            select(CalibrationRecord).where(CalibrationRecord.company_id == self.company_id,
+                                            CalibrationRecord.equipment_id == equipment_id)
+            .order_by(CalibrationRecord.performed_on.desc(), CalibrationRecord.recorded_at.desc())
+        ).all()
+
+    def add_document(self, document: TechnicalDocument) -> None:
+        document.company_id = self.company_id
+        self.session.add(document)
+
+    def documents(self, equipment_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, str, int]]:
+        """(id, title, file name, content type, size) without loading the files."""
+        rows = self.session.execute(
+            select(TechnicalDocument.id, TechnicalDocument.title, TechnicalDocument.file_name,
+                   TechnicalDocument.content_type, func.octet_length(TechnicalDocument.content))
+            .where(TechnicalDocument.company_id == self.company_id, TechnicalDocument.equipment_id == equipment_id)
+            .order_by(TechnicalDocument.uploaded_at.desc())
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def document(self, document_id: uuid.UUID) -> TechnicalDocument | None:
+        return self.session.get(TechnicalDocument, (self.company_id, document_id))
+
+
+class ReadingRepository(TenantRepository):
+    def add(self, reading: DeviceReading | DicomReading) -> None:
+        reading.company_id = self.company_id
+        self.session.add(reading)
+
+    def dicom_by_instance(self, sop_instance_uid: str) -> DicomReading | None:
+        return self.session.scalars(select(DicomReading).where(
+            DicomReading.company_id == self.company_id, DicomReading.sop_instance_uid == sop_instance_uid)
+        ).one_or_none()
+
+    def get(self, reading_id: uuid.UUID) -> DeviceReading | DicomReading | None:
+        return (self.session.get(DeviceReading, (self.company_id, reading_id))
+                or self.session.get(DicomReading, (self.company_id, reading_id)))
+
+    def unmatched(self, limit: int = 200) -> list[DeviceReading | DicomReading]:
+        found: list[DeviceReading | DicomReading] = []
+        for model in (DeviceReading, DicomReading):
+            found.extend(self.session.scalars(
+                select(model).where(model.company_id == self.company_id, model.status == "unmatched")
+                .order_by(model.received_at.desc()).limit(limit)
+            ))
+        return sorted(found, key=lambda r: r.received_at, reverse=True)[:limit]
+
+    def waiting_for_patient(self, patient_id: uuid.UUID) -> list[DeviceReading | DicomReading]:
+        """Matched readings not yet accepted or discarded: what an open exam should offer."""
+        found: list[DeviceReading | DicomReading] = []
+        for model in (DeviceReading, DicomReading):
+            found.extend(self.session.scalars(
+                select(model).where(model.company_id == self.company_id, model.patient_id == patient_id,
+                                    model.status == "matched").order_by(model.received_at)
+            ))
+        return sorted(found, key=lambda r: r.received_at)
+
+    # --- matching -----------------------------------------------------------------------------
+    def patient_by_customer_number(self, number: int) -> uuid.UUID | None:
+        return self.session.scalar(select(Patient.id).where(
+            Patient.company_id == self.company_id, Patient.customer_number == number))
+
+    def patient_exists(self, patient_id: uuid.UUID) -> bool:
+        return self.session.get(Patient, (self.company_id, patient_id)) is not None
+
+    def patients_by_name_and_birth_date(self, family: str, given: str, birth_date: date) -> list[uuid.UUID]:
+        return list(self.session.scalars(select(Patient.id).where(
+            Patient.company_id == self.company_id,
+            Patient.date_of_birth == birth_date,
+            func.ils_search_text(Patient.last_name) == func.ils_search_text(family),
+            func.ils_search_text(Patient.first_name) == func.ils_search_text(given),
+        )))
+
+    def worklist_patient(self, accession_or_booking: str) -> uuid.UUID | None:
+        """The patient of today's booking whose id the worklist gave the device."""
+        try:
+            booking_id = uuid.UUID(accession_or_booking)
+        except ValueError:
+            return None
+        return self.session.execute(text(
+            "SELECT patient_id FROM test_room_bookings WHERE company_id = :c AND id = :b"),
+            {"c": self.company_id, "b": booking_id}).scalar_one_or_none()

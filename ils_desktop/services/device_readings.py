@@ -1,0 +1,202 @@
+"""Storing readings from devices and matching them to patients.
+
+Every reading is stored with its raw input, whether or not it parsed and whether or not anybody
+can tell yet whose it is. Matching order (equipment.md): the patient id the device sent (our
+customer number or patient id) → the id the modality worklist gave the device (a booking) → exactly
+one patient with that name and date of birth → otherwise the "unmatched readings" inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.equipment import MatchMethod, customer_number_from_device_id, split_device_name
+from ils_desktop.errors import NotFound, UserFacingError
+from ils_desktop.models.equipment import DeviceReading, DicomReading
+from ils_desktop.repositories.equipment import ReadingRepository
+from ils_desktop.services.permissions import require
+
+
+@dataclass(frozen=True)
+class IncomingReading:
+    """What a transport received, ready to store (one measurement, or a parse error)."""
+
+    source: str  # serial, folder, dicom
+    raw: bytes
+    measurement: dict[str, Any] | None  # the public JSON contract of one measurement
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    equipment_id: uuid.UUID | None = None
+    source_detail: str | None = None
+    protocol: str | None = None
+    device_patient_id: str | None = None
+    device_patient_name: str | None = None
+    device_patient_birth_date: date | None = None
+    received_at: datetime | None = None
+    # DICOM only
+    sop_class_uid: str | None = None
+    sop_instance_uid: str | None = None
+    study_instance_uid: str | None = None
+    modality: str | None = None
+    calling_ae_title: str | None = None
+    file_path: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredReading:
+    id: uuid.UUID
+    kind: str | None
+    patient_id: uuid.UUID | None
+    match_method: str | None
+    received_at: datetime
+    measurement: dict[str, Any] | None
+    source: str
+    source_detail: str | None
+    error: str | None
+    warnings: list[str]
+    device_patient_id: str | None
+    device_patient_name: str | None
+
+
+def measurement_as_json(measurement: Any) -> dict[str, Any]:
+    """A parsed ``devices.measurement.Measurement`` as plain JSON (numbers keep their digits)."""
+    from ils_desktop.devices.measurement import dumps_json
+
+    return json.loads(dumps_json(measurement.to_json_dict(), indent=None))
+
+
+def _match(repo: ReadingRepository, reading: IncomingReading) -> tuple[uuid.UUID | None, MatchMethod | None]:
+    device_id = (reading.device_patient_id or "").strip()
+    if device_id:
+        try:
+            as_uuid = uuid.UUID(device_id)
+        except ValueError:
+            as_uuid = None
+        if as_uuid is not None:
+            if repo.patient_exists(as_uuid):
+                return as_uuid, MatchMethod.DEVICE_ID
+            worklist = repo.worklist_patient(device_id)
+            if worklist is not None:
+                return worklist, MatchMethod.WORKLIST
+        number = customer_number_from_device_id(device_id)
+        if number is not None:
+            found = repo.patient_by_customer_number(number)
+            if found is not None:
+                return found, MatchMethod.DEVICE_ID
+    names = split_device_name(reading.device_patient_name)
+    if names and reading.device_patient_birth_date:
+        candidates = repo.patients_by_name_and_birth_date(names[0], names[1], reading.device_patient_birth_date)
+        if len(candidates) == 1:
+            return candidates[0], MatchMethod.NAME_DOB
+    return None, None
+
+
+def _stored(row: DeviceReading | DicomReading) -> StoredReading:
+    return StoredReading(
+        id=row.id, kind=row.kind, patient_id=row.patient_id, match_method=row.match_method,
+        received_at=row.received_at, measurement=row.measurement,
+        source="dicom" if isinstance(row, DicomReading) else row.source,
+        source_detail=row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail,
+        error=row.error, warnings=list(row.warnings), device_patient_id=row.device_patient_id,
+        device_patient_name=row.device_patient_name,
+    )
+
+
+def store_reading(database: Database, context: TenantContext, reading: IncomingReading) -> StoredReading:
+    """Store one reading and match it to a patient if possible. Idempotent for DICOM (by SOP
+    instance UID), so a device re-sending an object does not duplicate it."""
+
+    def work(uow: TenantUnitOfWork) -> StoredReading:
+        repo = uow.repository(ReadingRepository)
+        if reading.source == "dicom" and reading.sop_instance_uid:
+            existing = repo.dicom_by_instance(reading.sop_instance_uid)
+            if existing is not None:
+                return _stored(existing)
+        patient_id, method = _match(repo, reading)
+        common: dict[str, Any] = dict(
+            id=uuid.uuid4(), equipment_id=reading.equipment_id,
+            kind=(reading.measurement or {}).get("kind"), measurement=reading.measurement,
+            warnings=list(reading.warnings) + list((reading.measurement or {}).get("warnings", [])),
+            error=reading.error, device_patient_id=reading.device_patient_id,
+            device_patient_name=reading.device_patient_name,
+            device_patient_birth_date=reading.device_patient_birth_date,
+            patient_id=patient_id, match_method=method.value if method else None,
+            status="matched" if patient_id else "unmatched",
+            received_at=reading.received_at or datetime.now(UTC),
+        )
+        if reading.source == "dicom":
+            row: DeviceReading | DicomReading = DicomReading(
+                **common, sop_class_uid=reading.sop_class_uid or "", sop_instance_uid=reading.sop_instance_uid or "",
+                study_instance_uid=reading.study_instance_uid, modality=reading.modality,
+                calling_ae_title=reading.calling_ae_title, file_path=reading.file_path or "",
+            )
+        else:
+            row = DeviceReading(**common, source=reading.source, source_detail=reading.source_detail,
+                                protocol=reading.protocol, raw=reading.raw)
+        repo.add(row)
+        uow.flush()
+        stored = _stored(row)
+        uow.commit()
+        return stored
+
+    # Safe to repeat: a retried DICOM store finds its own row; a serial/file reading retried after a
+    # lost connection may at worst be stored twice, which the clinician sees and discards.
+    return database.run(context, work, retry_safe=reading.source == "dicom")
+
+
+def unmatched_readings(database: Database, context: TenantContext) -> list[StoredReading]:
+    require(context, "patients.view")
+    return database.run(context, lambda uow: [_stored(r) for r in uow.repository(ReadingRepository).unmatched()],
+                        retry_safe=True)
+
+
+def readings_waiting_for(database: Database, context: TenantContext, patient_id: uuid.UUID) -> list[StoredReading]:
+    """Readings matched to this patient and not yet accepted or discarded (for the open exam)."""
+    return database.run(
+        context, lambda uow: [_stored(r) for r in uow.repository(ReadingRepository).waiting_for_patient(patient_id)],
+        retry_safe=True)
+
+
+def assign_reading(database: Database, context: TenantContext, reading_id: uuid.UUID, patient_id: uuid.UUID) -> None:
+    """A person decides whose an unmatched reading is."""
+    require(context, "patients.edit")
+
+    def work(uow: TenantUnitOfWork) -> None:
+        repo = uow.repository(ReadingRepository)
+        row = repo.get(reading_id)
+        if row is None:
+            raise NotFound("That reading is no longer in the inbox.")
+        if row.status not in ("unmatched", "matched"):
+            raise UserFacingError("That reading has already been used or discarded.")
+        if not repo.patient_exists(patient_id):
+            raise NotFound("That patient no longer exists.")
+        row.patient_id = patient_id
+        row.match_method = MatchMethod.MANUAL.value
+        row.status = "matched"
+        row.handled_by, row.handled_at = context.user_id, datetime.now(UTC)
+        uow.commit()
+
+    database.run(context, work)
+
+
+def settle_reading(database: Database, context: TenantContext, reading_id: uuid.UUID, *, accepted: bool,
+                   exam_id: uuid.UUID | None = None) -> None:
+    """Record that the clinician accepted the reading into an exam, or discarded it."""
+
+    def work(uow: TenantUnitOfWork) -> None:
+        row = uow.repository(ReadingRepository).get(reading_id)
+        if row is None:
+            raise NotFound("That reading no longer exists.")
+        row.status = "accepted" if accepted else "discarded"
+        row.accepted_exam_id = exam_id if accepted else None
+        row.handled_by, row.handled_at = context.user_id, datetime.now(UTC)
+        uow.commit()
+
+    database.run(context, work, retry_safe=True)
