@@ -93,8 +93,9 @@ def test_attach_and_read_back_a_manual(database, practice):
     document_id = equipment.attach_document(database, context, device_id, title="Interface manual",
                                             file_name="ark1-interface.pdf", content_type="application/pdf",
                                             content=pdf)
-    [(listed_id, title, name, kind, size)] = equipment.documents(database, context, device_id)
-    assert (listed_id, title, size) == (document_id, "Interface manual", len(pdf))
+    [(listed_id, title, file_name, kind, size)] = equipment.documents(database, context, device_id)
+    assert (listed_id, title, file_name, kind, size) == (
+        document_id, "Interface manual", "ark1-interface.pdf", "application/pdf", len(pdf))
     assert equipment.document_content(database, context, document_id) == ("ark1-interface.pdf", pdf)
 
 
