@@ -132,3 +132,21 @@ class ReadingRepository(TenantRepository):
         return self.session.execute(text(
             "SELECT patient_id FROM test_room_bookings WHERE company_id = :c AND id = :b"),
             {"c": self.company_id, "b": booking_id}).scalar_one_or_none()
+
+
+class RoomLookupRepository(TenantRepository):
+    """Test rooms (to place a device) and patients (to assign an unmatched reading)."""
+
+    def rooms(self) -> list[tuple[uuid.UUID, str]]:
+        rows = self.session.execute(text(
+            "SELECT id, name FROM test_rooms WHERE company_id = :c AND is_active ORDER BY sort_order, name"),
+            {"c": self.company_id})
+        return [(r.id, r.name) for r in rows]
+
+    def patients_like(self, query: str, limit: int = 20) -> list[tuple[uuid.UUID, str, date, int]]:
+        rows = self.session.execute(
+            select(Patient.id, Patient.first_name, Patient.last_name, Patient.date_of_birth, Patient.customer_number)
+            .where(Patient.company_id == self.company_id,
+                   Patient.search_name.like("%" + query.lower().replace("%", "") + "%"))
+            .order_by(Patient.last_name, Patient.first_name).limit(limit))
+        return [(r.id, f"{r.first_name} {r.last_name}", r.date_of_birth, r.customer_number) for r in rows]

@@ -200,3 +200,32 @@ def settle_reading(database: Database, context: TenantContext, reading_id: uuid.
         uow.commit()
 
     database.run(context, work, retry_safe=True)
+
+
+@dataclass(frozen=True)
+class PatientChoice:
+    id: uuid.UUID
+    name: str
+    date_of_birth: date
+    customer_number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · born {self.date_of_birth:%d/%m/%Y} · no. {self.customer_number}"
+
+
+def patients_to_assign(database: Database, context: TenantContext, query: str) -> list[PatientChoice]:
+    """Patients whose name contains ``query`` (accent- and case-insensitive), for the inbox."""
+    from ils_desktop.repositories.equipment import RoomLookupRepository
+
+    require(context, "patients.view")
+    if len(query.strip()) < 2:
+        return []
+
+    def work(uow: TenantUnitOfWork) -> list[PatientChoice]:
+        from sqlalchemy import func, select
+
+        folded = uow.session.scalar(select(func.ils_search_text(query.strip())))
+        return [PatientChoice(*row) for row in uow.repository(RoomLookupRepository).patients_like(folded or "")]
+
+    return database.run(context, work, retry_safe=True)

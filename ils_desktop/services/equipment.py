@@ -316,3 +316,9 @@ def record_test(database: Database, context: TenantContext, equipment_id: uuid.U
         uow.commit()
 
     database.run(context, work, retry_safe=True)
+
+
+def rooms_for_devices(database: Database, context: TenantContext) -> list[tuple[uuid.UUID, str]]:
+    from ils_desktop.repositories.equipment import RoomLookupRepository
+
+    return database.run(context, lambda uow: uow.repository(RoomLookupRepository).rooms(), retry_safe=True)
