@@ -30,7 +30,7 @@ def _signed_in_page(qtbot, make_window, database, practice):  # type: ignore[no-
 
 
 def test_manager_registers_a_lensmeter_and_tests_it_on_a_real_serial_line(qtbot, make_window, database, practice):
-    window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    _window, screen = _signed_in_page(qtbot, make_window, database, practice)
     master, slave = os.openpty()
     port = os.ttyname(slave)
     try:
@@ -71,7 +71,7 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
     stored = device_readings.store_reading(database, context, device_readings.IncomingReading(
         source="serial", raw=b"\x01DNT...", protocol="nidek-serial", device_patient_id="UNKNOWN-1",
         measurement={"kind": "tonometry", "eyes": {"R": {"iop_mmhg": 15.3}, "L": {"iop_mmhg": 18}}, "warnings": []}))
-    window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    _window, screen = _signed_in_page(qtbot, make_window, database, practice)
     screen.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.readings), timeout=10_000)
     row = next(i for i, r in enumerate(screen.inbox_model.readings) if r.id == stored.id)
