@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import time
@@ -43,10 +44,8 @@ def adapter():
     adapter = FakeUsbAdapter()
     yield adapter
     for fd in (adapter.master, adapter.slave):
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
 
 
 def _listener(adapter: FakeUsbAdapter, **kw) -> tuple[SerialListener, queue.Queue, list[str]]:  # type: ignore[no-untyped-def]
