@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
@@ -213,12 +214,76 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _devices(argv: list[str]) -> int:
-    if not argv or argv[0] != "parse":
-        print("usage: ils-desktop devices parse FILE [--protocol NAME|auto]", file=sys.stderr)
-        return 2
-    from ils_desktop.devices.parse_command import main as parse_main
+    command = argv[0] if argv else ""
+    if command == "parse":
+        from ils_desktop.devices.parse_command import main as parse_main
 
-    return parse_main(argv[1:])
+        return parse_main(argv[1:])
+    if command == "simulate":
+        from ils_desktop.devices.simulate_command import main as simulate_main
+
+        return simulate_main(argv[1:])
+    if command == "serve":
+        return _devices_serve(argv[1:])
+    print("usage: ils-desktop devices parse FILE [--protocol NAME|auto]\n"
+          "       ils-desktop devices simulate --kind KIND ...\n"
+          "       ils-desktop devices serve [--storage-port N] [--worklist-port N] ...", file=sys.stderr)
+    return 2
+
+
+def _devices_serve(argv: list[str]) -> int:
+    """Run the DICOM Storage and Worklist SCPs (and this machine's serial/folder devices) until Ctrl-C."""
+    import signal
+    import threading
+
+    parser = argparse.ArgumentParser(prog="ils-desktop devices serve",
+                                     description="Receive device readings for a practice: DICOM storage, "
+                                     "modality worklist, and the serial/folder devices this machine hosts.")
+    _common(parser, defaults=True)
+    parser.add_argument("--company", help="company id (needed when the database holds several)")
+    parser.add_argument("--ae-title", default="ILS")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
+    parser.add_argument("--storage-port", type=int, default=11112)
+    parser.add_argument("--worklist-port", type=int, default=11113, help="0 to switch the worklist off")
+    parser.add_argument("--no-dicom", action="store_true", help="only this machine's serial/folder devices")
+    args = parser.parse_args(argv)
+
+    from ils_desktop.config import AppPaths
+    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.repositories.sign_in import practice_company_ids
+    from ils_desktop.services.device_hub import DeviceHub
+
+    database = _open(args)
+    companies = database.run_anonymous(practice_company_ids)
+    if args.company:
+        companies = [(c, n) for c, n in companies if str(c) == args.company]
+    practices = companies if args.company else companies[:1] if len(companies) == 1 else []
+    if not practices:
+        print("ils-desktop: say which company with --company ID: " +
+              ", ".join(f"{n} ({c})" for c, n in companies), file=sys.stderr)
+        return 2
+    company_id, name = practices[0]
+    # The hub acts for the practice, not for a person: it may match and store readings only.
+    context = TenantContext(company_id, None, frozenset(), frozenset({"patients.view"}))
+    hub = DeviceHub(database, context, AppPaths.default().data_dir / "devices",
+                    on_stored=lambda r: print(f"{r.received_at:%H:%M:%S} {r.kind or 'unreadable'} from "
+                                              f"{r.source} {r.source_detail or ''} -> "
+                                              f"{'patient ' + str(r.patient_id) if r.patient_id else 'unmatched'}",
+                                              flush=True),
+                    on_status=lambda device, status: print(f"{device}: {status}", flush=True))
+    if not args.no_dicom:
+        hub.start_dicom(ae_title=args.ae_title, host=args.host, storage_port=args.storage_port,
+                        worklist_port=args.worklist_port or None)
+        print(f"DICOM storage {args.ae_title}@{args.host}:{args.storage_port}"
+              + (f", worklist on port {args.worklist_port}" if args.worklist_port else ""), flush=True)
+    started = hub.start_local_devices()
+    print(f"Receiving for {name}" + (f"; listening to {', '.join(started)}" if started else ""), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    hub.stop()
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,3 +22,9 @@ def company_count(connection: Connection) -> int:
 
 def all_company_ids(connection: Connection) -> list[tuple[uuid.UUID, str]]:
     return [(r.id, r.name) for r in connection.execute(text("SELECT id, name FROM companies ORDER BY name"))]
+
+
+def practice_company_ids(connection: Connection) -> list[tuple[uuid.UUID, str]]:
+    """Companies that see patients (practices and practices with their own lab)."""
+    return [(r.id, r.name) for r in connection.execute(text(
+        "SELECT id, name FROM companies WHERE company_type IN ('ecp', 'hybrid') AND status = 'active' ORDER BY name"))]

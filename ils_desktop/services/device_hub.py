@@ -1,0 +1,141 @@
+"""The device hub: runs the transports of the devices in the register and stores what they send.
+
+It is the long-running glue between ``devices/`` (which never touch the database) and the
+readings services: each received frame, file or DICOM object becomes one stored reading per
+measurement, matched to a patient where possible, and ``on_stored`` is told (the GUI turns that
+into a Qt signal so the open exam can offer the reading). The workstation runs one for its serial
+ports and export folders; ``ils-desktop devices serve`` runs one on a server for the DICOM side.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.devices.transports.received import Received
+from ils_desktop.services import equipment
+from ils_desktop.services.device_readings import IncomingReading, StoredReading, measurement_as_json, store_reading
+
+log = logging.getLogger(__name__)
+
+
+def incoming_from(received: Received, equipment_id: uuid.UUID | None) -> list[IncomingReading]:
+    """One reading per measurement (an autorefractor frame with kerato gives two), or one error."""
+    common: dict[str, Any] = dict(
+        source=received.kind, raw=received.raw, equipment_id=equipment_id,
+        source_detail=received.source.split(":", 1)[-1], protocol=received.protocol,
+        device_patient_name=received.patient_name, device_patient_birth_date=received.patient_birth_date,
+        received_at=received.received_at,
+        file_path=str(received.file_path) if received.file_path else None,
+        **received.dicom,
+    )
+    if received.error or not received.measurements:
+        return [IncomingReading(measurement=None, error=received.error or "no measurement in the data",
+                                device_patient_id=received.patient_id, **common)]
+    readings = []
+    for index, measurement in enumerate(received.measurements):
+        extra = {}
+        if received.kind == "dicom" and index:
+            # One DICOM object is one instance: keep its UID on the first reading only.
+            extra["sop_instance_uid"] = f"{received.dicom.get('sop_instance_uid')}.{index}"
+        readings.append(IncomingReading(
+            measurement=measurement_as_json(measurement),
+            device_patient_id=measurement.patient_id or received.patient_id, **(common | extra)))
+    return readings
+
+
+@dataclass
+class DeviceHub:
+    database: Database
+    context: TenantContext
+    storage_dir: Path
+    on_stored: Callable[[StoredReading], None] = lambda _reading: None
+    on_status: Callable[[str, str], None] = lambda _device, _status: None
+    workstation: str = field(default_factory=socket.gethostname)
+    running: dict[str, Any] = field(default_factory=dict)
+
+    def store(self, received: Received, equipment_id: uuid.UUID | None = None) -> list[StoredReading]:
+        stored = []
+        for reading in incoming_from(received, equipment_id):
+            try:
+                result = store_reading(self.database, self.context, reading)
+            except Exception:
+                # The transport already has the bytes (a quarantine file, a DICOM file on disk);
+                # log loudly so nothing is silently dropped.
+                log.exception("could not store a reading from %s", received.source)
+                continue
+            stored.append(result)
+            self.on_stored(result)
+        return stored
+
+    def start_local_devices(self) -> list[str]:
+        """Start a listener or watcher for each active serial/folder device this workstation hosts."""
+        from ils_desktop.devices.transports.folder_watcher import FolderWatcher
+        from ils_desktop.devices.transports.serial_listener import SerialListener, SerialSettings
+
+        started = []
+        for device in equipment.list_devices(self.database, self.context):
+            details = device.details
+            host = details.connection.get("workstation") or ""
+            if not details.is_active or (host and host != self.workstation) or device.id.hex in self.running:
+                continue
+            c = details.connection
+
+            def deliver(received: Received, equipment_id: uuid.UUID = device.id) -> None:
+                self.store(received, equipment_id)
+
+            if details.connection_type == "serial" and c.get("port"):
+                s = equipment.line_settings(c)
+                transport: Any = SerialListener(
+                    c["port"], on_received=deliver, protocol=c.get("protocol", "auto"), mode=c.get("mode", "listen"),
+                    handshake_id=c.get("handshake_id", "CRK"),
+                    settings=SerialSettings(s.baudrate, s.bytesize, s.parity, s.stopbits, s.rtscts, s.dtr),
+                    on_status=lambda status, name=details.name: self.on_status(name, status),
+                )
+            elif details.connection_type == "folder" and c.get("folder"):
+                folder = Path(c["folder"])
+                if not folder.is_dir():
+                    self.on_status(details.name, f"export folder {folder} not found")
+                    continue
+                transport = FolderWatcher(folder, on_received=deliver, done=folder / "imported",
+                                          quarantine=folder / "quarantine",
+                                          protocol=c.get("protocol", "auto"))
+            else:
+                continue
+            transport.start()
+            self.running[device.id.hex] = transport
+            started.append(details.name)
+        return started
+
+    def start_dicom(self, *, ae_title: str = "ILS", host: str = "0.0.0.0", storage_port: int = 11112,
+                    worklist_port: int | None = 11113) -> None:
+        from ils_desktop.devices.transports.dicom_scp import StorageSCP, WorklistSCP
+        from ils_desktop.services.worklist import todays_worklist
+
+        storage = StorageSCP(ae_title=ae_title, host=host, port=storage_port, storage_dir=self.storage_dir / "dicom",
+                             on_received=self.store)
+        storage.start()
+        self.running["dicom-storage"] = storage
+        if worklist_port:
+            def provider(day: date) -> list:  # type: ignore[type-arg]
+                return todays_worklist(self.database, self.context, day)
+
+            worklist = WorklistSCP(ae_title=ae_title, host=host, port=worklist_port, provider=provider)
+            worklist.start()
+            self.running["dicom-worklist"] = worklist
+
+    def stop(self) -> None:
+        for name, transport in list(self.running.items()):
+            try:
+                transport.stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self.running.clear()
