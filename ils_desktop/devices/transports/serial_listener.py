@@ -135,7 +135,11 @@ class SerialListener:
         loose = bytearray()  # bytes outside SOH framing (one-line formats)
         last_byte = time.monotonic()
         while not self._stop.is_set():
-            chunk = line.read(4096)
+            # Wait (up to the timeout) for one byte, then take whatever else has arrived: a plain
+            # read(4096) would sit out the whole timeout on every frame.
+            chunk = line.read(1)
+            if chunk and line.in_waiting:
+                chunk += line.read(line.in_waiting)
             now = time.monotonic()
             if chunk:
                 last_byte = now

@@ -1,0 +1,139 @@
+"""Device latency benchmark: last byte of a serial frame → stored reading, and DICOM C-STORE →
+stored reading, each beside its transport-only floor in the same run.
+
+Run: ``python bench/devices.py`` (starts its own embedded PostgreSQL in a temporary folder).
+Prints medians and p95 in milliseconds; asserts nothing. The exam banner adds one queued Qt signal
+and a repaint on top of "stored" (measured separately once the exam screen offers readings).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import socket
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROUNDS = 40
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _summary(name: str, samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[max(0, int(len(ms) * 0.95) - 1)]
+    return f"  {name:44} median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms"
+
+
+def main() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from ils_desktop.db.database import Database, embedded_target
+    from ils_desktop.db.migrations import upgrade
+    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.devices import simulators
+    from ils_desktop.devices.measurement import EyeValues
+    from ils_desktop.devices.simulated_frames import dicom_autorefraction_dataset
+    from ils_desktop.devices.transports.dicom_scp import StorageSCP, send_c_store
+    from ils_desktop.services import equipment
+    from ils_desktop.services.device_hub import DeviceHub
+    from ils_desktop.services.seeding import create_company_with_admin
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        target = embedded_target(work / "pg", cleanup_mode="delete")
+        upgrade(target.owner_url)
+        owner = create_engine(target.owner_url, poolclass=NullPool)
+        company, admin = create_company_with_admin(
+            owner, name="Bench Opticians", company_type="ecp", admin_email="bench@example.test",
+            admin_password="benchmark password", admin_first_name="Ben", admin_last_name="Chmark")
+        database = Database(target)
+        from ils_desktop.domain.roles import PERMISSION_CODES
+
+        context = TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES)
+        rng = random.Random(5)
+        frames = [simulators.tonometer_frame(rng) for _ in range(ROUNDS)]
+
+        # Floor: the same bytes through a pty pair, read by a plain loop (no framing, no database).
+        import termios
+        import tty
+
+        master, slave = os.openpty()
+        tty.setraw(slave, termios.TCSANOW)  # as pyserial configures a port: no line editing
+        floor = []
+        for frame in frames:
+            start = time.perf_counter()
+            os.write(master, frame)
+            got = b""
+            while len(got) < len(frame):
+                got += os.read(slave, 4096)
+            floor.append(time.perf_counter() - start)
+        os.close(master)
+        os.close(slave)
+
+        # Ours: simulator end of a null-modem cable → SerialListener → parse → store (+ match).
+        stored: queue.Queue = queue.Queue()
+        with simulators.NullModem() as cable:
+            app_end, device_end = cable.ends
+            equipment.save_device(database, context, equipment.DeviceDetails(
+                name="NT-1", kind="tonometer", connection_type="serial",
+                connection={"port": app_end, "protocol": "nidek-serial"}))
+            hub = DeviceHub(database, context, work / "devices", on_stored=lambda r: stored.put(time.perf_counter()))
+            hub.start_local_devices()
+            time.sleep(0.5)
+            device = os.open(device_end, os.O_RDWR | os.O_NOCTTY)
+            tty.setraw(device, termios.TCSANOW)
+            serial_to_stored = []
+            for frame in frames:
+                os.write(device, frame)
+                last_byte = time.perf_counter()
+                serial_to_stored.append(stored.get(timeout=10) - last_byte)
+            os.close(device)
+            hub.stop()
+
+        # DICOM: plain storage SCP that only writes the file (floor) vs the hub storing the reading.
+        eyes = {"R": EyeValues(sphere=Decimal("-1.25"), cylinder=Decimal("-0.50"), axis=180),
+                "L": EyeValues(sphere=Decimal("-1.00"), cylinder=Decimal("0.00"))}
+        received: queue.Queue = queue.Queue()
+        plain = StorageSCP(ae_title="FLOOR", host="127.0.0.1", port=_free_port(), storage_dir=work / "floor",
+                           on_received=lambda r: received.put(time.perf_counter()))
+        plain.start()
+        dicom_floor = []
+        for _ in range(ROUNDS // 2):
+            start = time.perf_counter()
+            send_c_store(dicom_autorefraction_dataset(eyes), "127.0.0.1", plain.port, called_ae="FLOOR")
+            dicom_floor.append(received.get(timeout=10) - start)
+        plain.stop()
+        hub = DeviceHub(database, context, work / "devices", on_stored=lambda r: stored.put(time.perf_counter()))
+        port = _free_port()
+        hub.start_dicom(ae_title="ILS", host="127.0.0.1", storage_port=port, worklist_port=None)
+        dicom_ours = []
+        for _ in range(ROUNDS // 2):
+            start = time.perf_counter()
+            send_c_store(dicom_autorefraction_dataset(eyes), "127.0.0.1", port, called_ae="ILS")
+            dicom_ours.append(stored.get(timeout=10) - start)
+        hub.stop()
+        database.dispose()
+        owner.dispose()
+
+    print(f"serial tonometer frame, {ROUNDS} frames")
+    print(_summary("pty transfer only (floor)", floor))
+    print(_summary("last byte → parsed, matched, stored reading", serial_to_stored))
+    print("  (framing at EOT + checksum, parse, patient matching and one database transaction; one-line")
+    print("   formats without SOH framing are taken when the line has been quiet for 0.5 s instead)")
+    print(f"DICOM autorefraction C-STORE on 127.0.0.1, {ROUNDS // 2} objects (association per object)")
+    print(_summary("C-STORE → file written (plain SCP, floor)", dicom_floor))
+    print(_summary("C-STORE → file written + reading stored", dicom_ours))
+
+
+if __name__ == "__main__":
+    main()
