@@ -63,6 +63,13 @@ class StoredReading:
     warnings: list[str]
     device_patient_id: str | None
     device_patient_name: str | None
+    device_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """``New autorefraction from ARK-1 (10:15)`` — how the exam banner announces it."""
+        what = (self.kind or "reading").replace("_", " ")
+        return f"New {what} from {self.device_name or 'a device'} ({self.received_at.astimezone():%H:%M})"
 
 
 def measurement_as_json(measurement: Any) -> dict[str, Any]:
@@ -98,15 +105,29 @@ def _match(repo: ReadingRepository, reading: IncomingReading) -> tuple[uuid.UUID
     return None, None
 
 
-def _stored(row: DeviceReading | DicomReading) -> StoredReading:
+def _device_name(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str]) -> str:
+    if row.equipment_id and row.equipment_id in names:
+        return names[row.equipment_id]
+    measurement = row.measurement or {}
+    made = " ".join(str(p) for p in (measurement.get("maker"), measurement.get("model")) if p)
+    return made or (row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail) or ""
+
+
+def _stored(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str] | None = None) -> StoredReading:
     return StoredReading(
         id=row.id, kind=row.kind, patient_id=row.patient_id, match_method=row.match_method,
         received_at=row.received_at, measurement=row.measurement,
         source="dicom" if isinstance(row, DicomReading) else row.source,
         source_detail=row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail,
         error=row.error, warnings=list(row.warnings), device_patient_id=row.device_patient_id,
-        device_patient_name=row.device_patient_name,
+        device_patient_name=row.device_patient_name, device_name=_device_name(row, names or {}),
     )
+
+
+def _equipment_names(uow: TenantUnitOfWork) -> dict[uuid.UUID, str]:
+    from ils_desktop.repositories.equipment import EquipmentRepository
+
+    return {device.id: device.name for device in uow.repository(EquipmentRepository).list()}
 
 
 def store_reading(database: Database, context: TenantContext, reading: IncomingReading) -> StoredReading:
@@ -142,7 +163,7 @@ def store_reading(database: Database, context: TenantContext, reading: IncomingR
                                 protocol=reading.protocol, raw=reading.raw)
         repo.add(row)
         uow.flush()
-        stored = _stored(row)
+        stored = _stored(row, _equipment_names(uow))
         uow.commit()
         return stored
 
@@ -153,15 +174,28 @@ def store_reading(database: Database, context: TenantContext, reading: IncomingR
 
 def unmatched_readings(database: Database, context: TenantContext) -> list[StoredReading]:
     require(context, "patients.view")
-    return database.run(context, lambda uow: [_stored(r) for r in uow.repository(ReadingRepository).unmatched()],
-                        retry_safe=True)
+    return database.run(
+        context, lambda uow: [_stored(r, _equipment_names(uow)) for r in uow.repository(ReadingRepository).unmatched()],
+        retry_safe=True)
 
 
 def readings_waiting_for(database: Database, context: TenantContext, patient_id: uuid.UUID) -> list[StoredReading]:
     """Readings matched to this patient and not yet accepted or discarded (for the open exam)."""
-    return database.run(
-        context, lambda uow: [_stored(r) for r in uow.repository(ReadingRepository).waiting_for_patient(patient_id)],
-        retry_safe=True)
+    def work(uow: TenantUnitOfWork) -> list[StoredReading]:
+        names = _equipment_names(uow)
+        return [_stored(r, names) for r in uow.repository(ReadingRepository).waiting_for_patient(patient_id)]
+
+    return database.run(context, work, retry_safe=True)
+
+
+def reading(database: Database, context: TenantContext, reading_id: uuid.UUID) -> StoredReading:
+    def work(uow: TenantUnitOfWork) -> StoredReading:
+        row = uow.repository(ReadingRepository).get(reading_id)
+        if row is None:
+            raise NotFound("That reading no longer exists.")
+        return _stored(row, _equipment_names(uow))
+
+    return database.run(context, work, retry_safe=True)
 
 
 def assign_reading(database: Database, context: TenantContext, reading_id: uuid.UUID, patient_id: uuid.UUID) -> None:

@@ -148,7 +148,7 @@ class ApplicationWindow(QMainWindow):
         from ils_desktop.ui.session import Workspace
 
         self.workspace = Workspace(self.database, signed_in,
-                                   WorkstationSettings.load(self.paths).workstation_name)
+                                   WorkstationSettings.load(self.paths).workstation_name, self.paths.data_dir)
         self.main_page = MainPage(self.workspace)
         self.main_page.sign_out_requested.connect(self.sign_out)
         self.stack.addWidget(self.main_page)

@@ -102,6 +102,9 @@ class MainPage(QWidget):
         self.ping_timer.timeout.connect(self.check_connection)
         self.ping_timer.start()
         self._pinging = False
+        self.device_feed = None
+        if workspace.data_dir is not None and workspace.can("exams.perform"):
+            self._start_devices()
 
         self.navigation.setCurrentRow(0)
 
@@ -223,7 +226,29 @@ class MainPage(QWidget):
             self.connection_label.setText("● Database unreachable — retrying")
             set_style_property(self.connection_label, "role", "status-bad")
 
+    # --- devices in this room ------------------------------------------------------------------
+    def _start_devices(self) -> None:
+        from ils_desktop.ui.device_feed import DeviceFeed
+
+        assert self.workspace.data_dir is not None
+        self.device_feed = DeviceFeed(self.workspace, self.workspace.data_dir)
+        self.device_feed.device_status.connect(self._device_status)
+        self.device_feed.reading_stored.connect(self._reading_stored)
+        self.device_feed.start()
+
+    def _device_status(self, device: str, status: str) -> None:
+        self.status.showMessage(f"{device}: {status}", 8000)
+
+    def _reading_stored(self, reading_id: str) -> None:
+        """Tell the open examination (if any) so it can offer the reading at once."""
+        exam = self.screens.get("exam")
+        offer = getattr(exam, "reading_arrived", None)
+        if callable(offer):
+            offer(reading_id)
+
     def shutdown(self) -> None:
+        if self.device_feed is not None:
+            self.device_feed.stop()
         self.idle_timer.stop()
         self.ping_timer.stop()
         QApplication.instance().removeEventFilter(self.activity)

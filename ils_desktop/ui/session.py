@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
@@ -14,6 +15,7 @@ class Workspace:
     database: Database
     signed_in: SignedIn
     workstation: str
+    data_dir: Path | None = None  # this computer's data folder (device files, crash-recovery copies)
 
     @property
     def context(self) -> TenantContext:
