@@ -11,7 +11,11 @@ window is built.  Everything else in the UI then follows two conventions:
   property that changes *after* the widget is shown needs :func:`set_style_property` (or
   :func:`repolish`) to take effect.
 * Icons are monochrome 24×24 line drawings in ``resources/icons``; use :func:`icon` (optionally
-  recoloured) rather than loading the files directly.
+  recoloured) rather than loading the files directly, and :func:`nav_icon` in the sidebar.
+* Python subclasses of plain ``QWidget`` that carry an object name or a ``role`` get
+  ``WA_StyledBackground`` automatically (see :class:`ThemeStyle`), so sheet backgrounds such as
+  ``QWidget#SignInBackground`` paint on them as they would on a plain ``QWidget``.
+* ``url(ils:<file>)`` in the style sheet resolves to ``resources/icons/<file>``.
 
 Resources live in the repository's top-level ``resources/`` directory.  The installer bundles
 that directory *beside the package* as ``ils_desktop/resources``; :data:`RESOURCES_DIR` resolves
@@ -25,10 +29,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QDir, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QProxyStyle,
+    QTableView,
+    QWidget,
+)
 
 __all__ = [
     "BASE_ICON_COLOR",
@@ -38,6 +50,7 @@ __all__ = [
     "RESOURCES_DIR",
     "STYLESHEET_PATH",
     "Palette",
+    "ThemeStyle",
     "app_icon",
     "apply_theme",
     "build_palette",
@@ -170,9 +183,46 @@ def stylesheet() -> str:
         return ""
 
 
+def _nearest_qt_class(cls: type) -> type | None:
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("PySide6."):
+            return klass
+    return None
+
+
+class ThemeStyle(QProxyStyle):
+    """Fusion, plus one fix-up so the style sheet reaches Python subclasses of ``QWidget``.
+
+    Qt paints a style-sheet background on a *plain* ``QWidget`` only: a Python subclass
+    (``class SignInScreen(QWidget)`` with ``setObjectName("SignInBackground")``) has its own
+    meta-object, so Qt skips it unless ``WA_StyledBackground`` is set.  This style sets that
+    attribute on such widgets when they are polished, if they carry an object name or a
+    ``role`` property (i.e. something the sheet can select).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def polish(self, arg, /):  # type: ignore[no-untyped-def, override]  # three C++ overloads
+        if (
+            isinstance(arg, QWidget)
+            and type(arg) is not QWidget
+            and _nearest_qt_class(type(arg)) is QWidget
+            and (arg.objectName() or arg.property("role") is not None)
+        ):
+            arg.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        return super().polish(arg)
+
+
+_style: ThemeStyle | None = None  # keeps the Python wrapper of the app style alive
+
+
 def apply_theme(app: QApplication) -> None:
     """Fusion style + palette + UI font + style sheet + window icon.  Safe to call again."""
-    app.setStyle("Fusion")
+    global _style
+    if _style is None or not shiboken6.isValid(_style):
+        _style = ThemeStyle()
+        app.setStyle(_style)
     hints = app.styleHints()
     if hasattr(hints, "setColorScheme"):  # Qt 6.8+: don't let a dark OS theme leak into Fusion
         hints.setColorScheme(Qt.ColorScheme.Light)

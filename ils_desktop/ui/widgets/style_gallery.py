@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QStatusBar,
     QTableView,
     QTabWidget,
@@ -136,7 +135,7 @@ def patient_table(rows: Sequence[tuple[str, ...]] = PATIENT_ROWS) -> QTableView:
     theme.polish_table(table)
     table.setColumnWidth(0, 170)
     table.setColumnWidth(1, 110)
-    table.setColumnWidth(2, 90)
+    table.setColumnWidth(2, 100)
     table.setColumnWidth(3, 150)
     table.selectRow(1)
     return table
@@ -170,11 +169,10 @@ class StyleGallery(QWidget):
         grid.setVerticalSpacing(14)
         grid.addWidget(self._typography(), 0, 0)
         grid.addWidget(self._buttons(), 0, 1)
-        grid.addWidget(self._inputs(), 0, 2, 2, 1)
+        grid.addWidget(self._inputs(), 0, 2, 3, 1)
         grid.addWidget(self._table(), 1, 0, 1, 2)
         grid.addWidget(self._tabs(), 2, 0)
-        grid.addWidget(self._group(), 2, 1)
-        grid.addWidget(self._icons(), 2, 2)
+        grid.addWidget(self._icons(), 2, 1)
         for column in range(3):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(1, 1)
@@ -195,6 +193,15 @@ class StyleGallery(QWidget):
             _label("Draft", "badge", tone="neutral"),
         ]
         layout.addLayout(_row(*badges, spacing=6))
+        layout.addLayout(
+            _row(
+                _label("Database", "status"),
+                _label("● Connected", "status-ok"),
+                _label("Autorefractor", "status"),
+                _label("● Offline", "status-bad"),
+                spacing=6,
+            )
+        )
         layout.addStretch(1)
         return frame
 
@@ -205,8 +212,9 @@ class StyleGallery(QWidget):
         for button in disabled:
             button.setEnabled(False)
         layout.addLayout(_row(*disabled))
-        layout.addLayout(_row(_button("Forgotten PIN?", "link"), _button("Search", None, "search"),
-                              _button("Add", "link", "add")))
+        layout.addLayout(
+            _row(_button("Forgotten PIN?", "link"), _button("Search", None, "search"), _button("Add", "link", "add"))
+        )
         progress = QProgressBar()
         progress.setValue(64)
         layout.addWidget(progress)
@@ -234,14 +242,11 @@ class StyleGallery(QWidget):
         sphere.setSingleStep(0.25)
         sphere.setValue(-2.25)
         sphere.setPrefix("")
-        quantity = QSpinBox()
-        quantity.setRange(0, 99)
-        quantity.setValue(2)
         date = QDateEdit(QDate(2025, 3, 14))
         date.setCalendarPopup(True)
         date.setDisplayFormat("dd/MM/yyyy")
         notes = QPlainTextEdit("Patient reports intermittent blur at near after 30 minutes of reading.")
-        notes.setFixedHeight(64)
+        notes.setFixedHeight(56)
         form.addRow("Name", name)
         form.addRow("Find", search)
         form.addRow("NHS number", invalid)
@@ -249,24 +254,16 @@ class StyleGallery(QWidget):
         form.addRow("Locked", disabled)
         form.addRow("Funding", combo)
         form.addRow("Sphere", sphere)
-        form.addRow("Quantity", quantity)
         form.addRow("Appointment", date)
         form.addRow("Notes", notes)
         layout.addLayout(form)
-        check = QCheckBox("Driving standard met")
-        check.setChecked(True)
-        check_off = QCheckBox("Referral")
-        radio = QRadioButton("Single vision")
-        radio.setChecked(True)
-        radio_off = QRadioButton("Varifocal")
-        layout.addLayout(_row(check, check_off, spacing=16))
-        layout.addLayout(_row(radio, radio_off, spacing=16))
+        layout.addWidget(self._group())
         layout.addStretch(1)
         return frame
 
     def _table(self) -> QFrame:
         frame, layout = card("Table")
-        layout.addWidget(patient_table(PATIENT_ROWS[:5]))
+        layout.addWidget(patient_table(PATIENT_ROWS[:4]))
         return frame
 
     def _tabs(self) -> QTabWidget:
@@ -282,24 +279,32 @@ class StyleGallery(QWidget):
         return tabs
 
     def _group(self) -> QGroupBox:
-        group = QGroupBox("Connection")
+        group = QGroupBox("Lens type")
         layout = QVBoxLayout(group)
-        layout.setSpacing(8)
-        layout.addLayout(_row(_label("Database", "status"), _label("● Connected", "status-ok")))
-        layout.addLayout(_row(_label("Autorefractor", "status"), _label("● Offline", "status-bad")))
-        layout.addStretch(1)
+        layout.setSpacing(6)
+        radio = QRadioButton("Single vision")
+        radio.setChecked(True)
+        layout.addLayout(_row(radio, QRadioButton("Varifocal"), QRadioButton("Bifocal"), spacing=16))
+        check = QCheckBox("Driving standard met")
+        check.setChecked(True)
+        partial = QCheckBox("Coatings")
+        partial.setTristate(True)
+        partial.setCheckState(Qt.CheckState.PartiallyChecked)
+        layout.addLayout(_row(check, partial, QCheckBox("Referral"), spacing=16))
         return group
 
     def _icons(self) -> QFrame:
         frame, layout = card("Icons")
         grid = QGridLayout()
         grid.setSpacing(6)
-        names = [n for n in theme.icon_names() if n != "app" and not n.startswith("indicator-")]
+        names = [
+            n for n in theme.icon_names() if n != "app" and not n.startswith("indicator-") and not n.endswith("-muted")
+        ]
         for index, name in enumerate(names):
             label = QLabel()
             label.setPixmap(theme.icon(name).pixmap(20, 20))
             label.setToolTip(name)
-            grid.addWidget(label, index // 11, index % 11)
+            grid.addWidget(label, index // 12, index % 12)
         layout.addLayout(grid)
         layout.addStretch(1)
         return frame
@@ -340,17 +345,13 @@ def build_navigation_panel(practice: str = "Wirral Eyecare") -> QWidget:
     nav.setCurrentRow(2)
     layout.addWidget(nav, 1)
 
-    user = QHBoxLayout()
-    user.setContentsMargins(16, 8, 8, 4)
-    who = QLabel("Dr S. Patel · Optometrist")
-    who.setProperty("role", "hint")
-    user.addWidget(who, 1)
-    sign_out = QPushButton()
-    sign_out.setProperty("role", "link")
-    sign_out.setIcon(theme.icon("signout", "#B8C7CF"))
-    sign_out.setToolTip("Sign out")
-    user.addWidget(sign_out)
-    layout.addLayout(user)
+    who = QLabel("Dr Sunita Patel\nOptometrist")
+    who.setObjectName("NavigationUser")
+    layout.addWidget(who)
+    for icon_name, text in (("lock", "Lock  (Ctrl+L)"), ("signout", "Sign out")):
+        button = QPushButton(theme.icon(icon_name, "#CBD5E1"), "  " + text)
+        button.setObjectName("NavigationButton")
+        layout.addWidget(button)
     return panel
 
 
