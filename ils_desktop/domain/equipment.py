@@ -75,6 +75,7 @@ class MatchMethod(enum.StrEnum):
     DEVICE_ID = "device_id"  # the patient id the device sent is our customer number / patient id
     WORKLIST = "worklist"  # the id the modality worklist gave the device for today's booking
     NAME_DOB = "name_dob"  # exactly one patient with that name and date of birth
+    ROOM = "room"  # the device sent no patient: the one patient "in test" in the device's room now
     MANUAL = "manual"  # a person assigned it from the unmatched inbox
 
 

@@ -151,8 +151,9 @@ def _reading_constraints(table: str) -> tuple[Any, ...]:
         _fk("accepted_exam_id", "eye_examinations"),
         _fk("handled_by", "users"),
         CheckConstraint(_in("status", READING_STATUSES), name="status"),
-        CheckConstraint("match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'manual')",
-                        name="match_method"),
+        CheckConstraint(
+            "match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'room', 'manual')",
+            name="match_method"),
         CheckConstraint("(patient_id IS NULL) = (status = 'unmatched') OR status = 'discarded'",
                         name="matched_has_patient"),
         Index(f"ix_{table}_company_id_status_received_at", "company_id", "status", "received_at"),

@@ -123,6 +123,16 @@ class ReadingRepository(TenantRepository):
             func.ils_search_text(Patient.first_name) == func.ils_search_text(given),
         )))
 
+    def patient_in_test_in_room_of(self, equipment_id: uuid.UUID) -> uuid.UUID | None:
+        """The patient being examined now in the room this device stands in, if exactly one."""
+        rows = self.session.execute(text(
+            "SELECT DISTINCT b.patient_id FROM equipment e JOIN test_room_bookings b "
+            "ON b.company_id = e.company_id AND b.room_id = e.room_id "
+            "WHERE e.company_id = :c AND e.id = :e AND b.status = 'in_test' AND b.patient_id IS NOT NULL "
+            "AND b.starts_at < now() + interval '2 hours' AND b.ends_at > now() - interval '4 hours'"),
+            {"c": self.company_id, "e": equipment_id}).scalars().all()
+        return rows[0] if len(rows) == 1 else None
+
     def worklist_patient(self, accession_or_booking: str) -> uuid.UUID | None:
         """The patient of today's booking whose id the worklist gave the device."""
         try:

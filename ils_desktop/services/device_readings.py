@@ -3,7 +3,8 @@
 Every reading is stored with its raw input, whether or not it parsed and whether or not anybody
 can tell yet whose it is. Matching order (equipment.md): the patient id the device sent (our
 customer number or patient id) → the id the modality worklist gave the device (a booking) → exactly
-one patient with that name and date of birth → otherwise the "unmatched readings" inbox.
+one patient with that name and date of birth → for a device that sent no patient at all, the one
+patient "in test" in the device's room → otherwise the "unmatched readings" inbox.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ def _match(repo: ReadingRepository, reading: IncomingReading) -> tuple[uuid.UUID
         candidates = repo.patients_by_name_and_birth_date(names[0], names[1], reading.device_patient_birth_date)
         if len(candidates) == 1:
             return candidates[0], MatchMethod.NAME_DOB
+    if not device_id and not names and reading.equipment_id is not None:
+        in_room = repo.patient_in_test_in_room_of(reading.equipment_id)
+        if in_room is not None:
+            return in_room, MatchMethod.ROOM
     return None, None
 
 

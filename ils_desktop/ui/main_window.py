@@ -103,6 +103,7 @@ class MainPage(QWidget):
         self.ping_timer.start()
         self._pinging = False
         self.device_feed = None
+        self.exam_offers = None
         if workspace.data_dir is not None and workspace.can("exams.perform"):
             self._start_devices()
 
@@ -170,6 +171,10 @@ class MainPage(QWidget):
             widget = getattr(module, entry.class_name)(self.workspace)
             if hasattr(widget, "open_screen"):
                 widget.open_screen.connect(self.show_screen)
+            if key == "exam":
+                from ils_desktop.ui.exam_device_offers import ExamDeviceOffers
+
+                self.exam_offers = ExamDeviceOffers(self.workspace, widget, self.device_feed)
             self.screens[key] = widget
             self.stack.addWidget(widget)
         return self.screens[key]
@@ -233,22 +238,16 @@ class MainPage(QWidget):
         assert self.workspace.data_dir is not None
         self.device_feed = DeviceFeed(self.workspace, self.workspace.data_dir)
         self.device_feed.device_status.connect(self._device_status)
-        self.device_feed.reading_stored.connect(self._reading_stored)
         self.device_feed.start()
 
     def _device_status(self, device: str, status: str) -> None:
         self.status.showMessage(f"{device}: {status}", 8000)
 
-    def _reading_stored(self, reading_id: str) -> None:
-        """Tell the open examination (if any) so it can offer the reading at once."""
-        exam = self.screens.get("exam")
-        offer = getattr(exam, "reading_arrived", None)
-        if callable(offer):
-            offer(reading_id)
-
     def shutdown(self) -> None:
         if self.device_feed is not None:
             self.device_feed.stop()
+        if self.exam_offers is not None:
+            self.exam_offers.stop()
         self.idle_timer.stop()
         self.ping_timer.stop()
         QApplication.instance().removeEventFilter(self.activity)

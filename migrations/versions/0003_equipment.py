@@ -166,7 +166,7 @@ def upgrade() -> None:
             name=op.f("ck_device_readings_matched_has_patient"),
         ),
         sa.CheckConstraint(
-            "match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'manual')",
+            "match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'room', 'manual')",
             name=op.f("ck_device_readings_match_method"),
         ),
         sa.CheckConstraint("source IN ('serial', 'folder', 'manual')", name=op.f("ck_device_readings_source")),
@@ -235,7 +235,7 @@ def upgrade() -> None:
             name=op.f("ck_dicom_readings_matched_has_patient"),
         ),
         sa.CheckConstraint(
-            "match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'manual')",
+            "match_method IS NULL OR match_method IN ('device_id', 'worklist', 'name_dob', 'room', 'manual')",
             name=op.f("ck_dicom_readings_match_method"),
         ),
         sa.CheckConstraint(

@@ -190,12 +190,17 @@ class AuditTrailScreen(QWidget):
         self.count.setProperty("role", "hint")
         layout.addWidget(self.count)
 
-        changes.changed.connect(lambda _what: self.refresh() if self.isVisible() else None)
+        changes.changed.connect(self._on_change)
         self._load_tables()
         self.refresh()
 
     def activated(self) -> None:
         self.refresh()
+
+    def _on_change(self, _what: str) -> None:
+        # A bound method (not a lambda) so Qt drops the connection when the screen is deleted.
+        if self.isVisible():
+            self.refresh()
 
     def _load_tables(self) -> None:
         database, context = self.workspace.database, self.workspace.context
