@@ -132,3 +132,40 @@ def test_sign_out_ends_the_session_row(qtbot, make_window, database, practice):
 
     qtbot.waitUntil(ended, timeout=10_000)
     wait_for_sign_in_ready(qtbot, window)
+
+
+def test_manager_records_a_goc_check_from_the_staff_screen(qtbot, make_window, database, practice):
+    from PySide6.QtCore import QTimer
+
+    from ils_desktop.domain.roles import PERMISSION_CODES
+    from ils_desktop.services import staff as staff_service
+    from ils_desktop.services.onboarding import NewUser
+    from ils_desktop.ui.widgets.goc_check_dialog import GocCheckDialog
+
+    manager = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    optom_id = staff_service.add_staff(database, manager, NewUser(
+        "Rhys", "Optom", f"rhys-{practice.company_id.hex[:6]}@example.test", "a long enough password",
+        role="optometrist", goc_number="01-54321"))
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, practice.admin_email, practice.admin_password)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    window.main_page.show_screen("staff")
+    screen = window.main_page.screens["staff"]
+    qtbot.waitUntil(lambda: any(m.id == optom_id for m in screen.model.members), timeout=10_000)
+    screen.search.setText("Rhys")
+    screen.table.selectRow(0)
+    assert screen.goc_button.isEnabled()
+
+    def record() -> None:
+        dialog = _active_dialog(qtbot, GocCheckDialog)
+        assert dialog.goc_number.text() == "01-54321"
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10_000)
+
+    QTimer.singleShot(0, record)
+    qtbot.mouseClick(screen.goc_button, Qt.MouseButton.LeftButton)
+    with database.unit_of_work(manager) as uow:
+        row = uow.session.execute(text(
+            "SELECT goc_number, status, checked_by FROM goc_compliance_checks WHERE user_id = :u"),
+            {"u": optom_id}).one()
+    assert (row.goc_number, row.status, row.checked_by) == ("01-54321", "registered", practice.admin_id)

@@ -293,7 +293,11 @@ class StaffScreen(QWidget):
         self.reset_button.setObjectName("resetPasswordButton")
         self.unlock_button = QPushButton(icon("lock"), "Unlock account")
         self.unlock_button.setObjectName("unlockAccountButton")
-        for button in (self.edit_button, self.reset_button, self.unlock_button):
+        self.goc_button = QPushButton(icon("shield"), "Record GOC check…")
+        self.goc_button.setObjectName("gocCheckButton")
+        self.goc_button.setToolTip("Record a look-up on the GOC register: clinicians can finalise exams only "
+                                   "with a current check on record")
+        for button in (self.edit_button, self.reset_button, self.unlock_button, self.goc_button):
             button.setVisible(can_manage)
             button.setEnabled(False)
             actions.addWidget(button)
@@ -302,6 +306,7 @@ class StaffScreen(QWidget):
         self.edit_button.clicked.connect(self.edit_member)
         self.reset_button.clicked.connect(self.reset_password)
         self.unlock_button.clicked.connect(self.unlock_member)
+        self.goc_button.clicked.connect(self.record_goc_check)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         if can_manage:
             QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(self.add_member)
@@ -337,6 +342,7 @@ class StaffScreen(QWidget):
         self.edit_button.setEnabled(member is not None)
         self.reset_button.setEnabled(member is not None)
         self.unlock_button.setEnabled(bool(member and member.locked))
+        self.goc_button.setEnabled(bool(member and member.goc_number))
 
     def add_member(self) -> None:
         StaffDialog(self.workspace, None, self).exec()
@@ -361,6 +367,14 @@ class StaffScreen(QWidget):
         database, context = self.workspace.database, self.workspace.context
         run_op(lambda: staff.reset_password(database, context, member.id, temporary),
                on_done=lambda _r: changes.changed.emit("staff"), parent=self)
+
+    def record_goc_check(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        from ils_desktop.ui.widgets.goc_check_dialog import GocCheckDialog
+
+        GocCheckDialog(self.workspace, member.id, member.name, member.goc_number, self).exec()
 
     def unlock_member(self) -> None:
         member = self.selected()
