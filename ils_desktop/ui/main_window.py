@@ -104,6 +104,7 @@ class MainPage(QWidget):
         self._pinging = False
         self.device_feed = None
         self.exam_offers = None
+        self._devices_seen: set[str] = set()
         if workspace.data_dir is not None and workspace.can("exams.perform"):
             self._start_devices()
 
@@ -241,7 +242,13 @@ class MainPage(QWidget):
         self.device_feed.start()
 
     def _device_status(self, device: str, status: str) -> None:
-        self.status.showMessage(f"{device}: {status}", 8000)
+        # A device that was never seen on this computer (it lives in another room) is not news;
+        # one that was connected and dropped out is.
+        seen = self._devices_seen
+        if status == "connected":
+            seen.add(device)
+        if device in seen:
+            self.status.showMessage(f"{device}: {status}", 8000)
 
     def shutdown(self) -> None:
         if self.device_feed is not None:
