@@ -1,0 +1,277 @@
+"""Tenant-bound access to what follows a finalised examination: prescriptions (with their templates
+and significant-change alerts), referral letters and the recall list.
+
+Prescriptions, alerts and referrals are never deleted (the application role has no DELETE on them);
+a corrected prescription is a new row that supersedes the old one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, select
+
+from ils_desktop.models.clinical import (
+    ConsultLog,
+    EyeExamination,
+    GocComplianceCheck,
+    Prescription,
+    PrescriptionAlert,
+    PrescriptionTemplate,
+    Recall,
+    Referral,
+)
+from ils_desktop.models.core import User
+from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.base import TenantRepository
+
+PRESCRIPTION_KINDS_WITH_POWERS = ("new", "unchanged")
+"""Kinds that carry the powers; a "no prescription needed" statement carries none."""
+
+OPEN_RECALL_STATUSES = ("due", "contacted", "booked")
+STILL_TO_CONTACT = ("due", "contacted")
+"""Recalls the front desk still has to get booked in (overdue means one of these)."""
+
+
+class ClinicalRecordRepository(TenantRepository):
+    """The rows a prescription or letter is built from: the exam, the patient, the practitioner."""
+
+    def exam(self, exam_id: uuid.UUID) -> EyeExamination | None:
+        return self.session.get(EyeExamination, (self.company_id, exam_id))
+
+    def patient(self, patient_id: uuid.UUID) -> Patient | None:
+        return self.session.get(Patient, (self.company_id, patient_id))
+
+    def user(self, user_id: uuid.UUID) -> User | None:
+        return self.session.get(User, (self.company_id, user_id))
+
+    def user_names(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(
+            select(User.id, User.first_name, User.last_name)
+            .where(User.company_id == self.company_id, User.id.in_(user_ids))
+        ).all()
+        return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
+
+    def latest_goc_number(self, user_id: uuid.UUID) -> str | None:
+        """The GOC number of the user's latest registration check, if one is on record."""
+        return self.session.scalar(
+            select(GocComplianceCheck.goc_number)
+            .where(GocComplianceCheck.company_id == self.company_id, GocComplianceCheck.user_id == user_id)
+            .order_by(GocComplianceCheck.checked_on.desc(), GocComplianceCheck.valid_until.desc()).limit(1)
+        )
+
+    def add_log(self, entry: ConsultLog) -> ConsultLog:
+        entry.company_id = self.company_id
+        self.session.add(entry)
+        return entry
+
+
+class PrescriptionRepository(TenantRepository):
+    """Prescriptions, their significant-change alerts and the practice's prescription templates."""
+
+    def add(self, prescription: Prescription) -> Prescription:
+        prescription.company_id = self.company_id
+        self.session.add(prescription)
+        return prescription
+
+    def get(self, prescription_id: uuid.UUID) -> Prescription | None:
+        return self.session.get(Prescription, (self.company_id, prescription_id))
+
+    def latest_for_exam(self, exam_id: uuid.UUID) -> Prescription | None:
+        """The prescription issued last from this exam (a new issue supersedes it)."""
+        return self.session.scalars(
+            select(Prescription)
+            .where(Prescription.company_id == self.company_id, Prescription.exam_id == exam_id)
+            .order_by(Prescription.created_at.desc(), Prescription.id.desc()).limit(1)
+        ).first()
+
+    def previous_with_powers(self, patient_id: uuid.UUID, *, not_from_exam: uuid.UUID | None,
+                             on_or_before: date) -> Prescription | None:
+        """The patient's latest prescription with powers from another exam (what a new one is compared
+        with): the newest by issue date, then by when it was recorded."""
+        query = select(Prescription).where(
+            Prescription.company_id == self.company_id, Prescription.patient_id == patient_id,
+            Prescription.kind.in_(PRESCRIPTION_KINDS_WITH_POWERS), Prescription.issue_date <= on_or_before,
+        )
+        if not_from_exam is not None:
+            query = query.where(func.coalesce(Prescription.exam_id != not_from_exam, True))
+        return self.session.scalars(
+            query.order_by(Prescription.issue_date.desc(), Prescription.created_at.desc()).limit(1)
+        ).first()
+
+    def for_patient(self, patient_id: uuid.UUID) -> Sequence[Prescription]:
+        """The patient's prescriptions, the newest first."""
+        return self.session.scalars(
+            select(Prescription)
+            .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id)
+            .order_by(Prescription.issue_date.desc(), Prescription.created_at.desc())
+        ).all()
+
+    def superseded_ids(self, patient_id: uuid.UUID) -> set[uuid.UUID]:
+        return set(self.session.scalars(
+            select(Prescription.supersedes_id)
+            .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id,
+                   Prescription.supersedes_id.is_not(None))
+        ).all())
+
+    # --- alerts --------------------------------------------------------------------------------
+    def add_alert(self, alert: PrescriptionAlert) -> PrescriptionAlert:
+        alert.company_id = self.company_id
+        self.session.add(alert)
+        return alert
+
+    def alert_for(self, prescription_id: uuid.UUID) -> PrescriptionAlert | None:
+        return self.session.scalars(
+            select(PrescriptionAlert)
+            .where(PrescriptionAlert.company_id == self.company_id,
+                   PrescriptionAlert.prescription_id == prescription_id)
+            .order_by(PrescriptionAlert.created_at.desc()).limit(1)
+        ).first()
+
+    def alerted_ids(self, prescription_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not prescription_ids:
+            return set()
+        return set(self.session.scalars(
+            select(PrescriptionAlert.prescription_id)
+            .where(PrescriptionAlert.company_id == self.company_id,
+                   PrescriptionAlert.prescription_id.in_(prescription_ids))
+        ).all())
+
+    def alert_for_update(self, alert_id: uuid.UUID) -> PrescriptionAlert | None:
+        return self.session.scalars(
+            select(PrescriptionAlert)
+            .where(PrescriptionAlert.company_id == self.company_id, PrescriptionAlert.id == alert_id)
+            .with_for_update()
+        ).one_or_none()
+
+    # --- templates -----------------------------------------------------------------------------
+    def templates(self, *, active_only: bool = True) -> Sequence[PrescriptionTemplate]:
+        query = select(PrescriptionTemplate).where(PrescriptionTemplate.company_id == self.company_id)
+        if active_only:
+            query = query.where(PrescriptionTemplate.is_active.is_(True))
+        return self.session.scalars(query.order_by(func.lower(PrescriptionTemplate.name))).all()
+
+    def template_for_update(self, template_id: uuid.UUID) -> PrescriptionTemplate | None:
+        return self.session.scalars(
+            select(PrescriptionTemplate)
+            .where(PrescriptionTemplate.company_id == self.company_id, PrescriptionTemplate.id == template_id)
+            .with_for_update()
+        ).one_or_none()
+
+    def template_named(self, name: str) -> PrescriptionTemplate | None:
+        return self.session.scalars(
+            select(PrescriptionTemplate)
+            .where(PrescriptionTemplate.company_id == self.company_id,
+                   func.lower(PrescriptionTemplate.name) == name.strip().lower()).limit(1)
+        ).first()
+
+    def add_template(self, template: PrescriptionTemplate) -> PrescriptionTemplate:
+        template.company_id = self.company_id
+        self.session.add(template)
+        return template
+
+
+class ReferralRepository(TenantRepository):
+    """Referral letters, kept with what they said."""
+
+    def add(self, referral: Referral) -> Referral:
+        referral.company_id = self.company_id
+        self.session.add(referral)
+        return referral
+
+    def get(self, referral_id: uuid.UUID) -> Referral | None:
+        return self.session.get(Referral, (self.company_id, referral_id))
+
+    def for_exam(self, exam_id: uuid.UUID) -> Sequence[Referral]:
+        return self.session.scalars(
+            select(Referral)
+            .where(Referral.company_id == self.company_id, Referral.exam_id == exam_id)
+            .order_by(Referral.written_at.desc())
+        ).all()
+
+    def exam_for_update(self, exam_id: uuid.UUID) -> EyeExamination | None:
+        return self.session.scalars(
+            select(EyeExamination)
+            .where(EyeExamination.company_id == self.company_id, EyeExamination.id == exam_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+
+@dataclass(frozen=True)
+class RecallListRow:
+    """A recall with the patient and the exam that set it, as the recall list shows it."""
+
+    recall: Recall
+    patient: Patient
+    last_exam_date: datetime | None
+
+
+@dataclass(frozen=True)
+class RecallCounts:
+    due_in_month: int
+    overdue: int
+
+
+class RecallRepository(TenantRepository):
+    """The recall list: who is due, who is overdue, and what the front desk has done about it."""
+
+    def _listing(self):  # type: ignore[no-untyped-def]
+        return (
+            select(Recall, Patient, EyeExamination.exam_date)
+            .join(Patient, and_(Patient.company_id == Recall.company_id, Patient.id == Recall.patient_id))
+            .outerjoin(EyeExamination, and_(EyeExamination.company_id == Recall.company_id,
+                                            EyeExamination.id == Recall.exam_id))
+            .where(Recall.company_id == self.company_id, Patient.status == "active")
+        )
+
+    def due_between(self, first: date, last: date, *, limit: int) -> list[RecallListRow]:
+        """Open recalls (due, contacted, booked) due from ``first`` to ``last`` inclusive."""
+        rows = self.session.execute(
+            self._listing()
+            .where(Recall.status.in_(OPEN_RECALL_STATUSES), Recall.due_date >= first, Recall.due_date <= last)
+            .order_by(Recall.due_date, Patient.last_name, Patient.first_name).limit(limit)
+        ).all()
+        return [RecallListRow(r, p, when) for r, p, when in rows]
+
+    def overdue(self, today: date, *, limit: int) -> list[RecallListRow]:
+        """Recalls due before ``today`` that nobody has booked in yet, the longest overdue first."""
+        rows = self.session.execute(
+            self._listing()
+            .where(Recall.status.in_(STILL_TO_CONTACT), Recall.due_date < today)
+            .order_by(Recall.due_date, Patient.last_name, Patient.first_name).limit(limit)
+        ).all()
+        return [RecallListRow(r, p, when) for r, p, when in rows]
+
+    def open_recalls(self, *, limit: int) -> list[RecallListRow]:
+        rows = self.session.execute(
+            self._listing().where(Recall.status.in_(OPEN_RECALL_STATUSES))
+            .order_by(Recall.due_date, Patient.last_name, Patient.first_name).limit(limit)
+        ).all()
+        return [RecallListRow(r, p, when) for r, p, when in rows]
+
+    def counts(self, first: date, last: date, today: date) -> RecallCounts:
+        """How many open recalls fall due from ``first`` to ``last``, and how many are overdue."""
+        in_month = and_(Recall.status.in_(OPEN_RECALL_STATUSES), Recall.due_date >= first, Recall.due_date <= last)
+        overdue = and_(Recall.status.in_(STILL_TO_CONTACT), Recall.due_date < today)
+        row = self.session.execute(
+            select(func.coalesce(func.sum(case((in_month, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+            .select_from(Recall)
+            .join(Patient, and_(Patient.company_id == Recall.company_id, Patient.id == Recall.patient_id))
+            .where(Recall.company_id == self.company_id, Patient.status == "active",
+                   Recall.status.in_(OPEN_RECALL_STATUSES))
+        ).one()
+        return RecallCounts(int(row[0]), int(row[1]))
+
+    def get_for_update(self, recall_id: uuid.UUID) -> Recall | None:
+        return self.session.scalars(
+            select(Recall)
+            .where(Recall.company_id == self.company_id, Recall.id == recall_id)
+            .with_for_update()
+        ).one_or_none()

@@ -1,0 +1,567 @@
+"""Spectacle prescriptions: prefilled from the finalised exam, issued, compared with the last one,
+listed per patient; and the practice's prescription note templates.
+
+Rules applied here (the pure parts are in ``domain.rx`` and ``domain.prescription_rules``):
+
+* After a sight test the practitioner gives a written prescription, or a statement that none is
+  needed or that it is unchanged (Opticians Act 1989 s.26). It is issued from the finalised exam
+  only, and says whether a referral was made.
+* Every eye is validated with ``rx.validate_sca`` (ranges, 0.25 D steps, axis with cylinder) and
+  every add must be more than 0 and at most +4.00 D (``rx.with_add``) in 0.25 D steps.
+* Issuing again from the same exam supersedes the earlier prescription (never edited, never deleted).
+* A significant change from the patient's previous prescription (``significant_changes``) raises a
+  ``prescription_alerts`` row in the same transaction.
+* The re-test date is prefilled by ``prescription_expiry`` (the exam's recall, else the GOS minimum
+  sight-test interval for the patient's age and risks).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.exam import (
+    LONDON,
+    ExamContent,
+    PupillaryDistance,
+    RefractionEye,
+    SubjectiveRefraction,
+    age_on,
+    conditions_from_history,
+    format_eye_rx,
+    mentions,
+    va_problem,
+)
+from ils_desktop.domain.prescription_rules import (
+    EyePowers,
+    RetestRisks,
+    expiry_problem,
+    prescription_expiry,
+    significant_changes,
+)
+from ils_desktop.domain.rx import STANDARD_STEP, Prism, Sca, validate_sca, with_add
+from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
+from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert, PrescriptionTemplate
+from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.prescriptions import (
+    ClinicalRecordRepository,
+    PrescriptionRepository,
+    ReferralRepository,
+)
+from ils_desktop.services.permissions import require
+
+KINDS: dict[str, str] = {
+    "new": "New prescription",
+    "unchanged": "Prescription unchanged",
+    "no_rx_needed": "No prescription needed",
+}
+"""What can be issued after a sight test (Opticians Act 1989 s.26), as the practice says it."""
+
+EYES = ("R", "L")
+_COLUMN_PREFIX = {"R": "right", "L": "left"}
+
+
+class ExamNotFinalised(UserFacingError):
+    title = "Examination not finalised"
+
+
+# --------------------------------------------------------------------------------------------------
+# What the dialog and the patient record show
+
+
+@dataclass(frozen=True)
+class PreviousPrescription:
+    """The prescription a new one is compared with."""
+
+    id: uuid.UUID
+    issue_date: date
+    kind: str
+    right: RefractionEye
+    left: RefractionEye
+
+    @property
+    def summary(self) -> str:
+        return f"R {format_eye_rx(self.right)}   L {format_eye_rx(self.left)}"
+
+
+@dataclass(frozen=True)
+class PrescriptionDraft:
+    """A prescription ready to issue: prefilled from the exam, edited by the clinician."""
+
+    exam_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    date_of_birth: date
+    age: int
+    exam_date: date
+    clinician_name: str
+    kind: str
+    right: RefractionEye
+    left: RefractionEye
+    binocular_va: str | None
+    pd: PupillaryDistance
+    issue_date: date
+    expiry_date: date | None
+    expiry_reason: str
+    notes: str | None
+    referral_made: bool
+    previous: PreviousPrescription | None = None
+    replaces_issue_of: date | None = None
+    """When this exam already has a prescription: the date it was issued (the new one supersedes it)."""
+
+    def eye(self, side: str) -> RefractionEye:
+        return self.right if side == "R" else self.left
+
+
+@dataclass(frozen=True)
+class PrescriptionSummary:
+    """One line of a patient's prescription history."""
+
+    id: uuid.UUID
+    exam_id: uuid.UUID | None
+    issue_date: date
+    expiry_date: date | None
+    kind: str
+    right_text: str
+    left_text: str
+    issued_by_name: str
+    superseded: bool
+    has_alert: bool
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class IssuedPrescription:
+    """A prescription as issued, with the alert it raised (if any)."""
+
+    id: uuid.UUID
+    exam_id: uuid.UUID | None
+    patient_id: uuid.UUID
+    kind: str
+    issue_date: date
+    expiry_date: date | None
+    right: RefractionEye
+    left: RefractionEye
+    binocular_va: str | None
+    pd: PupillaryDistance
+    notes: str | None
+    referral_made: bool
+    issued_by_name: str
+    supersedes_id: uuid.UUID | None
+    alert_id: uuid.UUID | None = None
+    alert_reasons: tuple[str, ...] = field(default_factory=tuple)
+    alert_acknowledged: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class PrescriptionTemplateInfo:
+    id: uuid.UUID
+    name: str
+    notes: str
+    is_active: bool
+
+
+# --------------------------------------------------------------------------------------------------
+# Between rows and the domain
+
+
+def eye_from_row(row: Prescription, side: str) -> RefractionEye:
+    """One eye of a stored prescription as the exam's refraction shape."""
+    prefix = _COLUMN_PREFIX[side]
+
+    def power(name: str) -> Decimal | None:
+        value = getattr(row, f"{prefix}_{name}")
+        return None if value is None else Decimal(value)
+
+    def text(name: str) -> str | None:
+        value = getattr(row, f"{prefix}_{name}")
+        return None if value is None else str(value)
+
+    sphere, cylinder, axis = power("sphere"), power("cylinder"), getattr(row, f"{prefix}_axis")
+    sca = None
+    if sphere is not None or cylinder is not None:
+        has_cylinder = cylinder is not None and not cylinder.is_zero()
+        sca = Sca(sphere if sphere is not None else Decimal(0), cylinder if cylinder is not None and has_cylinder
+                  else Decimal(0), axis if has_cylinder else None)
+
+    def prism(direction: str) -> Prism | None:
+        amount, base = power(f"prism_{direction}"), text(f"prism_{direction}_base")
+        return Prism(amount, base) if amount and base else None
+
+    return RefractionEye(sca, prism("h"), prism("v"), power("near_add"), power("intermediate_add"), text("va"))
+
+
+def _eye_columns(side: str, eye: RefractionEye, *, with_powers: bool) -> dict[str, object]:
+    prefix = _COLUMN_PREFIX[side]
+    sca = eye.sca if with_powers else None
+    columns: dict[str, object] = {
+        "sphere": sca.sphere if sca else None,
+        "cylinder": sca.cylinder if sca and sca.has_cylinder else None,
+        "axis": sca.axis if sca and sca.has_cylinder else None,
+        "prism_h": eye.prism_h.amount if with_powers and eye.prism_h else None,
+        "prism_h_base": eye.prism_h.base if with_powers and eye.prism_h else None,
+        "prism_v": eye.prism_v.amount if with_powers and eye.prism_v else None,
+        "prism_v_base": eye.prism_v.base if with_powers and eye.prism_v else None,
+        "near_add": eye.near_add if with_powers else None,
+        "intermediate_add": eye.intermediate_add if with_powers else None,
+        "va": eye.va,
+    }
+    return {f"{prefix}_{name}": value for name, value in columns.items()}
+
+
+def _powers(right: RefractionEye, left: RefractionEye) -> dict[str, EyePowers]:
+    return {"R": EyePowers(right.sca, right.near_add), "L": EyePowers(left.sca, left.near_add)}
+
+
+def _same_powers(a: RefractionEye, b: RefractionEye) -> bool:
+    """The same lens (VA aside): what makes a prescription "unchanged"."""
+    return (a.sca, a.prism_h, a.prism_v, a.near_add, a.intermediate_add) == \
+        (b.sca, b.prism_h, b.prism_v, b.near_add, b.intermediate_add)
+
+
+def _previous(row: Prescription | None) -> PreviousPrescription | None:
+    if row is None:
+        return None
+    return PreviousPrescription(row.id, row.issue_date, row.kind, eye_from_row(row, "R"), eye_from_row(row, "L"))
+
+
+def _risks(patient: Patient, content: ExamContent, age: int) -> RetestRisks:
+    conditions = conditions_from_history(content.history, "\n".join(
+        t for t in (patient.medical_history, patient.medications, content.reason_for_visit) if t))
+    family = conditions.family_glaucoma or _mentions_family_glaucoma(patient)
+    return RetestRisks(
+        diabetes=conditions.diabetes,
+        glaucoma_risk=conditions.glaucoma or conditions.ocular_hypertension or (family and age >= 40),
+        binocular_vision_anomaly=conditions.binocular_vision_anomaly,
+    )
+
+
+def _mentions_family_glaucoma(patient: Patient) -> bool:
+    return mentions(patient.family_ocular_history, "glaucoma")
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _finalised_exam(records: ClinicalRecordRepository, exam_id: uuid.UUID) -> EyeExamination:
+    exam = records.exam(exam_id)
+    if exam is None:
+        raise NotFound("That examination is no longer on record.")
+    if exam.status != "finalised":
+        raise ExamNotFinalised("Finalise the examination first: a prescription is issued from the finalised "
+                               "record.")
+    return exam
+
+
+# --------------------------------------------------------------------------------------------------
+# Use cases
+
+
+def prescription_draft_from_exam(database: Database, context: TenantContext, exam_id: uuid.UUID) -> PrescriptionDraft:
+    """The prescription as the finalised exam's subjective refraction gives it, ready to check and issue.
+
+    The kind is "unchanged" when the powers equal the patient's previous prescription, "no
+    prescription needed" when the exam has no refraction, else "new". The re-test date comes from the
+    exam's recall (else the GOS interval); "referral made" from the exam or a referral letter written.
+    """
+    require(context, "patients.view")
+
+    def work(uow: TenantUnitOfWork) -> PrescriptionDraft:
+        records = uow.repository(ClinicalRecordRepository)
+        prescriptions = uow.repository(PrescriptionRepository)
+        exam = _finalised_exam(records, exam_id)
+        patient = records.patient(exam.patient_id)
+        assert patient is not None  # the foreign key guarantees it
+        content = ExamContent.from_columns({"history": exam.history, "reason_for_visit": exam.reason_for_visit})
+        subjective = SubjectiveRefraction.from_json(exam.subjective_refraction)
+        exam_day = exam.exam_date.astimezone(LONDON).date()
+        today = london_today()
+        age = age_on(patient.date_of_birth, exam_day)
+        previous = _previous(prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
+                                                                on_or_before=today))
+        already = prescriptions.latest_for_exam(exam.id)
+        if subjective.R.sca is None and subjective.L.sca is None:
+            kind = "no_rx_needed"
+        elif previous and _same_powers(previous.right, subjective.R) and _same_powers(previous.left, subjective.L):
+            kind = "unchanged"
+        else:
+            kind = "new"
+        # The interval runs between sight tests, so from the day of the test (as the recall does).
+        expiry = prescription_expiry(exam_day, age, _risks(patient, content, age), recall_months=exam.recall_months)
+        referral_made = exam.referral_made or bool(uow.repository(ReferralRepository).for_exam(exam.id))
+        names = records.user_names({exam.clinician_id})
+        return PrescriptionDraft(
+            exam_id=exam.id, patient_id=patient.id, patient_name=patient.full_name,
+            date_of_birth=patient.date_of_birth, age=age, exam_date=exam_day,
+            clinician_name=names.get(exam.clinician_id, "—"), kind=kind, right=subjective.R, left=subjective.L,
+            binocular_va=subjective.binocular_va, pd=subjective.pd, issue_date=today, expiry_date=expiry.date,
+            expiry_reason=expiry.reason, notes=None, referral_made=referral_made, previous=previous,
+            replaces_issue_of=already.issue_date if already else None,
+        )
+
+    return database.run(context, work, retry_safe=True)
+
+
+def _add_problem(what: str, add: Decimal | None, distance: Sca | None) -> str | None:
+    if add is None:
+        return None
+    try:
+        with_add(distance or Sca(Decimal(0)), add, what=what)
+    except ValueError as error:
+        return str(error)
+    if add % STANDARD_STEP:
+        return f"{what} {add:+.2f} is not a multiple of {STANDARD_STEP} D"
+    return None
+
+
+def _prism_problem(prism: Prism | None, allowed: tuple[str, str]) -> str | None:
+    if prism is not None and prism.base not in allowed:
+        return f"Use base {' or '.join(allowed)} here, not {prism.base}"
+    return None
+
+
+def draft_problems(draft: PrescriptionDraft, *, exam_date: date | None = None) -> dict[str, str]:
+    """What stops a draft being issued, by field (``R_sca``, ``L_near_add``, ``expiry_date``…)."""
+    problems: dict[str, str] = {}
+    if draft.kind not in KINDS:
+        problems["kind"] = "Choose what to issue: a new prescription, unchanged, or no prescription needed."
+        return problems
+    with_powers = draft.kind != "no_rx_needed"
+    for side in EYES:
+        eye, name = draft.eye(side), "right" if side == "R" else "left"
+        if with_powers:
+            if eye.sca is None:
+                problems[f"{side}_sca"] = f"Enter the {name} eye's prescription (plano counts)."
+            else:
+                found = validate_sca(eye.sca)
+                if found:
+                    problems[f"{side}_sca"] = "; ".join(found)
+            for key, what, add in (("near_add", "Near add", eye.near_add),
+                                   ("intermediate_add", "Intermediate add", eye.intermediate_add)):
+                problem = _add_problem(what, add, eye.sca)
+                if problem:
+                    problems[f"{side}_{key}"] = problem
+            for key, prism, allowed in (("prism_h", eye.prism_h, ("IN", "OUT")),
+                                        ("prism_v", eye.prism_v, ("UP", "DOWN"))):
+                problem = _prism_problem(prism, allowed)
+                if problem:
+                    problems[f"{side}_{key}"] = problem
+        problem = va_problem(eye.va)
+        if problem:
+            problems[f"{side}_va"] = problem
+    problem = va_problem(draft.binocular_va)
+    if problem:
+        problems["binocular_va"] = problem
+    pd_problems = draft.pd.problems()
+    if pd_problems:
+        problems["pd"] = "; ".join(pd_problems)
+    if draft.issue_date > london_today():
+        problems["issue_date"] = "The date of issue cannot be in the future."
+    elif exam_date is not None and draft.issue_date < exam_date:
+        problems["issue_date"] = "The date of issue cannot be before the sight test."
+    problem = expiry_problem(draft.issue_date, draft.expiry_date)
+    if problem:
+        problems["expiry_date"] = problem
+    if draft.notes and len(draft.notes) > 2000:
+        problems["notes"] = "Keep the notes under 2,000 characters: they are printed on the prescription."
+    return problems
+
+
+def issue_prescription(database: Database, context: TenantContext, exam_id: uuid.UUID,
+                       draft: PrescriptionDraft) -> uuid.UUID:
+    """Issue the prescription (or statement) from a finalised exam, in one transaction.
+
+    Validates every eye and add; supersedes an earlier prescription from the same exam; raises a
+    prescription alert when the change from the patient's previous prescription is significant.
+    """
+    require(context, "prescriptions.issue")
+    if context.user_id is None:
+        raise UserFacingError("Sign in as a practitioner to issue a prescription.")
+    if draft.exam_id != exam_id:
+        raise ValueError("the draft is for a different examination")
+    problems = draft_problems(draft)
+    if problems:
+        raise ValidationFailed(problems)
+    issued_by = context.user_id
+
+    def work(uow: TenantUnitOfWork) -> uuid.UUID:
+        records = uow.repository(ClinicalRecordRepository)
+        prescriptions = uow.repository(PrescriptionRepository)
+        exam = _finalised_exam(records, exam_id)
+        late = draft_problems(draft, exam_date=exam.exam_date.astimezone(LONDON).date())
+        if late:
+            raise ValidationFailed(late)
+        superseded = prescriptions.latest_for_exam(exam.id)
+        previous = prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
+                                                      on_or_before=draft.issue_date)
+        with_powers = draft.kind != "no_rx_needed"
+        new = prescriptions.add(Prescription(
+            id=uuid.uuid4(), patient_id=exam.patient_id, exam_id=exam.id, issued_by=issued_by, kind=draft.kind,
+            issue_date=draft.issue_date, expiry_date=draft.expiry_date,
+            **_eye_columns("R", draft.right, with_powers=with_powers),
+            **_eye_columns("L", draft.left, with_powers=with_powers),
+            binocular_va=draft.binocular_va, pd_distance=draft.pd.distance, pd_near=draft.pd.near,
+            pd_right=draft.pd.R, pd_left=draft.pd.L, notes=(draft.notes or "").strip() or None,
+            referral_made=draft.referral_made, supersedes_id=superseded.id if superseded else None,
+        ))
+        uow.flush()
+        if with_powers and previous is not None:
+            reasons = significant_changes(_powers(eye_from_row(previous, "R"), eye_from_row(previous, "L")),
+                                          _powers(draft.right, draft.left))
+            if reasons:
+                prescriptions.add_alert(PrescriptionAlert(
+                    id=uuid.uuid4(), patient_id=exam.patient_id, prescription_id=new.id,
+                    previous_prescription_id=previous.id, reasons=reasons))
+        uow.commit()
+        return new.id
+
+    return database.run(context, work)
+
+
+def get_prescription(database: Database, context: TenantContext, prescription_id: uuid.UUID) -> IssuedPrescription:
+    """One issued prescription with the significant-change alert it raised."""
+    require(context, "patients.view")
+
+    def work(uow: TenantUnitOfWork) -> IssuedPrescription:
+        prescriptions = uow.repository(PrescriptionRepository)
+        row = prescriptions.get(prescription_id)
+        if row is None:
+            raise NotFound("That prescription is no longer on record.")
+        alert = prescriptions.alert_for(row.id)
+        names = uow.repository(ClinicalRecordRepository).user_names({row.issued_by})
+        return IssuedPrescription(
+            id=row.id, exam_id=row.exam_id, patient_id=row.patient_id, kind=row.kind, issue_date=row.issue_date,
+            expiry_date=row.expiry_date, right=eye_from_row(row, "R"), left=eye_from_row(row, "L"),
+            binocular_va=row.binocular_va,
+            pd=PupillaryDistance(row.pd_distance, row.pd_near, row.pd_right, row.pd_left), notes=row.notes,
+            referral_made=row.referral_made, issued_by_name=names.get(row.issued_by, "—"),
+            supersedes_id=row.supersedes_id, alert_id=alert.id if alert else None,
+            alert_reasons=tuple(alert.reasons) if alert else (),
+            alert_acknowledged=bool(alert and alert.acknowledged_at),
+        )
+
+    return database.run(context, work, retry_safe=True)
+
+
+def acknowledge_alert(database: Database, context: TenantContext, alert_id: uuid.UUID) -> None:
+    """Record that the practitioner has seen a significant-change alert (who and when)."""
+    require(context, "prescriptions.issue")
+
+    def work(uow: TenantUnitOfWork) -> None:
+        alert = uow.repository(PrescriptionRepository).alert_for_update(alert_id)
+        if alert is None:
+            raise NotFound("That alert is no longer on record.")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by, alert.acknowledged_at = context.user_id, datetime.now(LONDON)
+        uow.commit()
+
+    database.run(context, work, retry_safe=True)
+
+
+def list_for_patient(database: Database, context: TenantContext, patient_id: uuid.UUID) -> list[PrescriptionSummary]:
+    """The patient's prescriptions, the newest first, marking superseded ones and those with an alert."""
+    require(context, "patients.view")
+
+    def work(uow: TenantUnitOfWork) -> list[PrescriptionSummary]:
+        prescriptions = uow.repository(PrescriptionRepository)
+        rows = prescriptions.for_patient(patient_id)
+        superseded = prescriptions.superseded_ids(patient_id)
+        alerted = prescriptions.alerted_ids([r.id for r in rows])
+        names = uow.repository(ClinicalRecordRepository).user_names({r.issued_by for r in rows})
+        result = []
+        for row in rows:
+            right, left = eye_from_row(row, "R"), eye_from_row(row, "L")
+            with_powers = row.kind != "no_rx_needed"
+            result.append(PrescriptionSummary(
+                id=row.id, exam_id=row.exam_id, issue_date=row.issue_date, expiry_date=row.expiry_date,
+                kind=row.kind, right_text=format_eye_rx(right) if with_powers else "—",
+                left_text=format_eye_rx(left) if with_powers else "—",
+                issued_by_name=names.get(row.issued_by, "—"), superseded=row.id in superseded,
+                has_alert=row.id in alerted))
+        return result
+
+    return database.run(context, work, retry_safe=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Templates (reusable notes: "For driving", "VDU use only"…)
+
+
+def _require_template_editor(context: TenantContext) -> None:
+    """Practitioners write their own wording; managers look after the practice's set."""
+    if not context.can("settings.manage"):
+        require(context, "prescriptions.issue")
+
+
+def list_templates(database: Database, context: TenantContext, *, include_inactive: bool = False
+                   ) -> list[PrescriptionTemplateInfo]:
+    require(context, "patients.view")
+    return database.run(context, lambda uow: [
+        PrescriptionTemplateInfo(t.id, t.name, t.notes, t.is_active)
+        for t in uow.repository(PrescriptionRepository).templates(active_only=not include_inactive)
+    ], retry_safe=True)
+
+
+def _template_problems(name: str, notes: str) -> dict[str, str]:
+    problems = {}
+    if not name.strip():
+        problems["name"] = "Give the template a short name (e.g. For driving)."
+    elif len(name.strip()) > 80:
+        problems["name"] = "Keep the name under 80 characters."
+    if not notes.strip():
+        problems["notes"] = "Write the wording the template adds to the prescription."
+    return problems
+
+
+def add_template(database: Database, context: TenantContext, name: str, notes: str) -> uuid.UUID:
+    """Add a note template; names are unique in the practice (case-insensitive)."""
+    _require_template_editor(context)
+    problems = _template_problems(name, notes)
+    if problems:
+        raise ValidationFailed(problems)
+
+    def work(uow: TenantUnitOfWork) -> uuid.UUID:
+        prescriptions = uow.repository(PrescriptionRepository)
+        if prescriptions.template_named(name) is not None:
+            raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
+        template = prescriptions.add_template(PrescriptionTemplate(id=uuid.uuid4(), name=name.strip(),
+                                                                   notes=notes.strip(), is_active=True))
+        uow.commit()
+        return template.id
+
+    return database.run(context, work)
+
+
+def update_template(database: Database, context: TenantContext, template_id: uuid.UUID, *, name: str, notes: str,
+                    is_active: bool = True) -> None:
+    """Change a template's name or wording, or retire it (``is_active=False``; kept for the record)."""
+    _require_template_editor(context)
+    problems = _template_problems(name, notes)
+    if problems:
+        raise ValidationFailed(problems)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        prescriptions = uow.repository(PrescriptionRepository)
+        template = prescriptions.template_for_update(template_id)
+        if template is None:
+            raise NotFound("That template is no longer on record.")
+        clash = prescriptions.template_named(name)
+        if clash is not None and clash.id != template_id:
+            raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
+        template.name, template.notes, template.is_active = name.strip(), notes.strip(), is_active
+        uow.commit()
+
+    database.run(context, work)
