@@ -1,0 +1,259 @@
+"""Till benchmark: scan-to-line latency on a 50,000-variant catalogue, and the commit time of a 5-line
+sale (lines, two payments, stock, movements, VAT invoice) beside the raw-SQL floor for the same writes.
+
+Run: ``python bench/till.py`` (starts its own embedded PostgreSQL in a temporary folder; ~1-2 min).
+Prints figures; asserts nothing.
+
+- *scan to line*: what the till does on a scan: ``catalogue.find_by_barcode`` (one unit of work: a
+  pooled connection, the tenant set, one indexed look-up) then prices the basket with the new line
+  (``services.till.price``, the same rules checkout records). The floor is the same SELECT on an open
+  psycopg connection.
+- *checkout*: ``services.till.check_out`` of 5 lines paid by NHS voucher + card, end to end (permission
+  check, idempotency look-up, pricing, stock, payments, invoice, commit). The floor runs the same
+  INSERTs/UPDATEs (and the same audit triggers, which are part of the schema) from psycopg with
+  precomputed values, in one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+VARIANTS = 50_000
+SCANS = 2_000
+CHECKOUTS = 300
+D = Decimal
+
+
+def _ms(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"median {statistics.median(ordered) * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms   (n={len(ordered)})"
+
+
+def load_catalogue(superuser_conninfo: str, database: str, company_id: uuid.UUID, rng: random.Random
+                   ) -> list[tuple[uuid.UUID, str]]:
+    """50,000 variants under 5,000 products, with stock, by COPY (audit triggers off while loading)."""
+    import psycopg
+
+    products, variants, stock = io.StringIO(), io.StringIO(), io.StringIO()
+    found: list[tuple[uuid.UUID, str]] = []
+    categories = ["frame", "frame", "frame", "contact_lens", "solution", "accessory", "sunglasses"]
+    for p in range(VARIANTS // 10):
+        product_id = uuid.uuid4()
+        category = rng.choice(categories)
+        supply = {"frame": "spectacles_package", "contact_lens": "contact_lens_package"}.get(category, "goods")
+        products.write(f"{company_id}\t{product_id}\t{category}\tBrand {p % 300}\tModel {p}\tstandard\t{supply}\n")
+        for v in range(10):
+            variant_id = uuid.uuid4()
+            barcode = f"50{p:06d}{v:02d}{rng.randint(100, 999)}"
+            price = D(rng.randrange(5, 400)) + D("0.99")
+            variants.write(f"{company_id}\t{variant_id}\t{product_id}\tBrand {p % 300} Model {p} colour {v}\t"
+                           f"SKU-{p}-{v}\t{barcode}\t{price}\t{(price * D('0.4')).quantize(D('0.01'))}\n")
+            stock.write(f"{company_id}\t{variant_id}\t{rng.randint(50, 500)}\n")
+            found.append((variant_id, barcode))
+    with psycopg.connect(psycopg.conninfo.make_conninfo(superuser_conninfo, dbname=database)) as connection:
+        for table in ("products", "product_variants", "stock_levels"):
+            connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_row")
+        with connection.cursor() as cursor:
+            for table, columns, data in (
+                ("products", "company_id, id, category, brand, name, vat_rate, supply_kind", products),
+                ("product_variants", "company_id, id, product_id, name, sku, barcode, retail_price, cost_price",
+                 variants),
+                ("stock_levels", "company_id, variant_id, on_hand", stock),
+            ):
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    copy.write(data.getvalue())
+        for table in ("products", "product_variants", "stock_levels"):
+            connection.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_row")
+        connection.execute("ANALYZE")
+    return found
+
+
+def main() -> None:
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from ils_desktop.db.database import Database, DatabaseTarget
+    from ils_desktop.db.embedded import start_embedded
+    from ils_desktop.db.migrations import upgrade
+    from ils_desktop.db.provision import provision
+    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+    from ils_desktop.domain.till_rules import TenderKind
+    from ils_desktop.services import catalogue, till
+    from ils_desktop.services.onboarding import NewUser
+    from ils_desktop.services.seeding import add_user_as_owner, create_company
+
+    rng = random.Random(5)
+    workdir = Path(tempfile.mkdtemp(prefix="ils-bench-till-"))
+    server = start_embedded(workdir / "pg", cleanup_mode="delete")
+    provision(server.superuser_conninfo, "bench")
+    params = psycopg.conninfo.conninfo_to_dict(server.superuser_conninfo)
+    from sqlalchemy.engine import URL
+
+    def url(role: str) -> URL:
+        return URL.create("postgresql+psycopg", username=role, database="bench",
+                          query={"host": str(params["host"]), "port": str(params.get("port", 5432))})
+
+    upgrade(url("ils_owner"))
+    owner = create_engine(url("ils_owner"), poolclass=NullPool)
+    company_id = create_company(owner, name="Bench Opticians", company_type="ecp")
+    user_id = add_user_as_owner(owner, company_id, NewUser("Rita", "Bench", "rita@bench.test", "bench password 1",
+                                                           role=Role.PRACTICE_MANAGER.value))
+    context = TenantContext(company_id, user_id, frozenset({"practice_manager"}),
+                            DEFAULT_ROLE_PERMISSIONS[Role.PRACTICE_MANAGER])
+    started = time.perf_counter()
+    variants = load_catalogue(server.superuser_conninfo, "bench", company_id, rng)
+    print(f"catalogue: {len(variants):,} variants loaded in {time.perf_counter() - started:.1f} s")
+    database = Database(DatabaseTarget("server", url("ils_app"), url("ils_owner"), "bench"))
+    setup = till.load_till_setup(database, context, "Till 1")
+
+    # --- scan to line -----------------------------------------------------------------------------
+    for _variant_id, barcode in variants[:200]:  # warm the pool and the plans
+        catalogue.find_by_barcode(database, context, barcode)
+    basket: list[till.PricingItem] = []
+    scan, lookup_only = [], []
+    for _ in range(SCANS):
+        _variant_id, barcode = rng.choice(variants)
+        begin = time.perf_counter()
+        item = catalogue.find_by_barcode(database, context, barcode)
+        found = time.perf_counter()
+        assert item is not None and item.retail_price is not None
+        basket = ([*basket, till.PricingItem(item.name, 1, item.retail_price, item.vat_rate, item.supply_kind)])[-8:]
+        till.price(basket, setup.scheme)
+        scan.append(time.perf_counter() - begin)
+        lookup_only.append(found - begin)
+    floor = []
+    app_conninfo = psycopg.conninfo.make_conninfo(server.superuser_conninfo, dbname="bench", user="ils_app")
+    with psycopg.connect(app_conninfo) as raw:
+        raw.execute("SELECT set_config('app.company_id', %s, false)", (str(company_id),))
+        query = ("SELECT v.*, p.*, s.on_hand FROM product_variants v JOIN products p ON p.company_id = v.company_id "
+                 "AND p.id = v.product_id LEFT JOIN stock_levels s ON s.company_id = v.company_id AND "
+                 "s.variant_id = v.id WHERE v.company_id = %s AND v.barcode = %s")
+        for _ in range(200):
+            raw.execute(query, (company_id, rng.choice(variants)[1])).fetchall()
+        for _ in range(SCANS):
+            begin = time.perf_counter()
+            raw.execute(query, (company_id, rng.choice(variants)[1])).fetchall()
+            floor.append(time.perf_counter() - begin)
+    search = []
+    for word in ("model 1234", "brand 42 colour 3", "colour 7", "sku-4999"):
+        begin = time.perf_counter()
+        catalogue.search_catalogue(database, context, word, limit=25)
+        search.append(time.perf_counter() - begin)
+
+    # --- checkout -----------------------------------------------------------------------------------
+    session = till.open_till(database, context, "Till 1", D("100.00"))
+    checkout = []
+    for _ in range(CHECKOUTS + 20):
+        chosen = rng.sample(variants, 5)
+        items = tuple(till.BasketItem(variant_id) for variant_id, _barcode in chosen)
+        prices = [catalogue.get_item(database, context, v).retail_price or D("0") for v, _b in chosen]
+        total = sum(prices, D("0"))
+        tenders = (till.Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-1", "A"),
+                   till.Tender(TenderKind.CARD, total - D("42.40"), "AUTH 1"))
+        basket_ = till.Basket(session.id, items, tenders)
+        begin = time.perf_counter()
+        till.check_out(database, context, basket_, uuid.uuid4())
+        checkout.append(time.perf_counter() - begin)
+    checkout = checkout[20:]
+
+    raw_checkout = []
+    with psycopg.connect(app_conninfo) as raw:
+        for _ in range(CHECKOUTS + 20):
+            chosen = rng.sample(variants, 5)
+            begin = time.perf_counter()
+            _raw_checkout(raw, company_id, user_id, session.id, chosen)
+            raw_checkout.append(time.perf_counter() - begin)
+    raw_checkout = raw_checkout[20:]
+
+    print()
+    print(f"scan to line (barcode look-up + price the basket), {VARIANTS:,} variants:")
+    print(f"  service       {_ms(scan)}")
+    print(f"  look-up only  {_ms(lookup_only)}")
+    print(f"  raw SQL floor {_ms(floor)}")
+    print(f"catalogue text search (25 rows): {_ms(search)}")
+    print("checkout commit of a 5-line sale (voucher + card, stock, movements, invoice):")
+    print(f"  check_out     {_ms(checkout)}")
+    print(f"  raw SQL floor {_ms(raw_checkout)}")
+    database.dispose()
+    owner.dispose()
+
+
+def _raw_checkout(raw, company_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID,  # type: ignore[no-untyped-def]
+                  chosen: list[tuple[uuid.UUID, str]]) -> None:
+    """The writes of a 5-line sale, straight from psycopg with precomputed figures."""
+    gross = D("100.00")
+    goods, service = D("55.00"), D("45.00")
+    vat = D("9.17")
+    with raw.transaction():
+        raw.execute("SELECT set_config('app.company_id', %s, true), set_config('app.user_id', %s, true)",
+                    (str(company_id), str(user_id)))
+        raw.execute("SELECT pg_advisory_xact_lock(20261125, hashtext(%s))", (str(company_id),))
+        number = raw.execute(
+            "INSERT INTO company_counters AS c (company_id, name, last_value) VALUES (%s, 'raw_transaction', 1) "
+            "ON CONFLICT (company_id, name) DO UPDATE SET last_value = c.last_value + 1 RETURNING c.last_value",
+            (company_id,)).fetchone()[0]
+        transaction_id = uuid.uuid4()
+        total = gross * 5
+        raw.execute(
+            "INSERT INTO pos_transactions (company_id, id, number, idempotency_key, kind, status, till_session_id, "
+            "till_name, cashier_id, subtotal, discount_total, total, net_total, vat_total, paid_total, change_given, "
+            "basket_fingerprint, basket_discount) VALUES (%s, %s, %s, %s, 'sale', 'completed', %s, 'Till 1', %s, "
+            "%s, 0, %s, %s, %s, %s, 0, 'raw', 0)",
+            (company_id, transaction_id, 10_000_000 + number, uuid.uuid4(), session_id, user_id, total, total,
+             total - vat * 5, vat * 5, total))
+        with raw.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO pos_transaction_items (company_id, transaction_id, line_number, variant_id, description, "
+                "quantity, unit_price, gross, vat_rate, vat_rate_percent, supply_kind, goods_gross, service_gross, "
+                "net, vat) VALUES (%s, %s, %s, %s, 'item', 1, %s, %s, 'standard', 20, 'spectacles_package', %s, %s, "
+                "%s, %s)",
+                [(company_id, transaction_id, n + 1, variant_id, gross, gross, goods, service, gross - vat, vat)
+                 for n, (variant_id, _b) in enumerate(chosen)])
+        for variant_id, _b in sorted(chosen):
+            raw.execute("UPDATE stock_levels SET on_hand = on_hand - 1 WHERE company_id = %s AND variant_id = %s "
+                        "AND on_hand >= 1 RETURNING on_hand", (company_id, variant_id)).fetchone()
+        with raw.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO inventory_movements (company_id, id, variant_id, quantity, reason, transaction_id, "
+                "user_id) VALUES (%s, %s, %s, -1, 'sale', %s, %s)",
+                [(company_id, uuid.uuid4(), variant_id, transaction_id, user_id) for variant_id, _b in chosen])
+            cursor.executemany(
+                "INSERT INTO pos_payments (company_id, transaction_id, line_number, tender, amount, reference, "
+                "voucher_code) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(company_id, transaction_id, 1, "nhs_voucher", D("42.40"), "GOS3-1", "A"),
+                 (company_id, transaction_id, 2, "card", total - D("42.40"), "AUTH 1", None)])
+        invoice_number = raw.execute(
+            "INSERT INTO company_counters AS c (company_id, name, last_value) VALUES (%s, 'raw_invoice', 1) "
+            "ON CONFLICT (company_id, name) DO UPDATE SET last_value = c.last_value + 1 RETURNING c.last_value",
+            (company_id,)).fetchone()[0]
+        invoice_id = uuid.uuid4()
+        raw.execute(
+            "INSERT INTO invoices (company_id, id, number, kind, transaction_id, issued_at, supplier_name, "
+            "supplier_address, total_net, total_vat, total_gross, vat_summary) VALUES (%s, %s, %s, 'invoice', %s, "
+            "now(), 'Bench Opticians', 'Bench Street', %s, %s, %s, '[]')",
+            (company_id, invoice_id, 10_000_000 + invoice_number, transaction_id, total - vat * 5, vat * 5, total))
+        with raw.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO invoice_line_items (company_id, invoice_id, line_number, description, quantity, "
+                "unit_price, vat_rate, vat_rate_percent, net, vat, gross) VALUES (%s, %s, %s, 'part', 1, %s, %s, %s, "
+                "%s, %s, %s)",
+                [row for n in range(5) for row in (
+                    (company_id, invoice_id, 2 * n + 1, goods, "standard", 20, goods - vat, vat, goods),
+                    (company_id, invoice_id, 2 * n + 2, service, "exempt", None, service, 0, service))])
+
+
+if __name__ == "__main__":
+    main()

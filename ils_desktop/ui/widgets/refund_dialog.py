@@ -1,0 +1,412 @@
+"""Refunds and voids at the till: find the sale (receipt number or today's list), choose what comes back,
+give the reason and how the money goes back. The NHS voucher part is reversed first; over the limit a
+manager authorises. The refund is a new transaction linked to the sale — the sale itself never changes."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ils_desktop.domain.money import format_money
+from ils_desktop.domain.till_rules import TenderKind, voucher_share_of_refund
+from ils_desktop.errors import UserFacingError
+from ils_desktop.services import till
+from ils_desktop.services.till import (
+    ManagerApproval,
+    ManagerAuthorisationNeeded,
+    ReturnRequest,
+    Tender,
+    TransactionRecorded,
+    TransactionSummary,
+    TransactionView,
+)
+from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.session import Workspace
+from ils_desktop.ui.theme import polish_table
+from ils_desktop.ui.widgets.forms import labelled
+
+REFUND_REASONS = ("Faulty", "Changed mind", "Non-tolerance to the prescription", "Wrong item sold",
+                  "Rang up in error", "Frame broke under guarantee")
+_KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}
+_STATUS_LABELS = {"completed": "", "part_refunded": "part refunded", "refunded": "refunded", "voided": "voided"}
+ZERO = Decimal("0.00")
+
+
+def _cell(text: str, *, right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+class RecentSalesModel(QAbstractTableModel):
+    COLUMNS = ("Receipt", "Time", "Customer", "Items", "Total", "")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[TransactionSummary] = []
+
+    def set_rows(self, rows: list[TransactionSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (
+            f"{_KIND_LABELS.get(row.kind, row.kind)} {row.number}",
+            f"{row.occurred_at.astimezone():%H:%M}",
+            row.customer_name or "Walk-in",
+            str(row.item_count),
+            format_money(row.total),
+            _STATUS_LABELS.get(row.status, row.status),
+        )[index.column()]
+
+
+class RefundDialog(QDialog):
+    """Emits ``recorded`` with the refund or void once it is recorded."""
+
+    recorded = Signal(object)
+
+    def __init__(self, workspace: Workspace, session_id: uuid.UUID, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.session_id = session_id
+        self.sale: TransactionView | None = None
+        self.key = uuid.uuid4()
+        self.approval: ManagerApproval | None = None
+        self._pending: str = ""
+        self.setWindowTitle("Refund or void a sale")
+        self.setModal(True)
+        self.resize(900, 720)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        title = QLabel("Refund or void a sale")
+        title.setProperty("role", "title")
+        layout.addWidget(title)
+
+        find_row = QHBoxLayout()
+        self.number = QLineEdit()
+        self.number.setObjectName("receiptNumber")
+        self.number.setPlaceholderText("Receipt number (or scan the receipt)")
+        find = QPushButton("Find")
+        find.setObjectName("findSaleButton")
+        find_row.addWidget(labelled("Receipt number", self.number), 1)
+        find_row.addWidget(find, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(find_row)
+
+        self.recent = QTableView()
+        self.recent.setObjectName("recentSales")
+        self.recent_model = RecentSalesModel()
+        self.recent.setModel(self.recent_model)
+        polish_table(self.recent, row_height=30)
+        recent_header = self.recent.horizontalHeader()
+        recent_header.setStretchLastSection(False)
+        recent_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 130), (1, 70), (3, 60), (4, 100), (5, 110)):
+            recent_header.resizeSection(column, width)
+        self.recent.setMaximumHeight(190)
+        layout.addWidget(labelled("This till session", self.recent))
+
+        self.sale_title = QLabel("Find the sale to refund.")
+        self.sale_title.setObjectName("saleTitle")
+        self.sale_title.setProperty("role", "section")
+        layout.addWidget(self.sale_title)
+        self.lines = QTableWidget(0, 5)
+        self.lines.setObjectName("refundLines")
+        self.lines.setHorizontalHeaderLabels(["Item", "Sold", "Already back", "Return now", "Refund"])
+        polish_table(self.lines, row_height=38)
+        self.lines.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        lines_header = self.lines.horizontalHeader()
+        lines_header.setStretchLastSection(False)
+        lines_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 60), (2, 104), (3, 110), (4, 100)):
+            lines_header.resizeSection(column, width)
+        layout.addWidget(self.lines, 1)
+
+        options = QHBoxLayout()
+        self.reason = QComboBox()
+        self.reason.setObjectName("refundReason")
+        self.reason.setEditable(True)
+        self.reason.addItems(REFUND_REASONS)
+        self.reason.setCurrentText("")
+        options.addWidget(labelled("Reason", self.reason), 2)
+        self.pay_cash = QRadioButton("Cash")
+        self.pay_card = QRadioButton("Card")
+        self.pay_credit = QRadioButton("Credit note")
+        self.pay_cash.setObjectName("payBackCash")
+        self.pay_card.setObjectName("payBackCard")
+        self.pay_credit.setObjectName("payBackCreditNote")
+        self.pay_cash.setChecked(True)
+        group = QButtonGroup(self)
+        pay_row = QHBoxLayout()
+        for button in (self.pay_cash, self.pay_card, self.pay_credit):
+            group.addButton(button)
+            pay_row.addWidget(button)
+        pay_box = QWidget()
+        pay_box.setLayout(pay_row)
+        pay_row.setContentsMargins(0, 0, 0, 0)
+        options.addWidget(labelled("Pay back by", pay_box), 2)
+        self.card_reference = QLineEdit()
+        self.card_reference.setObjectName("refundCardReference")
+        self.card_reference.setPlaceholderText("Terminal reference")
+        options.addWidget(labelled("Card refund reference", self.card_reference), 1)
+        layout.addLayout(options)
+
+        self.summary = QLabel("")
+        self.summary.setObjectName("refundSummary")
+        self.summary.setProperty("role", "info")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
+        layout.addWidget(self.summary)
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+        buttons = QHBoxLayout()
+        self.void_button = QPushButton("Void whole sale")
+        self.void_button.setObjectName("voidButton")
+        self.void_button.setProperty("role", "danger")
+        self.refund_button = QPushButton("Refund")
+        self.refund_button.setObjectName("refundButton")
+        self.refund_button.setProperty("role", "primary")
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        buttons.addWidget(self.void_button)
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.refund_button)
+        layout.addLayout(buttons)
+
+        find.clicked.connect(self._find)
+        self.number.returnPressed.connect(self._find)
+        self.recent.doubleClicked.connect(self._pick_recent)
+        self.recent.activated.connect(self._pick_recent)
+        self.refund_button.clicked.connect(self._refund)
+        self.void_button.clicked.connect(self._void)
+        for button in (self.pay_cash, self.pay_card, self.pay_credit):
+            button.toggled.connect(self._update_summary)
+        self.refund_button.setEnabled(False)
+        self.void_button.setEnabled(False)
+        self.number.setFocus()
+        database, context = workspace.database, workspace.context
+        run_op(lambda: till.recent_transactions(database, context, session_id=session_id, limit=40),
+               on_done=self.recent_model.set_rows, parent=self)
+
+    # --- finding the sale -----------------------------------------------------------------------
+    def _find(self) -> None:
+        text = self.number.text().strip()
+        if not text.isdigit():
+            self._show_error("Type the receipt number printed on the receipt.")
+            return
+        self._load(lambda database, context: till.find_transaction(database, context, int(text)))
+
+    def _pick_recent(self, index: QModelIndex) -> None:
+        row: TransactionSummary = self.recent_model.data(index, Qt.ItemDataRole.UserRole)
+        self._load(lambda database, context: till.get_transaction(database, context, row.id))
+
+    def _load(self, fetch: Any) -> None:
+        database, context = self.workspace.database, self.workspace.context
+
+        def failed(error: BaseException) -> bool:
+            if isinstance(error, UserFacingError):
+                self._show_error(str(error))
+                return True
+            return False
+
+        run_op(lambda: fetch(database, context), on_done=self.show_sale, on_error=failed, parent=self)
+
+    def show_sale(self, sale: TransactionView) -> None:
+        self.error.hide()
+        if sale.kind != "sale":
+            self._show_error(f"Receipt {sale.number} is a {sale.kind}, not a sale: find the original sale.")
+            return
+        self.sale = sale
+        self.key = uuid.uuid4()  # a new refund of this sale
+        self.approval = None
+        who = sale.customer_name or "walk-in customer"
+        status = _STATUS_LABELS.get(sale.status, "")
+        self.sale_title.setText(f"Sale {sale.number} · {sale.occurred_at.astimezone():%d %b %Y %H:%M} · {who} · "
+                                f"{format_money(sale.total)}" + (f" · {status}" if status else ""))
+        self.lines.setRowCount(0)
+        for line in sale.lines:
+            row = self.lines.rowCount()
+            self.lines.insertRow(row)
+            for column, value in enumerate((line.description, str(line.quantity), str(line.returned), "", "")):
+                self.lines.setItem(row, column, _cell(value, right=column > 0))
+            spin = QSpinBox()
+            spin.setObjectName(f"returnQuantity{line.line_number}")
+            spin.setRange(0, line.quantity - line.returned)
+            spin.valueChanged.connect(self._update_summary)
+            self.lines.setCellWidget(row, 3, spin)
+        if len(sale.lines) == 1 and sale.lines[0].quantity - sale.lines[0].returned == 1:
+            spin = self.lines.cellWidget(0, 3)
+            assert isinstance(spin, QSpinBox)
+            spin.setValue(1)
+        self.void_button.setEnabled(sale.status == "completed" and sale.session_open)
+        self._update_summary()
+        self.reason.setFocus()
+
+    # --- what goes back -------------------------------------------------------------------------
+    def _returns(self) -> list[ReturnRequest]:
+        if self.sale is None:
+            return []
+        found = []
+        for row, line in enumerate(self.sale.lines):
+            spin = self.lines.cellWidget(row, 3)
+            if isinstance(spin, QSpinBox) and spin.value():
+                found.append(ReturnRequest(line.line_number, spin.value()))
+        return found
+
+    def _amounts(self) -> tuple[Decimal, Decimal]:
+        """(refund in total, of which reverses the NHS voucher)."""
+        if self.sale is None:
+            return ZERO, ZERO
+        total = appliances = ZERO
+        for row, line in enumerate(self.sale.lines):
+            spin = self.lines.cellWidget(row, 3)
+            amount = line.refund_for(spin.value()) if isinstance(spin, QSpinBox) and spin.value() else ZERO
+            cell = self.lines.item(row, 4)
+            if cell is not None:
+                cell.setText(format_money(amount) if amount else "")
+            total += amount
+            if line.voucher_appliance:
+                appliances += amount
+        voucher = voucher_share_of_refund(appliances, self.sale.voucher_paid, self.sale.voucher_reversed)
+        return total, voucher
+
+    def _update_summary(self) -> None:
+        total, voucher = self._amounts()
+        self.refund_button.setEnabled(total > 0)
+        self.card_reference.setEnabled(self.pay_card.isChecked())
+        if not total:
+            self.summary.hide()
+            return
+        back = total - voucher
+        how = "in cash" if self.pay_cash.isChecked() else "to the card" if self.pay_card.isChecked() else \
+            "on a credit note"
+        text = f"Refund {format_money(total)}: "
+        if voucher:
+            text += f"{format_money(voucher)} reverses the NHS voucher (the claim is withdrawn); "
+        text += f"pay back {format_money(back)} {how}."
+        self.summary.setText(text)
+        self.summary.show()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    # --- recording ------------------------------------------------------------------------------
+    def _failed(self, retry: str) -> Any:
+        def failed(error: BaseException) -> bool:
+            self.refund_button.setEnabled(True)
+            self.void_button.setEnabled(self.sale is not None and self.sale.status == "completed")
+            if isinstance(error, ManagerAuthorisationNeeded):
+                from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
+
+                dialog = ManagerAuthorisationDialog(self.workspace, error.reasons, parent=self)
+                dialog.accepted.connect(lambda: self._approved(dialog.approval, retry))
+                self.manager_dialog = dialog
+                dialog.open()
+                dialog.activateWindow()  # typing goes to the dialog, not the window under it
+                return True
+            if isinstance(error, UserFacingError):
+                self._show_error(str(error))
+                return True
+            return False
+
+        return failed
+
+    def _approved(self, approval: ManagerApproval | None, retry: str) -> None:
+        self.approval = approval
+        (self._refund if retry == "refund" else self._void)()
+
+    def _refund(self) -> None:
+        if self.sale is None:
+            return
+        reason = self.reason.currentText().strip()
+        if not reason:
+            self._show_error("Choose or type the reason for the refund.")
+            self.reason.setFocus()
+            return
+        total, voucher = self._amounts()
+        back = total - voucher
+        tenders: tuple[Tender, ...] = ()
+        if back > 0:
+            if self.pay_card.isChecked():
+                if not self.card_reference.text().strip():
+                    self._show_error("Refund the card on the terminal first, then type its reference.")
+                    self.card_reference.setFocus()
+                    return
+                tenders = (Tender(TenderKind.CARD, back, self.card_reference.text().strip()),)
+            elif self.pay_credit.isChecked():
+                tenders = (Tender(TenderKind.CREDIT_NOTE, back),)
+            else:
+                tenders = (Tender(TenderKind.CASH, back),)
+        self.error.hide()
+        self.refund_button.setEnabled(False)
+        database, context = self.workspace.database, self.workspace.context
+        sale_id, returns, key, approval = self.sale.id, self._returns(), self.key, self.approval
+        run_op(lambda: till.refund(database, context, sale_id, returns, reason, tenders, key, self.session_id,
+                                   approval=approval),
+               on_done=self._done, on_error=self._failed("refund"), parent=self)
+
+    def _void(self) -> None:
+        if self.sale is None:
+            return
+        reason = self.reason.currentText().strip()
+        if not reason:
+            self._show_error("Choose or type the reason for voiding the sale.")
+            self.reason.setFocus()
+            return
+        self.void_button.setEnabled(False)
+        database, context = self.workspace.database, self.workspace.context
+        sale_id, key, approval = self.sale.id, self.key, self.approval
+        run_op(lambda: till.void_sale(database, context, sale_id, reason, key, self.session_id, approval=approval),
+               on_done=self._done, on_error=self._failed("void"), parent=self)
+
+    def _done(self, outcome: TransactionRecorded) -> None:
+        self.outcome = outcome
+        self.recorded.emit(outcome)
+        self.accept()

@@ -1,0 +1,117 @@
+"""Receipts printed on an ESC/POS network printer: a real TCP listener stands in for the printer on
+127.0.0.1:9100 (or a free port when 9100 is taken) and the bytes it receives are checked."""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from ils_desktop.domain.till_rules import TenderKind
+from ils_desktop.services import receipt_printing, till
+from ils_desktop.services.receipt_printing import PrinterUnavailable, ReceiptPrinter
+from ils_desktop.services.till import Basket, BasketItem, Tender
+from tests.till_setup import PrinterListener, Shop, open_shop
+
+D = Decimal
+ESC, GS = b"\x1b", b"\x1d"
+DRAWER_KICK_PIN_2 = ESC + b"p\x00" + bytes((50, 50))
+CUT = GS + b"V"
+
+
+@pytest.fixture
+def listener() -> Iterator[PrinterListener]:
+    printer = PrinterListener()
+    yield printer
+    printer.close()
+
+
+@pytest.fixture
+def shop(database, owner_engine, practice) -> Shop:
+    return open_shop(database, owner_engine, practice)
+
+
+def _sell(database, shop: Shop, tenders: tuple[Tender, ...]) -> till.TransactionRecorded:  # type: ignore[no-untyped-def]
+    return till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame), BasketItem(shop.solution, quantity=2)), tenders,
+        patient_id=shop.patient_id), uuid.uuid4())
+
+
+def test_a_cash_sale_prints_its_receipt_and_opens_the_drawer(database, shop, listener):
+    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+                                  ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
+    sale = _sell(database, shop, (Tender(TenderKind.CARD, D("100.00"), "AUTH 4471"), Tender(TenderKind.CASH,
+                                                                                            D("50.00"))))
+    receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+    job = listener.job(0)
+    assert job.startswith(ESC + b"@")  # initialise the printer
+    assert b"RECEIPT" in job and f"Receipt {sale.number}".encode() in job
+    assert b"Ray-Ban Clubmaster - Tortoise - 51-21 145" in job  # sizes written the way the printer can
+    assert b"TOTAL" in job and b"\x9c139.98" in job  # the pound sign in the printer's code page 437
+    assert b"\x9c10.02" in job and b"CHANGE" in job  # 139.98 - 100.00 = 39.98 cash due; 50.00 handed over
+    assert b"Card AUTH 4471" in job
+    assert b"S 20%" in job and b"E Exempt" in job  # VAT by rate on the simplified invoice
+    assert CUT in job
+    assert job.endswith(DRAWER_KICK_PIN_2)  # after the cut, the drawer opens for the change
+
+    receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id,
+                                   reprint=True)
+    reprint = listener.job(1)
+    assert b"*** REPRINT - RECEIPT ***" in reprint
+    assert DRAWER_KICK_PIN_2 not in reprint  # a reprint never opens the drawer
+
+
+def test_a_card_only_sale_keeps_the_drawer_shut(database, shop, listener):
+    receipt_printing.save_printer(database, shop.admin, "*",
+                                  ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port, columns=32))
+    sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
+    receipt_printing.print_receipt(database, shop.reception.context, "another till", sale.transaction_id)
+    job = listener.job(0)
+    assert DRAWER_KICK_PIN_2 not in job and CUT in job
+    printed = re.sub(rb"\x1b@|[\x1b\x1d].{2}", b"", job, flags=re.DOTALL)  # the text without commands
+    assert b"TOTAL" in printed and all(len(line) <= 32 for line in printed.split(b"\n"))
+
+
+def test_the_z_report_prints_on_the_till_roll(database, shop, listener):
+    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+                                  ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
+    _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
+    report = till.close_till(database, shop.admin, shop.session_id, D("239.98"))
+    receipt_printing.print_report(database, shop.reception.context, shop.till_name, report)
+    job = listener.job(0)
+    assert b"Z REPORT" in job and b"Expected in drawer" in job and b"\x9c239.98" in job
+
+
+def test_a_printer_that_does_not_answer_gets_a_plain_message(database, shop):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+                                  ReceiptPrinter(kind="network", host="127.0.0.1", port=closed_port, timeout=1))
+    sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
+    with pytest.raises(PrinterUnavailable, match=r"did not answer\. The sale is recorded"):
+        receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+
+
+def test_a_serial_receipt_printer_gets_the_same_bytes(database, shop):
+    import os
+    import select
+
+    master, slave = os.openpty()
+    try:
+        printer = ReceiptPrinter(kind="serial", device=os.ttyname(slave), baudrate=19200, timeout=2)
+        sale = _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
+        document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+        receipt_printing.print_document(printer, document, open_drawer=True)
+        expected = receipt_printing.receipt_bytes(document, open_drawer=True)
+        received = b""
+        while len(received) < len(expected) and select.select([master], [], [], 2)[0]:
+            received += os.read(master, 65536)
+        assert received == expected and received.endswith(DRAWER_KICK_PIN_2)
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -1,0 +1,296 @@
+"""The till's use cases as the front desk meets them: sales, vouchers, split tenders, discounts over the
+limit, refunds, voids, exchanges, credit notes, parked baskets and the end of the day."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from ils_desktop.domain.till_rules import TenderKind
+from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
+from ils_desktop.services import catalogue, till
+from ils_desktop.services.till import (
+    Basket,
+    BasketItem,
+    ManagerApproval,
+    ManagerAuthorisationFailed,
+    ManagerAuthorisationNeeded,
+    ReturnRequest,
+    Tender,
+)
+from tests.till_setup import STAFF_PASSWORD, Shop, open_shop
+
+D = Decimal
+
+
+@pytest.fixture
+def shop(database, owner_engine, practice) -> Shop:
+    return open_shop(database, owner_engine, practice)
+
+
+def _rows(database, context, sql: str, **params):  # type: ignore[no-untyped-def]
+    with database.unit_of_work(context) as uow:
+        return uow.session.execute(text(sql), params).all()
+
+
+def _on_hand(database, shop: Shop, variant_id: uuid.UUID) -> int:
+    return catalogue.get_item(database, shop.admin, variant_id).on_hand or 0
+
+
+def _spectacles_basket(shop: Shop, tenders: tuple[Tender, ...]) -> Basket:
+    return Basket(
+        till_session_id=shop.session_id, patient_id=shop.patient_id, tenders=tenders,
+        items=(BasketItem(shop.frame), BasketItem(shop.lens, unit_price=D("80.00")), BasketItem(shop.solution)),
+    )
+
+
+def test_receptionist_sells_spectacles_with_a_voucher_card_and_cash(database, shop):
+    tenders = (
+        Tender(TenderKind.NHS_VOUCHER, D("42.40"), reference="GOS3-778812", voucher_code="A"),
+        Tender(TenderKind.CARD, D("100.00"), reference="AUTH 004512"),
+        Tender(TenderKind.CASH, D("70.00")),
+    )
+    sale = till.check_out(database, shop.reception.context, _spectacles_basket(shop, tenders), uuid.uuid4())
+
+    assert sale.total == D("209.99")
+    assert sale.change_given == D("2.41")  # 209.99 - 42.40 - 100.00 = 67.59 cash due; 70.00 handed over
+    assert sale.cash_taken and not sale.already_recorded
+    document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+    # 55% of each spectacles price is standard-rated goods; the rest is exempt dispensing (Notice 701/57).
+    by_rate = {row.rate: row for row in document.vat_rows}
+    assert by_rate["standard"].gross == D("66.00") + D("44.00") + D("9.99")
+    assert by_rate["standard"].vat == D("11.00") + D("7.33") + D("1.67")
+    assert by_rate["exempt"].gross == D("54.00") + D("36.00")
+    assert document.vat_total == D("20.00")
+    assert document.total == sum((row.gross for row in document.vat_rows), D("0"))
+    assert [line.description for line in document.invoice_lines][:2] == [
+        "Ray-Ban Clubmaster · Tortoise · 51□21 145 — spectacles (goods)",
+        "Ray-Ban Clubmaster · Tortoise · 51□21 145 — dispensing service",
+    ]
+    assert document.customer_name == "Ada Lovelace" and "Whitby" in document.customer_address
+    assert "VAT/APP/2019/0457" in document.apportionment_note
+    assert [t.label for t in document.tenders] == ["NHS voucher A", "Card", "Cash"]
+    assert _on_hand(database, shop, shop.frame) == 2
+    assert _on_hand(database, shop, shop.solution) == 49
+    movements = _rows(database, shop.admin, "SELECT reason, quantity FROM inventory_movements "
+                      "WHERE transaction_id = :t ORDER BY quantity", t=sale.transaction_id)
+    assert [tuple(m) for m in movements] == [("sale", -1), ("sale", -1)]  # the lens is not stocked
+
+
+def test_the_same_checkout_submitted_twice_records_one_sale(database, shop):
+    basket = Basket(shop.session_id, (BasketItem(shop.solution, quantity=2),), (Tender(TenderKind.CASH, D("20")),))
+    key = uuid.uuid4()
+    first = till.check_out(database, shop.reception.context, basket, key)
+    second = till.check_out(database, shop.reception.context, basket, key)
+    assert second.already_recorded and second.transaction_id == first.transaction_id
+    assert second.invoice_number == first.invoice_number
+    count = _rows(database, shop.admin, "SELECT count(*) FROM pos_transactions WHERE idempotency_key = :k", k=key)
+    assert count[0][0] == 1
+    assert _on_hand(database, shop, shop.solution) == 48
+
+
+def test_a_used_key_with_a_different_basket_is_refused(database, shop):
+    key = uuid.uuid4()
+    till.check_out(database, shop.reception.context,
+                   Basket(shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10")),)), key)
+    with pytest.raises(UserFacingError, match="already recorded"):
+        till.check_out(database, shop.reception.context,
+                       Basket(shop.session_id, (BasketItem(shop.solution, quantity=3),),
+                              (Tender(TenderKind.CASH, D("30")),)), key)
+
+
+def test_payment_short_of_the_total_records_nothing(database, shop):
+    basket = Basket(shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("100"), "AUTH 1"),))
+    with pytest.raises(ValidationFailed, match=r"£20\.00 is still to pay"):
+        till.check_out(database, shop.reception.context, basket, uuid.uuid4())
+    assert _on_hand(database, shop, shop.frame) == 3
+
+
+def test_a_discount_over_the_limit_needs_a_manager(database, shop):
+    basket = Basket(shop.session_id, (BasketItem(shop.frame, line_discount=D("30.00"),
+                                                 discount_reason="loyal customer"),),
+                    (Tender(TenderKind.CARD, D("90.00"), "AUTH 77"),))
+    with pytest.raises(ManagerAuthorisationNeeded) as needed:
+        till.check_out(database, shop.reception.context, basket, uuid.uuid4())
+    assert "£30.00 off Ray-Ban Clubmaster" in needed.value.reasons[0]
+    with pytest.raises(ManagerAuthorisationFailed):
+        till.check_out(database, shop.reception.context, basket, uuid.uuid4(),
+                       approval=ManagerApproval(shop.manager.email, "wrong password"))
+    with pytest.raises(ManagerAuthorisationFailed, match="cannot authorise"):
+        till.check_out(database, shop.reception.context, basket, uuid.uuid4(),
+                       approval=ManagerApproval(shop.reception.email, STAFF_PASSWORD))
+    sale = till.check_out(database, shop.reception.context, basket, uuid.uuid4(),
+                          approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    view = till.get_transaction(database, shop.reception.context, sale.transaction_id)
+    assert view.total == D("90.00") and view.discount_total == D("30.00")
+    assert view.authorised_by_name == "Manon Tester"
+    assert view.lines[0].discount_reason == "loyal customer"
+
+
+def test_a_small_discount_needs_no_manager_but_needs_a_reason(database, shop):
+    items = (BasketItem(shop.solution, quantity=2),)
+    without_reason = Basket(shop.session_id, items, (Tender(TenderKind.CASH, D("19")),), basket_discount=D("0.98"))
+    with pytest.raises(ValidationFailed, match="reason"):
+        till.check_out(database, shop.reception.context, without_reason, uuid.uuid4())
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, items, (Tender(TenderKind.CASH, D("19")),), basket_discount=D("0.98"),
+        basket_discount_reason="multi-buy"), uuid.uuid4())
+    assert sale.total == D("19.00") and sale.change_given == D("0.00")
+
+
+def test_a_price_changed_since_scanning_is_not_charged_silently(database, shop):
+    basket = Basket(shop.session_id, (BasketItem(shop.solution, unit_price=D("8.99")),),
+                    (Tender(TenderKind.CASH, D("10")),))
+    with pytest.raises(ValidationFailed, match=r"now £9\.99"):
+        till.check_out(database, shop.reception.context, basket, uuid.uuid4())
+
+
+def test_refund_gives_back_the_voucher_part_first_and_needs_a_manager_over_the_limit(database, shop):
+    tenders = (Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-1", "A"), Tender(TenderKind.CARD, D("77.60"), "AUTH 9"))
+    sale = till.check_out(database, shop.reception.context,
+                          Basket(shop.session_id, (BasketItem(shop.frame),), tenders, patient_id=shop.patient_id),
+                          uuid.uuid4())
+    with pytest.raises(ValidationFailed, match="reason"):
+        till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)], "",
+                    (), uuid.uuid4(), shop.session_id)
+    # £120 back: £42.40 reverses the voucher, £77.60 to the patient's card; over the £100 limit.
+    pay_back = (Tender(TenderKind.CARD, D("77.60"), "REFUND 9"),)
+    with pytest.raises(ManagerAuthorisationNeeded, match=r"refund of £120\.00"):
+        till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)],
+                    "frame broke at the hinge", pay_back, uuid.uuid4(), shop.session_id)
+    refunded = till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)],
+                           "frame broke at the hinge", pay_back, uuid.uuid4(), shop.session_id,
+                           approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    assert refunded.total == D("-120.00") and refunded.kind == "refund"
+    document = till.sale_document(database, shop.reception.context, refunded.transaction_id)
+    assert document.invoice_kind == "credit_note" and document.original_number == sale.number
+    assert [(t.label, t.amount) for t in document.tenders] == [
+        ("NHS voucher A (claim withdrawn)", D("-42.40")), ("Card", D("-77.60"))]
+    assert document.vat_total == D("-11.00")
+    original = till.get_transaction(database, shop.reception.context, sale.transaction_id)
+    assert original.status == "refunded" and original.lines[0].returned == 1
+    assert _on_hand(database, shop, shop.frame) == 3  # back on the shelf
+    with pytest.raises(ValidationFailed, match="already been returned"):
+        till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)], "again",
+                    pay_back, uuid.uuid4(), shop.session_id)
+
+
+def test_part_refunds_of_a_line_add_up_to_the_sale_to_the_penny(database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution, quantity=3),), (Tender(TenderKind.CASH, D("29.97")),),
+        basket_discount=D("0.01"), basket_discount_reason="rounding"), uuid.uuid4())
+    refunds = [
+        till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)], "not needed",
+                    (Tender(TenderKind.CASH, amount),), uuid.uuid4(), shop.session_id)
+        for amount in (D("9.99"), D("9.99"), D("9.98"))
+    ]
+    assert sum((r.total for r in refunds), D("0")) == -sale.total
+    assert till.get_transaction(database, shop.reception.context, sale.transaction_id).status == "refunded"
+
+
+def test_refund_onto_a_credit_note_that_pays_for_the_next_sale(database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution, quantity=2),), (Tender(TenderKind.CARD, D("19.98"), "A1"),)),
+        uuid.uuid4())
+    refunded = till.refund(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 2)],
+                           "wrong solution", (Tender(TenderKind.CREDIT_NOTE, D("19.98")),), uuid.uuid4(),
+                           shop.session_id)
+    assert refunded.credit_note_code and refunded.credit_note_code.startswith("CN")
+    card = till.gift_card_balance(database, shop.reception.context, refunded.credit_note_code)
+    assert card.balance == D("19.98") and card.usable
+    till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution),),
+        (Tender(TenderKind.CREDIT_NOTE, D("9.99"), refunded.credit_note_code),)), uuid.uuid4())
+    assert till.gift_card_balance(database, shop.reception.context, refunded.credit_note_code).balance == D("9.99")
+    with pytest.raises(ValidationFailed, match=r"only £9\.99 left"):
+        till.check_out(database, shop.reception.context, Basket(
+            shop.session_id, (BasketItem(shop.sight_test),),
+            (Tender(TenderKind.CREDIT_NOTE, D("25.00"), refunded.credit_note_code),)), uuid.uuid4())
+
+
+def test_void_reverses_every_tender_and_the_stock(database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution), BasketItem(shop.sight_test)),
+        (Tender(TenderKind.CARD, D("20.00"), "AUTH 5"), Tender(TenderKind.CASH, D("20.00")))), uuid.uuid4())
+    key = uuid.uuid4()
+    voided = till.void_sale(database, shop.reception.context, sale.transaction_id, "rang up twice", key,
+                            shop.session_id)
+    again = till.void_sale(database, shop.reception.context, sale.transaction_id, "rang up twice", key,
+                           shop.session_id)
+    assert again.already_recorded and again.transaction_id == voided.transaction_id
+    view = till.get_transaction(database, shop.reception.context, voided.transaction_id)
+    assert view.kind == "void" and view.total == D("-34.99")
+    assert [(p.tender, p.amount) for p in view.payments] == [("card", D("-20.00")), ("cash", D("-14.99"))]
+    assert till.get_transaction(database, shop.reception.context, sale.transaction_id).status == "voided"
+    assert _on_hand(database, shop, shop.solution) == 50
+
+
+def test_exchange_takes_back_one_frame_and_sells_another(database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 1"),)),
+        uuid.uuid4())
+    swapped = till.exchange(
+        database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)],
+        Basket(shop.session_id, (BasketItem(shop.last_frame),), (Tender(TenderKind.CASH, D("20.00")),)),
+        "prefers the round frame", uuid.uuid4())
+    assert swapped.kind == "exchange" and swapped.total == D("15.00") and swapped.change_given == D("5.00")
+    assert _on_hand(database, shop, shop.frame) == 3 and _on_hand(database, shop, shop.last_frame) == 0
+
+
+def test_parked_basket_is_recalled_once(database, shop):
+    parked = till.park_basket(database, shop.reception.context, {"items": [], "key": "k"}, label="Mrs Patel",
+                              total=D("9.99"), item_count=1, till_name=shop.till_name)
+    assert [p.label for p in till.parked_baskets(database, shop.reception.context)] == ["Mrs Patel"]
+    assert till.recall_basket(database, shop.reception.context, parked)["key"] == "k"
+    with pytest.raises(UserFacingError, match="already been recalled"):
+        till.recall_basket(database, shop.reception.context, parked)
+    assert till.parked_baskets(database, shop.reception.context) == []
+
+
+def test_end_of_day_counts_cash_against_expected(database, shop):
+    context = shop.reception.context
+    till.check_out(database, context, Basket(shop.session_id, (BasketItem(shop.solution),),
+                                             (Tender(TenderKind.CASH, D("20.00")),)), uuid.uuid4())
+    till.check_out(database, context, Basket(shop.session_id, (BasketItem(shop.sight_test),),
+                                             (Tender(TenderKind.CARD, D("25.00"), "AUTH 2"),)), uuid.uuid4())
+    till.record_cash_movement(database, context, shop.session_id, "cash_out", D("5.00"), "milk for the staff room")
+    x = till.x_report(database, context, shop.session_id)
+    assert x.expected_cash == D("100.00") + D("9.99") - D("5.00")
+    assert dict((t, a) for t, _c, a in x.tenders) == {"card": D("25.00"), "cash": D("9.99")}
+    with pytest.raises(ManagerAuthorisationNeeded):
+        till.close_till(database, context, shop.session_id, D("104.50"))
+    z = till.close_till(database, context, shop.session_id, D("104.50"),
+                        approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    assert z.kind == "Z" and z.z_number and z.difference == D("-0.49")
+    assert z.sales_count == 2 and z.takings == D("34.99")
+    rates = {rate: (gross, vat) for rate, _p, gross, _n, vat in z.vat_rates}
+    assert rates == {"exempt": (D("25.00"), D("0.00")), "standard": (D("9.99"), D("1.67"))}
+    assert till.z_report(database, context, shop.session_id) == z
+    with pytest.raises(UserFacingError, match="closed"):
+        till.check_out(database, context, Basket(shop.session_id, (BasketItem(shop.solution),),
+                                                 (Tender(TenderKind.CASH, D("10")),)), uuid.uuid4())
+
+
+def test_find_a_sale_by_receipt_or_invoice_number(database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10")),)), uuid.uuid4())
+    by_receipt = till.find_transaction(database, shop.reception.context, sale.number)
+    by_invoice = till.find_transaction(database, shop.reception.context, sale.invoice_number, by_invoice=True)
+    assert by_receipt.id == by_invoice.id == sale.transaction_id
+    with pytest.raises(NotFound):
+        till.find_transaction(database, shop.reception.context, 999_999)
+
+
+def test_voucher_values_are_dated_and_editable(database, shop):
+    from datetime import date
+
+    setup = till.load_till_setup(database, shop.reception.context, shop.till_name)
+    assert {v.code for v in setup.voucher_values} >= set("ABCDEFGH")
+    till.add_voucher_value(database, shop.admin, "A", "Single vision", D("44.00"), date(2025, 4, 1))
+    with database.unit_of_work(shop.admin) as uow:
+        values = {v.code: v.value for v in till.voucher_values_on(uow, date(2025, 5, 1))}
+        older = {v.code: v.value for v in till.voucher_values_on(uow, date(2024, 5, 1))}
+    assert values["A"] == D("44.00") and older["A"] == D("42.40")
