@@ -1,0 +1,585 @@
+"""The test-room diary: rooms and appointment types, the day and week views, booking, moving,
+arrival and the rest of a patient's day, the next free slot, and today's worklist for devices.
+
+Double-booking a room is made impossible by the database (the ``no_double_booking`` exclusion
+constraint on room and time range), so it holds for every workstation at once; this module turns
+the database's refusal into a message that names the booking in the way. Every change is written
+to the audit trail by the table's trigger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.diary import (
+    BLOCKED_TIME,
+    DEFAULT_APPOINTMENT_TYPES,
+    DEFAULT_TEST_ROOMS,
+    LONDON,
+    BookingStatus,
+    OpeningHours,
+    add_minutes,
+    day_bounds,
+    double_booking_message,
+    london_day,
+    london_time,
+    minutes_between,
+    next_free_slot,
+    patient_display_name,
+    status_change_problem,
+    week_of,
+)
+from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
+from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
+from ils_desktop.repositories.diary import BookingRow, DiaryRepository
+from ils_desktop.services.permissions import require
+
+CONSTRAINT = "no_double_booking"
+MAX_NOTES = 2000
+
+
+class DoubleBooking(UserFacingError):
+    """The room is already taken for (part of) that time. The message names the clash."""
+
+    title = "Room already booked"
+
+    def __init__(self, message: str, clash_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        self.clash_id = clash_id
+
+
+# --------------------------------------------------------------------------------------------------
+# What the screens get back
+
+
+@dataclass(frozen=True)
+class Room:
+    id: uuid.UUID
+    name: str
+    location: str | None
+    station_ae_title: str | None
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class AppointmentKind:
+    code: str
+    name: str
+    duration_minutes: int
+    colour: str
+    is_clinical: bool
+
+    @property
+    def needs_patient(self) -> bool:
+        return self.code != BLOCKED_TIME
+
+
+@dataclass(frozen=True)
+class Clinician:
+    id: uuid.UUID
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One appointment as the diary shows it."""
+
+    id: uuid.UUID
+    room_id: uuid.UUID
+    room_name: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    appointment_type: str
+    type_name: str
+    colour: str
+    patient_id: uuid.UUID | None
+    patient_name: str | None
+    date_of_birth: date | None
+    customer_number: int | None
+    clinician_id: uuid.UUID | None
+    clinician_name: str | None
+    notes: str | None
+
+    @property
+    def status_label(self) -> str:
+        return BookingStatus(self.status).label
+
+    @property
+    def occupies_room(self) -> bool:
+        return BookingStatus(self.status).occupies_room
+
+    @property
+    def duration_minutes(self) -> int:
+        return minutes_between(self.starts_at, self.ends_at)
+
+
+@dataclass(frozen=True)
+class DiaryView:
+    """Everything one diary page shows: the days, the rooms, the people, the types and bookings."""
+
+    days: tuple[date, ...]
+    rooms: tuple[Room, ...]
+    clinicians: tuple[Clinician, ...]
+    appointment_types: tuple[AppointmentKind, ...]
+    bookings: tuple[Booking, ...]
+
+    def on(self, day: date) -> list[Booking]:
+        return [b for b in self.bookings if london_day(b.starts_at) == day]
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    room_id: uuid.UUID
+    starts_at: datetime
+    appointment_type: str
+    patient_id: uuid.UUID | None = None
+    clinician_id: uuid.UUID | None = None
+    duration_minutes: int | None = None  # None: the appointment type's usual length
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    room_id: uuid.UUID
+    room_name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class PatientChoice:
+    id: uuid.UUID
+    name: str
+    customer_number: int
+    date_of_birth: date
+    postcode: str | None
+
+
+@dataclass(frozen=True)
+class WorklistBooking:
+    """A booked patient as the DICOM modality worklist offers them to the devices in their room."""
+
+    booking_id: uuid.UUID
+    patient_id: uuid.UUID
+    customer_number: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    sex: str
+    starts_at: datetime
+    room_name: str
+    station_ae_title: str | None
+    appointment_type: str
+    type_name: str
+
+    @property
+    def patient_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def _room(row: TestRoom) -> Room:
+    return Room(row.id, row.name, row.location, row.station_ae_title, row.sort_order)
+
+
+def _kind(row: AppointmentType) -> AppointmentKind:
+    return AppointmentKind(row.code, row.name, row.duration_minutes, row.colour, row.is_clinical)
+
+
+def _booking(row: BookingRow) -> Booking:
+    b, patient = row.booking, row.patient
+    return Booking(
+        id=b.id, room_id=b.room_id, room_name=row.room_name, starts_at=b.starts_at.astimezone(LONDON),
+        ends_at=b.ends_at.astimezone(LONDON), status=b.status, appointment_type=b.appointment_type,
+        type_name=row.type_name or b.appointment_type.replace("_", " ").capitalize(),
+        colour=row.colour or "#0E7490", patient_id=b.patient_id,
+        patient_name=patient_display_name(patient.title, patient.first_name, patient.last_name) if patient else None,
+        date_of_birth=patient.date_of_birth if patient else None,
+        customer_number=patient.customer_number if patient else None,
+        clinician_id=b.clinician_id, clinician_name=row.clinician_name, notes=b.notes,
+    )
+
+
+def _clash_message(clash: BookingRow) -> str:
+    b = clash.booking
+    who = None
+    if clash.patient is not None:
+        who = patient_display_name(clash.patient.title, clash.patient.first_name, clash.patient.last_name)
+    return double_booking_message(clash.room_name, b.starts_at, b.ends_at, who, clash.type_name)
+
+
+def _is_double_booking(error: IntegrityError) -> bool:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == CONSTRAINT or CONSTRAINT in str(error.orig)
+
+
+def _holding_room(uow: TenantUnitOfWork, room_id: uuid.UUID, starts: datetime, ends: datetime,
+                  booking_id: uuid.UUID, change: Callable[[], object]) -> None:
+    """Make ``change`` (which adds or alters the booking to hold ``room_id`` over [starts, ends))
+    and flush it in a savepoint. If the database refuses it as a double booking, raise
+    :class:`DoubleBooking` naming the booking in the way, found in the same transaction."""
+    savepoint = uow.session.begin_nested()
+    try:
+        change()
+        uow.session.flush()
+    except IntegrityError as error:
+        savepoint.rollback()
+        if not _is_double_booking(error):
+            raise
+        clash = uow.repository(DiaryRepository).clash(room_id, starts, ends, exclude=booking_id)
+        if clash is None:  # taken and freed again between the two statements
+            raise DoubleBooking("That room was booked by someone else at the same moment. Try again.") from None
+        raise DoubleBooking(_clash_message(clash), clash.booking.id) from None
+    savepoint.commit()
+
+
+def _aware(moment: datetime, field: str) -> dict[str, str]:
+    return {} if moment.tzinfo is not None else {field: "The time must include its time zone."}
+
+
+# --------------------------------------------------------------------------------------------------
+# Rooms, appointment types, clinicians
+
+
+def install_diary_defaults(uow: TenantUnitOfWork) -> tuple[int, int]:
+    """Add the usual appointment types the company lacks (by code), and the usual rooms if it has
+    none; returns (types added, rooms added). Safe to run again: it never duplicates or overwrites."""
+    diary = uow.repository(DiaryRepository)
+    have = {t.code for t in diary.appointment_types(active_only=False)}
+    types_added = 0
+    for default in DEFAULT_APPOINTMENT_TYPES:
+        if default.code not in have:
+            diary.add_appointment_type(AppointmentType(
+                code=default.code, name=default.name, duration_minutes=default.duration_minutes,
+                colour=default.colour, is_clinical=default.is_clinical, is_active=True))
+            types_added += 1
+    rooms_added = 0
+    if not diary.rooms(active_only=False):
+        for order, room in enumerate(DEFAULT_TEST_ROOMS, start=1):
+            diary.add_room(TestRoom(id=uuid.uuid4(), name=room.name, location=room.location,
+                                    station_ae_title=room.station_ae_title, is_active=True, sort_order=order))
+            rooms_added += 1
+    uow.flush()
+    return types_added, rooms_added
+
+
+def ensure_diary_setup(database: Database, context: TenantContext) -> tuple[int, int]:
+    """Make sure the practice has its test rooms and appointment types (idempotent): a diary
+    without rooms cannot take a booking, so the first person to open it gets the usual ones."""
+    require(context, "diary.view")
+
+    def work(uow: TenantUnitOfWork) -> tuple[int, int]:
+        added = install_diary_defaults(uow)
+        uow.commit()
+        return added
+
+    try:
+        return database.run(context, work, retry_safe=True)
+    except IntegrityError:
+        # Two workstations set up at the same moment: the other one's defaults are there now.
+        return (0, 0)
+
+
+def list_rooms(database: Database, context: TenantContext) -> list[Room]:
+    require(context, "diary.view")
+    return database.run(context, lambda uow: [_room(r) for r in uow.repository(DiaryRepository).rooms()],
+                        retry_safe=True)
+
+
+def list_appointment_types(database: Database, context: TenantContext) -> list[AppointmentKind]:
+    require(context, "diary.view")
+    return database.run(
+        context, lambda uow: [_kind(t) for t in uow.repository(DiaryRepository).appointment_types()],
+        retry_safe=True)
+
+
+def list_clinicians(database: Database, context: TenantContext) -> list[Clinician]:
+    require(context, "diary.view")
+    return database.run(context, lambda uow: [
+        Clinician(u.id, u.full_name, u.role) for u in uow.repository(DiaryRepository).clinicians()
+    ], retry_safe=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Views
+
+
+def _view(database: Database, context: TenantContext, days: list[date], *, room_id: uuid.UUID | None = None,
+          clinician_id: uuid.UUID | None = None) -> DiaryView:
+    require(context, "diary.view")
+    starts, ends = day_bounds(days[0])[0], day_bounds(days[-1])[1]
+
+    def work(uow: TenantUnitOfWork) -> DiaryView:
+        diary = uow.repository(DiaryRepository)
+        rows = diary.bookings_between(starts, ends, room_id=room_id, clinician_id=clinician_id)
+        return DiaryView(
+            days=tuple(days),
+            rooms=tuple(_room(r) for r in diary.rooms()),
+            clinicians=tuple(Clinician(u.id, u.full_name, u.role) for u in diary.clinicians()),
+            appointment_types=tuple(_kind(t) for t in diary.appointment_types()),
+            bookings=tuple(_booking(r) for r in rows),
+        )
+
+    return database.run(context, work, retry_safe=True)
+
+
+def diary_day(database: Database, context: TenantContext, day: date, *, room_id: uuid.UUID | None = None,
+              clinician_id: uuid.UUID | None = None) -> DiaryView:
+    """One day's bookings (every status; the screen decides what to show), for all rooms or one
+    room or one clinician, with the rooms, clinicians and appointment types to lay them out."""
+    return _view(database, context, [day], room_id=room_id, clinician_id=clinician_id)
+
+
+def diary_week(database: Database, context: TenantContext, day: date, *, room_id: uuid.UUID | None = None,
+               clinician_id: uuid.UUID | None = None, days: int = 6) -> DiaryView:
+    """The week holding ``day`` (Monday to Saturday unless ``days`` says otherwise)."""
+    return _view(database, context, week_of(day, days), room_id=room_id, clinician_id=clinician_id)
+
+
+def get_booking(database: Database, context: TenantContext, booking_id: uuid.UUID) -> Booking:
+    require(context, "diary.view")
+
+    def work(uow: TenantUnitOfWork) -> Booking:
+        diary = uow.repository(DiaryRepository)
+        found = diary.booking(booking_id)
+        if found is None:
+            raise NotFound("That appointment is no longer in the diary.")
+        rows = diary.bookings_between(found.starts_at, found.starts_at + timedelta(microseconds=1),
+                                      room_id=found.room_id)
+        return _booking(next(r for r in rows if r.booking.id == booking_id))
+
+    return database.run(context, work, retry_safe=True)
+
+
+def find_patients(database: Database, context: TenantContext, text: str) -> list[PatientChoice]:
+    """Patients to book: by name (any order, accents and case ignored), customer number or date of
+    birth typed dd/mm/yyyy. Empty for fewer than two characters (unless they are a number)."""
+    require(context, "diary.book")
+    if len(text.strip()) < 2 and not text.strip().isdigit():
+        return []
+    return database.run(context, lambda uow: [
+        PatientChoice(p.id, patient_display_name(p.title, p.first_name, p.last_name), p.customer_number,
+                      p.date_of_birth, p.postcode)
+        for p in uow.repository(DiaryRepository).find_patients(text)
+    ], retry_safe=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Booking, moving, status
+
+
+def book_appointment(database: Database, context: TenantContext, new: NewBooking) -> uuid.UUID:
+    """Book a patient (or block time) in a room; it ends after the appointment type's usual length
+    unless another is given. Refused with :class:`DoubleBooking` if the room is taken then."""
+    require(context, "diary.book")
+    problems = _aware(new.starts_at, "starts_at")
+    if new.duration_minutes is not None and not 5 <= new.duration_minutes <= 480:
+        problems["duration"] = "An appointment lasts between 5 minutes and 8 hours."
+    if len(new.notes) > MAX_NOTES:
+        problems["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    if problems:
+        raise ValidationFailed(problems)
+
+    def work(uow: TenantUnitOfWork) -> uuid.UUID:
+        diary = uow.repository(DiaryRepository)
+        kind = diary.appointment_type(new.appointment_type)
+        room = diary.room(new.room_id)
+        found: dict[str, str] = {}
+        if kind is None or not kind.is_active:
+            found["appointment_type"] = "Choose the kind of appointment."
+        if room is None or not room.is_active:
+            found["room"] = "Choose a test room."
+        if new.patient_id is None and new.appointment_type != BLOCKED_TIME:
+            found["patient"] = "Choose the patient, or book blocked time instead."
+        if new.patient_id is not None:
+            patient = diary.patient(new.patient_id)
+            if patient is None:
+                found["patient"] = "That patient is no longer on record."
+            elif patient.status != "active":
+                found["patient"] = f"This patient's record is {patient.status}; reactivate it before booking."
+        if new.clinician_id is not None and diary.user(new.clinician_id) is None:
+            found["clinician"] = "That clinician is no longer on the staff list."
+        if found:
+            raise ValidationFailed(found)
+        assert kind is not None
+        starts = new.starts_at.astimezone(LONDON)
+        ends = add_minutes(starts, new.duration_minutes or kind.duration_minutes)
+        booking = TestRoomBooking(
+            id=uuid.uuid4(), room_id=new.room_id, patient_id=new.patient_id, clinician_id=new.clinician_id,
+            appointment_type=kind.code, starts_at=starts, ends_at=ends, status=BookingStatus.BOOKED.value,
+            notes=new.notes.strip() or None, booked_by=context.user_id, status_changed_at=datetime.now(LONDON))
+        _holding_room(uow, new.room_id, starts, ends, booking.id, lambda: diary.add_booking(booking))
+        uow.commit()
+        return booking.id
+
+    return database.run(context, work)
+
+
+def move_booking(database: Database, context: TenantContext, booking_id: uuid.UUID, *,
+                 starts_at: datetime, ends_at: datetime | None = None, room_id: uuid.UUID | None = None,
+                 clinician_id: uuid.UUID | None = None, keep_clinician: bool = True) -> None:
+    """Move a booking to another time and/or room, or resize it (a new end). Without ``ends_at``
+    it keeps its length. Only bookings still to happen (booked or arrived) can be moved."""
+    require(context, "diary.book")
+    problems = _aware(starts_at, "starts_at") | (_aware(ends_at, "ends_at") if ends_at else {})
+    if problems:
+        raise ValidationFailed(problems)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        diary = uow.repository(DiaryRepository)
+        booking = diary.booking_for_update(booking_id)
+        if booking is None:
+            raise NotFound("That appointment is no longer in the diary.")
+        if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.ARRIVED.value):
+            label = BookingStatus(booking.status).label.lower()
+            raise UserFacingError(f"This appointment is {label}, so it can no longer be moved.")
+        length = minutes_between(booking.starts_at, booking.ends_at)
+        starts = starts_at.astimezone(LONDON)
+        ends = ends_at.astimezone(LONDON) if ends_at else add_minutes(starts, length)
+        if not 5 <= minutes_between(starts, ends) <= 480:
+            raise ValidationFailed({"duration": "An appointment lasts between 5 minutes and 8 hours."})
+        target_room = booking.room_id if room_id is None else room_id
+        if target_room != booking.room_id:
+            room = diary.room(target_room)
+            if room is None or not room.is_active:
+                raise ValidationFailed({"room": "Choose a test room."})
+
+        def change() -> None:
+            assert booking is not None
+            booking.room_id, booking.starts_at, booking.ends_at = target_room, starts, ends
+            if not keep_clinician:
+                booking.clinician_id = clinician_id
+
+        _holding_room(uow, target_room, starts, ends, booking_id, change)
+        uow.commit()
+
+    database.run(context, work)
+
+
+def change_status(database: Database, context: TenantContext, booking_id: uuid.UUID, status: str,
+                  reason: str = "") -> None:
+    """Move a booking along the patient's day (see ``domain.diary.ALLOWED_STATUS_CHANGES``).
+    Cancelling needs a reason, kept in the booking's notes; reinstating a cancelled or DNA booking
+    is refused if its room has been given to someone else meanwhile."""
+    require(context, "diary.book")
+    if status == BookingStatus.CANCELLED and not reason.strip():
+        raise ValidationFailed({"reason": "Say why the appointment is cancelled (e.g. patient phoned, unwell)."})
+
+    def work(uow: TenantUnitOfWork) -> None:
+        diary = uow.repository(DiaryRepository)
+        booking = diary.booking_for_update(booking_id)
+        if booking is None:
+            raise NotFound("That appointment is no longer in the diary.")
+        problem = status_change_problem(booking.status, status)
+        if problem:
+            raise UserFacingError(problem)
+        now = datetime.now(LONDON)
+
+        def change() -> None:
+            assert booking is not None
+            if status == BookingStatus.CANCELLED:
+                note = f"Cancelled {now:%d/%m/%Y %H:%M}: {reason.strip()}"
+                booking.notes = f"{booking.notes}\n{note}" if booking.notes else note
+            booking.status = status
+            booking.status_changed_at = now
+
+        _holding_room(uow, booking.room_id, booking.starts_at, booking.ends_at, booking_id, change)
+        uow.commit()
+
+    database.run(context, work)
+
+
+def update_notes(database: Database, context: TenantContext, booking_id: uuid.UUID, notes: str) -> None:
+    require(context, "diary.book")
+    if len(notes) > MAX_NOTES:
+        raise ValidationFailed({"notes": f"Keep notes under {MAX_NOTES} characters."})
+
+    def work(uow: TenantUnitOfWork) -> None:
+        booking = uow.repository(DiaryRepository).booking_for_update(booking_id)
+        if booking is None:
+            raise NotFound("That appointment is no longer in the diary.")
+        booking.notes = notes.strip() or None
+        uow.commit()
+
+    database.run(context, work)
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding time
+
+
+def find_next_free_slot(database: Database, context: TenantContext, appointment_type: str, *,
+                        after: datetime, room_id: uuid.UUID | None = None, clinician_id: uuid.UUID | None = None,
+                        hours: OpeningHours | None = None, search_days: int = 28,
+                        open_days: frozenset[int] = frozenset(range(6))) -> FreeSlot | None:
+    """The first time at or after ``after`` when a room (the one given, else any, in the rooms'
+    order) is free for the appointment type's length — and, with a clinician, when they are free
+    too. Searches ``search_days`` days of opening hours (Monday–Saturday by default)."""
+    require(context, "diary.view")
+    the_hours = hours or OpeningHours()
+    first_day = london_day(after)
+
+    def work(uow: TenantUnitOfWork) -> FreeSlot | None:
+        diary = uow.repository(DiaryRepository)
+        kind = diary.appointment_type(appointment_type)
+        if kind is None:
+            raise ValidationFailed({"appointment_type": "Choose the kind of appointment."})
+        rooms = [r for r in diary.rooms() if room_id is None or r.id == room_id]
+        if not rooms:
+            raise ValidationFailed({"room": "Choose a test room."})
+        last_day = first_day + timedelta(days=search_days)
+        window = (day_bounds(first_day)[0], day_bounds(last_day)[1])
+        busy = diary.busy_between(*window, room_ids=[r.id for r in rooms])
+        clinician_busy = ([(s, e) for _r, s, e in diary.busy_between(*window, clinician_id=clinician_id)]
+                          if clinician_id else [])
+        for offset in range(search_days + 1):
+            day = first_day + timedelta(days=offset)
+            if day.weekday() not in open_days:
+                continue
+            for room in rooms:
+                taken = [(s, e) for r, s, e in busy if r == room.id] + clinician_busy
+                starts = next_free_slot(taken, day, the_hours, kind.duration_minutes,
+                                        not_before=after if day == first_day else None, step_minutes=5)
+                if starts is not None:
+                    return FreeSlot(room.id, room.name, starts, add_minutes(starts, kind.duration_minutes))
+        return None
+
+    return database.run(context, work, retry_safe=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The devices' worklist
+
+
+def todays_worklist(database: Database, context: TenantContext, day: date) -> list[WorklistBooking]:
+    """Patients booked on ``day`` who are still to be seen or being seen, with their room's station
+    AE title — what the DICOM Modality Worklist SCP offers the devices in each room."""
+    require(context, "diary.view")
+    starts, ends = day_bounds(day)
+
+    def work(uow: TenantUnitOfWork) -> list[WorklistBooking]:
+        return [
+            WorklistBooking(
+                booking_id=b.id, patient_id=p.id, customer_number=p.customer_number, first_name=p.first_name,
+                last_name=p.last_name, date_of_birth=p.date_of_birth, sex=p.sex,
+                starts_at=b.starts_at.astimezone(LONDON), room_name=r.name, station_ae_title=r.station_ae_title,
+                appointment_type=b.appointment_type,
+                type_name=type_name or b.appointment_type.replace("_", " ").capitalize())
+            for b, p, r, type_name in uow.repository(DiaryRepository).worklist_rows(starts, ends)
+        ]
+
+    return database.run(context, work, retry_safe=True)
+
+
+def slot_moment(day: date, clock: time) -> datetime:
+    """The aware moment of a diary row (``day`` at ``clock`` in London) — for screens and tests."""
+    return london_time(day, clock)

@@ -1,0 +1,521 @@
+"""Book an appointment in the diary, or move / change one: the patient, the kind of appointment
+(its usual length fills in), day, time, room, clinician and notes. Keyboard first: type the
+patient's name and press Enter to pick them, Enter again books. A room that is taken is
+reported in the dialog, naming the booking in the way, and the dialog stays open to try again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.diary import (
+    BLOCKED_TIME,
+    LONDON,
+    OpeningHours,
+    add_minutes,
+    london_time,
+    parse_clock_time,
+)
+from ils_desktop.errors import UserFacingError, ValidationFailed
+from ils_desktop.services import diary
+from ils_desktop.services.diary import AppointmentKind, Booking, Clinician, NewBooking, PatientChoice, Room
+from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.session import Workspace
+from ils_desktop.ui.theme import icon, set_style_property
+from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
+
+
+def colour_chip(colour: str, size: int = 12) -> QIcon:
+    """A small filled square in an appointment type's colour, for combo boxes and legends."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def find_patients(database: Database, context: TenantContext, text: str) -> list[PatientChoice]:
+    """The practice's patient search (typo-tolerant; NHS number, postcode, phone too) for those who
+    may read patient records; otherwise the diary's own look-up by name, number or birth date."""
+    if not context.can("patients.view"):
+        return diary.find_patients(database, context, text)
+    from ils_desktop.services.patients import search_patients
+
+    found = search_patients(database, context, text, limit=12)
+    return [PatientChoice(p.id, f"{p.title} {p.name}" if p.title else p.name, p.customer_number,
+                          p.date_of_birth, p.postcode) for p in found.patients]
+
+
+class _EnterFilter(QObject):
+    """Up/Down in the search field walk the results; Up/Down in the time field step the time."""
+
+    def __init__(self, dialog: BookingDialog) -> None:
+        super().__init__(dialog)
+        self.dialog = dialog
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
+        if watched is self.dialog.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            rows = self.dialog.results.count()
+            if rows:
+                step = 1 if key == Qt.Key.Key_Down else -1
+                self.dialog.results.setCurrentRow(max(0, min(rows - 1, self.dialog.results.currentRow() + step)))
+            return True
+        if watched is self.dialog.start_time and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            self.dialog.step_time(1 if key == Qt.Key.Key_Up else -1)
+            return True
+        return False
+
+
+class BookingDialog(QDialog):
+    """``BookingDialog(workspace, rooms, kinds, clinicians, starts_at=..., room_id=...)`` books a new
+    appointment; with ``booking=`` it moves or changes that one. ``booking_id`` is set on success."""
+
+    def __init__(self, workspace: Workspace, rooms: list[Room], kinds: list[AppointmentKind],
+                 clinicians: list[Clinician], *, starts_at: datetime, room_id: uuid.UUID | None = None,
+                 clinician_id: uuid.UUID | None = None, appointment_type: str = "sight_test",
+                 booking: Booking | None = None, slot_minutes: int = 5, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.kinds = {k.code: k for k in kinds}
+        self.booking = booking
+        self.booking_id: uuid.UUID | None = booking.id if booking else None
+        self.patient: PatientChoice | None = None
+        self.slot_minutes = slot_minutes
+        self._searching = 0
+        self._search_pending = False
+        self._choose_when_found = False
+        self._saving = False
+        self.setWindowTitle("Change appointment" if booking else "Book appointment")
+        self.setModal(True)
+        self.setMinimumWidth(620)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+
+        title = QLabel(booking.patient_name or booking.type_name if booking else "Book an appointment")
+        title.setProperty("role", "title")
+        layout.addWidget(title)
+        if booking is not None:
+            what = QLabel(f"{booking.type_name} · now {booking.starts_at:%a %d %b %H:%M} in {booking.room_name}")
+            what.setProperty("role", "subtitle")
+            layout.addWidget(what)
+
+        self.errors = {name: FieldError() for name in
+                       ("patient", "appointment_type", "starts_at", "duration", "room", "clinician", "notes")}
+
+        # --- the patient -----------------------------------------------------------------------
+        self.patient_box = QWidget()
+        patient_layout = QVBoxLayout(self.patient_box)
+        patient_layout.setContentsMargins(0, 0, 0, 0)
+        patient_layout.setSpacing(6)
+        self.search = QLineEdit()
+        self.search.setObjectName("bookingPatientSearch")
+        self.search.setPlaceholderText("Name, customer number or date of birth (dd/mm/yyyy)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.results = QListWidget()
+        self.results.setObjectName("bookingPatientResults")
+        self.results.setFixedHeight(132)
+        self.results.itemActivated.connect(lambda _item: self._choose_patient())
+        self.results.itemClicked.connect(lambda _item: self._choose_patient())
+        self.chosen = QLabel()
+        self.chosen.setObjectName("bookingChosenPatient")
+        self.chosen.setProperty("role", "info")
+        self.chosen.setWordWrap(True)
+        self.chosen.hide()
+        self.change_patient = QPushButton("Change patient")
+        self.change_patient.setProperty("role", "link")
+        self.change_patient.setAutoDefault(False)
+        self.change_patient.clicked.connect(self._unchoose_patient)
+        self.change_patient.hide()
+        chosen_row = QHBoxLayout()
+        chosen_row.addWidget(self.chosen, 1)
+        chosen_row.addWidget(self.change_patient)
+        patient_layout.addWidget(labelled("Patient", self.search, self.errors["patient"]))
+        patient_layout.addWidget(self.results)
+        patient_layout.addLayout(chosen_row)
+        self.search_hint = QLabel("Type at least two letters; Enter picks the highlighted patient.")
+        self.search_hint.setProperty("role", "hint")
+        patient_layout.addWidget(self.search_hint)
+        layout.addWidget(self.patient_box)
+        if booking is not None:
+            self.patient_box.hide()
+
+        # --- what, when, where -----------------------------------------------------------------
+        self.kind = QComboBox()
+        self.kind.setObjectName("bookingType")
+        for kind in kinds:
+            self.kind.addItem(colour_chip(kind.colour), f"{kind.name}  ·  {kind.duration_minutes} min", kind.code)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(booking.appointment_type if booking
+                                                            else appointment_type)))
+        self.kind.setEnabled(booking is None)
+        local = starts_at.astimezone(LONDON)
+        self.day = QDateEdit(QDate(local.year, local.month, local.day))
+        self.day.setObjectName("bookingDate")
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("ddd dd/MM/yyyy")
+        self.start_time = QLineEdit(f"{local:%H:%M}")
+        self.start_time.setObjectName("bookingTime")
+        self.start_time.setPlaceholderText("10:15")
+        self.start_time.setMaxLength(8)
+        self.length = QSpinBox()
+        self.length.setObjectName("bookingLength")
+        self.length.setRange(5, 480)
+        self.length.setSingleStep(5)
+        self.length.setSuffix(" min")
+        self.ends = QLabel()
+        self.ends.setProperty("role", "hint")
+        self.room = QComboBox()
+        self.room.setObjectName("bookingRoom")
+        for room in rooms:
+            self.room.addItem(room.name, room.id)
+        wanted_room = booking.room_id if booking else room_id
+        if wanted_room is not None:
+            self.room.setCurrentIndex(max(0, self.room.findData(wanted_room)))
+        self.clinician = QComboBox()
+        self.clinician.setObjectName("bookingClinician")
+        self.clinician.addItem("Any clinician", None)
+        for person in clinicians:
+            self.clinician.addItem(person.name, person.id)
+        wanted_clinician = booking.clinician_id if booking else clinician_id
+        if wanted_clinician is not None:
+            self.clinician.setCurrentIndex(max(0, self.clinician.findData(wanted_clinician)))
+        self.notes = QLineEdit(booking.notes or "" if booking else "")
+        self.notes.setObjectName("bookingNotes")
+        self.notes.setPlaceholderText("e.g. NHS sight test, bring current glasses")
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        grid.addWidget(labelled("Appointment", self.kind, self.errors["appointment_type"]), 0, 0, 1, 2)
+        grid.addWidget(labelled("Clinician", self.clinician, self.errors["clinician"]), 0, 2)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(labelled("Day", self.day), 1, 0, top)
+        time_box = QWidget()
+        time_row = QVBoxLayout(time_box)
+        time_row.setContentsMargins(0, 0, 0, 0)
+        time_row.setSpacing(2)
+        time_row.addWidget(labelled("Starts", self.start_time, self.errors["starts_at"]))
+        grid.addWidget(time_box, 1, 1, top)
+        length_box = QWidget()
+        length_layout = QVBoxLayout(length_box)
+        length_layout.setContentsMargins(0, 0, 0, 0)
+        length_layout.setSpacing(2)
+        length_layout.addWidget(labelled("Length", self.length, self.errors["duration"]))
+        length_layout.addWidget(self.ends)
+        grid.addWidget(length_box, 1, 2, top)
+        grid.addWidget(labelled("Room", self.room, self.errors["room"]), 2, 0, 1, 2)
+        self.next_free = QPushButton(icon("search"), "Next free time")
+        self.next_free.setObjectName("bookingNextFree")
+        self.next_free.setToolTip("The first time this room (and clinician) is free for this appointment (F3)")
+        self.next_free.setAutoDefault(False)
+        self.next_free.clicked.connect(self.find_next_free)
+        free_box = QWidget()
+        free_layout = QVBoxLayout(free_box)
+        free_layout.setContentsMargins(0, 0, 0, 0)
+        free_layout.addStretch(1)
+        free_layout.addWidget(self.next_free)
+        grid.addWidget(free_box, 2, 2)
+        grid.addWidget(labelled("Notes", self.notes, self.errors["notes"]), 3, 0, 1, 3)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        layout.addLayout(grid)
+
+        self.message = QLabel()
+        self.message.setObjectName("bookingMessage")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.save_button.setObjectName("bookingSave")
+        self.save_button.setText("Save changes" if booking else "Book")
+        self.save_button.setProperty("role", "primary")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():
+            button.setAutoDefault(False)  # Enter is handled by the dialog, so it never acts twice
+        layout.addWidget(buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._find_patients)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.length.valueChanged.connect(lambda _v: self._show_end())
+        self.start_time.textChanged.connect(lambda _t: self._show_end())
+        self.day.dateChanged.connect(lambda _d: self._show_end())
+        filter_ = _EnterFilter(self)
+        self.search.installEventFilter(filter_)
+        self.start_time.installEventFilter(filter_)
+
+        if booking is not None:
+            self.length.setValue(booking.duration_minutes)
+        else:
+            self._kind_changed()
+        self._show_end()
+        if booking is not None:
+            self.start_time.setFocus()
+            self.start_time.selectAll()
+        else:
+            self.search.setFocus()
+
+    # --- the patient -----------------------------------------------------------------------------
+    def _find_patients(self) -> None:
+        text = self.search.text().strip()
+        if len(text) < 2 and not text.isdigit():
+            self.results.clear()
+            return
+        self._searching += 1
+        ticket = self._searching
+        self._search_pending = True
+        database, context = self.workspace.database, self.workspace.context
+
+        def done(found: list[PatientChoice]) -> None:
+            if ticket != self._searching:
+                return  # an older search answered late
+            self._search_pending = False
+            self.results.clear()
+            today = datetime.now(LONDON).date()
+            for choice in found:
+                item = QListWidgetItem(
+                    f"{choice.name}    #{choice.customer_number} · born {choice.date_of_birth:%d %b %Y} "
+                    f"({_age(choice.date_of_birth, today)})" + (f" · {choice.postcode}" if choice.postcode else ""))
+                item.setData(Qt.ItemDataRole.UserRole, choice)
+                self.results.addItem(item)
+            if found:
+                self.results.setCurrentRow(0)
+            self.search_hint.setText(f"{len(found)} found — Enter picks the highlighted patient." if found else
+                                     "No patient matches. Check the spelling, or register the patient first.")
+            if self._choose_when_found and found:
+                self._choose_when_found = False
+                self._choose_patient()
+
+        def failed(_error: BaseException) -> bool | None:
+            self._search_pending = False
+            return None
+
+        run_op(lambda: find_patients(database, context, text), on_done=done, on_error=failed, parent=self)
+
+    def _choose_patient(self) -> None:
+        if self._timer.isActive() or self._search_pending:
+            # Enter pressed before the search answered: pick the first match when it does.
+            self._choose_when_found = True
+            if self._timer.isActive():
+                self._timer.stop()
+                self._find_patients()
+            return
+        item = self.results.currentItem()
+        if item is None:
+            return
+        self.choose(item.data(Qt.ItemDataRole.UserRole))
+
+    def choose(self, patient: PatientChoice) -> None:
+        """Book for ``patient`` (also used when the diary already knows who it is)."""
+        self.patient = patient
+        today = datetime.now(LONDON).date()
+        self.chosen.setText(f"<b>{patient.name}</b> &nbsp;·&nbsp; #{patient.customer_number} &nbsp;·&nbsp; "
+                            f"born {patient.date_of_birth:%d %b %Y} ({_age(patient.date_of_birth, today)})")
+        self.chosen.show()
+        self.change_patient.show()
+        self.search.hide()
+        self.results.hide()
+        self.search_hint.hide()
+        self.errors["patient"].show_message("")
+        mark_invalid(self.search, False)
+        self.kind.setFocus()
+        QTimer.singleShot(0, self.adjustSize)
+
+    def _unchoose_patient(self) -> None:
+        self.patient = None
+        self.chosen.hide()
+        self.change_patient.hide()
+        self.search.show()
+        self.results.show()
+        self.search_hint.show()
+        self.search.setFocus()
+        self.search.selectAll()
+        QTimer.singleShot(0, self.adjustSize)
+
+    # --- when ------------------------------------------------------------------------------------
+    def _kind_changed(self) -> None:
+        kind = self.kinds.get(self.kind.currentData())
+        if kind is None:
+            return
+        if self.booking is None:
+            self.length.setValue(kind.duration_minutes)
+        self.patient_box.setVisible(self.booking is None and kind.code != BLOCKED_TIME)
+        QTimer.singleShot(0, self.adjustSize)
+
+    def step_time(self, steps: int) -> None:
+        try:
+            clock = parse_clock_time(self.start_time.text())
+        except ValueError:
+            return
+        minutes, slot = clock.hour * 60 + clock.minute, self.slot_minutes
+        # to the next (or previous) row boundary, so 10:07 steps to 10:10 or 10:05
+        minutes = (minutes // slot + 1) * slot if steps > 0 else (minutes - 1) // slot * slot
+        minutes = max(0, min(23 * 60 + 55, minutes))
+        self.start_time.setText(f"{minutes // 60:02d}:{minutes % 60:02d}")
+
+    def starts_at(self) -> datetime | None:
+        try:
+            clock = parse_clock_time(self.start_time.text())
+        except ValueError:
+            return None
+        day = self.day.date()
+        return london_time(date(day.year(), day.month(), day.day()), clock)
+
+    def _show_end(self) -> None:
+        starts = self.starts_at()
+        if starts is None:
+            self.ends.setText("")
+            return
+        self.ends.setText(f"Ends {add_minutes(starts, self.length.value()):%H:%M}")
+
+    def find_next_free(self) -> None:
+        starts = self.starts_at() or datetime.now(LONDON)
+        database, context = self.workspace.database, self.workspace.context
+        code, room_id, clinician_id = self.kind.currentData(), self.room.currentData(), self.clinician.currentData()
+        self.next_free.setEnabled(False)
+
+        def done(found: diary.FreeSlot | None) -> None:
+            self.next_free.setEnabled(True)
+            if found is None:
+                self._say("No free time in the next four weeks for this room. Try another room.")
+                return
+            local = found.starts_at.astimezone(LONDON)
+            self.day.setDate(QDate(local.year, local.month, local.day))
+            self.start_time.setText(f"{local:%H:%M}")
+            self.room.setCurrentIndex(max(0, self.room.findData(found.room_id)))
+            self.message.hide()
+
+        def failed(_error: BaseException) -> bool | None:
+            self.next_free.setEnabled(True)
+            return None
+
+        run_op(lambda: diary.find_next_free_slot(database, context, code, after=starts, room_id=room_id,
+                                                 clinician_id=clinician_id, hours=OpeningHours()),
+               on_done=done, on_error=failed, parent=self)
+
+    # --- saving ----------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.search.hasFocus() or self.results.hasFocus():
+                self._choose_patient()
+            else:
+                self.save()
+            return
+        if event.key() == Qt.Key.Key_F3:
+            self.find_next_free()
+            return
+        super().keyPressEvent(event)
+
+    def _say(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.show()
+
+    def _clear_errors(self) -> None:
+        for error in self.errors.values():
+            error.show_message("")
+        for field in (self.search, self.start_time, self.kind, self.room, self.clinician, self.notes, self.length):
+            mark_invalid(field, False)
+        self.message.hide()
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        self._clear_errors()
+        starts = self.starts_at()
+        if starts is None:
+            self.errors["starts_at"].show_message("Type the time like 10:15.")
+            mark_invalid(self.start_time, True)
+            self.start_time.setFocus()
+            return
+        kind = self.kinds.get(self.kind.currentData())
+        needs_patient = self.booking is None and (kind is None or kind.code != BLOCKED_TIME)
+        if needs_patient and self.patient is None:
+            self.errors["patient"].show_message("Choose the patient: type their name and press Enter.")
+            mark_invalid(self.search, True)
+            self.search.setFocus()
+            return
+        database, context = self.workspace.database, self.workspace.context
+        room_id, clinician_id = self.room.currentData(), self.clinician.currentData()
+        notes, length = self.notes.text(), self.length.value()
+        booking = self.booking
+        if booking is None:
+            new = NewBooking(room_id=room_id, starts_at=starts, appointment_type=self.kind.currentData(),
+                             patient_id=self.patient.id if self.patient and needs_patient else None,
+                             clinician_id=clinician_id, duration_minutes=length, notes=notes)
+
+            def work() -> uuid.UUID:
+                return diary.book_appointment(database, context, new)
+        else:
+            def work() -> uuid.UUID:
+                diary.move_booking(database, context, booking.id, starts_at=starts,
+                                   ends_at=add_minutes(starts, length), room_id=room_id,
+                                   clinician_id=clinician_id, keep_clinician=False)
+                if notes.strip() != (booking.notes or ""):
+                    diary.update_notes(database, context, booking.id, notes)
+                return booking.id
+        self._saving = True
+        self.save_button.setEnabled(False)
+        run_op(work, on_done=self._saved, on_error=self._failed, parent=self)
+
+    def _saved(self, booking_id: uuid.UUID) -> None:
+        self._saving = False
+        self.booking_id = booking_id
+        changes.changed.emit("diary")
+        self.accept()
+
+    def _failed(self, error: BaseException) -> bool:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationFailed):
+            fields = {"patient": self.search, "appointment_type": self.kind, "starts_at": self.start_time,
+                      "duration": self.length, "room": self.room, "clinician": self.clinician, "notes": self.notes}
+            for name, message in error.problems.items():
+                if name in self.errors:
+                    self.errors[name].show_message(message)
+                    mark_invalid(fields[name], True)
+                else:
+                    self._say(message)
+            return True
+        if isinstance(error, UserFacingError):
+            # Most often the room is taken: say who has it, and leave the time ready to change.
+            self._say(str(error))
+            set_style_property(self.message, "role", "error")
+            self.start_time.setFocus()
+            self.start_time.selectAll()
+            return True
+        return False
+

@@ -1,0 +1,426 @@
+"""The diary against a real database: setting up rooms and appointment types, booking, the
+database's refusal to double-book a room (and the message the front desk reads), moving, the
+patient's day, the next free slot, the devices' worklist, permissions and tenancy."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.diary import LONDON, london_time
+from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
+from ils_desktop.models.audit import AuditLog
+from ils_desktop.models.diary import TestRoomBooking
+from ils_desktop.services import diary
+from ils_desktop.services.diary import DoubleBooking, NewBooking
+from tests.conftest import Practice, make_practice
+from tests.services.test_prescriptions import ClinicalPractice, add_patient, make_clinical_practice, rows
+
+DAY = date(2030, 6, 4)  # a Tuesday
+
+
+def at(hh: int, mm: int = 0, day: date = DAY) -> datetime:
+    return london_time(day, time(hh, mm))
+
+
+@dataclass(frozen=True)
+class Diary:
+    practice: ClinicalPractice
+    rooms: dict[str, uuid.UUID]
+    jane: uuid.UUID
+    tom: uuid.UUID
+
+    @property
+    def company_id(self) -> uuid.UUID:
+        return self.practice.company_id
+
+    @property
+    def desk(self) -> TenantContext:
+        return self.practice.front_desk
+
+    @property
+    def optometrist_id(self) -> uuid.UUID:
+        assert self.practice.optometrist.user_id is not None
+        return self.practice.optometrist.user_id
+
+
+def make_diary(database: Database, owner_engine: Engine, practice: Practice) -> Diary:
+    clinical = make_clinical_practice(owner_engine, practice)
+    diary.ensure_diary_setup(database, clinical.front_desk)
+    rooms = {r.name: r.id for r in diary.list_rooms(database, clinical.front_desk)}
+    jane = add_patient(owner_engine, practice.company_id, "Jane", "Smith", date(1961, 3, 14), title="Mrs",
+                       sex="female")
+    tom = add_patient(owner_engine, practice.company_id, "Tomás", "Ó Briain", date(1990, 11, 2), sex="male")
+    return Diary(clinical, rooms, jane, tom)
+
+
+@pytest.fixture
+def setup(database: Database, owner_engine: Engine, practice: Practice) -> Diary:
+    return make_diary(database, owner_engine, practice)
+
+
+def book(database: Database, setup: Diary, hh: int, mm: int = 0, *, room: str = "Test room 1",
+         kind: str = "sight_test", patient: uuid.UUID | None = None, minutes: int | None = None,
+         day: date = DAY, clinician: uuid.UUID | None = None) -> uuid.UUID:
+    return diary.book_appointment(database, setup.desk, NewBooking(
+        room_id=setup.rooms[room], starts_at=at(hh, mm, day), appointment_type=kind,
+        patient_id=patient if patient is not None or kind == "blocked" else setup.jane,
+        clinician_id=clinician, duration_minutes=minutes))
+
+
+def booking_row(owner_engine: Engine, setup: Diary, booking_id: uuid.UUID) -> TestRoomBooking:
+    [row] = rows(owner_engine, setup.company_id, TestRoomBooking, id=booking_id)
+    return row
+
+
+# --------------------------------------------------------------------------------------------------
+# Setting up
+
+
+def test_a_new_practice_gets_its_rooms_and_appointment_types_once(database, owner_engine, practice):  # type: ignore[no-untyped-def]
+    clinical = make_clinical_practice(owner_engine, practice)
+    assert diary.ensure_diary_setup(database, clinical.front_desk) == (6, 3)
+    assert diary.ensure_diary_setup(database, clinical.front_desk) == (0, 0)
+    rooms = diary.list_rooms(database, clinical.front_desk)
+    assert [(r.name, r.station_ae_title) for r in rooms] == [
+        ("Test room 1", "TESTROOM1"), ("Test room 2", "TESTROOM2"), ("Contact lens room", "CLROOM")]
+    kinds = {k.code: k.duration_minutes for k in diary.list_appointment_types(database, clinical.front_desk)}
+    assert kinds == {"sight_test": 30, "cl_assessment": 40, "cl_aftercare": 20, "domiciliary": 60,
+                     "collection": 15, "blocked": 30}
+    assert [c.name for c in diary.list_clinicians(database, clinical.front_desk)] == ["Priya Shah"]
+
+
+def test_setup_keeps_a_practices_own_rooms_and_fills_only_missing_types(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    with TenantUnitOfWork(owner_engine, TenantContext(setup.company_id)) as uow:
+        uow.session.execute(text("UPDATE appointment_types SET duration_minutes = 25 WHERE code = 'sight_test'"))
+        uow.session.execute(text("DELETE FROM appointment_types WHERE code = 'collection'"))
+        uow.commit()
+    assert diary.ensure_diary_setup(database, setup.desk) == (1, 0)
+    kinds = {k.code: k.duration_minutes for k in diary.list_appointment_types(database, setup.desk)}
+    assert kinds["sight_test"] == 25 and kinds["collection"] == 15
+
+
+# --------------------------------------------------------------------------------------------------
+# Booking
+
+
+def test_front_desk_books_a_sight_test_that_lasts_its_usual_length(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10, clinician=setup.optometrist_id)
+    row = booking_row(owner_engine, setup, booking_id)
+    assert (row.starts_at, row.ends_at) == (at(10), at(10, 30))
+    assert (row.status, row.patient_id, row.appointment_type) == ("booked", setup.jane, "sight_test")
+    assert row.booked_by == setup.desk.user_id and row.clinician_id == setup.optometrist_id
+    [shown] = diary.diary_day(database, setup.desk, DAY).bookings
+    assert (shown.patient_name, shown.type_name, shown.room_name, shown.clinician_name) == (
+        "Mrs Jane Smith", "Sight test", "Test room 1", "Priya Shah")
+    assert shown.duration_minutes == 30 and shown.status_label == "Booked"
+    audit = rows(owner_engine, setup.company_id, AuditLog, table_name="test_room_bookings")
+    assert [(a.action, a.user_id) for a in audit if a.row_key.get("id") == str(booking_id)] == [
+        ("INSERT", setup.desk.user_id)]
+
+
+@pytest.mark.parametrize(("kind", "minutes", "ends"), [
+    ("cl_assessment", None, (10, 40)), ("cl_aftercare", None, (10, 20)), ("domiciliary", None, (11, 0)),
+    ("collection", None, (10, 15)), ("sight_test", 45, (10, 45)),
+])
+def test_lengths_come_from_the_appointment_type_unless_given(database, owner_engine, setup, kind, minutes,  # type: ignore[no-untyped-def]
+                                                             ends):
+    booking_id = book(database, setup, 10, kind=kind, minutes=minutes)
+    assert booking_row(owner_engine, setup, booking_id).ends_at == at(*ends)
+
+
+def test_blocked_time_needs_no_patient_but_appointments_do(database, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 13, kind="blocked", minutes=60)
+    with pytest.raises(ValidationFailed) as refused:
+        diary.book_appointment(database, setup.desk, NewBooking(
+            room_id=setup.rooms["Test room 1"], starts_at=at(9), appointment_type="sight_test"))
+    assert refused.value.problems == {"patient": "Choose the patient, or book blocked time instead."}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"appointment_type": "laser_surgery"}, "appointment_type"),
+    ({"room_id": uuid.uuid4()}, "room"),
+    ({"patient_id": uuid.uuid4()}, "patient"),
+    ({"clinician_id": uuid.uuid4()}, "clinician"),
+    ({"duration_minutes": 2}, "duration"),
+    ({"starts_at": datetime(2030, 6, 4, 10)}, "starts_at"),
+])
+def test_a_booking_that_does_not_add_up_is_refused_field_by_field(database, setup, change, field):  # type: ignore[no-untyped-def]
+    values = {"room_id": setup.rooms["Test room 1"], "starts_at": at(10), "appointment_type": "sight_test",
+              "patient_id": setup.jane} | change
+    with pytest.raises(ValidationFailed) as refused:
+        diary.book_appointment(database, setup.desk, NewBooking(**values))
+    assert field in refused.value.problems
+
+
+# --------------------------------------------------------------------------------------------------
+# No double booking: the database refuses, the front desk reads who is in the way
+
+CLASH = "Test room 1 is already booked 10:00–10:30 (Mrs Jane Smith, sight test). Choose another time or room."
+
+
+@pytest.mark.parametrize(("case", "existing_status", "room", "hh", "mm", "minutes", "refused"), [
+    ("overlapping start", "booked", "Test room 1", 10, 15, 30, True),
+    ("the same time", "booked", "Test room 1", 10, 0, 30, True),
+    ("overlapping end", "booked", "Test room 1", 9, 45, 30, True),
+    ("around it", "booked", "Test room 1", 9, 45, 60, True),
+    ("inside it", "booked", "Test room 1", 10, 10, 10, True),
+    ("arrived patient", "arrived", "Test room 1", 10, 15, 30, True),
+    ("patient in test", "in_test", "Test room 1", 10, 15, 30, True),
+    ("completed appointment", "completed", "Test room 1", 10, 15, 30, True),
+    ("adjacent after", "booked", "Test room 1", 10, 30, 30, False),
+    ("adjacent before", "booked", "Test room 1", 9, 30, 30, False),
+    ("other room", "booked", "Test room 2", 10, 15, 30, False),
+    ("cancelled frees the room", "cancelled", "Test room 1", 10, 15, 30, False),
+    ("did not attend frees the room", "did_not_attend", "Test room 1", 10, 15, 30, False),
+])
+def test_double_booking_a_room_is_impossible(database, owner_engine, setup, case, existing_status, room, hh, mm,  # type: ignore[no-untyped-def]
+                                             minutes, refused):
+    first = book(database, setup, 10)
+    if existing_status != "booked":
+        with TenantUnitOfWork(owner_engine, TenantContext(setup.company_id)) as uow:
+            uow.session.execute(text("UPDATE test_room_bookings SET status = :s WHERE id = :id"),
+                                {"s": existing_status, "id": first})
+            uow.commit()
+    attempt = NewBooking(room_id=setup.rooms[room], starts_at=at(hh, mm), appointment_type="sight_test",
+                         patient_id=setup.tom, duration_minutes=minutes)
+    if refused:
+        with pytest.raises(DoubleBooking) as clash:
+            diary.book_appointment(database, setup.desk, attempt)
+        assert str(clash.value) == CLASH
+        assert clash.value.clash_id == first
+        assert len(rows(owner_engine, setup.company_id, TestRoomBooking)) == 1
+    else:
+        second = diary.book_appointment(database, setup.desk, attempt)
+        assert booking_row(owner_engine, setup, second).patient_id == setup.tom
+
+
+def test_another_practice_books_the_same_time_in_its_own_room(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 10)
+    other = make_diary(database, owner_engine, make_practice(owner_engine, "Other Opticians"))
+    other_id = book(database, other, 10, 15)
+    assert booking_row(owner_engine, other, other_id).starts_at == at(10, 15)
+    # ... and neither sees the other's diary
+    assert [b.patient_id for b in diary.diary_day(database, other.desk, DAY).bookings] == [other.jane]
+    assert [b.patient_id for b in diary.diary_day(database, setup.desk, DAY).bookings] == [setup.jane]
+
+
+def test_the_database_itself_refuses_a_double_booking(database, setup, superuser):  # type: ignore[no-untyped-def]
+    """Not just the app: any writer (a script, another program) hits the exclusion constraint."""
+    book(database, setup, 10)
+    with pytest.raises(psycopg.errors.ExclusionViolation, match="no_double_booking"):
+        superuser.execute(
+            "INSERT INTO test_room_bookings (company_id, id, room_id, appointment_type, starts_at, ends_at)"
+            " VALUES (%s, %s, %s, 'blocked', %s, %s)",
+            (setup.company_id, uuid.uuid4(), setup.rooms["Test room 1"], at(10, 15), at(10, 45)))
+
+
+def test_blocked_time_in_the_way_is_named_as_such(database, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 13, kind="blocked", minutes=60)
+    with pytest.raises(DoubleBooking, match=r"^Test room 1 is blocked 13:00–14:00 \(blocked time\)"):
+        book(database, setup, 13, 30)
+
+
+# --------------------------------------------------------------------------------------------------
+# Moving and resizing
+
+
+def test_moving_and_resizing_a_booking(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    diary.move_booking(database, setup.desk, booking_id, starts_at=at(11), room_id=setup.rooms["Test room 2"])
+    row = booking_row(owner_engine, setup, booking_id)
+    assert (row.room_id, row.starts_at, row.ends_at) == (setup.rooms["Test room 2"], at(11), at(11, 30))
+    diary.move_booking(database, setup.desk, booking_id, starts_at=at(11), ends_at=at(11, 45))
+    assert booking_row(owner_engine, setup, booking_id).ends_at == at(11, 45)
+
+
+def test_moving_onto_someone_else_is_refused_and_nothing_changes(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    first = book(database, setup, 10)
+    second = book(database, setup, 11, patient=setup.tom)
+    with pytest.raises(DoubleBooking, match=r"^Test room 1 is already booked 10:00–10:30 \(Mrs Jane Smith"):
+        diary.move_booking(database, setup.desk, second, starts_at=at(10, 20))
+    assert booking_row(owner_engine, setup, second).starts_at == at(11)
+    # moving a booking over its own old time is not a clash with itself
+    diary.move_booking(database, setup.desk, first, starts_at=at(10, 10))
+    assert booking_row(owner_engine, setup, first).starts_at == at(10, 10)
+
+
+def test_a_completed_appointment_cannot_be_moved(database, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    for status in ("arrived", "in_test", "completed"):
+        diary.change_status(database, setup.desk, booking_id, status)
+    with pytest.raises(UserFacingError, match="completed, so it can no longer be moved"):
+        diary.move_booking(database, setup.desk, booking_id, starts_at=at(12))
+
+
+# --------------------------------------------------------------------------------------------------
+# The patient's day
+
+
+def test_patient_arrives_is_seen_and_completes_with_each_step_audited(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    seen = []
+    for status in ("arrived", "in_test", "completed"):
+        diary.change_status(database, setup.desk, booking_id, status)
+        row = booking_row(owner_engine, setup, booking_id)
+        seen.append(row.status)
+        assert row.status_changed_at is not None
+    assert seen == ["arrived", "in_test", "completed"]
+    audit = [a for a in rows(owner_engine, setup.company_id, AuditLog, table_name="test_room_bookings")
+             if a.row_key.get("id") == str(booking_id) and a.action == "UPDATE"]
+    assert [(a.old_values["status"], a.new_values["status"]) for a in audit] == [
+        ("booked", "arrived"), ("arrived", "in_test"), ("in_test", "completed")]
+
+
+@pytest.mark.parametrize(("path", "refused", "says"), [
+    (["completed"], "completed", "booked cannot be marked completed"),
+    (["arrived", "in_test", "completed"], "booked", "it can no longer be changed"),
+    (["arrived"], "did_not_attend", "arrived cannot be marked did not attend"),
+])
+def test_status_changes_out_of_order_are_refused(database, setup, path, refused, says):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    for status in path[:-1] if path[-1] == refused else path:
+        diary.change_status(database, setup.desk, booking_id, status)
+    with pytest.raises(UserFacingError, match=says):
+        diary.change_status(database, setup.desk, booking_id, refused)
+
+
+def test_cancelling_needs_a_reason_which_is_kept(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    with pytest.raises(ValidationFailed, match="Say why"):
+        diary.change_status(database, setup.desk, booking_id, "cancelled", "  ")
+    diary.change_status(database, setup.desk, booking_id, "cancelled", "Phoned: unwell")
+    row = booking_row(owner_engine, setup, booking_id)
+    assert row.status == "cancelled" and row.notes is not None and row.notes.endswith(": Phoned: unwell")
+
+
+def test_a_dna_is_reinstated_only_while_the_room_is_free(database, setup):  # type: ignore[no-untyped-def]
+    first = book(database, setup, 10)
+    diary.change_status(database, setup.desk, first, "did_not_attend")
+    second = book(database, setup, 10, 15, patient=setup.tom)  # the slot is given to a walk-in
+    with pytest.raises(DoubleBooking, match=r"^Test room 1 is already booked 10:15–10:45 \(Tomás Ó Briain"):
+        diary.change_status(database, setup.desk, first, "booked")
+    diary.change_status(database, setup.desk, second, "cancelled", "Walked out")
+    diary.change_status(database, setup.desk, first, "booked")
+
+
+# --------------------------------------------------------------------------------------------------
+# Views and finding time
+
+
+def test_day_and_week_views_by_room_and_by_clinician(database, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 9, clinician=setup.optometrist_id)
+    book(database, setup, 9, room="Contact lens room", kind="cl_aftercare", patient=setup.tom)
+    book(database, setup, 9, day=DAY + timedelta(days=2), clinician=setup.optometrist_id)
+    day = diary.diary_day(database, setup.desk, DAY)
+    assert len(day.bookings) == 2 and day.days == (DAY,)
+    assert [b.room_name for b in diary.diary_day(database, setup.desk, DAY,
+                                                 room_id=setup.rooms["Contact lens room"]).bookings] == [
+        "Contact lens room"]
+    week = diary.diary_week(database, setup.desk, DAY, clinician_id=setup.optometrist_id)
+    assert week.days[0] == date(2030, 6, 3) and len(week.days) == 6
+    assert [b.starts_at.date() for b in week.bookings] == [DAY, DAY + timedelta(days=2)]
+    assert [b.starts_at.date() for b in week.on(DAY)] == [DAY]
+
+
+def test_next_free_slot_in_a_room_and_for_a_clinician(database, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 9, clinician=setup.optometrist_id)
+    book(database, setup, 9, 30, patient=setup.tom, clinician=setup.optometrist_id)
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+                                      room_id=setup.rooms["Test room 1"])
+    assert found is not None and (found.room_name, found.starts_at, found.ends_at) == ("Test room 1", at(10),
+                                                                                       at(10, 30))
+    # Any room: Test room 2 is free at 09:00 — but not if the optometrist must do it.
+    anywhere = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9))
+    assert anywhere is not None and (anywhere.room_name, anywhere.starts_at) == ("Test room 1", at(10))
+    assert anywhere.room_name == "Test room 1"
+    other_room = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+                                           room_id=setup.rooms["Test room 2"])
+    assert other_room is not None and other_room.starts_at == at(9)
+    busy_optom = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+                                           room_id=setup.rooms["Test room 2"], clinician_id=setup.optometrist_id)
+    assert busy_optom is not None and busy_optom.starts_at == at(10)
+    # Late in the day the search rolls on to the next open day.
+    late = diary.find_next_free_slot(database, setup.desk, "domiciliary", after=at(17, 30))
+    assert late is not None and late.starts_at == at(8, 30, DAY + timedelta(days=1))
+
+
+def test_todays_worklist_for_the_devices(database, setup):  # type: ignore[no-untyped-def]
+    waiting = book(database, setup, 9)
+    book(database, setup, 10, room="Contact lens room", kind="cl_aftercare", patient=setup.tom)
+    seen = book(database, setup, 11)
+    book(database, setup, 13, kind="blocked")
+    for status in ("arrived", "in_test", "completed"):
+        diary.change_status(database, setup.desk, seen, status)
+    gone = book(database, setup, 12, patient=setup.tom)
+    diary.change_status(database, setup.desk, gone, "did_not_attend")
+    book(database, setup, 9, day=DAY + timedelta(days=1))
+    worklist = diary.todays_worklist(database, setup.desk, DAY)
+    assert [(w.patient_name, w.station_ae_title, w.type_name, w.starts_at.strftime("%H:%M")) for w in worklist] == [
+        ("Jane Smith", "TESTROOM1", "Sight test", "09:00"),
+        ("Tomás Ó Briain", "CLROOM", "Contact lens aftercare", "10:00")]
+    first = worklist[0]
+    assert (first.booking_id, first.patient_id, first.date_of_birth, first.sex, first.room_name) == (
+        waiting, setup.jane, date(1961, 3, 14), "female", "Test room 1")
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("smith", ["Mrs Jane Smith"]), ("JANE sm", ["Mrs Jane Smith"]), ("tomas o briain", ["Tomás Ó Briain"]),
+    ("14/03/1961", ["Mrs Jane Smith"]), ("x", []), ("nobody", []),
+])
+def test_finding_the_patient_to_book(database, setup, typed, found):  # type: ignore[no-untyped-def]
+    assert [p.name for p in diary.find_patients(database, setup.desk, typed)] == found
+
+
+def test_finding_a_patient_by_customer_number(database, setup):  # type: ignore[no-untyped-def]
+    number = diary.find_patients(database, setup.desk, "Smith")[0].customer_number
+    assert [p.name for p in diary.find_patients(database, setup.desk, str(number))] == ["Mrs Jane Smith"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Permissions and tenancy
+
+
+def test_viewing_without_booking_rights(database, setup):  # type: ignore[no-untyped-def]
+    viewer = TenantContext(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}),
+                           frozenset({"diary.view"}))
+    assert diary.diary_day(database, viewer, DAY).bookings == ()
+    with pytest.raises(PermissionDenied, match="book, move and cancel appointments"):
+        diary.book_appointment(database, viewer, NewBooking(
+            room_id=setup.rooms["Test room 1"], starts_at=at(10), appointment_type="sight_test",
+            patient_id=setup.jane))
+    nobody = TenantContext(setup.company_id, setup.desk.user_id, frozenset(), frozenset())
+    with pytest.raises(PermissionDenied):
+        diary.diary_day(database, nobody, DAY)
+    with pytest.raises(PermissionDenied):
+        diary.todays_worklist(database, nobody, DAY)
+
+
+def test_another_practices_booking_cannot_be_touched(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    booking_id = book(database, setup, 10)
+    other = make_diary(database, owner_engine, make_practice(owner_engine, "Other Opticians"))
+    with pytest.raises(NotFound):
+        diary.change_status(database, other.desk, booking_id, "arrived")
+    with pytest.raises(NotFound):
+        diary.move_booking(database, other.desk, booking_id, starts_at=at(12))
+    assert booking_row(owner_engine, setup, booking_id).status == "booked"
+    with TenantUnitOfWork(owner_engine, TenantContext(other.company_id)) as uow:
+        assert uow.session.scalars(select(TestRoomBooking)).all() == []
+
+
+def test_times_are_shown_in_london_winter_and_summer(database, setup):  # type: ignore[no-untyped-def]
+    book(database, setup, 10, day=date(2030, 1, 8))
+    book(database, setup, 10)
+    [winter] = diary.diary_day(database, setup.desk, date(2030, 1, 8)).bookings
+    [summer] = diary.diary_day(database, setup.desk, DAY).bookings
+    assert winter.starts_at.tzinfo == LONDON and f"{winter.starts_at:%H:%M %Z}" == "10:00 GMT"
+    assert f"{summer.starts_at:%H:%M %Z}" == "10:00 BST"

@@ -1,0 +1,419 @@
+"""The patient use cases against a real database: register (validation, customer numbers, likely
+duplicates), update, archive, search-as-you-type by every kind of key, the record's timeline and
+the summary the examination screen shows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
+from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
+from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Referral
+from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
+from ils_desktop.models.patients import Patient
+from ils_desktop.services import patients
+from ils_desktop.services.onboarding import NewUser
+from ils_desktop.services.patients import LikelyDuplicate, PatientDetails, StalePatient
+from ils_desktop.services.seeding import add_user_as_owner
+from tests.conftest import Practice
+
+
+def context_for(company_id: uuid.UUID, user_id: uuid.UUID | None, role: Role) -> TenantContext:
+    return TenantContext(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    from ils_desktop.services.auth import hash_password
+
+    return hash_password("correct horse battery")
+
+
+def add_receptionist(owner_engine: Engine, company_id: uuid.UUID, password_hash: str) -> TenantContext:
+    user_id = add_user_as_owner(owner_engine, company_id, NewUser(
+        first_name="Rita", last_name="Desk", email=f"rita-{uuid.uuid4().hex[:6]}@example.test",
+        password="correct horse battery", role=Role.FRONT_DESK.value), password_hash=password_hash)
+    return context_for(company_id, user_id, Role.FRONT_DESK)
+
+
+@pytest.fixture
+def reception(owner_engine: Engine, practice: Practice, password_hash: str) -> TenantContext:
+    return add_receptionist(owner_engine, practice.company_id, password_hash)
+
+
+#: For checks that fail before the database is reached (validation, permissions).
+NO_PRACTICE = context_for(uuid.uuid4(), uuid.uuid4(), Role.FRONT_DESK)
+
+
+def details(first: str = "Margaret", last: str = "Hughes", born: date | None = date(1952, 4, 9),
+            **more: object) -> PatientDetails:
+    return PatientDetails(first_name=first, last_name=last, date_of_birth=born, **more)  # type: ignore[arg-type]
+
+
+def register(database: Database, context: TenantContext, first: str, last: str, born: date,
+             **more: object) -> uuid.UUID:
+    return patients.register_patient(database, context, details(first, last, born, **more),
+                                     allow_duplicate=True).id
+
+
+def names(result: patients.SearchResult) -> list[str]:
+    return [f"{p.first_name} {p.last_name}" for p in result.patients]
+
+
+# --------------------------------------------------------------------------------------------------
+# Registering
+
+
+def test_receptionist_registers_a_patient_with_the_next_customer_number(
+        database: Database, reception: TenantContext) -> None:
+    first = patients.register_patient(database, reception, details(
+        title="Mrs", nhs_number="943 476 5919", postcode="yo21 3pu", email="Margaret@Example.com",
+        mobile_phone="07700 900123", is_driver=True, allergies="Penicillin",
+        communication_consent={"email": True, "sms": False}))
+    second = patients.register_patient(database, reception, details("Tom", "Hughes", date(1980, 1, 2)))
+    assert (first.customer_number, second.customer_number) == (1, 2)
+    with database.unit_of_work(reception) as uow:
+        row = uow.session.execute(text(
+            "SELECT nhs_number, postcode, postcode_key, email, search_name, registered_by, is_driver, "
+            "communication_consent, status FROM patients WHERE id = :id"), {"id": first.id}).one()
+    assert row.nhs_number == "9434765919"
+    assert (row.postcode, row.postcode_key) == ("YO21 3PU", "YO213PU")
+    assert row.email == "margaret@example.com"
+    assert row.search_name == "margaret hughes"
+    assert row.registered_by == reception.user_id
+    assert row.is_driver is True and row.status == "active"
+    assert row.communication_consent == {"email": True, "sms": False}
+
+
+def test_customer_numbers_are_per_practice(database: Database, reception: TenantContext, owner_engine: Engine,
+                                           other_practice: Practice) -> None:
+    other = context_for(other_practice.company_id, other_practice.admin_id, Role.ADMIN)
+    register(database, reception, "Ann", "One", date(1970, 1, 1))
+    assert patients.register_patient(database, other, details("Bob", "Two", date(1970, 1, 1))).customer_number == 1
+    assert register(database, reception, "Cat", "Three", date(1970, 1, 1))
+    with database.unit_of_work(reception) as uow:
+        assert uow.session.execute(text("SELECT max(customer_number) FROM patients")).scalar_one() == 2
+
+
+def test_customer_numbers_continue_after_patients_loaded_directly(
+        database: Database, reception: TenantContext, owner_engine: Engine) -> None:
+    with TenantUnitOfWork(owner_engine, TenantContext(reception.company_id)) as uow:
+        uow.session.add(Patient(id=uuid.uuid4(), company_id=reception.company_id, customer_number=1,
+                                first_name="Old", last_name="Import", date_of_birth=date(1950, 1, 1)))
+        uow.session.add(Patient(id=uuid.uuid4(), company_id=reception.company_id, customer_number=7,
+                                first_name="Older", last_name="Import", date_of_birth=date(1940, 1, 1)))
+        uow.commit()
+    assert patients.register_patient(database, reception, details()).customer_number == 8
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"first_name": " "}, "first_name", "Enter the patient's first name."),
+    ({"last_name": ""}, "last_name", "Enter the patient's last name."),
+    ({"date_of_birth": None}, "date_of_birth", "Enter the date of birth, e.g. 12/03/1960."),
+    ({"date_of_birth": date.today() + timedelta(days=1)}, "date_of_birth", "The date of birth is in the future."),
+    ({"date_of_birth": date(1890, 1, 1)}, "date_of_birth", "more than 120 years ago"),
+    ({"nhs_number": "943 476 5918"}, "nhs_number", "the check digit is wrong"),
+    ({"nhs_number": "943 476 591"}, "nhs_number", "has 9 digits"),
+    ({"nhs_number": "943 476 591X"}, "nhs_number", "must contain only digits"),
+    ({"postcode": "YO21 3P"}, "postcode", "is not a UK postcode"),
+    ({"email": "margaret@"}, "email", "does not look right"),
+    ({"mobile_phone": "07700 9001"}, "mobile_phone", "it has 9 digits, a UK number has 10 or 11"),
+    ({"mobile_phone": "600123"}, "mobile_phone", "needs its area code"),
+    ({"mobile_phone": "+44 77"}, "mobile_phone", "an international number has 8 to 15 digits"),
+    ({"home_phone": "call after six"}, "home_phone", "home phone number does not look right"),
+    ({"sex": "x"}, "sex", "Choose female, male"),
+])
+def test_registration_is_refused_with_a_message_on_the_field(
+        database: Database, changes: dict[str, object], field: str, message: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        patients.register_patient(database, NO_PRACTICE, replace(details(), **changes))  # type: ignore[arg-type]
+    assert message in refused.value.problems[field]
+    assert set(refused.value.problems) == {field}
+
+
+@pytest.mark.parametrize("nhs_number", ["9434765919", "943 476 5919", "943-476-5919", " 943 476 5919 "])
+def test_a_valid_nhs_number_is_accepted_however_it_is_spaced(nhs_number: str) -> None:
+    assert patients.patient_problems(details(nhs_number=nhs_number)) == {}
+
+
+def test_same_name_and_date_of_birth_is_a_likely_duplicate_accent_and_case_blind(
+        database: Database, reception: TenantContext) -> None:
+    existing = register(database, reception, "Zoë", "O'Brien", date(1988, 7, 14))
+    with pytest.raises(LikelyDuplicate) as warned:
+        patients.register_patient(database, reception, details("zoe", "o'brien", date(1988, 7, 14)))
+    assert [d.id for d in warned.value.duplicates] == [existing]
+    assert "already registered" in str(warned.value)
+    # A different date of birth is a different person.
+    assert patients.find_likely_duplicates(database, reception, details("Zoe", "O'Brien", date(1988, 7, 15))) == []
+    # Registering anyway (the receptionist checked: a different person) works.
+    again = patients.register_patient(database, reception, details("Zoe", "O'Brien", date(1988, 7, 14)),
+                                      allow_duplicate=True)
+    with database.unit_of_work(reception) as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM patients WHERE date_of_birth = '1988-07-14'")
+                                   ).scalar_one() == 2
+    assert again.customer_number == 2
+
+
+def test_preferred_name_and_same_nhs_number_count_as_duplicates(database: Database, reception: TenantContext) -> None:
+    register(database, reception, "Elizabeth", "Tranter", date(1961, 2, 3), preferred_name="Liz")
+    register(database, reception, "Peter", "Quill", date(1970, 5, 6), nhs_number="943 476 5919")
+    by_preferred = patients.find_likely_duplicates(database, reception, details("Liz", "TRANTER", date(1961, 2, 3)))
+    assert [d.name for d in by_preferred] == ["Elizabeth (Liz) Tranter"]
+    by_nhs = patients.find_likely_duplicates(database, reception, details("P", "Quill-Jones", date(1971, 1, 1),
+                                                                          nhs_number="9434765919"))
+    assert [d.first_name for d in by_nhs] == ["Peter"]
+
+
+def test_receptionist_cannot_register_without_the_permission(database: Database) -> None:
+    lab = context_for(uuid.uuid4(), uuid.uuid4(), Role.LAB_TECHNICIAN)
+    with pytest.raises(PermissionDenied):
+        patients.register_patient(database, lab, details())
+    with pytest.raises(PermissionDenied):
+        patients.search_patients(database, lab, "hughes")
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("hughes", "Hughes"), ("HUGHES", "Hughes"), ("o'brien", "O'Brien"), ("smith-jones", "Smith-Jones"),
+    ("mcdonald", "McDonald"), ("zoë", "Zoë"), ("  mary   ann ", "Mary Ann"),
+    ("de la Cruz", "de la Cruz"), ("MacKenzie", "MacKenzie"), ("McDONALD", "McDONALD"),  # mixed: as typed
+])
+def test_names_typed_in_one_case_get_the_usual_capitals(typed: str, stored: str) -> None:
+    assert patients.tidy_name_case(typed) == stored
+
+
+# --------------------------------------------------------------------------------------------------
+# Updating and archiving
+
+
+def test_details_are_updated_and_a_concurrent_change_is_not_overwritten(
+        database: Database, reception: TenantContext) -> None:
+    patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9))
+    record = patients.patient_record(database, reception, patient_id)
+    changed = replace(record.details, last_name="Hughes-Pryce", medical_history="Type 2 diabetes",
+                      postcode="ts13 4ab")
+    patients.update_patient(database, reception, patient_id, changed, expected_updated_at=record.updated_at)
+    after = patients.patient_record(database, reception, patient_id)
+    assert after.details.last_name == "Hughes-Pryce" and after.details.postcode == "TS13 4AB"
+    assert after.summary.medical_flags == ("Diabetic",)
+    assert after.updated_at > record.updated_at
+    with pytest.raises(StalePatient):
+        patients.update_patient(database, reception, patient_id, replace(changed, occupation="Teacher"),
+                                expected_updated_at=record.updated_at)
+    with database.unit_of_work(reception) as uow:
+        audited = uow.session.execute(text(
+            "SELECT new_values FROM audit_logs WHERE table_name = 'patients' AND action = 'UPDATE' "
+            "AND row_key ->> 'id' = :id"), {"id": str(patient_id)}).scalars().all()
+    assert audited and audited[-1]["last_name"] == "Hughes-Pryce"
+
+
+def test_archived_patients_leave_the_search_but_are_kept(database: Database, reception: TenantContext) -> None:
+    patient_id = register(database, reception, "Arthur", "Archer", date(1930, 1, 1))
+    patients.set_patient_status(database, reception, patient_id, "archived")
+    assert patients.search_patients(database, reception, "archer").patients == ()
+    found = patients.search_patients(database, reception, "archer", include_archived=True).patients
+    assert [(p.id, p.status) for p in found] == [(patient_id, "archived")]
+    with pytest.raises(ValidationFailed):
+        patients.set_patient_status(database, reception, patient_id, "deleted")
+
+
+# --------------------------------------------------------------------------------------------------
+# Search
+
+
+@pytest.fixture(scope="module")
+def searching(owner_engine: Engine, database: Database, password_hash: str) -> TenantContext:
+    """One practice's register, shared by the read-only search tests."""
+    from tests.conftest import make_practice
+
+    return add_receptionist(owner_engine, make_practice(owner_engine, "Search Opticians").company_id, password_hash)
+
+
+@pytest.fixture(scope="module")
+def register_of_patients(database: Database, searching: TenantContext) -> dict[str, uuid.UUID]:
+    people = {
+        "john smith": ("John", "Smith", date(1960, 3, 12), {"postcode": "YO21 3PU", "mobile_phone": "07700 900123"}),
+        "jane smith": ("Jane", "Smith", date(1962, 5, 1), {"postcode": "YO2 1AB"}),
+        "cheryl smith-jones": ("Cheryl", "Smith-Jones", date(1975, 8, 30), {}),
+        "zoe": ("Zoë", "O'Brien", date(1988, 7, 14), {"nhs_number": "943 476 5919"}),
+        "jose": ("José", "García", date(1991, 11, 2), {"home_phone": "+44 1947 600123"}),
+        "ismail": ("Ismail", "Khan", date(1955, 1, 20), {}),
+        "smithers": ("Agnes", "Smithers", date(1940, 9, 9), {"postcode": "YO21 4AA"}),
+        "elizabeth": ("Elizabeth", "Tranter", date(1960, 3, 12), {"preferred_name": "Liz"}),
+    }
+    return {key: register(database, searching, first, last, born, **more)
+            for key, (first, last, born, more) in people.items()}
+
+
+@pytest.mark.parametrize(("typed", "expected_first"), [
+    ("zoe", "Zoë O'Brien"),  # accent-insensitive
+    ("ZOË", "Zoë O'Brien"),
+    ("jose garcia", "José García"),
+    ("jonh smith", "John Smith"),  # a typo
+    ("john smith", "John Smith"),
+    ("smith john", "John Smith"),  # surname first
+    ("smith", "Jane Smith"),  # exact surname first, alphabetical by first name
+    ("smi", "Jane Smith"),
+    ("liz", "Elizabeth Tranter"),  # the preferred name
+    ("smith-jones", "Cheryl Smith-Jones"),
+    ("jones", "Cheryl Smith-Jones"),
+    ("obrien", "Zoë O'Brien"),
+])
+def test_search_by_name_finds_the_patient_first(database: Database, searching: TenantContext,
+                                                register_of_patients: dict[str, uuid.UUID], typed: str,
+                                                expected_first: str) -> None:
+    result = patients.search_patients(database, searching, typed)
+    assert names(result)[0] == expected_first, names(result)
+
+
+def test_surname_matches_come_before_near_spellings(database: Database, searching: TenantContext,
+                                                    register_of_patients: dict[str, uuid.UUID]) -> None:
+    assert names(patients.search_patients(database, searching, "smith")) == [
+        "Jane Smith", "John Smith", "Cheryl Smith-Jones", "Agnes Smithers"]
+    # The typo finds John Smith before Cheryl Smith-Jones (whose words hold more of the letters).
+    typo = names(patients.search_patients(database, searching, "jonh smith"))
+    assert typo.index("John Smith") < typo.index("Cheryl Smith-Jones")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("12/3/1960", {"John Smith", "Elizabeth Tranter"}),
+    ("12.03.60", {"John Smith", "Elizabeth Tranter"}),
+    ("12031960", {"John Smith", "Elizabeth Tranter"}),
+    ("smith 12/3/1960", {"John Smith"}),
+    ("943 476 5919", {"Zoë O'Brien"}),
+    ("9434765919", {"Zoë O'Brien"}),
+    ("YO21 3PU", {"John Smith"}),
+    ("yo213pu", {"John Smith"}),
+    ("YO21", {"John Smith", "Agnes Smithers"}),  # not Jane Smith in YO2 1AB
+    ("07700 900123", {"John Smith"}),
+    ("900123", set()),  # six digits is a customer number, and there is no such customer
+    ("07700 9001", {"John Smith"}),  # part of a number
+    ("01947 600123", {"José García"}),  # stored as +44 1947 600123
+    ("1", {"John Smith"}),  # customer number
+    ("#2", {"Jane Smith"}),
+    ("agnes YO21", {"Agnes Smithers"}),
+])
+def test_search_by_other_keys(database: Database, searching: TenantContext,
+                              register_of_patients: dict[str, uuid.UUID], typed: str, expected: set[str]) -> None:
+    assert set(names(patients.search_patients(database, searching, typed))) == expected
+
+
+def test_search_explains_what_it_did_not_search(database: Database, searching: TenantContext,
+                                                register_of_patients: dict[str, uuid.UUID]) -> None:
+    half_date = patients.search_patients(database, searching, "12/3")
+    assert half_date.patients == () and "not a whole date" in (half_date.hint or "")
+    wrong_nhs = patients.search_patients(database, searching, "943 476 5918")
+    assert wrong_nhs.patients == () and "not a valid NHS number" in (wrong_nhs.hint or "")
+    one_letter = patients.search_patients(database, searching, "s")
+    assert one_letter.patients == () and "two letters" in (one_letter.hint or "")
+    assert patients.search_patients(database, searching, "   ").patients == ()
+
+
+def test_search_is_limited_and_says_there_are_more(database: Database, reception: TenantContext,
+                                                   owner_engine: Engine) -> None:
+    with TenantUnitOfWork(owner_engine, TenantContext(reception.company_id)) as uow:
+        for number in range(1, 13):
+            uow.session.add(Patient(id=uuid.uuid4(), company_id=reception.company_id, customer_number=number,
+                                    first_name=f"Pat{chr(64 + number)}", last_name="Many",
+                                    date_of_birth=date(1970, 1, number)))
+        uow.commit()
+    result = patients.search_patients(database, reception, "many", limit=10)
+    assert len(result.patients) == 10 and result.more
+    assert not patients.search_patients(database, reception, "many").more
+
+
+def test_another_practices_patients_are_never_found(database: Database, searching: TenantContext,
+                                                    other_practice: Practice,
+                                                    register_of_patients: dict[str, uuid.UUID]) -> None:
+    other = context_for(other_practice.company_id, other_practice.admin_id, Role.ADMIN)
+    for typed in ("smith", "zoe", "943 476 5919", "12/3/1960", "YO21", "1", "07700 900123"):
+        assert patients.search_patients(database, other, typed).patients == ()
+    with pytest.raises(NotFound):
+        patients.patient_record(database, other, register_of_patients["zoe"])
+
+
+# --------------------------------------------------------------------------------------------------
+# The record and the summary
+
+
+def test_summary_for_the_exam_header(database: Database, reception: TenantContext) -> None:
+    patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9), title="Mrs",
+                          nhs_number="9434765919", allergies="Penicillin",
+                          medical_history="Type 2 diabetes; no glaucoma", medications="Metformin",
+                          family_ocular_history="Mother: glaucoma")
+    summary = patients.patient_summary(database, reception, patient_id)
+    assert summary.name == "Margaret Hughes" and summary.title == "Mrs"
+    assert summary.nhs_number == "943 476 5919"
+    assert summary.allergies == "Penicillin"
+    assert summary.medical_flags == ("Diabetic", "FH glaucoma")  # "no glaucoma" is not a flag
+    today = date.today()
+    assert summary.age == today.year - 1952 - ((today.month, today.day) < (4, 9))
+
+
+@pytest.mark.parametrize(("history", "medications", "family", "flags"), [
+    ("Good general health", None, None, ()),
+    ("Primary open-angle glaucoma", "Latanoprost", None, ("Glaucoma",)),
+    ("No diabetes", None, None, ()),
+    (None, "Insulin", None, ("Diabetic",)),
+    ("Atrial fibrillation", "Warfarin", "Father: glaucoma", ("Anticoagulants", "FH glaucoma")),
+    ("Ocular hypertension, monitored", None, None, ("Ocular hypertension",)),
+])
+def test_medical_flags(history: str | None, medications: str | None, family: str | None,
+                       flags: tuple[str, ...]) -> None:
+    assert patients.medical_flags(history, medications, family) == flags
+
+
+def test_record_timeline_shows_visits_exams_prescriptions_referrals_and_notes_newest_first(
+        database: Database, reception: TenantContext, owner_engine: Engine) -> None:
+    patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9))
+    optometrist = add_user_as_owner(owner_engine, reception.company_id, NewUser(
+        first_name="Priya", last_name="Shah", email=f"priya-{uuid.uuid4().hex[:6]}@example.test",
+        password="correct horse battery", role=Role.OPTOMETRIST.value, goc_number="01-23456"))
+    company, room, booking, exam = reception.company_id, uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    last_year = datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
+    with TenantUnitOfWork(owner_engine, TenantContext(company)) as uow:
+        uow.session.add(TestRoom(id=room, company_id=company, name="Room 1"))
+        uow.session.add(AppointmentType(company_id=company, code="sight_test", name="Sight test",
+                                        duration_minutes=30))
+        uow.flush()
+        uow.session.add(TestRoomBooking(id=booking, company_id=company, room_id=room, patient_id=patient_id,
+                                        clinician_id=optometrist, appointment_type="sight_test", starts_at=last_year,
+                                        ends_at=last_year + timedelta(minutes=30), status="completed"))
+        uow.flush()
+        uow.session.add(EyeExamination(id=exam, company_id=company, patient_id=patient_id, clinician_id=optometrist,
+                                       booking_id=booking, exam_date=last_year + timedelta(minutes=1),
+                                       status="finalised", finalised_at=last_year + timedelta(minutes=25),
+                                       finalised_by=optometrist, diagnosis="Presbyopia", recall_months=24))
+        uow.flush()
+        uow.session.add(Prescription(id=uuid.uuid4(), company_id=company, patient_id=patient_id, exam_id=exam,
+                                     issued_by=optometrist, kind="new", issue_date=last_year.date(),
+                                     right_sphere=Decimal("-1.25"), right_cylinder=Decimal("-0.50"), right_axis=180,
+                                     left_sphere=Decimal("-1.00"), left_cylinder=Decimal("0"),
+                                     right_near_add=Decimal("2.00"), left_near_add=Decimal("2.00"),
+                                     created_at=last_year + timedelta(minutes=28)))
+        uow.session.add(Referral(id=uuid.uuid4(), company_id=company, patient_id=patient_id, exam_id=exam,
+                                 written_by=optometrist, urgency="routine", addressee="GP",
+                                 reason="Raised blood pressure", written_at=last_year + timedelta(minutes=29)))
+        uow.session.add(ConsultLog(id=uuid.uuid4(), company_id=company, patient_id=patient_id, exam_id=exam,
+                                   author_id=optometrist, kind="call", body="Phoned about collection",
+                                   created_at=last_year + timedelta(days=7)))
+        uow.commit()
+    record = patients.patient_record(database, reception, patient_id)
+    assert [(e.kind, e.title) for e in record.timeline] == [
+        ("note", "Phone call"), ("referral", "Referral to GP"), ("prescription", "New prescription"),
+        ("exam", "Eye examination"), ("visit", "Sight test")]
+    rx = record.timeline[2]
+    assert rx.detail.startswith("R -1.25/-0.50x180 Add +2.00   L -1.00DS Add +2.00")
+    assert rx.who == "Priya Shah"
+    assert "Diagnosis: Presbyopia" in record.timeline[3].detail and record.timeline[3].status == "Finalised"
+    assert record.timeline[4].status == "Completed" and record.timeline[4].who == "Priya Shah"
+    assert record.registered_by == "Rita Desk"
