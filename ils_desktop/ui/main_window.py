@@ -172,6 +172,8 @@ class MainPage(QWidget):
             widget = getattr(module, entry.class_name)(self.workspace)
             if hasattr(widget, "open_screen"):
                 widget.open_screen.connect(self.show_screen)
+            if hasattr(widget, "start_exam_for_patient"):  # the diary's S / "Start examination"
+                widget.start_exam_for_patient.connect(self.start_exam_for_patient)
             if key == "exam":
                 from ils_desktop.ui.exam_device_offers import ExamDeviceOffers
 
@@ -179,6 +181,13 @@ class MainPage(QWidget):
             self.screens[key] = widget
             self.stack.addWidget(widget)
         return self.screens[key]
+
+    def start_exam_for_patient(self, patient_id: object, booking_id: object = None) -> None:
+        """Bring the examination screen forward with this patient's exam (from their booking)."""
+        if "exam" not in self.available_screens():
+            return
+        self.show_screen("exam")
+        self.screen("exam").start_for_patient(patient_id, booking_id)  # type: ignore[attr-defined]
 
     def show_screen(self, key: str) -> None:
         row = [e.key for e in self._entries].index(key)
