@@ -136,11 +136,15 @@ def test_a_clinician_starts_the_examination_from_the_diary(qtbot, make_window, d
     diary.ensure_diary_setup(database, setup.front_desk)
     rooms = {r.name: r.id for r in diary.list_rooms(database, setup.front_desk)}
     jane = diary.find_patients(database, setup.front_desk, "Smith")[0]
+    tom = diary.find_patients(database, setup.front_desk, "Baker")[0]
     today = datetime.now(LONDON).date()
     booking_id = diary.book_appointment(database, setup.front_desk, NewBooking(
         room_id=rooms["Test room 1"], starts_at=london_time(today, time(9, 30)), appointment_type="sight_test",
         patient_id=jane.id, clinician_id=setup.optometrist.user_id))
-    _window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.optometrist.user_id)
+    later_id = diary.book_appointment(database, setup.front_desk, NewBooking(
+        room_id=rooms["Test room 1"], starts_at=london_time(today, time(10, 30)), appointment_type="sight_test",
+        patient_id=tom.id, clinician_id=setup.optometrist.user_id))
+    window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.optometrist.user_id)
     started = []
     screen.start_exam_requested.connect(started.append)
     with_patient = []
@@ -150,15 +154,28 @@ def test_a_clinician_starts_the_examination_from_the_diary(qtbot, make_window, d
     assert screen.panel.buttons["exam"].isVisibleTo(screen.panel)
     key(qtbot, Qt.Key.Key_S)
     assert started == [booking_id] and with_patient == [(jane.id, booking_id)]
+    # The main window brings the examination screen forward with her exam.
+    page = window.main_page
+    qtbot.waitUntil(lambda: page.current_screen_key() == "exam", timeout=5_000)
+    exam = page.screens["exam"]
+    qtbot.waitUntil(lambda: exam.record is not None, timeout=10_000)
+    assert exam.record.patient.id == jane.id
+    qtbot.waitUntil(lambda: rows(owner_engine, setup.company_id, TestRoomBooking, id=booking_id)[0].status
+                    == "in_test", timeout=10_000)
 
-    # Enter on the booking opens its actions; D in the menu marks a did-not-attend.
+    # Back in the diary, Enter on the next booking opens its actions; D marks a did-not-attend.
+    qtbot.keyClick(page, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: page.current_screen_key() == "diary", timeout=5_000)
+    assert screen.grid.select_booking(later_id)
+    screen.grid.setFocus()
+    qtbot.waitUntil(screen.grid.hasFocus, timeout=5_000)
     key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen._menu is not None and screen._menu.isVisible(), timeout=5_000)
     names = [a.text() for a in screen._menu.actions() if a.isEnabled() and not a.isSeparator()]
     assert names == ["Arrived", "Start examination", "Did not attend", "Move or change…", "Cancel appointment…"]
     qtbot.keyClick(screen._menu, Qt.Key.Key_D)
-    qtbot.waitUntil(lambda: rows(owner_engine, setup.company_id, TestRoomBooking)[0].status == "did_not_attend",
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: rows(owner_engine, setup.company_id, TestRoomBooking, id=later_id)[0].status
+                    == "did_not_attend", timeout=10_000)
     qtbot.waitUntil(lambda: screen.panel.status.text() == "Did not attend", timeout=10_000)
 
 
