@@ -37,7 +37,8 @@ class Patient(TenantMixin, Timestamps, Base):
         CheckConstraint("nhs_number ~ '^[0-9]{10}$'", name="nhs_number_digits"),
         CheckConstraint("status IN ('active', 'archived', 'deceased')", name="status"),
         ForeignKeyConstraint(["company_id", "registered_by"], ["users.company_id", "users.id"]),
-        Index("ix_patients_search_name_trgm", "search_name", postgresql_using="gin",
+        # The practice first (btree_gin), so one index scan finds one practice's matches under RLS.
+        Index("ix_patients_company_id_search_name_trgm", "company_id", "search_name", postgresql_using="gin",
               postgresql_ops={"search_name": "gin_trgm_ops"}),
         Index("ix_patients_company_id_last_name_first_name", "company_id", "last_name", "first_name"),
         Index("ix_patients_company_id_date_of_birth", "company_id", "date_of_birth"),

@@ -2,10 +2,12 @@
 them with a per-company customer number, spotting likely duplicates, and reading what makes up a
 patient record's timeline (visits, examinations, prescriptions, referrals, consultation log).
 
-Search uses the indexes the patients table was built with: the pg_trgm GIN index on
-``search_name`` (accent-free, lower case) for names, and the ``(company_id, …)`` btree indexes for
-date of birth, NHS number, postcode and customer number. Every query also says
-``company_id = :company``: row-level security is the boundary, the filter is for the planner.
+Search uses the indexes the patients table was built with: the GIN index on ``(company_id,
+search_name)`` (accent-free, lower case, pg_trgm) for names, and the ``(company_id, …)`` btree
+indexes for date of birth, NHS number, postcode and customer number. A partial phone number is a
+LIKE over the practice's rows (LIKE is not leakproof, so under RLS no index can take it). Every
+query also says ``company_id = :company``: row-level security is the boundary, the filter is for
+the planner.
 """
 
 from __future__ import annotations
