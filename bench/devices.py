@@ -3,7 +3,7 @@ stored reading, each beside its transport-only floor in the same run.
 
 Run: ``python bench/devices.py`` (starts its own embedded PostgreSQL in a temporary folder).
 Prints medians and p95 in milliseconds; asserts nothing. The exam banner adds one queued Qt signal
-and a repaint on top of "stored" (measured separately once the exam screen offers readings).
+and a repaint on top of "stored": bench/device_banner.py measures that whole path.
 """
 
 from __future__ import annotations
