@@ -532,6 +532,33 @@ def load_till_setup(database: Database, context: TenantContext, till_name: str) 
     return database.run(context, work, retry_safe=True)
 
 
+@dataclass(frozen=True)
+class TillSettings:
+    """The till rules a practice manager sets: limits, the VAT apportionment schemes (newest first)
+    with the one in force today, and the voucher values in force today."""
+
+    limits: TillLimits
+    scheme_in_force: ApportionmentScheme
+    schemes: tuple[ApportionmentScheme, ...]
+    voucher_values: tuple[VoucherValue, ...]
+
+
+def load_till_settings(database: Database, context: TenantContext) -> TillSettings:
+    require(context, "settings.manage")
+
+    def work(uow: TenantUnitOfWork) -> TillSettings:
+        today = london_today()
+        ensure_voucher_values(uow)
+        schemes = sorted((_scheme_row(row) for row in uow.repository(TillRepository).apportionment_schemes()),
+                         key=lambda scheme: scheme.valid_from, reverse=True)
+        settings = TillSettings(till_limits(uow), scheme_on(uow, today), tuple(schemes),
+                                voucher_values_on(uow, today))
+        uow.commit()
+        return settings
+
+    return database.run(context, work, retry_safe=True)
+
+
 def update_till_limits(database: Database, context: TenantContext, limits: TillLimits) -> None:
     """Change the discount and refund limits above which a manager must authorise."""
     require(context, "settings.manage")
@@ -560,7 +587,8 @@ def add_apportionment_scheme(database: Database, context: TenantContext, scheme:
     require(context, "settings.manage")
     problems = scheme.problems()
     if problems:
-        raise ValidationFailed({"scheme": "; ".join(problems).capitalize() + "."})
+        joined = "; ".join(problems)
+        raise ValidationFailed({"scheme": joined[:1].upper() + joined[1:] + "."})  # keeps "HMRC" capitals
 
     def work(uow: TenantUnitOfWork) -> None:
         till = uow.repository(TillRepository)
@@ -578,13 +606,29 @@ def add_apportionment_scheme(database: Database, context: TenantContext, scheme:
 def add_voucher_value(database: Database, context: TenantContext, code: str, description: str, value: Decimal,
                       valid_from: date, source: str = "") -> None:
     """Record an NHS voucher value from a date (DHSC letters change them each April)."""
+    add_voucher_values(database, context, [(code, description, value)], valid_from, source)
+
+
+def add_voucher_values(database: Database, context: TenantContext, values: Sequence[tuple[str, str, Decimal]],
+                       valid_from: date, source: str = "") -> None:
+    """Record several voucher values ``(code, description, value)`` from one date, all or none."""
     require(context, "settings.manage")
+    checked = [(code.strip().upper(), description, require_pennies(value, what="voucher value"))
+               for code, description, value in values]
+    if any(value <= 0 for _, _, value in checked):
+        raise ValidationFailed({"value": "A voucher value must be more than £0.00."})
 
     def work(uow: TenantUnitOfWork) -> None:
         ensure_voucher_values(uow)
-        uow.repository(TillRepository).add(NhsVoucherValue(
-            code=code.strip().upper(), description=description, value=require_pennies(value, what="voucher value"),
-            valid_from=valid_from, source=source or None))
+        till = uow.repository(TillRepository)
+        for code, description, value in checked:
+            till.add(NhsVoucherValue(code=code, description=description, value=value, valid_from=valid_from,
+                                     source=source or None))
+        try:
+            uow.flush()
+        except IntegrityError:
+            raise ValidationFailed({"valid_from": "A value for that voucher already starts on that date; "
+                                                  "choose another date."}) from None
         uow.commit()
 
     database.run(context, work)

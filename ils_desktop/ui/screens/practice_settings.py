@@ -1,4 +1,4 @@
-"""Practice settings: the details printed on documents, and sign-in security."""
+"""Practice settings: the details printed on documents, sign-in security, and the till's rules."""
 
 from __future__ import annotations
 
@@ -115,6 +115,10 @@ class PracticeSettingsScreen(QWidget):
         row.addWidget(self.save_security)
         security.layout().addLayout(row)
         layout.addWidget(security)
+        from ils_desktop.ui.widgets.till_settings import TillSettingsCards
+
+        self.till = TillSettingsCards(workspace)
+        layout.addWidget(self.till)
         layout.addStretch(1)
         self.refresh()
 
@@ -134,6 +138,7 @@ class PracticeSettingsScreen(QWidget):
         run_op(lambda: (practice.load_profile(database, context),
                         settings.load_security_settings(database, context)),
                on_done=self._loaded, parent=self)
+        self.till.refresh()
 
     def _loaded(self, loaded: tuple[practice.PracticeProfile, settings.SecuritySettings]) -> None:
         profile, security = loaded
