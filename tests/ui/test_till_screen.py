@@ -327,3 +327,41 @@ def test_a_sale_in_progress_survives_the_till_closing_unexpectedly(qtbot, make_w
     qtbot.waitUntil(lambda: len(again.state.entries) == 1, timeout=5_000)
     assert again.state.key == key  # the same sale: it can never be recorded twice
     assert "has been restored" in again.banner.text()
+
+
+def test_a_walk_in_customer_gives_name_and_address_for_a_full_vat_invoice(
+        qtbot, make_window, database, shop, tmp_path):  # type: ignore[no-untyped-def]
+    from ils_desktop.ui.widgets.patient_picker import PatientPickerDialog
+    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    _scan(qtbot, _barcode(database, shop, shop.solution))
+    qtbot.waitUntil(lambda: len(screen.state.entries) == 1, timeout=5_000)
+
+    _press(qtbot, Qt.Key.Key_F5)
+    picker = _dialog(qtbot, screen, PatientPickerDialog)
+    picker.walk_in_name.setFocus()
+    _type(qtbot, "Quay Street Dental Ltd")
+    _press(qtbot, Qt.Key.Key_Return)  # no address yet: said, and the cursor goes there
+    assert picker.isVisible() and "needs both the name and the address" in picker.walk_in_error.text()
+    qtbot.waitUntil(picker.walk_in_address.hasFocus, timeout=5_000)
+    _type(qtbot, "7 Quay Street, Whitby, YO21 1PX")
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.state.invoice_name != "", timeout=5_000)
+    assert screen.customer_label.text() == "Quay Street Dental Ltd (walk-in)"
+    assert screen.customer_detail.text() == "7 Quay Street, Whitby, YO21 1PX"
+
+    _press(qtbot, Qt.Key.Key_F2)
+    _dialog(qtbot, screen, TenderDialog)
+    _press(qtbot, Qt.Key.Key_Return)  # the exact amount in cash
+    qtbot.waitUntil(lambda: screen.pages.currentIndex() == 1, timeout=10_000)
+
+    [invoice] = _rows(database, shop, "SELECT customer_name, customer_address FROM invoices")
+    assert tuple(invoice) == ("Quay Street Dental Ltd", "7 Quay Street, Whitby, YO21 1PX")
+    [sale] = _rows(database, shop, "SELECT patient_id FROM pos_transactions")
+    assert sale.patient_id is None
+    screen.documents_folder = tmp_path
+    qtbot.mouseClick(screen.invoice_pdf_button, Qt.MouseButton.LeftButton)
+    pdf = tmp_path / f"invoice-{screen.outcome.number}.pdf"
+    qtbot.waitUntil(pdf.exists, timeout=10_000)
+    assert pdf.read_bytes().startswith(b"%PDF-")

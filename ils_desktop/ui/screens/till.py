@@ -158,6 +158,9 @@ class BasketState:
     basket_discount: Decimal = ZERO
     basket_discount_reason: str = ""
     customer: Customer | None = None
+    #: A walk-in customer who wants a full VAT invoice gives a name and address (no patient record).
+    invoice_name: str = ""
+    invoice_address: str = ""
     tenders: list[Tender] = field(default_factory=list)
     approval: ManagerApproval | None = None
 
@@ -170,7 +173,7 @@ class BasketState:
         data: dict[str, Any] = {
             "key": str(self.key), "entries": [e.to_json() for e in self.entries],
             "basket_discount": str(self.basket_discount), "basket_discount_reason": self.basket_discount_reason,
-            "customer": customer}
+            "customer": customer, "invoice_name": self.invoice_name, "invoice_address": self.invoice_address}
         if with_tenders:
             data["tenders"] = [{"kind": t.kind.value, "amount": str(t.amount), "reference": t.reference,
                                 "voucher_code": t.voucher_code} for t in self.tenders]
@@ -189,7 +192,8 @@ class BasketState:
                    for t in data.get("tenders", [])]
         return cls(key=uuid.UUID(data["key"]), entries=[BasketEntry.from_json(e) for e in data["entries"]],
                    basket_discount=Decimal(data["basket_discount"]),
-                   basket_discount_reason=data["basket_discount_reason"], customer=customer, tenders=tenders)
+                   basket_discount_reason=data["basket_discount_reason"], customer=customer, tenders=tenders,
+                   invoice_name=data.get("invoice_name", ""), invoice_address=data.get("invoice_address", ""))
 
 
 class BasketModel(QAbstractTableModel):
@@ -902,7 +906,7 @@ class TillScreen(QWidget):
         customer = self.state.customer
         self.customer_detail.setText(
             f"#{customer.customer_number} · born {customer.date_of_birth:%d %b %Y}" if customer
-            else "F5 to link the sale to a patient")
+            else self.state.invoice_address or "F5 to link the sale to a patient")
 
     # --- the basket survives a crash -----------------------------------------------------------
     def _basket_file(self) -> Path | None:
@@ -937,7 +941,9 @@ class TillScreen(QWidget):
                           "Finish it, or clear the basket. It cannot be recorded twice.", "warning")
 
     def _customer_text(self) -> str:
-        return self.state.customer.name if self.state.customer else "Walk-in customer"
+        if self.state.customer:
+            return self.state.customer.name
+        return f"{self.state.invoice_name} (walk-in)" if self.state.invoice_name else "Walk-in customer"
 
     # --- keys --------------------------------------------------------------------------------
     def function_key(self, key: int) -> None:
@@ -1222,10 +1228,14 @@ class TillScreen(QWidget):
             return
         from ils_desktop.ui.widgets.patient_picker import PatientPickerDialog
 
-        dialog = PatientPickerDialog(self.workspace, self)
+        dialog = PatientPickerDialog(self.workspace, self, invoice_name=self.state.invoice_name,
+                                     invoice_address=self.state.invoice_address)
 
         def chosen() -> None:
             self.state.customer = None if dialog.walk_in else dialog.customer
+            self.state.invoice_name = dialog.invoice_name if dialog.walk_in else ""
+            self.state.invoice_address = dialog.invoice_address if dialog.walk_in else ""
+            self._save_basket()
             self._refresh()
             self.scan_box.setFocus()
 
@@ -1260,6 +1270,8 @@ class TillScreen(QWidget):
             items=tuple(till.BasketItem(e.variant_id, e.quantity, e.unit_price, e.line_discount, e.discount_reason)
                         for e in self.state.entries),
             tenders=tuple(self.state.tenders), patient_id=customer.patient_id if customer else None,
+            customer_name="" if customer else self.state.invoice_name,
+            customer_address="" if customer else self.state.invoice_address,
             basket_discount=self.state.basket_discount, basket_discount_reason=self.state.basket_discount_reason,
         )
 

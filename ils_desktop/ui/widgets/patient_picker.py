@@ -23,13 +23,18 @@ from ils_desktop.ui.theme import icon
 
 
 class PatientPickerDialog(QDialog):
-    """``customer`` is the chosen patient, or None with ``walk_in`` True for a walk-in sale."""
+    """``customer`` is the chosen patient, or None with ``walk_in`` True for a walk-in sale; a walk-in
+    who wants a full VAT invoice gives ``invoice_name`` and ``invoice_address`` (VAT Notice 700 §16.3:
+    a full invoice shows the customer's name and address)."""
 
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None, *, invoice_name: str = "",
+                 invoice_address: str = "") -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.customer: Customer | None = None
         self.walk_in = False
+        self.invoice_name = invoice_name
+        self.invoice_address = invoice_address
         self.setWindowTitle("Customer")
         self.setModal(True)
         self.resize(560, 460)
@@ -50,6 +55,22 @@ class PatientPickerDialog(QDialog):
         self.status = QLabel("Start typing to find the patient.")
         self.status.setProperty("role", "hint")
         layout.addWidget(self.status)
+        walk_in = QLabel("Not a patient? For a full VAT invoice, the customer's name and address:")
+        walk_in.setProperty("role", "hint")
+        walk_in.setWordWrap(True)
+        layout.addWidget(walk_in)
+        self.walk_in_name = QLineEdit(invoice_name)
+        self.walk_in_name.setObjectName("walkInName")
+        self.walk_in_name.setPlaceholderText("Name, or business name")
+        self.walk_in_address = QLineEdit(invoice_address)
+        self.walk_in_address.setObjectName("walkInAddress")
+        self.walk_in_address.setPlaceholderText("Address, e.g. 4 Flowergate, Whitby, YO21 3BA")
+        layout.addWidget(self.walk_in_name)
+        layout.addWidget(self.walk_in_address)
+        self.walk_in_error = QLabel()
+        self.walk_in_error.setProperty("role", "error")
+        self.walk_in_error.hide()
+        layout.addWidget(self.walk_in_error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.choose_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.choose_button.setText("Choose patient")
@@ -69,6 +90,8 @@ class PatientPickerDialog(QDialog):
         self._timer.timeout.connect(self._find)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._choose)
+        self.walk_in_name.returnPressed.connect(self._walk_in)
+        self.walk_in_address.returnPressed.connect(self._walk_in)
         self.results.itemActivated.connect(lambda _i: self._choose())
         self._searching = 0
         self._pending = False
@@ -128,6 +151,14 @@ class PatientPickerDialog(QDialog):
         self.accept()
 
     def _walk_in(self) -> None:
+        name, address = self.walk_in_name.text().strip(), self.walk_in_address.text().strip()
+        if bool(name) != bool(address):
+            self.walk_in_error.setText("A full VAT invoice needs both the name and the address (or leave both "
+                                       "empty for a receipt).")
+            self.walk_in_error.show()
+            (self.walk_in_address if name else self.walk_in_name).setFocus()
+            return
         self.walk_in = True
         self.customer = None
+        self.invoice_name, self.invoice_address = name, address
         self.accept()
