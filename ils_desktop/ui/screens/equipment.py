@@ -44,7 +44,7 @@ from ils_desktop.services import device_readings, equipment
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table, set_style_property
-from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
+from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid, say
 
 KIND_LABELS = {k: k.replace("_", " ").capitalize() for k in EQUIPMENT_KINDS} | {"oct": "OCT"}
 CONNECTION_LABELS = {"none": "Not connected", "serial": "Serial port (RS-232 / USB adapter)",
@@ -735,9 +735,7 @@ class EquipmentScreen(QWidget):
         self.form.name.setFocus()
 
     def _say(self, text: str, role: str) -> None:
-        set_style_property(self.form_message, "role", role)
-        self.form_message.setText(text)
-        self.form_message.show()
+        say(self.form_message, text, role)
 
     def save(self) -> None:
         details, equipment_id = self.form.details(), self.form.equipment_id

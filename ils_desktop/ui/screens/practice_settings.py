@@ -19,8 +19,7 @@ from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import practice, settings
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import set_style_property
-from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
+from ils_desktop.ui.widgets.forms import FieldError, form_card, labelled, mark_invalid, say
 
 
 class PracticeSettingsScreen(QWidget):
@@ -51,7 +50,7 @@ class PracticeSettingsScreen(QWidget):
         for name, field in self.fields.items():
             field.setObjectName(f"practice_{name}")
         self.errors = {name: FieldError() for name in ("name", "postcode", "email")}
-        details = self._card("Practice details")
+        details, details_box = form_card("Practice details")
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(10)
@@ -67,7 +66,7 @@ class PracticeSettingsScreen(QWidget):
         grid.addWidget(labelled("County", f["county"]), 4, 1)
         grid.addWidget(labelled("Postcode", f["postcode"], e["postcode"]), 5, 0)
         grid.addWidget(labelled("Email", f["email"], e["email"]), 5, 1)
-        details.layout().addLayout(grid)
+        details_box.addLayout(grid)
         self.save_details = QPushButton("Save practice details")
         self.save_details.setObjectName("saveDetails")
         self.save_details.setProperty("role", "primary")
@@ -78,10 +77,10 @@ class PracticeSettingsScreen(QWidget):
         row.addWidget(self.details_message)
         row.addStretch(1)
         row.addWidget(self.save_details)
-        details.layout().addLayout(row)
+        details_box.addLayout(row)
         layout.addWidget(details)
 
-        security = self._card("Sign-in security")
+        security, security_box = form_card("Sign-in security")
         self.idle = QSpinBox()
         self.idle.setObjectName("idleMinutes")
         self.idle.setRange(1, 240)
@@ -102,7 +101,7 @@ class PracticeSettingsScreen(QWidget):
                                  hint="Failed sign-ins in a row."), 0, 1)
         sgrid.addWidget(labelled("Keep it locked for", self.lockout,
                                  hint="A manager can unlock it sooner."), 0, 2)
-        security.layout().addLayout(sgrid)
+        security_box.addLayout(sgrid)
         self.save_security = QPushButton("Save security settings")
         self.save_security.setObjectName("saveSecurity")
         self.save_security.setProperty("role", "primary")
@@ -113,7 +112,7 @@ class PracticeSettingsScreen(QWidget):
         row.addWidget(self.security_message)
         row.addStretch(1)
         row.addWidget(self.save_security)
-        security.layout().addLayout(row)
+        security_box.addLayout(row)
         layout.addWidget(security)
         from ils_desktop.ui.widgets.till_settings import TillSettingsCards
 
@@ -121,17 +120,6 @@ class PracticeSettingsScreen(QWidget):
         layout.addWidget(self.till)
         layout.addStretch(1)
         self.refresh()
-
-    def _card(self, heading: str) -> QFrame:
-        card = QFrame()
-        card.setProperty("role", "card")
-        box = QVBoxLayout(card)
-        box.setContentsMargins(20, 16, 20, 16)
-        box.setSpacing(12)
-        label = QLabel(heading)
-        label.setProperty("role", "section")
-        box.addWidget(label)
-        return card
 
     def refresh(self) -> None:
         database, context = self.workspace.database, self.workspace.context
@@ -151,11 +139,6 @@ class PracticeSettingsScreen(QWidget):
         self.idle.setValue(security.idle_lock_minutes)
         self.attempts.setValue(security.max_failed_sign_ins)
         self.lockout.setValue(security.lockout_minutes)
-
-    def _say(self, label: QLabel, text: str, role: str) -> None:
-        set_style_property(label, "role", role)
-        label.setText(text)
-        label.show()
 
     def _save_details(self) -> None:
         for name, error in self.errors.items():
@@ -177,12 +160,12 @@ class PracticeSettingsScreen(QWidget):
                         mark_invalid(self.fields[name], True)
                 return True
             if isinstance(error, UserFacingError):
-                self._say(self.details_message, str(error), "error")
+                say(self.details_message, str(error), "error")
                 return True
             return False
 
         def done(_result: object) -> None:
-            self._say(self.details_message, "Saved.", "success")
+            say(self.details_message, "Saved.", "success")
             changes.changed.emit("practice")
 
         run_op(lambda: practice.update_profile(database, context, profile), on_done=done, on_error=failed,
@@ -194,12 +177,12 @@ class PracticeSettingsScreen(QWidget):
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
-                self._say(self.security_message, str(error), "error")
+                say(self.security_message, str(error), "error")
                 return True
             return False
 
         def done(_result: object) -> None:
-            self._say(self.security_message, "Saved. The new idle time applies at the next sign-in.", "success")
+            say(self.security_message, "Saved. The new idle time applies at the next sign-in.", "success")
             changes.changed.emit("settings")
 
         run_op(lambda: settings.update_security_settings(database, context, new), on_done=done,

@@ -25,7 +25,8 @@ from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import CATEGORY_LABELS, CSV_COLUMNS, ImportPreview, ImportResult, ImportRow
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import polish_table, set_style_property
+from ils_desktop.ui.theme import polish_table
+from ils_desktop.ui.widgets.forms import say
 
 _ACTIONS = {"add": "New item", "update": "Updates item", "error": "Not imported"}
 
@@ -208,6 +209,4 @@ class CsvImportDialog(QDialog):
         return False
 
     def _say(self, text: str, role: str) -> None:
-        self.summary.setText(text)
-        set_style_property(self.summary, "role", role)
-        self.summary.show()
+        say(self.summary, text, role)

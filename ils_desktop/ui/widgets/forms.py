@@ -1,8 +1,9 @@
-"""Small building blocks shared by forms: labelled fields with inline error messages."""
+"""Small building blocks shared by forms: labelled fields with inline error messages, the card a
+settings form sits in, and the one-line message a form answers with."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from ils_desktop.ui.theme import set_style_property
 
@@ -45,3 +46,28 @@ def labelled(label: str, field: QWidget, error: FieldError | None = None, hint: 
 
 def mark_invalid(field: QWidget, invalid: bool) -> None:
     set_style_property(field, "invalid", "true" if invalid else "false")
+
+
+def form_card(heading: str, intro: str = "") -> tuple[QFrame, QVBoxLayout]:
+    """A ``QFrame[role="card"]`` with a section heading (and an optional hint under it)."""
+    card = QFrame()
+    card.setProperty("role", "card")
+    box = QVBoxLayout(card)
+    box.setContentsMargins(20, 16, 20, 16)
+    box.setSpacing(12)
+    label = QLabel(heading)
+    label.setProperty("role", "section")
+    box.addWidget(label)
+    if intro:
+        hint = QLabel(intro)
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        box.addWidget(hint)
+    return card, box
+
+
+def say(label: QLabel, text: str, role: str) -> None:
+    """Show ``text`` in ``label`` styled as ``role`` ("success", "error", "hint", …)."""
+    set_style_property(label, "role", role)
+    label.setText(text)
+    label.show()

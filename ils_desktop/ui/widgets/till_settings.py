@@ -32,8 +32,7 @@ from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import receipt_printing, till
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import set_style_property
-from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
+from ils_desktop.ui.widgets.forms import FieldError, form_card, labelled, mark_invalid, say
 
 METHOD_NAMES = {
     ApportionmentMethod.SEPARATE_CHARGES: "Separate charges (goods at 20%, dispensing fee exempt)",
@@ -87,23 +86,6 @@ class TillSettingsCards(QWidget):
 
     # --- building ----------------------------------------------------------------------------
     @staticmethod
-    def _card(heading: str, intro: str) -> tuple[QFrame, QVBoxLayout]:
-        card = QFrame()
-        card.setProperty("role", "card")
-        box = QVBoxLayout(card)
-        box.setContentsMargins(20, 16, 20, 16)
-        box.setSpacing(12)
-        label = QLabel(heading)
-        label.setProperty("role", "section")
-        box.addWidget(label)
-        if intro:
-            hint = QLabel(intro)
-            hint.setProperty("role", "hint")
-            hint.setWordWrap(True)
-            box.addWidget(hint)
-        return card, box
-
-    @staticmethod
     def _save_row(box: QVBoxLayout, text: str, name: str) -> tuple[QPushButton, QLabel]:
         button = QPushButton(text)
         button.setObjectName(name)
@@ -120,7 +102,7 @@ class TillSettingsCards(QWidget):
         return button, message
 
     def _limits_card(self) -> QFrame:
-        card, box = self._card("Till: manager authorisation", "Discounts and refunds over these limits need a "
+        card, box = form_card("Till: manager authorisation", "Discounts and refunds over these limits need a "
                                                               "manager's email and password at the till.")
         self.discount_percent = QLineEdit()
         self.discount_percent.setObjectName("discountLimitPercent")
@@ -141,7 +123,7 @@ class TillSettingsCards(QWidget):
         return card
 
     def _vat_card(self) -> QFrame:
-        card, box = self._card(
+        card, box = form_card(
             "VAT on spectacles and contact lenses",
             "How a price is split between the standard-rated goods and the exempt dispensing service "
             "(VAT Notice 701/57; HMRC manual VATVAL12300–12440). A change applies to sales from its date; "
@@ -189,7 +171,7 @@ class TillSettingsCards(QWidget):
         return card
 
     def _vouchers_card(self) -> QFrame:
-        card, box = self._card(
+        card, box = form_card(
             "NHS optical voucher values",
             "The values in force today. When the Department of Health's letter changes them (usually in "
             "April), type the new values and record them from their date; earlier sales keep the old ones.")
@@ -222,7 +204,7 @@ class TillSettingsCards(QWidget):
         return card
 
     def _printer_card(self) -> QFrame:
-        card, box = self._card("Receipt printer of this workstation",
+        card, box = form_card("Receipt printer of this workstation",
                                f"Receipts and the cash drawer of “{self.workspace.workstation}”.")
         self.printer_kind = QComboBox()
         self.printer_kind.setObjectName("printerKind")
@@ -321,12 +303,6 @@ class TillSettingsCards(QWidget):
         self.printer_device.setEnabled(kind == "serial")
         self.printer_columns.setEnabled(kind != "none")
 
-    @staticmethod
-    def _say(label: QLabel, text: str, role: str) -> None:
-        set_style_property(label, "role", role)
-        label.setText(text)
-        label.show()
-
     def _run_save(self, card: str, work, message: QLabel, saved: str,  # type: ignore[no-untyped-def]
                   errors: dict[str, FieldError], fields: dict[str, QWidget]) -> None:
         for name, error in errors.items():
@@ -345,15 +321,15 @@ class TillSettingsCards(QWidget):
                             mark_invalid(fields[name], True)
                         shown = True
                 if not shown:
-                    self._say(message, " ".join(error.problems.values()), "error")
+                    say(message, " ".join(error.problems.values()), "error")
                 return True
             if isinstance(error, UserFacingError):
-                self._say(message, str(error), "error")
+                say(message, str(error), "error")
                 return True
             return False
 
         def done(_result: object) -> None:
-            self._say(message, saved, "success")
+            say(message, saved, "success")
             changes.changed.emit("till-settings")
             self.refresh(frozenset({card}))
 
@@ -412,12 +388,12 @@ class TillSettingsCards(QWidget):
             try:
                 value = parse_money(item.text() if item else "")
             except ValueError as problem:
-                self._say(self.vouchers_message, f"Voucher {voucher.code}: {problem}", "error")
+                say(self.vouchers_message, f"Voucher {voucher.code}: {problem}", "error")
                 return
             if value != voucher.value:
                 changed.append((voucher, value))
         if not changed:
-            self._say(self.vouchers_message, "No value has changed.", "hint")
+            say(self.vouchers_message, "No value has changed.", "hint")
             return
         valid_from: date = self.vouchers_from.date().toPython()  # type: ignore[assignment]
         source = self.vouchers_source.text().strip()
