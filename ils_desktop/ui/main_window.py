@@ -172,8 +172,10 @@ class MainPage(QWidget):
             widget = getattr(module, entry.class_name)(self.workspace)
             if hasattr(widget, "open_screen"):
                 widget.open_screen.connect(self.show_screen)
-            if hasattr(widget, "start_exam_for_patient"):  # the diary's S / "Start examination"
+            if hasattr(widget, "start_exam_for_patient"):  # the diary's S, the patient record's button
                 widget.start_exam_for_patient.connect(self.start_exam_for_patient)
+            if hasattr(widget, "open_exam_requested"):  # an exam in the patient record's timeline
+                widget.open_exam_requested.connect(self.open_exam)
             if key == "exam":
                 from ils_desktop.ui.exam_device_offers import ExamDeviceOffers
 
@@ -188,6 +190,13 @@ class MainPage(QWidget):
             return
         self.show_screen("exam")
         self.screen("exam").start_for_patient(patient_id, booking_id)  # type: ignore[attr-defined]
+
+    def open_exam(self, exam_id: object) -> None:
+        """Bring the examination screen forward with an examination (a draft, or a record to read)."""
+        if "exam" not in self.available_screens():
+            return
+        self.show_screen("exam")
+        self.screen("exam").open_exam(exam_id)  # type: ignore[attr-defined]
 
     def show_screen(self, key: str) -> None:
         row = [e.key for e in self._entries].index(key)

@@ -150,3 +150,39 @@ def test_receptionist_finds_a_patient_and_registers_a_new_one_past_the_duplicate
         (2, "Margaret", "Hughes", date(1952, 4, 9), None, None, None),
         (4, "Margaret", "Hughes", date(1952, 4, 9), "9434765919", "07700 900456", user_id),  # capitals tidied
     ]
+
+
+def test_an_optometrist_starts_and_reopens_an_examination_from_the_patient_record(
+        qtbot, make_window, database, owner_engine, practice):  # type: ignore[no-untyped-def]
+    from tests.services.test_prescriptions import add_patient, make_clinical_practice
+
+    clinic = make_clinical_practice(owner_engine, practice)
+    patient = add_patient(owner_engine, clinic.company_id, "Margaret", "Hughes")
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, clinic.optometrist_email, PASSWORD)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    page = window.main_page
+    page.show_screen("patients")
+    patients = page.screens["patients"]
+    patients.open_patient(patient)
+    record_page = patients.record_page
+    qtbot.waitUntil(lambda: record_page.record is not None, timeout=10_000)
+
+    # "Start examination" brings the exam screen forward with her new examination.
+    assert record_page.exam_button.isVisible()
+    qtbot.mouseClick(record_page.exam_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.current_screen_key() == "exam", timeout=5_000)
+    exam = page.screens["exam"]
+    qtbot.waitUntil(lambda: exam.record is not None and exam.record.patient.id == patient, timeout=10_000)
+    exam_id = exam.record.id
+
+    # Back in her record, the examination is in the timeline; Enter on it opens it again.
+    page.show_screen("patients")
+    patients.open_patient(patient)
+    qtbot.waitUntil(lambda: any(e.kind == "exam" for e in record_page.timeline_entries()), timeout=10_000)
+    row = next(i for i, e in enumerate(record_page.timeline_entries()) if e.kind == "exam")
+    record_page.timeline.setCurrentRow(row)
+    record_page.timeline.setFocus()
+    qtbot.keyClick(record_page.timeline, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.current_screen_key() == "exam", timeout=5_000)
+    assert exam.record is not None and exam.record.id == exam_id

@@ -138,6 +138,8 @@ class PatientsScreen(QWidget):
     (diary, examination) use to show a patient's record."""
 
     open_screen = Signal(str)
+    start_exam_for_patient = Signal(object, object)  # (patient id, None): the main window opens the exam
+    open_exam_requested = Signal(object)  # exam id
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,7 +157,7 @@ class PatientsScreen(QWidget):
         self.record_page.back_requested.connect(self.show_search)
         self.record_page.edit_requested.connect(self.edit_patient)
         self.record_page.start_exam_requested.connect(self._start_exam)
-        self.record_page.open_exam_requested.connect(self._open_exam)
+        self.record_page.open_exam_requested.connect(self.open_exam_requested)
         self.pages.addWidget(self.search_page)
         self.pages.addWidget(self.record_page)
 
@@ -396,23 +398,6 @@ class PatientsScreen(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.record_page.refresh()
 
-    # --- to the examination screen -----------------------------------------------------------
-    def _exam_screen(self) -> Any:
-        """The main window's examination screen, brought forward; None where this user has none."""
-        page: QWidget | None = self.parentWidget()
-        while page is not None and not (hasattr(page, "show_screen") and hasattr(page, "available_screens")):
-            page = page.parentWidget()
-        if page is None or "exam" not in page.available_screens():  # type: ignore[attr-defined]
-            return None
-        page.show_screen("exam")  # type: ignore[attr-defined]
-        return page.screen("exam")  # type: ignore[attr-defined, call-arg]
-
+    # --- to the examination screen (the main window brings it forward) -----------------------
     def _start_exam(self, patient_id: uuid.UUID) -> None:
-        exam = self._exam_screen()
-        if exam is not None:
-            exam.start_for_patient(patient_id)
-
-    def _open_exam(self, exam_id: uuid.UUID) -> None:
-        exam = self._exam_screen()
-        if exam is not None:
-            exam.open_exam(exam_id)
+        self.start_exam_for_patient.emit(patient_id, None)
