@@ -22,23 +22,12 @@ from ils_desktop.services.diary import NewBooking
 from ils_desktop.ui.widgets.issue_prescription import IssuePrescriptionDialog
 from tests.services.test_prescriptions import PASSWORD, add_patient, make_clinical_practice, rows
 from tests.ui.conftest import sign_in_by_keyboard
+from tests.ui.test_issue_prescription import focused, press, type_here
 
 
 @pytest.fixture(autouse=True)
 def _private_recovery_folder(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ILS_HOME", str(tmp_path / "home"))  # the exam's crash-recovery copies go here
-
-
-def focused():  # type: ignore[no-untyped-def]
-    return QApplication.focusWidget()
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(focused(), key, modifier)
-
-
-def type_here(qtbot, typed: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(focused(), typed)
 
 
 def test_diary_to_exam_to_finalise_to_printed_prescription(qtbot, make_window, database, owner_engine, practice,
