@@ -1,5 +1,5 @@
 """Till rules: pricing a basket, settling tenders and change, discount and refund limits, refunds of
-part of a line, the NHS voucher part of a refund, and the cash a drawer should hold.
+part of a line, the NHS voucher part of a refund or an exchange, and the cash a drawer should hold.
 
 Pure, no I/O; money is ``Decimal`` pennies (``domain.money``), VAT comes from ``domain.vat``.
 
@@ -305,6 +305,24 @@ def voucher_share_of_refund(refund: Decimal, voucher_paid: Decimal, voucher_reve
     left = require_pennies(voucher_paid, what="voucher paid") - require_pennies(voucher_reversed,
                                                                                    what="voucher reversed")
     return max(ZERO, min(refund, left))
+
+
+def voucher_share_of_exchange(returned_appliances: Decimal, new_appliances: Decimal, pay_back: Decimal,
+                              voucher_paid: Decimal, voucher_reversed: Decimal = ZERO) -> Decimal:
+    """How much of the money an exchange pays back reverses the NHS voucher.
+
+    The voucher stays with the glasses or contact lenses the patient takes away: only the appliances
+    returned and *not* replaced by new ones (``returned_appliances − new_appliances``, both positive
+    gross amounts) are a refund of what the voucher paid for, and that part is reversed first, as in
+    ``voucher_share_of_refund``. Never more than the money actually paid back (``pay_back`` ≥ 0).
+    Swapping a frame for a dearer or equal one reverses nothing: the claim still matches the cost
+    (GOS Regulations, "the lower of the voucher value and the cost").
+    """
+    returned_appliances = require_pennies(returned_appliances, what="returned appliances")
+    new_appliances = require_pennies(new_appliances, what="new appliances")
+    pay_back = require_pennies(pay_back, what="amount paid back")
+    refunded = max(ZERO, min(returned_appliances - new_appliances, pay_back))
+    return voucher_share_of_refund(refunded, voucher_paid, voucher_reversed)
 
 
 # --- tenders ----------------------------------------------------------------------------------

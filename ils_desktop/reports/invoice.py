@@ -24,9 +24,11 @@ from ils_desktop.domain.money import format_money
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.reports.layout import (
     ACCENT,
+    CALM_FILL,
     CONTENT_WIDTH,
     DANGER_FILL,
     DANGER_INK,
+    INK,
     RULE,
     ZEBRA_FILL,
     PageFurniture,
@@ -60,7 +62,8 @@ from ils_desktop.reports.sale import (
 
 __all__ = ["Customer", "Sale", "SaleItem", "SaleKind", "Tender", "render_invoice"]
 
-_TITLES: Final = {SaleKind.SALE: "VAT invoice", SaleKind.REFUND: "VAT credit note", SaleKind.VOID: "VAT credit note"}
+def _title(sale: Sale) -> str:
+    return "VAT credit note" if sale.is_credit else "VAT invoice"
 
 # Qty, Unit price, Discount, Net, VAT rate, VAT, Total (mm); the description takes the rest.
 _NUMBER_COLUMNS_MM: Final = (9, 19, 17, 19, 17, 16, 20)
@@ -69,7 +72,7 @@ _NUMBER_COLUMNS_MM: Final = (9, 19, 17, 19, 17, 16, 20)
 def _head(sale: Sale, styles: Styles) -> Table:
     """The title and the invoice's particulars on the left; who it is to on the right."""
     s = styles
-    credit = sale.kind is not SaleKind.SALE
+    credit = sale.is_credit
     rows: list[tuple[str, str | Flowable]] = [
         ("Credit note number" if credit else "Invoice number", rich(bold(sale.invoice_number), s.body)),
         ("Time of supply", uk_datetime(sale.supplied_at)),
@@ -80,11 +83,11 @@ def _head(sale: Sale, styles: Styles) -> Table:
         rows.append(("Receipt number", sale.receipt_number))
     if sale.till_name or sale.served_by:
         rows.append(("Till / served by", " / ".join(x for x in (sale.till_name, sale.served_by) if x)))
-    if credit:
+    if sale.kind is not SaleKind.SALE:
         rows.append(("Original invoice", sale.original_invoice_number or ""))
     rows.append(("Supplier VAT no.", rich(bold(sale.supplier.vat_number or ""), s.body)))
     half = CONTENT_WIDTH / 2 - 4 * mm
-    left = [para(_TITLES[sale.kind], s.title), key_values(rows, s, width=half, label_width=31 * mm)]
+    left = [para(_title(sale), s.title), key_values(rows, s, width=half, label_width=31 * mm)]
     right: list[Flowable] = [para("Credited to" if credit else "Invoice to", s.heading)]
     customer = sale.customer
     assert customer is not None  # checked by render_invoice
@@ -151,7 +154,7 @@ def _totals(sale: Sale, styles: Styles) -> Table:
     rows += [
         [para("Total excluding VAT", s.body), para(format_money(sale.vat.net), s.right)],
         [para("Total VAT", s.body), para(format_money(sale.vat.vat), s.right)],
-        [rich(bold("Total payable" if sale.kind is SaleKind.SALE else "Total credited"), s.body),
+        [rich(bold("Total credited" if sale.is_credit else "Total payable"), s.body),
          rich(bold(format_money(sale.total)), s.right)],
     ]
     table = Table(rows, colWidths=[45 * mm, 30 * mm])
@@ -213,8 +216,8 @@ def render_invoice(sale: Sale, *, printed_at: datetime | None = None) -> bytes:
                          detail="This is a copy of an invoice already issued; it is not a new invoice."), gap(3)]
     if sale.kind is not SaleKind.SALE:
         detail = f"Reason: {sale.reason}" if sale.reason else None
-        story += [banner(sale.headline(), s, fill=DANGER_FILL, ink=DANGER_INK, width=CONTENT_WIDTH, detail=detail),
-                  gap(3)]
+        fill, ink = (DANGER_FILL, DANGER_INK) if sale.is_credit else (CALM_FILL, INK)
+        story += [banner(sale.headline(), s, fill=fill, ink=ink, width=CONTENT_WIDTH, detail=detail), gap(3)]
     story += [_head(sale, s), gap(6), _lines_table(sale, s), gap(4)]
     summary = Table([[_vat_analysis(sale, s), _totals(sale, s)]], colWidths=[CONTENT_WIDTH - 75 * mm, 75 * mm])
     summary.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -226,7 +229,7 @@ def render_invoice(sale: Sale, *, printed_at: datetime | None = None) -> bytes:
                                sale.footer_note) if note]
     if notes:
         story += [gap(4), *(para(note, s.muted) for note in notes)]
-    title = _TITLES[sale.kind]
+    title = _title(sale)
     furniture = PageFurniture(practice_name=sale.supplier.practice_name, title=title, reference=sale.invoice_number,
                               printed_at=printed_at or london_now(), marker=marker)
     return build_a4(story, furniture, subject=f"{title} {sale.invoice_number}")

@@ -57,7 +57,8 @@ __all__ = ["Customer", "Sale", "SaleItem", "SaleKind", "Tender", "render_receipt
 
 _AMOUNT_WIDTH: Final = 19 * mm
 _CODE_WIDTH: Final = 7 * mm
-_TITLES: Final = {SaleKind.SALE: "RECEIPT", SaleKind.REFUND: "REFUND", SaleKind.VOID: "VOID"}
+_TITLES: Final = {SaleKind.SALE: "RECEIPT", SaleKind.REFUND: "REFUND", SaleKind.VOID: "VOID",
+                  SaleKind.EXCHANGE: "EXCHANGE"}
 
 
 def _rule(weight: float = 0.5, colour: object = INK) -> HRFlowable:
@@ -184,14 +185,15 @@ def render_receipt(sale: Sale, *, printed_at: datetime | None = None) -> bytes:
     if marker:
         story += [_marker(marker, s), gap(2)]
     story.append(para(_TITLES[sale.kind], title_style))
-    if sale.kind is not SaleKind.SALE:
+    if sale.is_credit:
         story.append(para("Credit note", centre))
     elif sale.may_be_simplified:
         story.append(para("Simplified VAT invoice", centre))
     else:
         story.append(para("VAT receipt — a full VAT invoice is available on request", centre))
     if sale.kind is not SaleKind.SALE:
-        headline_style = ParagraphStyle("headline", parent=s.body_bold, alignment=TA_CENTER, textColor=DANGER_INK)
+        headline_style = ParagraphStyle("headline", parent=s.body_bold, alignment=TA_CENTER,
+                                        textColor=DANGER_INK if sale.is_credit else INK)
         story += [gap(1), para(sale.headline(), headline_style)]
         if sale.reason:
             story.append(para(f"Reason: {sale.reason}", centre))

@@ -56,6 +56,8 @@ class SaleKind(StrEnum):
     SALE = "sale"
     REFUND = "refund"
     VOID = "void"
+    #: Items returned and others taken in one transaction: returned lines are negative.
+    EXCHANGE = "exchange"
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,11 @@ class Sale:
         return sum((item.discount for item in self.items), ZERO)
 
     @property
+    def is_credit(self) -> bool:
+        """A credit note (money goes back): a refund, a void, or an exchange for cheaper items."""
+        return self.kind in (SaleKind.REFUND, SaleKind.VOID) or (self.kind is SaleKind.EXCHANGE and self.total < 0)
+
+    @property
     def paid(self) -> Decimal:
         return sum((tender.amount for tender in self.tenders), ZERO)
 
@@ -281,7 +288,7 @@ class Sale:
         return abs(self.total) <= SIMPLIFIED_INVOICE_LIMIT
 
     def headline(self) -> str:
-        """``REFUND of invoice INV-000123`` / ``VOID of invoice INV-000123``; empty for a sale."""
+        """``REFUND of invoice INV-000123`` / ``VOID …`` / ``EXCHANGE …``; empty for a sale."""
         if self.kind is SaleKind.SALE:
             return ""
         text = f"{self.kind.value.upper()} of invoice {self.original_invoice_number}"

@@ -57,6 +57,7 @@ from ils_desktop.domain.till_rules import (
     refund_over_limit,
     returned_line,
     settle,
+    voucher_share_of_exchange,
     voucher_share_of_refund,
 )
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme, SupplyKind, VatRate, scheme_in_force
@@ -331,6 +332,70 @@ class TransactionView:
     @property
     def refundable(self) -> bool:
         return self.kind == "sale" and self.status in ("completed", "part_refunded")
+
+
+@dataclass(frozen=True)
+class ReturnedItem:
+    """One line an exchange takes back: ``amount`` is what returning it credits (positive)."""
+
+    line_number: int
+    quantity: int
+    description: str
+    amount: Decimal
+    appliance: bool
+
+
+@dataclass(frozen=True)
+class ExchangeCredit:
+    """What the customer brings back for an exchange, before the new items are chosen: the sale, the
+    items and their credit, the reason, and what an NHS voucher paid towards the sale (the voucher
+    part of any money paid back is reversed first, ``voucher_share_of_exchange``)."""
+
+    original_id: uuid.UUID
+    original_number: int
+    customer_name: str
+    reason: str
+    items: tuple[ReturnedItem, ...]
+    voucher_paid: Decimal = ZERO
+    voucher_reversed: Decimal = ZERO
+
+    @classmethod
+    def from_sale(cls, sale: TransactionView, returns: Sequence[ReturnRequest], reason: str) -> ExchangeCredit:
+        by_number = {line.line_number: line for line in sale.lines}
+        items = tuple(ReturnedItem(r.line_number, r.quantity, by_number[r.line_number].description,
+                                   by_number[r.line_number].refund_for(r.quantity),
+                                   by_number[r.line_number].voucher_appliance) for r in returns)
+        return cls(sale.id, sale.number, sale.customer_name, reason.strip(), items, sale.voucher_paid,
+                   sale.voucher_reversed)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((i.amount for i in self.items), ZERO)
+
+    @property
+    def returns(self) -> tuple[ReturnRequest, ...]:
+        return tuple(ReturnRequest(i.line_number, i.quantity) for i in self.items)
+
+    def voucher_reversal(self, new_appliances: Decimal, pay_back: Decimal) -> Decimal:
+        """The NHS voucher part of ``pay_back`` (as ``exchange`` will record it)."""
+        returned = sum((i.amount for i in self.items if i.appliance), ZERO)
+        return voucher_share_of_exchange(returned, new_appliances, pay_back, self.voucher_paid,
+                                         self.voucher_reversed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"original_id": str(self.original_id), "original_number": self.original_number,
+                "customer_name": self.customer_name, "reason": self.reason,
+                "voucher_paid": str(self.voucher_paid), "voucher_reversed": str(self.voucher_reversed),
+                "items": [{"line_number": i.line_number, "quantity": i.quantity, "description": i.description,
+                           "amount": str(i.amount), "appliance": i.appliance} for i in self.items]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExchangeCredit:
+        return cls(uuid.UUID(data["original_id"]), int(data["original_number"]), data["customer_name"],
+                   data["reason"], tuple(ReturnedItem(int(i["line_number"]), int(i["quantity"]), i["description"],
+                                                      Decimal(i["amount"]), bool(i["appliance"]))
+                                         for i in data["items"]),
+                   Decimal(data["voucher_paid"]), Decimal(data["voucher_reversed"]))
 
 
 @dataclass(frozen=True)
@@ -1077,7 +1142,8 @@ def _invoice(uow: TenantUnitOfWork, transaction: PosTransaction, items: Sequence
             lines.append(InvoiceLineItem(
                 line_number=len(lines) + 1, description=description, quantity=item.quantity, unit_price=unit,
                 vat_rate=rate, vat_rate_percent=percent, net=gross - vat, vat=vat, gross=gross))
-            bucket = summary.setdefault((rate, "" if percent is None else str(percent)),
+            # One row per rate: a returned line's percent comes back from the database as 20.00, a new one as 20.
+            bucket = summary.setdefault((rate, "" if percent is None else f"{Decimal(percent):.2f}"),
                                         {"gross": ZERO, "net": ZERO, "vat": ZERO})
             bucket["gross"] += gross
             bucket["net"] += gross - vat
@@ -1196,13 +1262,19 @@ def _record(
     else:
         voucher_part = ZERO
         voucher_code = ""
-        if total < 0 and original is not None and kind == "refund":
+        if total < 0 and original is not None and kind in ("refund", "exchange"):
             vouchers = [p for p in till.payments(original.id) if p.tender == "nhs_voucher"]
             voucher_code = (vouchers[0].voucher_code or "") if vouchers else ""
             voucher_paid = sum((p.amount for p in vouchers), ZERO)
             appliances = -sum((r.figures.gross for r in returned if r.original.category in VOUCHER_APPLIANCES), ZERO)
-            voucher_part = voucher_share_of_refund(min(appliances, -total), voucher_paid,
-                                                   till.voucher_reversed(original.id))
+            if kind == "refund":
+                voucher_part = voucher_share_of_refund(min(appliances, -total), voucher_paid,
+                                                       till.voucher_reversed(original.id))
+            else:
+                new_appliances = sum((p.gross for line, p in zip(new_lines, priced.lines, strict=True)
+                                      if line.row.product.category in VOUCHER_APPLIANCES), ZERO) if priced else ZERO
+                voucher_part = voucher_share_of_exchange(appliances, new_appliances, -total, voucher_paid,
+                                                         till.voucher_reversed(original.id))
         settlement, tender_for = _plan_tenders(total, tenders, voucher_reversal=voucher_part,
                                                voucher_code=voucher_code)
         paid, change = settlement.paid, settlement.change

@@ -98,11 +98,8 @@ def _sale(uow: TenantUnitOfWork, transaction_id: uuid.UUID, *, reprinted_at: dat
     original = till.get_transaction(transaction.original_transaction_id) \
         if transaction.original_transaction_id else None
     original_invoice = till.invoice_for(original.id) if original else None
-    kind = {"sale": report.SaleKind.SALE, "refund": report.SaleKind.REFUND, "void": report.SaleKind.VOID}.get(
-        transaction.kind, report.SaleKind.REFUND if transaction.total < 0 else report.SaleKind.SALE)
+    kind = report.SaleKind(transaction.kind)
     reason = transaction.reason
-    if transaction.kind == "exchange" and original is not None:
-        reason = f"Exchange of receipt {original.number}: {transaction.reason}"
     customer = None
     if invoice.customer_name:
         address = tuple(part.strip() for part in (invoice.customer_address or "").split(","))

@@ -25,6 +25,7 @@ from ils_desktop.domain.till_rules import (
     refund_over_limit,
     returned_line,
     settle,
+    voucher_share_of_exchange,
     voucher_share_of_refund,
 )
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme, SupplyKind, VatRate
@@ -179,6 +180,26 @@ def test_cannot_return_more_than_was_sold():
 ])
 def test_voucher_share_of_refund(refund, voucher_paid, reversed_before, voucher_part):
     assert voucher_share_of_refund(refund, voucher_paid, reversed_before) == voucher_part
+
+
+@pytest.mark.parametrize(("returned", "new", "pay_back", "voucher_paid", "reversed_before", "voucher_part"), [
+    # a £120 frame (voucher £42.40) swapped for a £130 one: nothing paid back, the voucher stays
+    (D("120.00"), D("130.00"), D("0.00"), D("42.40"), D("0"), D("0.00")),
+    # swapped for a £100 frame: £20 paid back is a refund of what the voucher paid for
+    (D("120.00"), D("100.00"), D("20.00"), D("42.40"), D("0"), D("20.00")),
+    # swapped for a £20 frame: the voucher is now worth more than the glasses, £42.40 reversed
+    (D("120.00"), D("20.00"), D("100.00"), D("42.40"), D("0"), D("42.40")),
+    # frame swapped for solution (not an appliance): all of the appliance refunded, voucher first
+    (D("120.00"), D("0.00"), D("110.01"), D("42.40"), D("0"), D("42.40")),
+    # a bottle of solution swapped for a cheaper one: the voucher is untouched
+    (D("0.00"), D("0.00"), D("2.00"), D("42.40"), D("0"), D("0.00")),
+    # part of the voucher already reversed by an earlier refund
+    (D("120.00"), D("20.00"), D("100.00"), D("42.40"), D("30.00"), D("12.40")),
+    # no voucher on the sale
+    (D("120.00"), D("20.00"), D("100.00"), D("0.00"), D("0"), D("0.00")),
+])
+def test_voucher_share_of_exchange(returned, new, pay_back, voucher_paid, reversed_before, voucher_part):
+    assert voucher_share_of_exchange(returned, new, pay_back, voucher_paid, reversed_before) == voucher_part
 
 
 @pytest.mark.parametrize(("float_", "taken", "cash_in", "cash_out", "counted", "expected", "difference"), [

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from reportlab.lib.pagesizes import A4
 
+from ils_desktop.domain.vat import SupplyKind, VatRate
 from ils_desktop.reports.invoice import render_invoice
 from ils_desktop.reports.sale import Customer, SaleKind
 from tests.reports import samples
 from tests.reports.conftest import assert_pdf, flat_text, page_sizes, pdf_text, squashed
+
+D = Decimal
 
 
 def test_invoice_carries_the_full_invoice_particulars() -> None:
@@ -61,6 +65,22 @@ def test_refund_is_a_credit_note_naming_the_invoice() -> None:
 def test_void_is_marked() -> None:
     sale = samples.refund(kind=SaleKind.VOID, customer=samples.sale().customer)
     assert "VOID of invoice INV-000123" in flat_text(render_invoice(sale, printed_at=samples.PRINTED_AT))
+
+
+@pytest.mark.parametrize(("sign", "title", "total_caption"), [
+    (-1, "VAT credit note", "Total credited"),  # swapped for cheaper items: money goes back
+    (1, "VAT invoice", "Total payable"),  # swapped for dearer items: the difference is paid
+])
+def test_an_exchange_is_an_invoice_or_a_credit_note_by_which_way_the_money_goes(sign, title, total_caption) -> None:
+    basket = ((samples.BASKET[2][0], 1, D("4.99"), D("0.00"), VatRate.STANDARD, SupplyKind.GOODS),)
+    items, breakdown = samples.items_and_vat(basket, sign=sign)
+    sale = samples.refund(kind=SaleKind.EXCHANGE, items=items, vat=breakdown, tenders=(),
+                          customer=samples.sale().customer, reason="Prefers the blue case")
+    assert sale.is_credit is (sign < 0)
+    text = flat_text(render_invoice(sale, printed_at=samples.PRINTED_AT))
+    for expected in ("EXCHANGE of invoice INV-000123 dated 10/03/2026", "Reason: Prefers the blue case", title,
+                     "Original invoice", total_caption):
+        assert expected in text, expected
 
 
 def test_full_invoice_needs_the_customers_name_and_address() -> None:

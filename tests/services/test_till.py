@@ -240,6 +240,34 @@ def test_exchange_takes_back_one_frame_and_sells_another(database, shop):
     assert _on_hand(database, shop, shop.frame) == 3 and _on_hand(database, shop, shop.last_frame) == 0
 
 
+def test_exchange_for_cheaper_items_reverses_the_voucher_only_for_the_appliance_not_replaced(database, shop):
+    tenders = (Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-2", "A"), Tender(TenderKind.CARD, D("77.60"), "AUTH 3"))
+    sale = till.check_out(database, shop.reception.context,
+                          Basket(shop.session_id, (BasketItem(shop.frame),), tenders, patient_id=shop.patient_id),
+                          uuid.uuid4())
+    # The £120 frame back, two bottles of solution (£19.98) taken: £100.02 goes back, of which £42.40
+    # reverses the voucher (no glasses leave with the patient) and £57.62 is paid back in cash.
+    basket = Basket(shop.session_id, (BasketItem(shop.solution, quantity=2),),
+                    (Tender(TenderKind.CASH, D("57.62")),))
+    with pytest.raises(ValidationFailed, match=r"£42\.40 is still to pay back"):
+        till.exchange(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)],
+                      Basket(shop.session_id, basket.items, (Tender(TenderKind.CASH, D("15.22")),)),
+                      "does not want glasses after all", uuid.uuid4(),
+                      approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    swapped = till.exchange(database, shop.reception.context, sale.transaction_id, [ReturnRequest(1, 1)], basket,
+                            "does not want glasses after all", uuid.uuid4(),
+                            approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    assert swapped.kind == "exchange" and swapped.total == D("-100.02")
+    view = till.get_transaction(database, shop.reception.context, swapped.transaction_id)
+    assert [(p.tender, p.amount) for p in view.payments] == [("nhs_voucher", D("-42.40")), ("cash", D("-57.62"))]
+    assert view.original_number == sale.number and view.reason == "does not want glasses after all"
+    assert till.get_transaction(database, shop.reception.context, sale.transaction_id).voucher_reversed == D("42.40")
+    # The credit note has one VAT row per rate, the returned frame and the new solution netted off.
+    document = till.sale_document(database, shop.reception.context, swapped.transaction_id)
+    assert [(r.rate, r.gross) for r in document.vat_rows] == [("standard", D("-46.02")), ("exempt", D("-54.00"))]
+    assert _on_hand(database, shop, shop.frame) == 3 and _on_hand(database, shop, shop.solution) == 48
+
+
 def test_parked_basket_is_recalled_once(database, shop):
     parked = till.park_basket(database, shop.reception.context, {"items": [], "key": "k"}, label="Mrs Patel",
                               total=D("9.99"), item_count=1, till_name=shop.till_name)

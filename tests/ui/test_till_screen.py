@@ -83,6 +83,15 @@ def _dialog(qtbot, screen, kind: type):  # type: ignore[no-untyped-def]
     return screen._dialog
 
 
+def _authorise(qtbot, manager, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    """The manager types their email and password into the authorisation dialog."""
+    manager.email.setFocus()
+    _type(qtbot, shop.manager.email, delay=1)
+    _press(qtbot, Qt.Key.Key_Return)
+    _type(qtbot, STAFF_PASSWORD, delay=1)
+    _press(qtbot, Qt.Key.Key_Return)
+
+
 def _barcode(database, shop: Shop, variant_id: uuid.UUID) -> str:
     return catalogue.get_item(database, shop.admin, variant_id).barcode
 
@@ -215,11 +224,7 @@ def test_a_refund_over_the_limit_is_authorised_by_a_manager_at_the_till(qtbot, m
                     and dialog.manager_dialog.isActiveWindow(), timeout=5_000)
     manager = dialog.manager_dialog
     assert "refund of £120.00" in manager.reasons_label.text()
-    manager.email.setFocus()
-    _type(qtbot, shop.manager.email, delay=1)
-    _press(qtbot, Qt.Key.Key_Return)
-    _type(qtbot, STAFF_PASSWORD, delay=1)
-    _press(qtbot, Qt.Key.Key_Return)
+    _authorise(qtbot, manager, shop)
 
     qtbot.waitUntil(lambda: screen.pages.currentIndex() == 1, timeout=10_000)
     assert screen.done_title.text().startswith("Refund") and screen.change_caption.text() == "PAY BACK"
@@ -229,6 +234,127 @@ def test_a_refund_over_the_limit_is_authorised_by_a_manager_at_the_till(qtbot, m
     assert (refund[0].total, refund[0].reason) == (D("-120.00"), "Frame broke at the hinge")
     assert refund[0].authorised_by == shop.manager.user_id
     assert refund[0].original_transaction_id == sale.transaction_id
+
+
+def _start_exchange(qtbot, screen, sale_number: int, reason: str):  # type: ignore[no-untyped-def]
+    """F12, the receipt number, the reason, then "Exchange for other items…" (the only line comes back)."""
+    from ils_desktop.ui.widgets.refund_dialog import RefundDialog
+
+    _press(qtbot, Qt.Key.Key_F12)
+    dialog = _dialog(qtbot, screen, RefundDialog)
+    _type(qtbot, str(sale_number))
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.sale is not None, timeout=5_000)
+    _type(qtbot, reason, delay=1)
+    assert dialog.exchange_button.isEnabled()
+    qtbot.mouseClick(dialog.exchange_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.state.exchange is not None and dialog.isHidden(), timeout=5_000)
+    qtbot.waitUntil(lambda: screen.scan_box.hasFocus(), timeout=5_000)
+
+
+def test_an_exchange_for_a_dearer_frame_takes_the_difference(qtbot, make_window, database, shop, tmp_path):
+    from ils_desktop.ui.screens.till import BasketState
+    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 1"),),
+        patient_id=shop.patient_id), uuid.uuid4())
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    _start_exchange(qtbot, screen, sale.number, "Prefers the round frame")
+
+    # The credit is on screen before anything new is scanned; nothing is recorded yet.
+    assert screen.exchange_card.isVisible()
+    assert f"sale {sale.number} · Ada Lovelace" in screen.exchange_title.text()
+    assert "Clubmaster" in screen.exchange_detail.text() and "Prefers the round frame" in screen.exchange_detail.text()
+    assert screen.customer_label.text() == "Ada Lovelace" and not screen.refund_button.isEnabled()
+    assert not any(b.isEnabled() for b in screen.tender_buttons.values())  # nothing new taken yet
+    assert (screen.due_caption.text(), screen.due_value.text()) == ("CREDIT", "£120.00")
+
+    _scan(qtbot, _barcode(database, shop, shop.last_frame))  # the £135 round frame
+    qtbot.waitUntil(lambda: len(screen.state.entries) == 1, timeout=5_000)
+    assert screen.returned_value.text() == "-£120.00" and screen.total_value.text() == "£15.00"
+    assert screen.due_caption.text() == "TO PAY" and screen.due_value.text() == "£15.00"
+    assert screen.tender_buttons[TenderKind.CASH].text() == "Cash\nF2"
+    # A power cut now would lose nothing: the exchange is kept with the basket.
+    kept = BasketState.from_json(screen.state.to_json(with_tenders=True))
+    assert kept.exchange == screen.state.exchange and kept.key == screen.state.key
+
+    _press(qtbot, Qt.Key.Key_F2)
+    cash = _dialog(qtbot, screen, TenderDialog)
+    cash.amount.selectAll()
+    _type(qtbot, "20")
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.pages.currentIndex() == 1, timeout=10_000)
+    assert screen.done_title.text().startswith("Exchange") and screen.change_value.text() == "£5.00"
+    assert "Returned £120.00 from sale" in screen.done_detail.text()
+    assert not screen.cancel_exchange_button.isVisible()  # recorded: it can no longer be dropped
+    screen.documents_folder = tmp_path
+    qtbot.mouseClick(screen.invoice_pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (tmp_path / f"invoice-{screen.outcome.number}.pdf").exists(), timeout=10_000)
+
+    rows = _rows(database, shop, "SELECT id, total, reason, original_transaction_id, patient_id, change_given "
+                 "FROM pos_transactions WHERE kind = 'exchange'")
+    assert len(rows) == 1
+    exchange = rows[0]
+    assert (exchange.total, exchange.reason, exchange.change_given) == (D("15.00"), "Prefers the round frame", D("5"))
+    assert exchange.original_transaction_id == sale.transaction_id and exchange.patient_id == shop.patient_id
+    lines = _rows(database, shop, "SELECT quantity, gross FROM pos_transaction_items WHERE transaction_id = :t "
+                  "ORDER BY line_number", t=exchange.id)
+    assert [tuple(line) for line in lines] == [(-1, D("-120.00")), (1, D("135.00"))]
+    assert catalogue.get_item(database, shop.admin, shop.frame).on_hand == 3  # back on the shelf
+    assert catalogue.get_item(database, shop.admin, shop.last_frame).on_hand == 0
+    assert till.get_transaction(database, shop.reception.context, sale.transaction_id).status == "refunded"
+
+    _press(qtbot, Qt.Key.Key_Return)  # the next sale is an ordinary one
+    qtbot.waitUntil(lambda: screen.pages.currentIndex() == 0, timeout=5_000)
+    assert screen.state.exchange is None and not screen.exchange_card.isVisible()
+
+
+def test_an_exchange_for_cheaper_items_pays_back_after_the_voucher_with_a_manager(
+        qtbot, make_window, database, shop):
+    from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
+
+    tenders = (Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-5", "A"), Tender(TenderKind.CARD, D("77.60"), "AUTH 5"))
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), tenders, patient_id=shop.patient_id), uuid.uuid4())
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    _start_exchange(qtbot, screen, sale.number, "Wants contact lens solution instead")
+
+    _scan(qtbot, _barcode(database, shop, shop.solution))
+    _scan(qtbot, _barcode(database, shop, shop.solution))
+    qtbot.waitUntil(lambda: bool(screen.state.entries) and screen.state.entries[0].quantity == 2, timeout=5_000)
+    # £19.98 taken, £120 back: £100.02 goes back, and the voucher paid for glasses that are not taken.
+    assert screen.total_value.text() == "-£100.02"
+    assert screen.due_caption.text() == "PAY BACK" and screen.due_value.text() == "£57.62"
+    assert "£42.40 of the difference reverses the NHS voucher" in screen.voucher_note.text()
+    assert screen.tender_buttons[TenderKind.CASH].text() == "Cash back\nF2"
+    assert not screen.tender_buttons[TenderKind.NHS_VOUCHER].isEnabled()
+
+    _press(qtbot, Qt.Key.Key_F2)  # cash from the drawer; £100.02 net is over the £100 refund limit
+    manager = _dialog(qtbot, screen, ManagerAuthorisationDialog)
+    assert "refund of £100.02" in manager.reasons_label.text()
+    _authorise(qtbot, manager, shop)
+
+    qtbot.waitUntil(lambda: screen.pages.currentIndex() == 1, timeout=10_000)
+    assert screen.change_caption.text() == "PAY BACK" and screen.change_value.text() == "£57.62"
+    assert "NHS voucher reversed £42.40" in screen.done_detail.text()
+    rows = _rows(database, shop, "SELECT id, total, authorised_by FROM pos_transactions WHERE kind = 'exchange'")
+    assert len(rows) == 1 and rows[0].total == D("-100.02") and rows[0].authorised_by == shop.manager.user_id
+    payments = _rows(database, shop, "SELECT tender, amount FROM pos_payments WHERE transaction_id = :t "
+                     "ORDER BY line_number", t=rows[0].id)
+    assert [tuple(p) for p in payments] == [("nhs_voucher", D("-42.40")), ("cash", D("-57.62"))]
+
+
+def test_a_cancelled_exchange_records_nothing(qtbot, make_window, database, shop):
+    sale = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    _start_exchange(qtbot, screen, sale.number, "Wrong size")
+    assert not screen.park_button.isEnabled()
+    qtbot.mouseClick(screen.cancel_exchange_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.state.exchange is None, timeout=5_000)
+    assert not screen.exchange_card.isVisible() and screen.refund_button.isEnabled()
+    assert _rows(database, shop, "SELECT 1 FROM pos_transactions WHERE kind = 'exchange'") == []
 
 
 def test_a_dropped_connection_keeps_the_basket_and_sends_it_again_with_the_same_key(
@@ -294,11 +420,7 @@ def test_end_of_day_z_report_with_the_cash_counted(qtbot, make_window, database,
                                 for w in QApplication.topLevelWidgets()), timeout=5_000)
     manager = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ManagerAuthorisationDialog))
     qtbot.waitUntil(manager.isActiveWindow, timeout=5_000)
-    manager.email.setFocus()
-    _type(qtbot, shop.manager.email, delay=1)
-    _press(qtbot, Qt.Key.Key_Return)
-    _type(qtbot, STAFF_PASSWORD, delay=1)
-    _press(qtbot, Qt.Key.Key_Return)
+    _authorise(qtbot, manager, shop)
     qtbot.waitUntil(lambda: dialog.report is not None and dialog.report.kind == "Z", timeout=10_000)
     report = dialog.report
     assert report.counted_cash == D("119.50") and report.difference == D("-0.48") and report.z_number == 1

@@ -5,12 +5,16 @@
   sends typing that lands on no text field to the scan box and times the keystrokes: a fast burst
   is a scan (looked up by barcode only); slower typing is a person searching the catalogue.
 - F1 card, F2 cash, F3 NHS voucher, F4 gift card / credit note, F5 customer, F10 park, F11 recall,
-  F12 refund or void. The till handles F1–F4 before the main window's navigation keys (F2–F4 open
+  F12 refund, exchange or void. The till handles F1–F4 before the main window's navigation keys (F2–F4 open
   other screens elsewhere); F6–F9 still navigate. Ctrl+D discounts the line, Ctrl+Shift+D the basket,
   + and − change the quantity, Delete removes the line.
 - The sale is recorded (``services.till.check_out``) when the payments cover the total, under the
   basket's idempotency key made when the basket was opened. If the connection drops, the basket stays
   on screen and is sent again automatically with the same key, so it can never be taken twice.
+- An exchange starts in the refund dialog (F12: the sale, the items coming back, the reason). The
+  till then shows the credit above the basket; the new items are scanned as for a sale and the
+  difference is paid (F1–F4) or paid back (F1 card refund, F2 cash, F4 credit note), then recorded
+  as one transaction linked to the sale (``services.till.exchange``).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.money import format_money, parse_money
 from ils_desktop.domain.till_rules import (
+    VOUCHER_APPLIANCES,
     BasketLine,
     BasketProblem,
     PricedBasket,
@@ -81,6 +86,7 @@ from ils_desktop.services.catalogue import CatalogueItem
 from ils_desktop.services.receipt_printing import PrinterUnavailable
 from ils_desktop.services.till import (
     Customer,
+    ExchangeCredit,
     ManagerApproval,
     ManagerAuthorisationNeeded,
     OutOfStock,
@@ -104,6 +110,13 @@ TENDER_KEYS: dict[int, TenderKind] = {
     Qt.Key.Key_F2: TenderKind.CASH,
     Qt.Key.Key_F3: TenderKind.NHS_VOUCHER,
     Qt.Key.Key_F4: TenderKind.GIFT_CARD,
+}
+#: Tender button captions: (taking payment, paying back the difference of an exchange).
+TENDER_CAPTIONS: dict[TenderKind, tuple[str, str]] = {
+    TenderKind.CARD: ("Card\nF1", "Card refund\nF1"),
+    TenderKind.CASH: ("Cash\nF2", "Cash back\nF2"),
+    TenderKind.NHS_VOUCHER: ("NHS voucher\nF3", "NHS voucher\nF3"),
+    TenderKind.GIFT_CARD: ("Gift card\nF4", "Credit note\nF4"),
 }
 SCREEN_KEYS = set(TENDER_KEYS) | {Qt.Key.Key_F5, Qt.Key.Key_F10, Qt.Key.Key_F11, Qt.Key.Key_F12}
 _TEXT_INPUTS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
@@ -163,6 +176,8 @@ class BasketState:
     invoice_address: str = ""
     tenders: list[Tender] = field(default_factory=list)
     approval: ManagerApproval | None = None
+    #: Items the customer brought back for an exchange (credited against the new items).
+    exchange: ExchangeCredit | None = None
 
     def to_json(self, *, with_tenders: bool = False) -> dict[str, Any]:
         customer = None
@@ -173,7 +188,8 @@ class BasketState:
         data: dict[str, Any] = {
             "key": str(self.key), "entries": [e.to_json() for e in self.entries],
             "basket_discount": str(self.basket_discount), "basket_discount_reason": self.basket_discount_reason,
-            "customer": customer, "invoice_name": self.invoice_name, "invoice_address": self.invoice_address}
+            "customer": customer, "invoice_name": self.invoice_name, "invoice_address": self.invoice_address,
+            "exchange": self.exchange.to_json() if self.exchange else None}
         if with_tenders:
             data["tenders"] = [{"kind": t.kind.value, "amount": str(t.amount), "reference": t.reference,
                                 "voucher_code": t.voucher_code} for t in self.tenders]
@@ -193,7 +209,8 @@ class BasketState:
         return cls(key=uuid.UUID(data["key"]), entries=[BasketEntry.from_json(e) for e in data["entries"]],
                    basket_discount=Decimal(data["basket_discount"]),
                    basket_discount_reason=data["basket_discount_reason"], customer=customer, tenders=tenders,
-                   invoice_name=data.get("invoice_name", ""), invoice_address=data.get("invoice_address", ""))
+                   invoice_name=data.get("invoice_name", ""), invoice_address=data.get("invoice_address", ""),
+                   exchange=ExchangeCredit.from_json(data["exchange"]) if data.get("exchange") else None)
 
 
 class BasketModel(QAbstractTableModel):
@@ -381,6 +398,8 @@ class TillScreen(QWidget):
         self.state = BasketState()
         self.priced: PricedBasket | None = None
         self.settlement: Settlement | None = None
+        #: In an exchange that pays money back, the part of it that reverses the NHS voucher.
+        self.voucher_reversal = ZERO
         self.outcome: TransactionRecorded | None = None
         self.recording = False
         self.documents_folder = Path.home() / "ILS Desktop" / "Receipts"
@@ -429,7 +448,7 @@ class TillScreen(QWidget):
         title_row.addWidget(title)
         title_row.addWidget(self.session_badge, 0, Qt.AlignmentFlag.AlignVCenter)
         title_row.addStretch(1)
-        self.subtitle = QLabel("Sales, refunds and end of day")
+        self.subtitle = QLabel("Sales, refunds, exchanges and end of day")
         self.subtitle.setProperty("role", "subtitle")
         self.subtitle.setWordWrap(True)
         titles.addLayout(title_row)
@@ -471,6 +490,7 @@ class TillScreen(QWidget):
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignVCenter)
         side.addLayout(banner_row)
+        side.addWidget(self._build_exchange_card())
 
         self.scan_box = QLineEdit()
         self.scan_box.setObjectName("scanBox")
@@ -547,6 +567,33 @@ class TillScreen(QWidget):
         self.open_button.clicked.connect(self._open_till)
         self.retry_button.clicked.connect(self.complete_sale)
         return side
+
+    def _build_exchange_card(self) -> QWidget:
+        card = QFrame()
+        card.setObjectName("exchangeCard")
+        card.setProperty("role", "card")
+        layout = QHBoxLayout(card)
+        layout.setContentsMargins(16, 10, 12, 10)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        self.exchange_title = QLabel()
+        self.exchange_title.setObjectName("exchangeTitle")
+        self.exchange_title.setProperty("role", "section")
+        self.exchange_detail = QLabel()
+        self.exchange_detail.setObjectName("exchangeDetail")
+        self.exchange_detail.setWordWrap(True)
+        text.addWidget(self.exchange_title)
+        text.addWidget(self.exchange_detail)
+        layout.addLayout(text, 1)
+        self.cancel_exchange_button = QPushButton("Cancel exchange")
+        self.cancel_exchange_button.setObjectName("cancelExchangeButton")
+        self.cancel_exchange_button.setProperty("role", "link")
+        self.cancel_exchange_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.cancel_exchange_button.clicked.connect(self.clear_basket)
+        layout.addWidget(self.cancel_exchange_button, 0, Qt.AlignmentFlag.AlignTop)
+        card.hide()
+        self.exchange_card = card
+        return card
 
     def _build_empty_basket(self) -> QWidget:
         empty = QFrame()
@@ -628,18 +675,25 @@ class TillScreen(QWidget):
         self.discount_value = QLabel()
         self.vat_value = QLabel()
         self.vat_value.setObjectName("vatIncluded")
-        for row, (label, value) in enumerate((("Subtotal", self.subtotal_value), ("Discounts", self.discount_value),
-                                              ("VAT included", self.vat_value))):
-            caption = QLabel(label)
+        self.returned_value = QLabel()
+        self.returned_value.setObjectName("returnedValue")
+        self.returned_caption = QLabel("Returned")
+        for row, (caption, value) in enumerate(((QLabel("Subtotal"), self.subtotal_value),
+                                                (QLabel("Discounts"), self.discount_value),
+                                                (QLabel("VAT included"), self.vat_value),
+                                                (self.returned_caption, self.returned_value))):
             caption.setProperty("role", "hint")
             value.setProperty("role", "hint")
             value.setAlignment(Qt.AlignmentFlag.AlignRight)
             figures.addWidget(caption, row, 0)
             figures.addWidget(value, row, 1)
+        self.returned_caption.hide()
+        self.returned_value.hide()
         layout.addLayout(figures)
         total_row = QHBoxLayout()
         total_caption = QLabel("TOTAL")
         total_caption.setProperty("role", "section")
+        self.total_caption = total_caption
         self.total_value = QLabel(format_money(ZERO))
         self.total_value.setObjectName("totalValue")
         self.total_value.setProperty("role", "total")
@@ -674,14 +728,18 @@ class TillScreen(QWidget):
         due_row.addWidget(self.due_caption, 0, Qt.AlignmentFlag.AlignVCenter)
         due_row.addWidget(self.due_value, 1)
         layout.addLayout(due_row)
+        self.voucher_note = QLabel()
+        self.voucher_note.setObjectName("voucherNote")
+        self.voucher_note.setProperty("role", "hint")
+        self.voucher_note.setWordWrap(True)
+        self.voucher_note.hide()
+        layout.addWidget(self.voucher_note)
         layout.addStretch(1)
 
         grid = QGridLayout()
         grid.setSpacing(8)
         self.tender_buttons: dict[TenderKind, QPushButton] = {}
-        for index, (kind, text) in enumerate(((TenderKind.CARD, "Card\nF1"), (TenderKind.CASH, "Cash\nF2"),
-                                              (TenderKind.NHS_VOUCHER, "NHS voucher\nF3"),
-                                              (TenderKind.GIFT_CARD, "Gift card\nF4"))):
+        for index, (kind, (text, _back)) in enumerate(TENDER_CAPTIONS.items()):
             button = QPushButton(text)
             button.setObjectName(f"tender_{kind.value}")
             button.setMinimumHeight(64)
@@ -810,6 +868,7 @@ class TillScreen(QWidget):
     def _recompute(self) -> None:
         self.priced = None
         self.settlement = None
+        self.voucher_reversal = ZERO
         scheme = self.setup.scheme if self.setup else till.DEFAULT_SCHEME
         items = [PricingItem(e.name, e.quantity, e.unit_price, e.vat_rate, e.supply_kind, e.line_discount)
                  for e in self.state.entries]
@@ -818,7 +877,21 @@ class TillScreen(QWidget):
         except (BasketProblem, ValueError) as error:
             self._show_banner(str(error), "error")
             return
-        self.settlement = settle(self.priced.total, [TenderOffer(t.kind, t.amount) for t in self.state.tenders])
+        due = self.priced.total
+        exchange = self.state.exchange
+        if exchange is not None:
+            due -= exchange.credit
+        if due < 0:
+            # Money goes back (an exchange for cheaper items): any NHS voucher part is reversed first,
+            # as ``till.exchange`` records it; the till's tenders pay back the rest.
+            assert exchange is not None
+            new_appliances = sum((line.gross for entry, line in zip(self.state.entries, self.priced.lines, strict=True)
+                                  if entry.category in VOUCHER_APPLIANCES), ZERO)
+            self.voucher_reversal = exchange.voucher_reversal(new_appliances, -due)
+            self.settlement = settle(due + self.voucher_reversal,
+                                     [TenderOffer(t.kind, -t.amount) for t in self.state.tenders])
+        else:
+            self.settlement = settle(due, [TenderOffer(t.kind, t.amount) for t in self.state.tenders])
 
     def _refresh(self) -> None:
         self._recompute()
@@ -842,6 +915,8 @@ class TillScreen(QWidget):
             self._show_banner("The till is not open. Open it with the float in the drawer to start selling.",
                               "warning")
         entries = self.state.entries
+        exchange = self.state.exchange
+        self._show_exchange(exchange)
         self.basket_model.show(entries, self.priced)
         self.basket_stack.setCurrentIndex(1 if entries else 0)
         count = sum(e.quantity for e in entries)
@@ -849,29 +924,42 @@ class TillScreen(QWidget):
         if session is None and self.setup is not None:
             self.empty_title.setText("The till is closed")
             self.empty_detail.setText("Open it with the float in the drawer to start selling (Open till… above).")
+        elif exchange is not None:
+            self.empty_title.setText("Scan what the customer takes instead")
+            self.empty_detail.setText(f"The items brought back are credited {format_money(exchange.credit)}; the "
+                                      "difference is worked out as you scan. To give the money back instead, cancel "
+                                      "the exchange and refund the sale (F12).")
         else:
             self.empty_title.setText("Scan an item to start a sale")
             self.empty_detail.setText("…or type a name, model, SKU or barcode in the box above. "
-                                      "F11 recalls a parked basket; F12 refunds a sale.")
+                                      "F11 recalls a parked basket; F12 refunds or exchanges a sale.")
         self.scan_box.setEnabled(selling)
         has_line = bool(entries) and selling
         for button in (self.plus_button, self.minus_button, self.discount_button, self.remove_button,
                        self.basket_discount_button, self.park_button, self.clear_button):
             button.setEnabled(has_line)
+        self.park_button.setEnabled(has_line and exchange is None)
         self.park_button.setVisible(session is not None)
         self.recall_button.setVisible(session is not None)
         self.refund_button.setVisible(session is not None)
-        self.recall_button.setEnabled(selling)
-        self.refund_button.setEnabled(session is not None and self.pages.currentIndex() == 0 and not entries)
-        self.customer_button.setEnabled(selling)
+        self.recall_button.setEnabled(selling and exchange is None)
+        self.refund_button.setEnabled(session is not None and self.pages.currentIndex() == 0 and not entries
+                                      and exchange is None)
+        self.customer_button.setEnabled(selling and exchange is None)
 
         priced = self.priced
-        total = priced.total if priced else ZERO
+        total = (priced.total if priced else ZERO) - (exchange.credit if exchange else ZERO)
         self.subtotal_value.setText(format_money(priced.subtotal if priced else ZERO))
         discounts = priced.discount_total if priced else ZERO
         self.discount_value.setText(f"-{format_money(discounts)}" if discounts else format_money(ZERO))
         self.vat_value.setText(format_money(priced.vat if priced else ZERO))
         self.total_value.setText(format_money(total))
+        self.total_caption.setText("DIFFERENCE" if exchange else "TOTAL")
+        self.returned_caption.setVisible(exchange is not None)
+        self.returned_value.setVisible(exchange is not None)
+        if exchange is not None:
+            self.returned_caption.setText(f"Returned from sale {exchange.original_number}")
+            self.returned_value.setText(f"-{format_money(exchange.credit)}")
         self.payments.setRowCount(0)
         settlement = self.settlement
         if settlement is not None:
@@ -893,20 +981,52 @@ class TillScreen(QWidget):
         self.payments.setVisible(bool(self.state.tenders))
         self.payments_hint.setVisible(not self.state.tenders)
         balance = settlement.balance if settlement else total
-        self.due_value.setText(format_money(max(balance, ZERO)))
-        self.due_caption.setText("TO PAY" if balance > 0 or not self.state.tenders else "PAID")
-        for button in self.tender_buttons.values():
-            button.setEnabled(selling and bool(entries) and balance > 0)
+        paying_back = settlement is not None and settlement.due < 0 and bool(entries)
+        self.due_value.setText(format_money(abs(balance)))
+        if exchange is not None and not entries:
+            self.due_caption.setText("CREDIT")  # nothing is paid back until the new items are scanned
+            self.due_value.setText(format_money(exchange.credit))
+        elif balance < 0:
+            self.due_caption.setText("PAY BACK")
+        elif balance > 0 or not self.state.tenders:
+            self.due_caption.setText("TO PAY")
+        else:
+            self.due_caption.setText("PAID BACK" if paying_back else "PAID")
+        self.voucher_note.setVisible(bool(entries) and self.voucher_reversal > 0)
+        self.voucher_note.setText(f"{format_money(self.voucher_reversal)} of the difference reverses the NHS voucher "
+                                  "(the claim is withdrawn); the rest is paid back to the customer.")
+        for kind, button in self.tender_buttons.items():
+            button.setText(TENDER_CAPTIONS[kind][1 if paying_back else 0])
+            owed = (balance < 0 and kind is not TenderKind.NHS_VOUCHER) if paying_back else balance > 0
+            button.setEnabled(selling and bool(entries) and owed)
         settled = settlement is not None and settlement.settled
-        self.complete_button.setVisible(selling and bool(entries) and (total == 0 or settled))
-        self.complete_button.setText("Record the sale again  Ctrl+Enter" if settled and total else
-                                     "Complete sale  Ctrl+Enter")
+        self.complete_button.setVisible(selling and bool(entries) and settled)
+        if exchange is not None:
+            self.complete_button.setText("Complete exchange  Ctrl+Enter")
+        else:
+            self.complete_button.setText("Record the sale again  Ctrl+Enter" if settled and total else
+                                         "Complete sale  Ctrl+Enter")
         if self.customer_label.text() != self._customer_text():
             self.customer_label.setText(self._customer_text())
         customer = self.state.customer
-        self.customer_detail.setText(
-            f"#{customer.customer_number} · born {customer.date_of_birth:%d %b %Y}" if customer
-            else self.state.invoice_address or "F5 to link the sale to a patient")
+        if exchange is not None:
+            self.customer_detail.setText(f"Exchange for sale {exchange.original_number}")
+        else:
+            self.customer_detail.setText(
+                f"#{customer.customer_number} · born {customer.date_of_birth:%d %b %Y}" if customer
+                else self.state.invoice_address or "F5 to link the sale to a patient")
+
+    def _show_exchange(self, exchange: ExchangeCredit | None) -> None:
+        if exchange is None:
+            self.exchange_card.hide()
+            return
+        who = exchange.customer_name or "walk-in customer"
+        self.exchange_title.setText(f"Exchange · sale {exchange.original_number} · {who}")
+        returned = "; ".join(f"{i.description} × {i.quantity} ({format_money(i.amount)})" for i in exchange.items)
+        self.exchange_detail.setText(f"Brought back: {returned}. Reason: {exchange.reason}.")
+        # Once recorded (or while recording) the exchange can no longer be dropped.
+        self.cancel_exchange_button.setVisible(self.pages.currentIndex() == 0 and not self.recording)
+        self.exchange_card.show()
 
     # --- the basket survives a crash -----------------------------------------------------------
     def _basket_file(self) -> Path | None:
@@ -922,7 +1042,7 @@ class TillScreen(QWidget):
         path = self._basket_file()
         if path is None:
             return
-        if self.state.entries and self.pages.currentIndex() == 0:
+        if (self.state.entries or self.state.exchange) and self.pages.currentIndex() == 0:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(self.state.to_json(with_tenders=True)), encoding="utf-8")
         elif path.exists():
@@ -930,7 +1050,7 @@ class TillScreen(QWidget):
 
     def _restore_basket(self) -> None:
         path = self._basket_file()
-        if path is None or not path.exists() or self.state.entries or self._restored:
+        if path is None or not path.exists() or self.state.entries or self.state.exchange or self._restored:
             return
         self._restored = True
         try:
@@ -943,6 +1063,8 @@ class TillScreen(QWidget):
     def _customer_text(self) -> str:
         if self.state.customer:
             return self.state.customer.name
+        if self.state.exchange:
+            return self.state.exchange.customer_name or "Walk-in customer"
         return f"{self.state.invoice_name} (walk-in)" if self.state.invoice_name else "Walk-in customer"
 
     # --- keys --------------------------------------------------------------------------------
@@ -1213,7 +1335,8 @@ class TillScreen(QWidget):
         self._open_dialog(dialog)
 
     def clear_basket(self) -> None:
-        if not self.state.entries:
+        """Empty the basket (and drop an exchange in progress: nothing of it was recorded)."""
+        if not self.state.entries and self.state.exchange is None:
             return
         if self.state.tenders:
             answer = QMessageBox.question(
@@ -1224,8 +1347,8 @@ class TillScreen(QWidget):
         self.new_sale()
 
     def choose_customer(self) -> None:
-        if self.pages.currentIndex() == 1 or self.recording:
-            return
+        if self.pages.currentIndex() == 1 or self.recording or self.state.exchange is not None:
+            return  # an exchange stays with the customer of the original sale
         from ils_desktop.ui.widgets.patient_picker import PatientPickerDialog
 
         dialog = PatientPickerDialog(self.workspace, self, invoice_name=self.state.invoice_name,
@@ -1246,11 +1369,17 @@ class TillScreen(QWidget):
     def take_payment(self, kind: TenderKind) -> None:
         if self.setup is None or self.setup.session is None or self.recording or self.pages.currentIndex() == 1:
             return
-        if not self.state.entries or self.settlement is None or self.settlement.balance <= 0:
+        if not self.state.entries or self.settlement is None or self.settlement.balance == 0:
             return
         from ils_desktop.ui.widgets.tender_dialog import TenderDialog
 
-        dialog = TenderDialog(self.workspace, kind, self.settlement.balance, self.setup.voucher_values, self)
+        if self.settlement.balance < 0:
+            self._pay_back(kind, -self.settlement.balance)
+            return
+        self._open_tender(TenderDialog(self.workspace, kind, self.settlement.balance, self.setup.voucher_values, self))
+
+    def _open_tender(self, dialog: Any) -> None:
+        """Add the dialog's tender when it is accepted; once the basket is settled, record it."""
 
         def taken() -> None:
             if dialog.tender is not None:
@@ -1261,6 +1390,20 @@ class TillScreen(QWidget):
 
         dialog.accepted.connect(taken)
         self._open_dialog(dialog)
+
+    def _pay_back(self, kind: TenderKind, owed: Decimal) -> None:
+        """The difference of an exchange goes back: cash from the drawer, a new credit note, or a card
+        refund made on the terminal (its reference is asked for). An NHS voucher cannot pay back."""
+        if kind is TenderKind.NHS_VOUCHER:
+            return
+        if kind is TenderKind.CARD:
+            from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+
+            self._open_tender(TenderDialog(self.workspace, kind, owed, parent=self, paying_back=True))
+            return
+        self.state.tenders.append(Tender(TenderKind.CASH if kind is TenderKind.CASH else TenderKind.CREDIT_NOTE, owed))
+        self._refresh()
+        self.complete_sale()
 
     def _basket(self) -> till.Basket:
         assert self.setup is not None and self.setup.session is not None
@@ -1283,10 +1426,16 @@ class TillScreen(QWidget):
             return
         self._retry_timer.stop()
         self.recording = True
-        self._show_banner("Recording the sale…", "info")
+        exchange = self.state.exchange
+        self._show_banner("Recording the exchange…" if exchange else "Recording the sale…", "info")
         self._refresh()
         basket, key, approval = self._basket(), self.state.key, self.state.approval
         database, context = self.workspace.database, self.workspace.context
+        if exchange is not None:
+            run_op(lambda: till.exchange(database, context, exchange.original_id, exchange.returns, basket,
+                                         exchange.reason, key, approval=approval),
+                   on_done=self._recorded, on_error=self._checkout_failed, parent=self)
+            return
         run_op(lambda: till.check_out(database, context, basket, key, approval=approval),
                on_done=self._recorded, on_error=self._checkout_failed, parent=self)
 
@@ -1340,7 +1489,10 @@ class TillScreen(QWidget):
         kind = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}[outcome.kind]
         self.done_title.setText(f"{kind} {outcome.number} recorded · invoice {outcome.invoice_number}"
                                 + (" (already recorded)" if outcome.already_recorded else ""))
-        if outcome.total < 0:
+        if outcome.kind == "exchange" and outcome.total < 0:
+            self.change_caption.setText("PAY BACK")
+            self.change_value.setText(format_money(sum((t.amount for t in self.state.tenders), ZERO)))
+        elif outcome.total < 0:
             self.change_caption.setText("PAY BACK")
             cash_back = outcome.total if outcome.cash_taken else ZERO
             self.change_value.setText(format_money(-cash_back) if cash_back else format_money(-outcome.total))
@@ -1348,9 +1500,15 @@ class TillScreen(QWidget):
             self.change_caption.setText("CHANGE DUE")
             self.change_value.setText(format_money(outcome.change_given))
         detail = f"Total {format_money(outcome.total)}"
-        if outcome.kind == "sale" and self.state.tenders:
+        exchange = self.state.exchange
+        if outcome.kind == "exchange" and exchange is not None:
+            detail = (f"Returned {format_money(exchange.credit)} from sale {exchange.original_number} · "
+                      f"difference {format_money(outcome.total)}")
+            if self.voucher_reversal:
+                detail += f" · NHS voucher reversed {format_money(self.voucher_reversal)}"
+        if outcome.kind in ("sale", "exchange") and self.state.tenders:
             paid = ", ".join(f"{t.kind.label} {format_money(t.amount)}" for t in self.state.tenders)
-            detail += f" · paid by {paid}"
+            detail += f" · {'paid back' if outcome.total < 0 else 'paid'} by {paid}"
         if outcome.credit_note_code:
             detail += f" · credit note {outcome.credit_note_code} issued — give it to the customer"
         self.done_detail.setText(detail)
@@ -1428,6 +1586,9 @@ class TillScreen(QWidget):
             self._show_banner("A basket with payments taken cannot be parked: finish the sale, or remove the "
                               "payments first.", "warning")
             return
+        if self.state.exchange is not None:
+            self._show_banner("An exchange cannot be parked: complete it, or cancel the exchange.", "warning")
+            return
         label = self._customer_text()
         total = self.priced.total if self.priced else ZERO
         count = sum(e.quantity for e in self.state.entries)
@@ -1445,7 +1606,7 @@ class TillScreen(QWidget):
     def recall(self) -> None:
         if self.recording or self.pages.currentIndex() == 1:
             return
-        if self.state.entries:
+        if self.state.entries or self.state.exchange is not None:
             self._show_banner("Park or finish this basket before recalling another (F10 parks it).", "warning")
             return
         from ils_desktop.ui.widgets.parked_baskets_dialog import ParkedBasketsDialog
@@ -1467,7 +1628,7 @@ class TillScreen(QWidget):
             return
         if self.pages.currentIndex() == 1:
             self.new_sale()
-        if self.state.entries:
+        if self.state.entries or self.state.exchange is not None:
             self._show_banner("Finish or park this basket before a refund (F10 parks it).", "warning")
             return
         from ils_desktop.ui.widgets.refund_dialog import RefundDialog
@@ -1481,7 +1642,18 @@ class TillScreen(QWidget):
             self.print_receipt(reprint=False)
 
         dialog.recorded.connect(recorded)
+        dialog.exchange_chosen.connect(self.start_exchange)
         self._open_dialog(dialog)
+
+    def start_exchange(self, credit: ExchangeCredit) -> None:
+        """The customer brought items back and takes others: a fresh basket (and idempotency key) that
+        carries the credit; nothing is recorded until the new items are paid for."""
+        self.new_sale()
+        self.state.exchange = credit
+        self._show_banner(f"Exchange for sale {credit.original_number}: scan or search the items the customer "
+                          f"takes instead. {format_money(credit.credit)} is credited against them.", "info")
+        self._refresh()
+        self.scan_box.setFocus()
 
     # --- sessions ----------------------------------------------------------------------------
     def _open_till(self) -> None:

@@ -1,6 +1,8 @@
-"""Refunds and voids at the till: find the sale (receipt number or today's list), choose what comes back,
-give the reason and how the money goes back. The NHS voucher part is reversed first; over the limit a
-manager authorises. The refund is a new transaction linked to the sale — the sale itself never changes."""
+"""Refunds, exchanges and voids at the till: find the sale (receipt number or today's list), choose what
+comes back, give the reason and how the money goes back. The NHS voucher part is reversed first; over
+the limit a manager authorises. The refund is a new transaction linked to the sale — the sale itself
+never changes. An exchange is handed to the till screen (``exchange_chosen``), where the new items are
+scanned and the difference is paid either way."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from ils_desktop.domain.till_rules import TenderKind, voucher_share_of_refund
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
 from ils_desktop.services.till import (
+    ExchangeCredit,
     ManagerApproval,
     ManagerAuthorisationNeeded,
     ReturnRequest,
@@ -102,9 +105,11 @@ class RecentSalesModel(QAbstractTableModel):
 
 
 class RefundDialog(QDialog):
-    """Emits ``recorded`` with the refund or void once it is recorded."""
+    """Emits ``recorded`` with the refund or void once it is recorded, or ``exchange_chosen`` with an
+    ``ExchangeCredit`` when the customer takes other items instead of the money."""
 
     recorded = Signal(object)
+    exchange_chosen = Signal(object)
 
     def __init__(self, workspace: Workspace, session_id: uuid.UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,13 +119,13 @@ class RefundDialog(QDialog):
         self.key = uuid.uuid4()
         self.approval: ManagerApproval | None = None
         self._pending: str = ""
-        self.setWindowTitle("Refund or void a sale")
+        self.setWindowTitle("Refund, exchange or void a sale")
         self.setModal(True)
         self.resize(900, 720)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
-        title = QLabel("Refund or void a sale")
+        title = QLabel("Refund, exchange or void a sale")
         title.setProperty("role", "title")
         layout.addWidget(title)
 
@@ -211,11 +216,16 @@ class RefundDialog(QDialog):
         self.refund_button = QPushButton("Refund")
         self.refund_button.setObjectName("refundButton")
         self.refund_button.setProperty("role", "primary")
+        self.exchange_button = QPushButton("Exchange for other items…")
+        self.exchange_button.setObjectName("exchangeButton")
+        self.exchange_button.setToolTip("Take these items back and scan what the customer takes instead; "
+                                        "the difference is paid either way")
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
         buttons.addWidget(self.void_button)
         buttons.addStretch(1)
         buttons.addWidget(cancel)
+        buttons.addWidget(self.exchange_button)
         buttons.addWidget(self.refund_button)
         layout.addLayout(buttons)
 
@@ -225,10 +235,12 @@ class RefundDialog(QDialog):
         self.recent.activated.connect(self._pick_recent)
         self.refund_button.clicked.connect(self._refund)
         self.void_button.clicked.connect(self._void)
+        self.exchange_button.clicked.connect(self._exchange)
         for button in (self.pay_cash, self.pay_card, self.pay_credit):
             button.toggled.connect(self._update_summary)
         self.refund_button.setEnabled(False)
         self.void_button.setEnabled(False)
+        self.exchange_button.setEnabled(False)
         self.number.setFocus()
         database, context = workspace.database, workspace.context
         run_op(lambda: till.recent_transactions(database, context, session_id=session_id, limit=40),
@@ -319,6 +331,7 @@ class RefundDialog(QDialog):
     def _update_summary(self) -> None:
         total, voucher = self._amounts()
         self.refund_button.setEnabled(total > 0)
+        self.exchange_button.setEnabled(total > 0)
         self.card_reference.setEnabled(self.pay_card.isChecked())
         if not total:
             self.summary.hide()
@@ -405,6 +418,18 @@ class RefundDialog(QDialog):
         sale_id, key, approval = self.sale.id, self.key, self.approval
         run_op(lambda: till.void_sale(database, context, sale_id, reason, key, self.session_id, approval=approval),
                on_done=self._done, on_error=self._failed("void"), parent=self)
+
+    def _exchange(self) -> None:
+        """Hand the returned items to the till: nothing is recorded until the new items are paid for."""
+        if self.sale is None or not self._returns():
+            return
+        reason = self.reason.currentText().strip()
+        if not reason:
+            self._show_error("Choose or type the reason for the exchange.")
+            self.reason.setFocus()
+            return
+        self.exchange_chosen.emit(ExchangeCredit.from_sale(self.sale, self._returns(), reason))
+        self.accept()
 
     def _done(self, outcome: TransactionRecorded) -> None:
         self.outcome = outcome

@@ -45,30 +45,36 @@ _HINTS = {
 
 
 class TenderDialog(QDialog):
-    """One tender of ``kind`` towards ``remaining``; ``tender`` holds it once accepted."""
+    """One tender of ``kind`` towards ``remaining``; ``tender`` holds it once accepted.
+
+    ``paying_back``: an exchange owes the customer ``remaining`` and this is the card refund of it
+    (amount and the terminal's reference, as for a payment)."""
 
     def __init__(self, workspace: Workspace, kind: TenderKind, remaining: Decimal,
-                 voucher_values: Sequence[VoucherValue] = (), parent: QWidget | None = None) -> None:
+                 voucher_values: Sequence[VoucherValue] = (), parent: QWidget | None = None, *,
+                 paying_back: bool = False) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.kind = kind
         self.remaining = remaining
         self.tender: Tender | None = None
         self._gift_balance: Decimal | None = None
-        self.setWindowTitle(_TITLES[kind])
+        self.paying_back = paying_back
+        heading = "Card refund" if paying_back else _TITLES[kind]
+        self.setWindowTitle(heading)
         self.setModal(True)
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
-        title = QLabel(_TITLES[kind])
+        title = QLabel(heading)
         title.setProperty("role", "title")
         layout.addWidget(title)
-        due = QLabel(f"To pay: {format_money(remaining)}")
+        due = QLabel(f"To pay back: {format_money(remaining)}" if paying_back else f"To pay: {format_money(remaining)}")
         due.setObjectName("tenderDue")
         due.setProperty("role", "section")
         layout.addWidget(due)
-        hint = QLabel(_HINTS[kind])
+        hint = QLabel("Refund the card on the terminal, then type its reference." if paying_back else _HINTS[kind])
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -91,7 +97,8 @@ class TenderDialog(QDialog):
         amount_label = "Amount handed over" if kind is TenderKind.CASH else "Amount"
         if kind is TenderKind.CARD:
             self.reference.setPlaceholderText("e.g. AUTH 004512")
-            grid.addWidget(labelled("Amount taken on the terminal", self.amount, self.amount_error), 0, 0)
+            amount_caption = "Amount refunded on the terminal" if paying_back else "Amount taken on the terminal"
+            grid.addWidget(labelled(amount_caption, self.amount, self.amount_error), 0, 0)
             grid.addWidget(labelled("Terminal reference", self.reference, self.reference_error), 0, 1)
         elif kind is TenderKind.CASH:
             grid.addWidget(labelled(amount_label, self.amount, self.amount_error), 0, 0)
@@ -121,7 +128,7 @@ class TenderDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.take_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.take_button.setObjectName("takePaymentButton")
-        self.take_button.setText("Take payment")
+        self.take_button.setText("Pay back" if paying_back else "Take payment")
         self.take_button.setProperty("role", "primary")
         buttons.accepted.connect(self._take)
         buttons.rejected.connect(self.reject)
@@ -139,11 +146,11 @@ class TenderDialog(QDialog):
         first.setFocus()
         self.amount.selectAll()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _next_field(self) -> None:
         if self.kind is TenderKind.CARD and not self.reference.text().strip():
             self.reference.setFocus()
@@ -205,7 +212,8 @@ class TenderDialog(QDialog):
         elif self.kind is TenderKind.CASH and amount < Decimal("0.01"):
             problem = "Enter the cash handed over."
         elif self.kind is TenderKind.CARD and amount > self.remaining:
-            problem = f"A card can pay at most the {format_money(self.remaining)} still due."
+            problem = (f"Pay back at most the {format_money(self.remaining)} owed." if self.paying_back
+                       else f"A card can pay at most the {format_money(self.remaining)} still due.")
         elif self.kind is TenderKind.GIFT_CARD and amount > self.remaining:
             problem = f"Take at most the {format_money(self.remaining)} still due."
         if problem:
