@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
@@ -134,19 +135,35 @@ def receipt_pdf(database: Database, context: TenantContext, transaction_id: uuid
     return database.run(context, work, retry_safe=True)
 
 
-def invoice_pdf(database: Database, context: TenantContext, transaction_id: uuid.UUID) -> bytes:
-    """The full VAT invoice (or credit note) as an A4 PDF: it needs the customer's name and address."""
+def invoice_pdf(database: Database, context: TenantContext, transaction_id: uuid.UUID, *,
+                reprint: bool = False) -> bytes:
+    """The full VAT invoice (or credit note) as an A4 PDF: it needs the customer's name and address.
+    A copy made later (``reprint``) is marked COPY so it cannot pass for a second invoice."""
     require(context, "till.sell")
     from ils_desktop.reports.invoice import render_invoice
 
     def work(uow: TenantUnitOfWork) -> bytes:
-        sale = _sale(uow, transaction_id)
+        from ils_desktop.services.till import _now
+
+        sale = _sale(uow, transaction_id, reprinted_at=_now() if reprint else None)
         if sale.customer is None or not sale.customer.address_lines:
             raise DocumentUnavailable("A full VAT invoice needs the customer's name and address. Link the sale to "
                                       "the patient (their address is on their record), or give the receipt instead.")
         return render_invoice(sale)
 
     return database.run(context, work, retry_safe=True)
+
+
+def save_pdf(database: Database, context: TenantContext, transaction_id: uuid.UUID, number: int, which: str,
+             folder: Path, *, reprint: bool = False) -> Path:
+    """Write the ``receipt`` or full VAT ``invoice`` of receipt ``number`` as ``<which>-<number>.pdf`` in
+    ``folder`` (made if missing) and return its path; a copy is marked as one."""
+    make = receipt_pdf if which == "receipt" else invoice_pdf
+    data = make(database, context, transaction_id, reprint=reprint)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{which}-{number}{'-copy' if reprint else ''}.pdf"
+    path.write_bytes(data)
+    return path
 
 
 def session_report_pdf(database: Database, context: TenantContext, report: SessionReport) -> bytes:

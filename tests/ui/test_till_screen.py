@@ -357,6 +357,49 @@ def test_a_cancelled_exchange_records_nothing(qtbot, make_window, database, shop
     assert _rows(database, shop, "SELECT 1 FROM pos_transactions WHERE kind = 'exchange'") == []
 
 
+def test_any_receipt_is_found_by_number_and_printed_again_as_a_copy(
+        qtbot, make_window, database, shop, listener, tmp_path):
+    from ils_desktop.ui.widgets.receipts_dialog import ReceiptsDialog
+
+    receipt_printing.save_printer(database, shop.admin, WORKSTATION,
+                                  ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
+    walk_in = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
+    till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 8"),),
+        patient_id=shop.patient_id), uuid.uuid4())
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    screen.documents_folder = tmp_path
+
+    qtbot.keyClick(_focus(), Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    dialog = _dialog(qtbot, screen, ReceiptsDialog)
+    qtbot.waitUntil(lambda: dialog.recent_model.rowCount() == 2, timeout=5_000)  # the latest, newest first
+    assert not dialog.print_button.isEnabled()
+    _type(qtbot, str(walk_in.number))
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.transaction is not None, timeout=5_000)
+    assert dialog.chosen.text().startswith(f"Sale {walk_in.number} ·") and "walk-in customer · £9.99" in \
+        dialog.chosen.text()
+
+    _press(qtbot, Qt.Key.Key_Return)  # the print button has the focus
+    qtbot.waitUntil(lambda: "printed on" in dialog.status.text(), timeout=10_000)
+    copy = listener.job(0)
+    assert b"*** REPRINT" in copy and b"Opti-Free" in copy
+    assert not copy.endswith(DRAWER_KICK)  # a copy never opens the drawer
+
+    qtbot.mouseClick(dialog.receipt_pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (tmp_path / f"receipt-{walk_in.number}-copy.pdf").exists(), timeout=10_000)
+    assert "Receipt copy saved" in dialog.status.text()
+    qtbot.mouseClick(dialog.invoice_pdf_button, Qt.MouseButton.LeftButton)  # a walk-in gave no address
+    qtbot.waitUntil(lambda: "needs the customer's name and address" in dialog.status.text(), timeout=10_000)
+
+    dialog.number.selectAll()
+    dialog.number.setFocus()
+    _type(qtbot, "999")
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "no receipt number 999" in dialog.status.text(), timeout=5_000)
+
+
 def test_a_dropped_connection_keeps_the_basket_and_sends_it_again_with_the_same_key(
         qtbot, make_window, database, shop, superuser, monkeypatch):
     import ils_desktop.ui.screens.till as till_screen

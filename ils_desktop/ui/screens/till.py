@@ -7,7 +7,7 @@
 - F1 card, F2 cash, F3 NHS voucher, F4 gift card / credit note, F5 customer, F10 park, F11 recall,
   F12 refund, exchange or void. The till handles F1–F4 before the main window's navigation keys (F2–F4 open
   other screens elsewhere); F6–F9 still navigate. Ctrl+D discounts the line, Ctrl+Shift+D the basket,
-  + and − change the quantity, Delete removes the line.
+  + and − change the quantity, Delete removes the line, Ctrl+R finds any receipt to print again.
 - The sale is recorded (``services.till.check_out``) when the payments cover the total, under the
   basket's idempotency key made when the basket was opened. If the connection drops, the basket stays
   on screen and is sent again automatically with the same key, so it can never be taken twice.
@@ -302,11 +302,15 @@ class TillKeyboard(QObject):
         assert isinstance(event, QKeyEvent)
         key = event.key()
         plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
-        if key in SCREEN_KEYS and plain:
+        find_receipt = key == Qt.Key.Key_R and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        if (key in SCREEN_KEYS and plain) or find_receipt:
             if kind == QEvent.Type.ShortcutOverride:
                 event.accept()  # ours, not the main window's navigation shortcut
                 return True
-            self.screen.function_key(key)
+            if find_receipt:
+                self.screen.find_receipt()
+            else:
+                self.screen.function_key(key)
             return True
         if kind != QEvent.Type.KeyPress or watched is not QApplication.focusWidget():
             return False
@@ -465,6 +469,8 @@ class TillScreen(QWidget):
         menu = QMenu(self.session_button)
         self.cash_action = menu.addAction("Cash in or out…", self._cash_movement)
         self.x_action = menu.addAction("X report (takings so far)…", lambda: self._session_report(closing=False))
+        # "\t" shows the key in the menu; ``TillKeyboard`` acts on Ctrl+R wherever the focus is.
+        self.receipts_action = menu.addAction("Find a receipt to print again…\tCtrl+R", self.find_receipt)
         menu.addSeparator()
         self.z_action = menu.addAction("Close till — Z report…", lambda: self._session_report(closing=True))
         self.session_button.setMenu(menu)
@@ -932,7 +938,8 @@ class TillScreen(QWidget):
         else:
             self.empty_title.setText("Scan an item to start a sale")
             self.empty_detail.setText("…or type a name, model, SKU or barcode in the box above. "
-                                      "F11 recalls a parked basket; F12 refunds or exchanges a sale.")
+                                      "F11 recalls a parked basket; F12 refunds or exchanges a sale; "
+                                      "Ctrl+R finds any receipt to print again.")
         self.scan_box.setEnabled(selling)
         has_line = bool(entries) and selling
         for button in (self.plus_button, self.minus_button, self.discount_button, self.remove_button,
@@ -1563,11 +1570,7 @@ class TillScreen(QWidget):
         database, context = self.workspace.database, self.workspace.context
 
         def write() -> Path:
-            make = till_documents.receipt_pdf if which == "receipt" else till_documents.invoice_pdf
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{which}-{number}.pdf"
-            path.write_bytes(make(database, context, transaction_id))
-            return path
+            return till_documents.save_pdf(database, context, transaction_id, number, which, folder)
 
         def saved(path: Path) -> None:
             self.last_document = path
@@ -1654,6 +1657,14 @@ class TillScreen(QWidget):
                           f"takes instead. {format_money(credit.credit)} is credited against them.", "info")
         self._refresh()
         self.scan_box.setFocus()
+
+    def find_receipt(self) -> None:
+        """Any receipt again (a copy): printed, or as a receipt or full VAT invoice PDF."""
+        if self.recording or QApplication.activeModalWidget() is not None:
+            return
+        from ils_desktop.ui.widgets.receipts_dialog import ReceiptsDialog
+
+        self._open_dialog(ReceiptsDialog(self.workspace, self.till_name, self.documents_folder, self))
 
     # --- sessions ----------------------------------------------------------------------------
     def _open_till(self) -> None:

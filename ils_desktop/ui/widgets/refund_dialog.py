@@ -7,6 +7,7 @@ scanned and the difference is paid either way."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,7 @@ from ils_desktop.ui.widgets.forms import labelled
 
 REFUND_REASONS = ("Faulty", "Changed mind", "Non-tolerance to the prescription", "Wrong item sold",
                   "Rang up in error", "Frame broke under guarantee")
-_KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}
+KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}
 _STATUS_LABELS = {"completed": "", "part_refunded": "part refunded", "refunded": "refunded", "voided": "voided"}
 ZERO = Decimal("0.00")
 
@@ -61,6 +62,12 @@ def _cell(text: str, *, right: bool = False) -> QTableWidgetItem:
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
+
+
+def _when(at: datetime) -> str:
+    """``14:05`` today, ``24 Nov 14:05`` on an earlier day."""
+    local = at.astimezone()
+    return f"{local:%H:%M}" if local.date() == date.today() else f"{local:%d %b %H:%M}"
 
 
 class RecentSalesModel(QAbstractTableModel):
@@ -95,8 +102,8 @@ class RecentSalesModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         return (
-            f"{_KIND_LABELS.get(row.kind, row.kind)} {row.number}",
-            f"{row.occurred_at.astimezone():%H:%M}",
+            f"{KIND_LABELS.get(row.kind, row.kind)} {row.number}",
+            _when(row.occurred_at),
             row.customer_name or "Walk-in",
             str(row.item_count),
             format_money(row.total),
