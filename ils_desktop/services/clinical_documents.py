@@ -16,7 +16,6 @@ a referral was made.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -261,25 +260,6 @@ def document_file_name(kind: str, patient_name: str, day: date | None = None) ->
     """``Prescription - Margaret Hughes - 2026-03-10.pdf``: what the user sees in a save dialog."""
     safe = re.sub(r"[^\w .'-]+", "", patient_name, flags=re.UNICODE).strip() or "patient"
     return f"{kind} - {safe} - {(day or datetime.now(LONDON).date()):%Y-%m-%d}.pdf"
-
-
-def save_pdf(pdf: bytes, path: Path) -> Path:
-    """Write a PDF where the user chose (``.pdf`` added if missing), replacing the file atomically so a
-    half-written document never sits under that name. Errors come back as plain messages."""
-    target = path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(pdf)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UserFacingError(f"The PDF could not be saved to {target}: {error.strerror or error}. Choose another "
-                              "folder and try again.") from error
-    return target
 
 
 def private_documents_folder(data_dir: Path | None) -> Path:

@@ -22,6 +22,7 @@ from ils_desktop.domain.vat import RateTotal, SupplyKind, VatPart, VatRate, VatT
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.core import Company
 from ils_desktop.repositories.till import TillRepository
+from ils_desktop.services import pdf_files
 from ils_desktop.services.permissions import require
 from ils_desktop.services.till import SessionReport
 
@@ -154,16 +155,13 @@ def invoice_pdf(database: Database, context: TenantContext, transaction_id: uuid
     return database.run(context, work, retry_safe=True)
 
 
-def save_pdf(database: Database, context: TenantContext, transaction_id: uuid.UUID, number: int, which: str,
-             folder: Path, *, reprint: bool = False) -> Path:
+def save_document(database: Database, context: TenantContext, transaction_id: uuid.UUID, number: int, which: str,
+                  folder: Path, *, reprint: bool = False) -> Path:
     """Write the ``receipt`` or full VAT ``invoice`` of receipt ``number`` as ``<which>-<number>.pdf`` in
-    ``folder`` (made if missing) and return its path; a copy is marked as one."""
+    ``folder`` and return its path; a copy is marked as one (and named ``…-copy.pdf``)."""
     make = receipt_pdf if which == "receipt" else invoice_pdf
     data = make(database, context, transaction_id, reprint=reprint)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{which}-{number}{'-copy' if reprint else ''}.pdf"
-    path.write_bytes(data)
-    return path
+    return pdf_files.save_pdf(data, folder / f"{which}-{number}{'-copy' if reprint else ''}.pdf")
 
 
 def session_report_pdf(database: Database, context: TenantContext, report: SessionReport) -> bytes:

@@ -450,13 +450,7 @@ def test_document_data_carries_what_the_regulations_require(database, owner_engi
     assert data.prescription.right.sca == Sca(D("-1.00"))
 
 
-def test_save_pdf_adds_the_extension_and_replaces_atomically(tmp_path):
-    saved = clinical_documents.save_pdf(b"%PDF-1.4 first", tmp_path / "letters" / "Prescription")
-    clinical_documents.save_pdf(b"%PDF-1.4 second", saved)
-
-    assert saved == tmp_path / "letters" / "Prescription.pdf"
-    assert saved.read_bytes() == b"%PDF-1.4 second"
-    assert [p.name for p in saved.parent.iterdir()] == ["Prescription.pdf"]
+def test_document_file_name_is_safe_for_any_patient_name():
     assert clinical_documents.document_file_name("Prescription", "Zoë O'Brien/Smith", date(2026, 3, 10)) == \
         "Prescription - Zoë O'BrienSmith - 2026-03-10.pdf"
 

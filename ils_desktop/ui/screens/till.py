@@ -1570,7 +1570,7 @@ class TillScreen(QWidget):
         database, context = self.workspace.database, self.workspace.context
 
         def write() -> Path:
-            return till_documents.save_pdf(database, context, transaction_id, number, which, folder)
+            return till_documents.save_document(database, context, transaction_id, number, which, folder)
 
         def saved(path: Path) -> None:
             self.last_document = path

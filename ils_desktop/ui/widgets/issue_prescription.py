@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.exam import PupillaryDistance, RefractionEye
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, prescriptions
+from ils_desktop.services import clinical_documents, pdf_files, prescriptions
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import set_style_property
@@ -562,7 +562,7 @@ class IssuePrescriptionDialog(QDialog):
         def open_for_printing(pdf: bytes) -> None:
             try:
                 folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
-                self.printed_path = clinical_documents.save_pdf(pdf, folder / self._file_name())
+                self.printed_path = pdf_files.save_pdf(pdf, folder / self._file_name())
             except UserFacingError as error:
                 self._say(str(error), "error")
                 return
@@ -589,7 +589,7 @@ class IssuePrescriptionDialog(QDialog):
             if target is None:
                 return
             try:
-                saved = clinical_documents.save_pdf(pdf, target)
+                saved = pdf_files.save_pdf(pdf, target)
             except UserFacingError as error:
                 self._say(str(error), "error")
                 return

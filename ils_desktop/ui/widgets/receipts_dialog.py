@@ -7,32 +7,27 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ils_desktop.domain.money import format_money
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import receipt_printing, till, till_documents
+from ils_desktop.services import receipt_printing, till_documents
 from ils_desktop.services.receipt_printing import ReceiptPrinter
-from ils_desktop.services.till import TransactionSummary, TransactionView
+from ils_desktop.services.till import TransactionView
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import polish_table
-from ils_desktop.ui.widgets.forms import labelled, say
-from ils_desktop.ui.widgets.refund_dialog import KIND_LABELS, RecentSalesModel
+from ils_desktop.ui.widgets.forms import say
+from ils_desktop.ui.widgets.transaction_finder import KIND_LABELS, TransactionFinder
 
 
 class ReceiptsDialog(QDialog):
@@ -61,27 +56,9 @@ class ReceiptsDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
-        find_row = QHBoxLayout()
-        self.number = QLineEdit()
-        self.number.setObjectName("receiptNumber")
-        self.number.setPlaceholderText("Receipt number")
-        find = QPushButton("Find")
-        find.setObjectName("findReceiptButton")
-        find_row.addWidget(labelled("Receipt number", self.number), 1)
-        find_row.addWidget(find, 0, Qt.AlignmentFlag.AlignBottom)
-        layout.addLayout(find_row)
-
-        self.recent = QTableView()
-        self.recent.setObjectName("recentTransactions")
-        self.recent_model = RecentSalesModel()
-        self.recent.setModel(self.recent_model)
-        polish_table(self.recent, row_height=30)
-        header = self.recent.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 110), (3, 60), (4, 100), (5, 110)):
-            header.resizeSection(column, width)
-        layout.addWidget(labelled("Latest transactions", self.recent), 1)
+        self.finder = TransactionFinder(workspace, list_label="Latest transactions", limit=50)
+        self.number, self.recent_model = self.finder.number, self.finder.model
+        layout.addWidget(self.finder, 1)
 
         self.chosen = QLabel("No receipt chosen yet.")
         self.chosen.setObjectName("chosenReceipt")
@@ -113,35 +90,15 @@ class ReceiptsDialog(QDialog):
         buttons.addWidget(self.print_button)
         layout.addLayout(buttons)
 
-        find.clicked.connect(self._find)
-        self.number.returnPressed.connect(self._find)
-        self.recent.activated.connect(self._pick)
-        self.recent.doubleClicked.connect(self._pick)
+        self.finder.found.connect(self.show_transaction)
+        self.finder.problem.connect(lambda message: self._say(message, "error"))
         self.print_button.clicked.connect(self._print)
         self.receipt_pdf_button.clicked.connect(lambda: self._save("receipt"))
         self.invoice_pdf_button.clicked.connect(lambda: self._save("invoice"))
         self._enable()
         self.number.setFocus()
-        database, context = workspace.database, workspace.context
-        run_op(lambda: till.recent_transactions(database, context, limit=50),
-               on_done=self.recent_model.set_rows, parent=self)
 
-    # --- finding ----------------------------------------------------------------------------------
-    def _find(self) -> None:
-        text = self.number.text().strip()
-        if not text.isdigit():
-            self._say("Type the receipt number printed on the receipt (digits only).", "error")
-            return
-        self._load(lambda database, context: till.find_transaction(database, context, int(text)))
-
-    def _pick(self, index: QModelIndex) -> None:
-        row: TransactionSummary = self.recent_model.data(index, Qt.ItemDataRole.UserRole)
-        self._load(lambda database, context: till.get_transaction(database, context, row.id))
-
-    def _load(self, fetch: Any) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: fetch(database, context), on_done=self.show_transaction, on_error=self._failed, parent=self)
-
+    # --- the transaction found -------------------------------------------------------------------
     def show_transaction(self, transaction: TransactionView) -> None:
         self.transaction = transaction
         who = transaction.customer_name or "walk-in customer"
@@ -183,7 +140,7 @@ class ReceiptsDialog(QDialog):
             self._say(f'{"Receipt" if which == "receipt" else "Invoice"} copy saved: <a href="{link}">{path.name}</a>',
                       "success")
 
-        run_op(lambda: till_documents.save_pdf(database, context, transaction_id, number, which, folder,
+        run_op(lambda: till_documents.save_document(database, context, transaction_id, number, which, folder,
                                                reprint=True),
                on_done=saved, on_error=self._failed, parent=self)
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, referrals
+from ils_desktop.services import clinical_documents, pdf_files, referrals
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import set_style_property
@@ -418,7 +418,7 @@ class ReferralDialog(QDialog):
         def open_it(pdf: bytes) -> None:
             try:
                 folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
-                self.printed_path = clinical_documents.save_pdf(pdf, folder / self._file_name())
+                self.printed_path = pdf_files.save_pdf(pdf, folder / self._file_name())
             except UserFacingError as error:
                 self._say(str(error), "error")
                 return
@@ -439,7 +439,7 @@ class ReferralDialog(QDialog):
             if target is None:
                 return
             try:
-                saved = clinical_documents.save_pdf(pdf, target)
+                saved = pdf_files.save_pdf(pdf, target)
             except UserFacingError as error:
                 self._say(str(error), "error")
                 return

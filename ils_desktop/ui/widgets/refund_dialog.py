@@ -7,11 +7,10 @@ scanned and the difference is paid either way."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,18 +39,16 @@ from ils_desktop.services.till import (
     ReturnRequest,
     Tender,
     TransactionRecorded,
-    TransactionSummary,
     TransactionView,
 )
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import polish_table
 from ils_desktop.ui.widgets.forms import labelled
+from ils_desktop.ui.widgets.transaction_finder import STATUS_LABELS, TransactionFinder
 
 REFUND_REASONS = ("Faulty", "Changed mind", "Non-tolerance to the prescription", "Wrong item sold",
                   "Rang up in error", "Frame broke under guarantee")
-KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}
-_STATUS_LABELS = {"completed": "", "part_refunded": "part refunded", "refunded": "refunded", "voided": "voided"}
 ZERO = Decimal("0.00")
 
 
@@ -62,53 +58,6 @@ def _cell(text: str, *, right: bool = False) -> QTableWidgetItem:
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
-
-
-def _when(at: datetime) -> str:
-    """``14:05`` today, ``24 Nov 14:05`` on an earlier day."""
-    local = at.astimezone()
-    return f"{local:%H:%M}" if local.date() == date.today() else f"{local:%d %b %H:%M}"
-
-
-class RecentSalesModel(QAbstractTableModel):
-    COLUMNS = ("Receipt", "Time", "Customer", "Items", "Total", "")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[TransactionSummary] = []
-
-    def set_rows(self, rows: list[TransactionSummary]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (
-            f"{KIND_LABELS.get(row.kind, row.kind)} {row.number}",
-            _when(row.occurred_at),
-            row.customer_name or "Walk-in",
-            str(row.item_count),
-            format_money(row.total),
-            _STATUS_LABELS.get(row.status, row.status),
-        )[index.column()]
 
 
 class RefundDialog(QDialog):
@@ -136,28 +85,10 @@ class RefundDialog(QDialog):
         title.setProperty("role", "title")
         layout.addWidget(title)
 
-        find_row = QHBoxLayout()
-        self.number = QLineEdit()
-        self.number.setObjectName("receiptNumber")
-        self.number.setPlaceholderText("Receipt number (or scan the receipt)")
-        find = QPushButton("Find")
-        find.setObjectName("findSaleButton")
-        find_row.addWidget(labelled("Receipt number", self.number), 1)
-        find_row.addWidget(find, 0, Qt.AlignmentFlag.AlignBottom)
-        layout.addLayout(find_row)
-
-        self.recent = QTableView()
-        self.recent.setObjectName("recentSales")
-        self.recent_model = RecentSalesModel()
-        self.recent.setModel(self.recent_model)
-        polish_table(self.recent, row_height=30)
-        recent_header = self.recent.horizontalHeader()
-        recent_header.setStretchLastSection(False)
-        recent_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 70), (3, 60), (4, 100), (5, 110)):
-            recent_header.resizeSection(column, width)
-        self.recent.setMaximumHeight(190)
-        layout.addWidget(labelled("This till session", self.recent))
+        self.finder = TransactionFinder(workspace, list_label="This till session", session_id=session_id,
+                                        limit=40, list_height=190)
+        self.number, self.recent_model = self.finder.number, self.finder.model
+        layout.addWidget(self.finder)
 
         self.sale_title = QLabel("Find the sale to refund.")
         self.sale_title.setObjectName("saleTitle")
@@ -236,10 +167,8 @@ class RefundDialog(QDialog):
         buttons.addWidget(self.refund_button)
         layout.addLayout(buttons)
 
-        find.clicked.connect(self._find)
-        self.number.returnPressed.connect(self._find)
-        self.recent.doubleClicked.connect(self._pick_recent)
-        self.recent.activated.connect(self._pick_recent)
+        self.finder.found.connect(self.show_sale)
+        self.finder.problem.connect(self._show_error)
         self.refund_button.clicked.connect(self._refund)
         self.void_button.clicked.connect(self._void)
         self.exchange_button.clicked.connect(self._exchange)
@@ -249,33 +178,8 @@ class RefundDialog(QDialog):
         self.void_button.setEnabled(False)
         self.exchange_button.setEnabled(False)
         self.number.setFocus()
-        database, context = workspace.database, workspace.context
-        run_op(lambda: till.recent_transactions(database, context, session_id=session_id, limit=40),
-               on_done=self.recent_model.set_rows, parent=self)
 
-    # --- finding the sale -----------------------------------------------------------------------
-    def _find(self) -> None:
-        text = self.number.text().strip()
-        if not text.isdigit():
-            self._show_error("Type the receipt number printed on the receipt.")
-            return
-        self._load(lambda database, context: till.find_transaction(database, context, int(text)))
-
-    def _pick_recent(self, index: QModelIndex) -> None:
-        row: TransactionSummary = self.recent_model.data(index, Qt.ItemDataRole.UserRole)
-        self._load(lambda database, context: till.get_transaction(database, context, row.id))
-
-    def _load(self, fetch: Any) -> None:
-        database, context = self.workspace.database, self.workspace.context
-
-        def failed(error: BaseException) -> bool:
-            if isinstance(error, UserFacingError):
-                self._show_error(str(error))
-                return True
-            return False
-
-        run_op(lambda: fetch(database, context), on_done=self.show_sale, on_error=failed, parent=self)
-
+    # --- the sale found ---------------------------------------------------------------------------
     def show_sale(self, sale: TransactionView) -> None:
         self.error.hide()
         if sale.kind != "sale":
@@ -285,7 +189,7 @@ class RefundDialog(QDialog):
         self.key = uuid.uuid4()  # a new refund of this sale
         self.approval = None
         who = sale.customer_name or "walk-in customer"
-        status = _STATUS_LABELS.get(sale.status, "")
+        status = STATUS_LABELS.get(sale.status, "")
         self.sale_title.setText(f"Sale {sale.number} · {sale.occurred_at.astimezone():%d %b %Y %H:%M} · {who} · "
                                 f"{format_money(sale.total)}" + (f" · {status}" if status else ""))
         self.lines.setRowCount(0)

@@ -422,14 +422,13 @@ class SessionReportDialog(QDialog):
 
     def save_pdf(self, path: Path) -> None:
         """Write the report as a PDF at ``path`` (the file dialog chooses it; tests call this directly)."""
-        from ils_desktop.services import till_documents
+        from ils_desktop.services import pdf_files, till_documents
 
         report, database, context = self.report, self.workspace.database, self.workspace.context
         assert report is not None
 
         def write() -> Path:
-            path.write_bytes(till_documents.session_report_pdf(database, context, report))
-            return path
+            return pdf_files.save_pdf(till_documents.session_report_pdf(database, context, report), path)
 
         def written(saved: Path) -> None:
             self.saved_pdf = saved
