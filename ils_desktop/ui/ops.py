@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -68,15 +69,23 @@ def run_op(
         # Dropped on a later turn of the event loop, never inside its own signal.
         QTimer.singleShot(0, lambda: _running.discard(job))
 
+    def asker_gone() -> bool:
+        # The screen or dialog that asked was closed while the work ran: nobody is left to show the
+        # answer to, and touching its deleted widgets (or parenting a message box on it) would crash.
+        return parent is not None and not shiboken6.isValid(parent)
+
     def finished() -> None:
         release()
-        if on_done is not None:
+        if on_done is not None and not asker_gone():
             on_done(job.result)
 
     def failed() -> None:
         release()
         error = job.error
         assert error is not None
+        if asker_gone():
+            log.info("a background operation failed after its window closed: %s", error)
+            return
         if on_error is not None and on_error(error):
             return
         show_error(error, parent)
