@@ -56,7 +56,7 @@ def test_manager_adds_an_item_and_finds_it_by_scanning(qtbot, make_window, datab
     qtbot.keyClicks(screen.search, "9003871000017")
     qtbot.keyClick(screen.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5_000)
-    item = screen.model.items[0]
+    item = screen.model.rows[0]
     assert item.name == "Silhouette Momentum 5529 · Blue · 52□17 140"
     assert item.on_hand == 2 and item.retail_price == Decimal("239.00")
 
@@ -83,7 +83,7 @@ def test_manager_previews_a_price_list_and_imports_the_good_rows(qtbot, make_win
     assert (dialog.result.added, dialog.result.updated, dialog.result.skipped) == (2, 0, 1)
     found = catalogue.find_by_barcode(database, manager.context, "5712345000017")
     assert found is not None and found.on_hand == 2 and found.brand == "Lindberg"
-    qtbot.waitUntil(lambda: any(i.barcode == "5712345000031" for i in screen.model.items), timeout=5_000)
+    qtbot.waitUntil(lambda: any(i.barcode == "5712345000031" for i in screen.model.rows), timeout=5_000)
 
 
 def test_front_desk_has_no_catalogue_screen(qtbot, make_window, database, owner_engine, practice):

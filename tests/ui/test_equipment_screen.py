@@ -44,7 +44,7 @@ def test_manager_registers_a_lensmeter_and_tests_it_on_a_real_serial_line(qtbot,
         form.port.setEditText(port)
         qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "saved" in screen.form_message.text(), timeout=10_000)
-        qtbot.waitUntil(lambda: any(d.details.name == "LM-1" for d in screen.model.devices), timeout=10_000)
+        qtbot.waitUntil(lambda: any(d.details.name == "LM-1" for d in screen.model.rows), timeout=10_000)
 
         frame = (FIXTURES / "nidek-lm-right-left.bin").read_bytes()
         threading.Thread(target=lambda: (time.sleep(0.5), os.write(master, frame)), daemon=True).start()
@@ -73,8 +73,8 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
         measurement={"kind": "tonometry", "eyes": {"R": {"iop_mmhg": 15.3}, "L": {"iop_mmhg": 18}}, "warnings": []}))
     _window, screen = _signed_in_page(qtbot, make_window, database, practice)
     screen.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.readings), timeout=10_000)
-    row = next(i for i, r in enumerate(screen.inbox_model.readings) if r.id == stored.id)
+    qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.rows), timeout=10_000)
+    row = next(i for i, r in enumerate(screen.inbox_model.rows) if r.id == stored.id)
     assert "15.3 mmHg" in screen.inbox_model.data(screen.inbox_model.index(row, 4))
     screen.inbox.selectRow(row)
 
@@ -90,6 +90,6 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
 
     QTimer.singleShot(50, choose_patient)
     screen.assign_selected()
-    qtbot.waitUntil(lambda: all(r.id != stored.id for r in screen.inbox_model.readings), timeout=10_000)
+    qtbot.waitUntil(lambda: all(r.id != stored.id for r in screen.inbox_model.rows), timeout=10_000)
     waiting = device_readings.readings_waiting_for(database, context, patient.id)
     assert [r.id for r in waiting] == [stored.id] and waiting[0].match_method == "manual"

@@ -53,7 +53,7 @@ def test_manager_signs_in_adds_a_dispensing_optician_and_sees_it_audited(qtbot, 
     QTimer.singleShot(0, fill_dialog)
     qtbot.mouseClick(staff.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: staff.model.rowCount() == 2, timeout=10_000)
-    names = [m.name for m in staff.model.members]
+    names = [m.name for m in staff.model.rows]
     assert "Priya Shah" in names
 
     with database.unit_of_work(TenantContext(practice.company_id, practice.admin_id)) as uow:
@@ -68,10 +68,10 @@ def test_manager_signs_in_adds_a_dispensing_optician_and_sees_it_audited(qtbot, 
     audit = page.screens["audit"]
     qtbot.waitUntil(lambda: any(
         e.table_name == "users" and e.action == "INSERT" and (e.new_values or {}).get("email")
-        == "priya.shah@example.test" for e in audit.model.entries), timeout=10_000)
-    entry = next(e for e in audit.model.entries if (e.new_values or {}).get("email") == "priya.shah@example.test")
+        == "priya.shah@example.test" for e in audit.model.rows), timeout=10_000)
+    entry = next(e for e in audit.model.rows if (e.new_values or {}).get("email") == "priya.shah@example.test")
     assert entry.user_name == "Alex Admin"
-    row = audit.model.entries.index(entry)
+    row = audit.model.rows.index(entry)
     assert audit.model.data(audit.model.index(row, 2)) == "Added · Staff member"
     assert "password_hash" not in (entry.new_values or {})
 
@@ -151,7 +151,7 @@ def test_manager_records_a_goc_check_from_the_staff_screen(qtbot, make_window, d
     qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
     window.main_page.show_screen("staff")
     screen = window.main_page.screens["staff"]
-    qtbot.waitUntil(lambda: any(m.id == optom_id for m in screen.model.members), timeout=10_000)
+    qtbot.waitUntil(lambda: any(m.id == optom_id for m in screen.model.rows), timeout=10_000)
     screen.search.setText("Rhys")
     screen.table.selectRow(0)
     assert screen.goc_button.isEnabled()

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services import audit_trail
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table, set_style_property
 
@@ -70,33 +71,10 @@ def _as_local_time(text: str) -> str:
         return text
 
 
-class AuditTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[audit_trail.AuditEntry] = []
+class AuditTableModel(RowsModel[audit_trail.AuditEntry]):
+    COLUMNS = COLUMNS
 
-    def set_entries(self, entries: list[audit_trail.AuditEntry]) -> None:
-        self.beginResetModel()
-        self.entries = entries
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entries[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return entry
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def display(self, entry: audit_trail.AuditEntry, index: Index) -> Any:
         return (
             entry.occurred_at.astimezone().strftime("%d %b %Y %H:%M:%S"),
             entry.user_name,
@@ -227,7 +205,7 @@ class AuditTrailScreen(QWidget):
         run_op(lambda: audit_trail.recent_entries(database, context, filters), on_done=self._loaded, parent=self)
 
     def _loaded(self, entries: list[audit_trail.AuditEntry]) -> None:
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         shown = len(entries)
         self.count.setText(f"{shown} entries shown" + (" (the newest 500)" if shown == 500 else ""))
 

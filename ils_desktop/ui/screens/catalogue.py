@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,8 +25,9 @@ from ils_desktop.domain.money import format_money
 from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import CATEGORY_LABELS, CatalogueItem, CataloguePage
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import icon, polish_table
+from ils_desktop.ui.theme import PALETTE, icon, polish_table
 
 PAGE_SIZE = 500
 _VAT_SHORT = {"standard": "20%", "reduced": "5%", "zero": "0%", "exempt": "Exempt", "outside_scope": "Outside"}
@@ -34,47 +35,17 @@ _SUPPLY_SHORT = {"goods": "", "service": "", "spectacles_package": " · apportio
                  "contact_lens_package": " · apportioned"}
 
 
-class CatalogueModel(QAbstractTableModel):
+class CatalogueModel(RowsModel[CatalogueItem]):
     COLUMNS = ("Item", "Category", "Barcode", "SKU", "Retail", "Cost", "VAT", "Stock")
+    RIGHT_ALIGNED = frozenset({4, 5, 7})
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[CatalogueItem] = []
-
-    def set_items(self, items: list[CatalogueItem]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (4, 5, 7):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    def role_data(self, item: CatalogueItem, index: Index, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and not item.is_active:
+            return QColor(PALETTE.TEXT_MUTED)
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        item = self.items[index.row()]
+    def display(self, item: CatalogueItem, index: Index) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.UserRole:
-            return item
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (4, 5, 7):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and not item.is_active:
-            from PySide6.QtGui import QColor
-
-            from ils_desktop.ui.theme import PALETTE
-
-            return QColor(PALETTE.TEXT_MUTED)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
         if column == 0:
             return item.name + ("" if item.is_active else "  (discontinued)")
         if column == 1:
@@ -201,7 +172,7 @@ class CatalogueScreen(QWidget):
             if ticket != self._ticket:
                 return
             page, counts = result
-            self.model.set_items(page.items)
+            self.model.set_rows(page.items)
             total = sum(counts.values())
             parts = [f"{counts.get(code, 0)} {label.lower()}" for code, label in CATEGORY_LABELS.items()
                      if counts.get(code)]
@@ -223,7 +194,7 @@ class CatalogueScreen(QWidget):
 
     def selected(self) -> CatalogueItem | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.items[rows[0].row()] if rows else None
+        return self.model.rows[rows[0].row()] if rows else None
 
     def add_item(self) -> None:
         if not self.workspace.can("inventory.manage"):

@@ -8,7 +8,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,6 +43,7 @@ from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.models.equipment import EQUIPMENT_KINDS
 from ils_desktop.services import device_readings, equipment
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table, set_style_property
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid, say
@@ -68,45 +70,20 @@ def printable_frame(raw: bytes) -> str:
     return "".join(out)
 
 
-class DeviceListModel(QAbstractTableModel):
+class DeviceListModel(RowsModel[equipment.DeviceSummary]):
     COLUMNS = ("Device", "Kind", "Calibration")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.devices: list[equipment.DeviceSummary] = []
-
-    def set_devices(self, devices: list[equipment.DeviceSummary]) -> None:
-        self.beginResetModel()
-        self.devices = devices
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.devices)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        device = self.devices[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return device
+    def role_data(self, device: equipment.DeviceSummary, index: Index, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{' '.join(p for p in (device.details.maker, device.details.model) if p)} · " \
                    f"{_connection_text(device.details)}"
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            from PySide6.QtGui import QColor
-
             return QColor({"overdue": "#B42318", "due_soon": "#B45309"}.get(device.calibration.value, "#1B2733"))
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+        return None
+
+    def display(self, device: equipment.DeviceSummary, index: Index) -> Any:
         d = device.details
         return (d.name, KIND_LABELS.get(d.kind, d.kind), _calibration_text(device))[index.column()]
-
 
 def _calibration_text(device: equipment.DeviceSummary) -> str:
     due = device.next_calibration_due
@@ -367,35 +344,10 @@ class CalibrationDialog(QDialog):
         )
 
 
-class ReadingModel(QAbstractTableModel):
+class ReadingModel(RowsModel[device_readings.StoredReading]):
     COLUMNS = ("Received", "From", "Reading", "Patient the device gave", "Values")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.readings: list[device_readings.StoredReading] = []
-
-    def set_readings(self, readings: list[device_readings.StoredReading]) -> None:
-        self.beginResetModel()
-        self.readings = readings
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.readings)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        r = self.readings[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return r
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def display(self, r: device_readings.StoredReading, index: Index) -> Any:
         who = " · ".join(p for p in (r.device_patient_id, r.device_patient_name) if p) or "—"
         return (
             r.received_at.astimezone().strftime("%d %b %H:%M"),
@@ -662,8 +614,8 @@ class EquipmentScreen(QWidget):
     def _loaded(self, loaded: tuple[list[equipment.DeviceSummary], list[device_readings.StoredReading]]) -> None:
         devices, unmatched = loaded
         keep = self.selected_device()
-        self.model.set_devices(devices)
-        self.inbox_model.set_readings(unmatched)
+        self.model.set_rows(devices)
+        self.inbox_model.set_rows(unmatched)
         attention = sum(1 for d in devices if d.calibration in (CalibrationState.OVERDUE, CalibrationState.DUE_SOON))
         self.summary.setText(
             f"{len(devices)} devices" + (f" · {attention} need calibration" if attention else "")

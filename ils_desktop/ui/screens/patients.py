@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from ils_desktop.domain.patient_search import classify
 from ils_desktop.services import patients
 from ils_desktop.services.patients import PatientListing, PatientRecord, SearchResult
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.screens.patient_record import PatientRecordPage
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, polish_table
@@ -54,38 +55,23 @@ def phone_text(number: str | None) -> str:
     return f"{digits[:5]} {digits[5:]}"
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(RowsModel[PatientListing]):
     """The search results, in the order the search ranked them."""
+
+    COLUMNS = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
-        self.patients: list[PatientListing] = []
         self.appointments: dict[int, str] = {}  # row → "09:30 · Arrived" when showing today's list
         self.today = date.today()
 
     def set_patients(self, found: list[PatientListing], appointments: list[str] | None = None) -> None:
-        self.beginResetModel()
-        self.patients = found
         self.appointments = dict(enumerate(appointments)) if appointments else {}
         self.today = date.today()
-        self.endResetModel()
+        self.set_rows(found)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.patients)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        patient = self.patients[index.row()]
+    def role_data(self, patient: PatientListing, index: Index, role: int) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.UserRole:
-            return patient
         if role == Qt.ItemDataRole.ForegroundRole:
             if patient.status != "active":
                 return QColor(PALETTE.TEXT_MUTED)
@@ -94,8 +80,10 @@ class PatientTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column == NAME and patient.has_allergies:
             return "Has allergies on record"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+        return None
+
+    def display(self, patient: PatientListing, index: Index) -> Any:
+        column = index.column()
         if column == NAME:
             name = f"{patient.last_name.upper()}, {patient.first_name}"
             if patient.preferred_name and patient.preferred_name != patient.first_name:
@@ -352,7 +340,7 @@ class PatientsScreen(QWidget):
 
     def _open_row(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
-            self.open_patient(self.model.patients[row].id)
+            self.open_patient(self.model.rows[row].id)
 
     # --- pages -------------------------------------------------------------------------------
     def open_patient(self, patient_id: uuid.UUID) -> None:

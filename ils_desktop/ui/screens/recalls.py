@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import recalls
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, polish_table
 
@@ -49,32 +50,11 @@ def phone_text(number: str | None) -> str:
     return f"{digits[:5]} {digits[5:]}"
 
 
-class RecallTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[recalls.RecallEntry] = []
+class RecallTableModel(RowsModel[recalls.RecallEntry]):
+    COLUMNS = COLUMNS
 
-    def set_entries(self, entries: list[recalls.RecallEntry]) -> None:
-        self.beginResetModel()
-        self.entries = entries
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entries[index.row()]
+    def role_data(self, entry: recalls.RecallEntry, index: Index, role: int) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.UserRole:
-            return entry
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == DUE and entry.is_overdue:
                 return QColor(PALETTE.DANGER)
@@ -90,8 +70,10 @@ class RecallTableModel(QAbstractTableModel):
                     entry.date_of_birth.toordinal(), entry.phone or "",
                     (entry.last_exam_date or date.min).toordinal(), entry.due_date.toordinal(), entry.reason,
                     entry.status)[column]
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+        return None
+
+    def display(self, entry: recalls.RecallEntry, index: Index) -> Any:
+        column = index.column()
         if column == PATIENT:
             return entry.patient_name
         if column == NUMBER:
@@ -264,7 +246,7 @@ class RecallsScreen(QWidget):
         self.summary.setText(f"{summary.due_in_month} due in {month}  ·  {summary.overdue} overdue")
         self.tabs.setTabText(0, f"Due this month  {summary.due_in_month}")
         self.tabs.setTabText(1, f"Overdue  {summary.overdue}")
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         self._update_shown()
         if selected is not None:
             self._select(selected.id)
@@ -290,7 +272,7 @@ class RecallsScreen(QWidget):
 
     def _tab_changed(self, index: int) -> None:
         self.view = VIEWS[index]
-        self.model.set_entries([])
+        self.model.set_rows([])
         self.refresh()
 
     # ------------------------------------------------------------------ actions

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from ils_desktop.errors import ValidationFailed
 from ils_desktop.services import staff
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
@@ -38,33 +39,10 @@ from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 COLUMNS = ("Name", "Role", "Email", "GOC number", "Status", "Last signed in")
 
 
-class StaffTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.members: list[staff.StaffMember] = []
+class StaffTableModel(RowsModel[staff.StaffMember]):
+    COLUMNS = COLUMNS
 
-    def set_members(self, members: list[staff.StaffMember]) -> None:
-        self.beginResetModel()
-        self.members = members
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.members)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        member = self.members[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return member
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def display(self, member: staff.StaffMember, index: Index) -> Any:
         column = index.column()
         if column == 0:
             return member.name
@@ -326,7 +304,7 @@ class StaffScreen(QWidget):
         run_op(lambda: staff.list_staff(database, context), on_done=self._loaded, parent=self)
 
     def _loaded(self, members: list[staff.StaffMember]) -> None:
-        self.model.set_members(members)
+        self.model.set_rows(members)
         active = sum(1 for m in members if m.status == UserStatus.ACTIVE)
         self.summary.setText(f"{active} active · {len(members)} in total")
         self._selection_changed()

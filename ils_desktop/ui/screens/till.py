@@ -28,11 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     QUrl,
@@ -96,6 +93,7 @@ from ils_desktop.services.till import (
     TransactionRecorded,
 )
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table, set_style_property
 
@@ -213,44 +211,26 @@ class BasketState:
                    exchange=ExchangeCredit.from_json(data["exchange"]) if data.get("exchange") else None)
 
 
-class BasketModel(QAbstractTableModel):
+class BasketModel(RowsModel[BasketEntry]):
     COLUMNS = ("Item", "Qty", "Price", "Discount", "Total")
+    RIGHT_ALIGNED = frozenset({1, 2, 3, 4})
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[BasketEntry] = []
         self.totals: list[Decimal] = []
 
     def show(self, entries: list[BasketEntry], priced: PricedBasket | None) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
         self.totals = [line.gross for line in priced.lines] if priced else [
             e.unit_price * e.quantity - e.line_discount for e in entries]
-        self.endResetModel()
+        self.set_rows(entries)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section > 0:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    def role_data(self, entry: BasketEntry, index: Index, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3 and entry.discount_reason:
+            return entry.discount_reason
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entries[index.row()]
+    def display(self, entry: BasketEntry, index: Index) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and entry.discount_reason:
-            return entry.discount_reason
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
         if column == 0:
             note = f"   ({entry.discount_reason})" if entry.discount_reason else ""
             return entry.name + note

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -24,6 +24,7 @@ from ils_desktop.errors import UserFacingError
 from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import CATEGORY_LABELS, CSV_COLUMNS, ImportPreview, ImportResult, ImportRow
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import polish_table
 from ils_desktop.ui.widgets.forms import say
@@ -31,38 +32,17 @@ from ils_desktop.ui.widgets.forms import say
 _ACTIONS = {"add": "New item", "update": "Updates item", "error": "Not imported"}
 
 
-class PreviewModel(QAbstractTableModel):
+class PreviewModel(RowsModel[ImportRow]):
     COLUMNS = ("Line", "What happens", "Item", "Barcode", "Retail", "Stock", "Problems")
+    RIGHT_ALIGNED = frozenset({0, 4, 5})
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[ImportRow] = []
-
-    def set_rows(self, rows: list[ImportRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+    def role_data(self, row: ImportRow, index: Index, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 6 and row.errors:
+            return "\n".join(row.errors)
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.rows[index.row()]
+    def display(self, row: ImportRow, index: Index) -> Any:
         column = index.column()
-        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and row.errors:
-            return "\n".join(row.errors)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4, 5):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
         raw = row.raw
         if column == 0:
             return str(row.line)

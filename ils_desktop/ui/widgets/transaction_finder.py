@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from ils_desktop.db.database import Database
@@ -18,6 +18,7 @@ from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
 from ils_desktop.services.till import TransactionSummary, TransactionView
 from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import polish_table
 from ils_desktop.ui.widgets.forms import labelled
@@ -32,37 +33,11 @@ def when_text(at: datetime) -> str:
     return f"{local:%H:%M}" if local.date() == date.today() else f"{local:%d %b %H:%M}"
 
 
-class RecentTransactionsModel(QAbstractTableModel):
+class RecentTransactionsModel(RowsModel[TransactionSummary]):
     COLUMNS = ("Receipt", "Time", "Customer", "Items", "Total", "")
+    RIGHT_ALIGNED = frozenset({3, 4})
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[TransactionSummary] = []
-
-    def set_rows(self, rows: list[TransactionSummary]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def display(self, row: TransactionSummary, index: Index) -> Any:
         return (
             f"{KIND_LABELS.get(row.kind, row.kind)} {row.number}",
             when_text(row.occurred_at),
