@@ -44,7 +44,7 @@ def test_diary_to_exam_to_finalise_to_printed_prescription(qtbot, make_window, d
         room_id=room.id, starts_at=london_time(datetime.now(LONDON).date(), time(9, 30)),
         appointment_type="sight_test", patient_id=patient, clinician_id=clinic.optometrist.user_id))
     opened: list[Path] = []
-    monkeypatch.setattr("ils_desktop.ui.widgets.issue_prescription.open_with_system_viewer", opened.append)
+    monkeypatch.setattr("ils_desktop.ui.widgets.clinical_document_dialog.open_with_system_viewer", opened.append)
 
     # The optometrist signs in and opens the diary (F2); today's booking is there.
     window = make_window(database)

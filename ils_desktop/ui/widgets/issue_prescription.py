@@ -13,18 +13,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -36,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.exam import PupillaryDistance, RefractionEye
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, pdf_files, prescriptions
+from ils_desktop.services import clinical_documents, prescriptions
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import set_style_property
+from ils_desktop.ui.widgets.clinical_document_dialog import ClinicalDocumentDialog
 from ils_desktop.ui.widgets.exam_sections.base import caption, eye_label
 from ils_desktop.ui.widgets.exam_sections.fields import (
     GridNavigator,
@@ -68,11 +67,6 @@ STARTER_WORDING: dict[str, str] = {
 """Wording offered while the practice has no templates of its own."""
 
 
-def open_with_system_viewer(path: Path) -> None:
-    """Open a document in the workstation's PDF viewer, which prints it (and previews it first)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -81,43 +75,22 @@ def _date(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class IssuePrescriptionDialog(QDialog):
+class IssuePrescriptionDialog(ClinicalDocumentDialog):
     """Check the prescription prefilled from the finalised exam, issue it and print it."""
 
     issued = Signal(object)  # the prescription's id
 
+    DOCUMENT = "prescription"
+    PDF_FAILED = "The prescription is issued, but the PDF could not be made"
+
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.exam_id = exam_id
+        super().__init__(workspace, exam_id, title="Issue prescription", name_prefix="rx", minimum_width=860,
+                         parent=parent)
         self.draft: prescriptions.PrescriptionDraft | None = None
         self.issued_id: uuid.UUID | None = None
         self.issued_prescription: prescriptions.IssuedPrescription | None = None
-        self.pdf: bytes | None = None
-        self.printed_path: Path | None = None
-        self.document_opener: Callable[[Path], None] = open_with_system_viewer
-        self.setWindowTitle("Issue prescription")
         self.setObjectName("IssuePrescriptionDialog")
-        self.setMinimumWidth(860)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 20)
-        layout.setSpacing(12)
-        self.title = QLabel("Issue prescription")
-        self.title.setProperty("role", "title")
-        self.subtitle = QLabel("Loading the examination…")
-        self.subtitle.setObjectName("rxPatient")
-        self.subtitle.setProperty("role", "subtitle")
-        self.subtitle.setWordWrap(True)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-
-        self.notice = QLabel()
-        self.notice.setObjectName("rxNotice")
-        self.notice.setProperty("role", "info")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        layout.addWidget(self.notice)
+        layout = self.body
 
         # --- what is issued -------------------------------------------------------------------
         self.kinds_row = QWidget()
@@ -264,11 +237,7 @@ class IssuePrescriptionDialog(QDialog):
         self.alert_box.hide()
         layout.addWidget(self.alert_box)
 
-        self.message = QLabel()
-        self.message.setObjectName("rxMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout.addWidget(self.message)
+        self.add_message()
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -447,11 +416,6 @@ class IssuePrescriptionDialog(QDialog):
             mark_invalid(widget, False)
         self.message.hide()
 
-    def _say(self, text: str, tone: str) -> None:
-        self.message.setText(text)
-        set_style_property(self.message, "role", tone)
-        self.message.setVisible(bool(text))
-
     # ------------------------------------------------------------------ issuing
     def _issue_and_print(self) -> None:
         if self.issued_id is not None:
@@ -532,67 +496,22 @@ class IssuePrescriptionDialog(QDialog):
         run_op(lambda: prescriptions.acknowledge_alert(database, context, alert_id), on_done=done, parent=self)
 
     # ------------------------------------------------------------------ the PDF
-    def _with_pdf(self, use: Callable[[bytes], None]) -> None:
-        if self.pdf is not None:
-            use(self.pdf)
-            return
+    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
         assert self.issued_id is not None
-        database, context, prescription_id = self.workspace.database, self.workspace.context, self.issued_id
+        return clinical_documents.prescription_pdf(database, context, self.issued_id)
 
-        def ready(pdf: bytes) -> None:
-            self.pdf = pdf
-            use(pdf)
-
-        def failed(error: BaseException) -> bool:
-            if isinstance(error, UserFacingError):
-                self._say(f"The prescription is issued, but the PDF could not be made: {error}", "warning")
-                return True
-            return False
-
-        run_op(lambda: clinical_documents.prescription_pdf(database, context, prescription_id), on_done=ready,
-               on_error=failed, parent=self)
-
-    def _file_name(self) -> str:
+    def file_name(self) -> str:
         assert self.draft is not None
         kind = "Prescription" if self.kind() != "no_rx_needed" else "Sight test statement"
         issued = self.issued_prescription.issue_date if self.issued_prescription else self.draft.issue_date
         return clinical_documents.document_file_name(kind, self.draft.patient_name, issued)
 
     def _print(self) -> None:
-        def open_for_printing(pdf: bytes) -> None:
-            try:
-                folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
-                self.printed_path = pdf_files.save_pdf(pdf, folder / self._file_name())
-            except UserFacingError as error:
-                self._say(str(error), "error")
-                return
-            self.document_opener(self.printed_path)
-            self._say("Issued and saved to the patient's record. The prescription is open in the PDF viewer "
-                      "to print.", "success")
-
-        self._with_pdf(open_for_printing)
+        self._open_in_viewer("Issued and saved to the patient's record. The prescription is open in the PDF "
+                             "viewer to print.")
 
     def _save_pdf_clicked(self) -> None:
         if self.issued_id is None:
-            self._issue(then=self._save_pdf)
+            self._issue(then=self._save_pdf_as)
         else:
-            self._save_pdf()
-
-    def choose_save_path(self, suggested: str) -> Path | None:
-        """Ask where to save (a separate method so tests can answer without a native dialog)."""
-        path, _filter = QFileDialog.getSaveFileName(self, "Save prescription as PDF", suggested, "PDF (*.pdf)")
-        return Path(path) if path else None
-
-    def _save_pdf(self) -> None:
-        def save(pdf: bytes) -> None:
-            target = self.choose_save_path(str(Path.home() / self._file_name()))
-            if target is None:
-                return
-            try:
-                saved = pdf_files.save_pdf(pdf, target)
-            except UserFacingError as error:
-                self._say(str(error), "error")
-                return
-            self._say(f"Saved to {saved}.", "success")
-
-        self._with_pdf(save)
+            self._save_pdf_as()

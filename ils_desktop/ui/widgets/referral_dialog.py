@@ -12,14 +12,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -33,14 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ils_desktop.db.database import Database
+from ils_desktop.db.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, pdf_files, referrals
+from ils_desktop.services import clinical_documents, referrals
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import set_style_property
+from ils_desktop.ui.widgets.clinical_document_dialog import ClinicalDocumentDialog
 from ils_desktop.ui.widgets.exam_sections.base import caption
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
-from ils_desktop.ui.widgets.issue_prescription import open_with_system_viewer
 
 URGENCY_BUTTONS = (("emergency", "&Emergency — same day"), ("urgent", "&Urgent — within a week"),
                    ("routine", "&Routine"))
@@ -55,41 +53,21 @@ def _text_box(name: str, lines: int, placeholder: str = "") -> QPlainTextEdit:
     return box
 
 
-class ReferralDialog(QDialog):
+class ReferralDialog(ClinicalDocumentDialog):
     """Check the letter drafted from the exam, save it and create its PDF."""
 
     written = Signal(object)  # the referral's id
 
+    DOCUMENT = "referral letter"
+    PDF_FAILED = "The letter is saved, but its PDF could not be made"
+
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.exam_id = exam_id
+        super().__init__(workspace, exam_id, title="Referral letter", name_prefix="referral", minimum_width=900,
+                         parent=parent)
         self.draft: referrals.ReferralDraft | None = None
         self.referral_id: uuid.UUID | None = None
-        self.pdf: bytes | None = None
-        self.printed_path: Path | None = None
-        self.document_opener: Callable[[Path], None] = open_with_system_viewer
-        self.setWindowTitle("Referral letter")
         self.setObjectName("ReferralDialog")
-        self.setMinimumWidth(900)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 20)
-        layout.setSpacing(12)
-        self.title = QLabel("Referral letter")
-        self.title.setProperty("role", "title")
-        self.subtitle = QLabel("Loading the examination…")
-        self.subtitle.setObjectName("referralPatient")
-        self.subtitle.setProperty("role", "subtitle")
-        self.subtitle.setWordWrap(True)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        self.notice = QLabel()
-        self.notice.setObjectName("referralNotice")
-        self.notice.setProperty("role", "info")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        layout.addWidget(self.notice)
+        layout = self.body
 
         urgency_row = QHBoxLayout()
         urgency_row.setSpacing(22)
@@ -173,11 +151,7 @@ class ReferralDialog(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(scroll, 1)
 
-        self.message = QLabel()
-        self.message.setObjectName("referralMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout.addWidget(self.message)
+        self.add_message()
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -315,11 +289,6 @@ class ReferralDialog(QDialog):
                 return value
         return ""
 
-    def _say(self, text: str, tone: str) -> None:
-        self.message.setText(text)
-        set_style_property(self.message, "role", tone)
-        self.message.setVisible(bool(text))
-
     # ------------------------------------------------------------------ saving
     def _save_and_open(self) -> None:
         if self.referral_id is not None:
@@ -390,59 +359,13 @@ class ReferralDialog(QDialog):
         return False
 
     # ------------------------------------------------------------------ the PDF
-    def _with_pdf(self, use: Callable[[bytes], None]) -> None:
-        if self.pdf is not None:
-            use(self.pdf)
-            return
+    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
         assert self.referral_id is not None
-        database, context, referral_id = self.workspace.database, self.workspace.context, self.referral_id
+        return clinical_documents.referral_pdf(database, context, self.referral_id)
 
-        def ready(pdf: bytes) -> None:
-            self.pdf = pdf
-            use(pdf)
-
-        def failed(error: BaseException) -> bool:
-            if isinstance(error, UserFacingError):
-                self._say(f"The letter is saved, but its PDF could not be made: {error}", "warning")
-                return True
-            return False
-
-        run_op(lambda: clinical_documents.referral_pdf(database, context, referral_id), on_done=ready,
-               on_error=failed, parent=self)
-
-    def _file_name(self) -> str:
+    def file_name(self) -> str:
         assert self.draft is not None
         return clinical_documents.document_file_name("Referral", self.draft.patient_name)
 
     def _open_pdf(self) -> None:
-        def open_it(pdf: bytes) -> None:
-            try:
-                folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
-                self.printed_path = pdf_files.save_pdf(pdf, folder / self._file_name())
-            except UserFacingError as error:
-                self._say(str(error), "error")
-                return
-            self.document_opener(self.printed_path)
-            self._say("Saved to the patient's record. The letter is open in the PDF viewer to print or send.",
-                      "success")
-
-        self._with_pdf(open_it)
-
-    def choose_save_path(self, suggested: str) -> Path | None:
-        """Ask where to save (a separate method so tests can answer without a native dialog)."""
-        path, _filter = QFileDialog.getSaveFileName(self, "Save referral letter as PDF", suggested, "PDF (*.pdf)")
-        return Path(path) if path else None
-
-    def _save_pdf_as(self) -> None:
-        def save(pdf: bytes) -> None:
-            target = self.choose_save_path(str(Path.home() / self._file_name()))
-            if target is None:
-                return
-            try:
-                saved = pdf_files.save_pdf(pdf, target)
-            except UserFacingError as error:
-                self._say(str(error), "error")
-                return
-            self._say(f"Saved to {saved}.", "success")
-
-        self._with_pdf(save)
+        self._open_in_viewer("Saved to the patient's record. The letter is open in the PDF viewer to print or send.")
