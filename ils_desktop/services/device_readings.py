@@ -65,6 +65,12 @@ class StoredReading:
     device_patient_id: str | None
     device_patient_name: str | None
     device_name: str = ""
+    status: str = ""  # matched / unmatched / accepted / discarded
+
+    @property
+    def waiting_for_exam(self) -> bool:
+        """Matched to a patient and neither accepted nor discarded: an open exam should offer it."""
+        return self.status == "matched" and self.patient_id is not None
 
     @property
     def label(self) -> str:
@@ -125,7 +131,7 @@ def _stored(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str] | Non
         source="dicom" if isinstance(row, DicomReading) else row.source,
         source_detail=row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail,
         error=row.error, warnings=list(row.warnings), device_patient_id=row.device_patient_id,
-        device_patient_name=row.device_patient_name, device_name=_device_name(row, names or {}),
+        device_patient_name=row.device_patient_name, device_name=_device_name(row, names or {}), status=row.status,
     )
 
 

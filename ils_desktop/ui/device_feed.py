@@ -16,15 +16,16 @@ log = logging.getLogger(__name__)
 
 
 class DeviceFeed(QObject):
-    # Only the id crosses threads; screens load the reading through the readings service.
-    reading_stored = Signal(str)
+    # The StoredReading is frozen (and never changed after storing), so it can cross threads as it is:
+    # the exam offers a reading for its patient without asking the database for it again.
+    reading_stored = Signal(object)
     device_status = Signal(str, str)  # device name, status
 
     def __init__(self, workspace: Workspace, data_dir: Path) -> None:
         super().__init__()
         self.hub = DeviceHub(
             workspace.database, workspace.context, data_dir / "devices",
-            on_stored=lambda reading: self.reading_stored.emit(str(reading.id)),
+            on_stored=self.reading_stored.emit,
             on_status=lambda device, status: self.device_status.emit(device, status),
             workstation=workspace.workstation,
         )

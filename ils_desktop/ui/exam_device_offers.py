@@ -34,7 +34,7 @@ class ExamDeviceOffers(QObject):
         exam_screen.exam_loaded.connect(self.check)
         exam_screen.reading_settled.connect(self.settle)
         if feed is not None:
-            feed.reading_stored.connect(self.check)
+            feed.reading_stored.connect(self.arrived)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.check)
@@ -61,8 +61,18 @@ class ExamDeviceOffers(QObject):
         run_op(lambda: device_readings.readings_waiting_for(database, context, patient_id),
                on_done=lambda readings: self._offer(patient_id, readings), on_error=failed, parent=self.exam)
 
+    def arrived(self, reading: device_readings.StoredReading) -> None:
+        """A reading was just stored on this workstation: offer it at once if it is for the patient
+        whose exam is open (no second trip to the database); any other reading is not this exam's."""
+        patient_id = self._open_patient()
+        if patient_id is not None and reading.waiting_for_exam and reading.patient_id == patient_id:
+            self._offer_readings(patient_id, [reading])
+
     def _offer(self, patient_id: uuid.UUID, readings: list[device_readings.StoredReading]) -> None:
         self._checking = False
+        self._offer_readings(patient_id, readings)
+
+    def _offer_readings(self, patient_id: uuid.UUID, readings: list[device_readings.StoredReading]) -> None:
         if self._open_patient() != patient_id:
             return  # the clinician moved on to another patient meanwhile
         for reading in readings:
