@@ -175,7 +175,8 @@ def receipt_bytes(document: SaleDocument, *, columns: int = 42, open_drawer: boo
             p.textln(line)
     p.textln("-" * w)
     for line in document.receipt_lines:
-        rate = _RATE_LETTERS.get(line.vat_rate, "")
+        # A package is goods (its rate) and exempt dispensing: "S+E", as on the PDF receipt.
+        rate = _RATE_LETTERS.get(line.vat_rate, "") + ("+E" if line.apportioned else "")
         for text in _wrap(line.description, w)[:2]:
             p.textln(text)
         quantity = f"  {line.quantity} x {format_money(line.unit_price)}"

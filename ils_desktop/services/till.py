@@ -1806,6 +1806,8 @@ class DocumentLine:
     vat_rate_percent: Decimal | None
     net: Decimal
     vat: Decimal
+    #: A spectacles or contact-lens package: part standard-rated goods, part exempt dispensing.
+    apportioned: bool = False
 
 
 @dataclass(frozen=True)
@@ -1904,7 +1906,8 @@ def sale_document_in(uow: TenantUnitOfWork, transaction_id: uuid.UUID) -> SaleDo
         original_invoice_number=original_invoice.number if original_invoice else None,
         receipt_lines=tuple(DocumentLine(
             i.description, i.quantity, i.unit_price, i.line_discount + i.basket_discount_share, i.gross, i.vat_rate,
-            i.vat_rate_percent, i.net, i.vat) for i in till.items(transaction.id)),
+            i.vat_rate_percent, i.net, i.vat, i.supply_kind in ("spectacles_package", "contact_lens_package"))
+            for i in till.items(transaction.id)),
         invoice_lines=tuple(DocumentLine(
             i.description, i.quantity, i.unit_price, ZERO, i.gross, i.vat_rate, i.vat_rate_percent, i.net, i.vat)
             for i in till.invoice_lines(invoice.id)),

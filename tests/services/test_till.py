@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
-from ils_desktop.services import catalogue, till
+from ils_desktop.services import catalogue, receipt_printing, till
 from ils_desktop.services.till import (
     Basket,
     BasketItem,
@@ -265,6 +265,10 @@ def test_exchange_for_cheaper_items_reverses_the_voucher_only_for_the_appliance_
     # The credit note has one VAT row per rate, the returned frame and the new solution netted off.
     document = till.sale_document(database, shop.reception.context, swapped.transaction_id)
     assert [(r.rate, r.gross) for r in document.vat_rows] == [("standard", D("-46.02")), ("exempt", D("-54.00"))]
+    printed = receipt_printing.receipt_bytes(document).decode("cp437", errors="replace")
+    assert "EXCHANGE" in printed and f"Original receipt {sale.number}" in printed
+    assert "Reason: does not want glasses after all" in printed
+    assert "-£120.00 S+E" in printed and "£19.98 S\n" in printed  # the frame is goods and dispensing
     assert _on_hand(database, shop, shop.frame) == 3 and _on_hand(database, shop, shop.solution) == 48
 
 
