@@ -30,6 +30,13 @@ ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
+class TransactionRow:
+    transaction: PosTransaction
+    customer_name: str
+    item_count: int
+
+
+@dataclass(frozen=True)
 class TenderTotal:
     tender: str
     count: int
@@ -175,14 +182,31 @@ class TillRepository(TenantRepository):
             .where(PosTransaction.company_id == self.company_id, Invoice.number == number)
         ).first()
 
-    def recent(self, *, limit: int = 50, session_id: uuid.UUID | None = None,
-               patient_id: uuid.UUID | None = None) -> Sequence[PosTransaction]:
-        query = select(PosTransaction).where(PosTransaction.company_id == self.company_id)
+    def summaries(self, *, limit: int = 50, session_id: uuid.UUID | None = None, number: int | None = None,
+                  amount: Decimal | None = None, name_words: Sequence[str] = ()) -> Sequence[TransactionRow]:
+        """Transactions newest first with their customer (from the invoice) and item count, in one
+        query: the finder lists up to fifty of them as the receptionist types.
+
+        ``amount`` matches a sale of that total or a refund of it; every word of ``name_words`` must be
+        in the customer's name (case-blind)."""
+        items = (select(func.coalesce(func.sum(func.abs(PosTransactionItem.quantity)), 0))
+                 .where(PosTransactionItem.company_id == PosTransaction.company_id,
+                        PosTransactionItem.transaction_id == PosTransaction.id)
+                 .correlate(PosTransaction).scalar_subquery())
+        query = (select(PosTransaction, Invoice.customer_name, items)
+                 .outerjoin(Invoice, (Invoice.company_id == PosTransaction.company_id)
+                            & (Invoice.transaction_id == PosTransaction.id))
+                 .where(PosTransaction.company_id == self.company_id))
         if session_id is not None:
             query = query.where(PosTransaction.till_session_id == session_id)
-        if patient_id is not None:
-            query = query.where(PosTransaction.patient_id == patient_id)
-        return self.session.scalars(query.order_by(PosTransaction.occurred_at.desc()).limit(limit)).all()
+        if number is not None:
+            query = query.where(PosTransaction.number == number)
+        if amount is not None:
+            query = query.where(PosTransaction.total.in_((amount, -amount)))
+        for word in name_words:
+            query = query.where(Invoice.customer_name.icontains(word, autoescape=True))
+        rows = self.session.execute(query.order_by(PosTransaction.occurred_at.desc()).limit(limit)).all()
+        return [TransactionRow(t, name or "", int(count)) for t, name, count in rows]
 
     def items(self, transaction_id: uuid.UUID) -> Sequence[PosTransactionItem]:
         return self.session.scalars(

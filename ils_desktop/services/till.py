@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -34,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.money import format_money, require_pennies
+from ils_desktop.domain.money import PENNY, format_money, require_pennies
 from ils_desktop.domain.roles import effective_permissions
 from ils_desktop.domain.till_rules import (
     VOUCHER_APPLIANCES,
@@ -1682,19 +1683,51 @@ def get_transaction(database: Database, context: TenantContext, transaction_id: 
     return database.run(context, work, retry_safe=True)
 
 
-def recent_transactions(database: Database, context: TenantContext, *, limit: int = 50,
-                        session_id: uuid.UUID | None = None) -> list[TransactionSummary]:
+@dataclass(frozen=True)
+class ReceiptSearch:
+    """What the receptionist typed in the receipt finder, read as one kind of search."""
+
+    number: int | None = None
+    amount: Decimal | None = None
+    name_words: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.number is None and self.amount is None and not self.name_words
+
+
+_AMOUNT = re.compile(r"-?£?\s*(\d{1,7}(?:\.\d{1,2})?)")
+
+
+def read_receipt_search(text: str) -> ReceiptSearch:
+    """Digits alone are a receipt number (typed, or scanned from the barcode on the receipt); a price
+    with a pound sign or pence (``£120``, ``64.99``) is the total of a sale or refund; anything else
+    is words of the customer's name. An empty box is no search."""
+    text = text.strip()
+    if not text:
+        return ReceiptSearch()
+    if text.lstrip("#").isdigit():
+        return ReceiptSearch(number=int(text.lstrip("#")))
+    amount = _AMOUNT.fullmatch(text)
+    if amount and ("£" in text or "." in text):
+        return ReceiptSearch(amount=Decimal(amount.group(1)).quantize(PENNY))
+    words = tuple(w for w in re.split(r"[\s,]+", text) if w)
+    return ReceiptSearch(name_words=words)
+
+
+def find_transactions(database: Database, context: TenantContext, search: ReceiptSearch = ReceiptSearch(), *,
+                      limit: int = 50, session_id: uuid.UUID | None = None) -> list[TransactionSummary]:
+    """The transactions matching ``search``, newest first; with no search, the latest (of one till
+    session when ``session_id`` is given: a search looks through every session)."""
     require(context, "till.sell")
 
     def work(uow: TenantUnitOfWork) -> list[TransactionSummary]:
-        till = uow.repository(TillRepository)
-        found = []
-        for t in till.recent(limit=limit, session_id=session_id):
-            invoice = till.invoice_for(t.id)
-            found.append(TransactionSummary(
-                t.id, t.number, t.kind, t.status, t.occurred_at, (invoice.customer_name if invoice else "") or "",
-                t.total, sum(abs(i.quantity) for i in till.items(t.id))))
-        return found
+        rows = uow.repository(TillRepository).summaries(
+            limit=limit, session_id=session_id if search.is_empty else None, number=search.number,
+            amount=search.amount, name_words=search.name_words)
+        return [TransactionSummary(r.transaction.id, r.transaction.number, r.transaction.kind, r.transaction.status,
+                                   r.transaction.occurred_at, r.customer_name, r.transaction.total, r.item_count)
+                for r in rows]
 
     return database.run(context, work, retry_safe=True)
 

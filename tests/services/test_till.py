@@ -18,8 +18,10 @@ from ils_desktop.services.till import (
     ManagerApproval,
     ManagerAuthorisationFailed,
     ManagerAuthorisationNeeded,
+    ReceiptSearch,
     ReturnRequest,
     Tender,
+    read_receipt_search,
 )
 from tests.till_setup import STAFF_PASSWORD, Shop, open_shop
 
@@ -314,6 +316,57 @@ def test_find_a_sale_by_receipt_or_invoice_number(database, shop):
     assert by_receipt.id == by_invoice.id == sale.transaction_id
     with pytest.raises(NotFound):
         till.find_transaction(database, shop.reception.context, 999_999)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("", ReceiptSearch()),
+    ("   ", ReceiptSearch()),
+    ("1042", ReceiptSearch(number=1042)),
+    ("#1042", ReceiptSearch(number=1042)),
+    ("£120", ReceiptSearch(amount=D("120.00"))),
+    ("£ 9.99", ReceiptSearch(amount=D("9.99"))),
+    ("64.5", ReceiptSearch(amount=D("64.50"))),
+    ("-£100.02", ReceiptSearch(amount=D("100.02"))),
+    ("lovelace", ReceiptSearch(name_words=("lovelace",))),
+    ("Ada  Lovelace", ReceiptSearch(name_words=("Ada", "Lovelace"))),
+    ("Lovelace, Ada", ReceiptSearch(name_words=("Lovelace", "Ada"))),
+    ("O'Brien", ReceiptSearch(name_words=("O'Brien",))),
+    ("12 Harbour", ReceiptSearch(name_words=("12", "Harbour"))),
+])
+def test_what_is_typed_in_the_receipt_finder_is_read_as_one_search(typed: str, expected: ReceiptSearch):
+    assert read_receipt_search(typed) == expected
+
+
+def test_find_sales_by_customer_name_or_amount_across_sessions(database, shop):
+    context = shop.reception.context
+    walk_in = till.check_out(database, context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10")),)), uuid.uuid4())
+    ada = till.check_out(database, context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 1"),),
+        patient_id=shop.patient_id), uuid.uuid4())
+    named = till.check_out(database, context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10")),),
+        customer_name="Grace 100%_Hopper", customer_address="1 Navy Yard"), uuid.uuid4())
+    refund = till.refund(database, context, ada.transaction_id, [ReturnRequest(1, 1)], "changed her mind",
+                         (Tender(TenderKind.CARD, D("120.00"), "REFUND 1"),), uuid.uuid4(), shop.session_id,
+                         approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+
+    def numbers(search: ReceiptSearch) -> list[int]:
+        return [t.number for t in till.find_transactions(database, context, search)]
+
+    assert numbers(ReceiptSearch()) == [refund.number, named.number, ada.number, walk_in.number]
+    assert numbers(read_receipt_search("lovelace")) == [refund.number, ada.number]  # the refund is hers too
+    assert numbers(read_receipt_search("ada LOVE")) == [refund.number, ada.number]
+    assert numbers(read_receipt_search("ada hopper")) == []
+    assert numbers(read_receipt_search("100%_")) == [named.number]  # wildcards are letters here
+    assert numbers(read_receipt_search("£120")) == [refund.number, ada.number]
+    assert numbers(read_receipt_search("9.99")) == [named.number, walk_in.number]
+    found = till.find_transactions(database, context, read_receipt_search("Lovelace"))[-1]
+    assert (found.customer_name, found.item_count, found.total) == ("Ada Lovelace", 1, D("120.00"))
+    # A search looks through every session; the empty box shows only the session asked for.
+    assert numbers(read_receipt_search("hopper")) == [named.number]
+    assert till.find_transactions(database, context, ReceiptSearch(), session_id=uuid.uuid4()) == []
+    assert till.find_transactions(database, context, read_receipt_search("hopper"), session_id=uuid.uuid4())
 
 
 def test_voucher_values_are_dated_and_editable(database, shop):

@@ -400,6 +400,47 @@ def test_any_receipt_is_found_by_number_and_printed_again_as_a_copy(
     qtbot.waitUntil(lambda: "no receipt number 999" in dialog.status.text(), timeout=5_000)
 
 
+def test_a_receipt_is_found_by_the_customer_name_or_the_amount(qtbot, make_window, database, shop):
+    from ils_desktop.ui.widgets.receipts_dialog import ReceiptsDialog
+
+    walk_in = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
+    ada = till.check_out(database, shop.reception.context, Basket(
+        shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 8"),),
+        patient_id=shop.patient_id), uuid.uuid4())
+    _window, screen = _till(qtbot, make_window, database, shop.reception.email)
+    qtbot.keyClick(_focus(), Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    dialog = _dialog(qtbot, screen, ReceiptsDialog)
+    qtbot.waitUntil(lambda: dialog.recent_model.rowCount() == 2, timeout=5_000)
+    title = dialog.finder.list_title
+
+    _type(qtbot, "lovel")  # the list narrows as she types
+    qtbot.waitUntil(lambda: dialog.recent_model.rowCount() == 1, timeout=5_000)
+    assert title.text() == "1 match, from every till session"
+    assert dialog.recent_model.index(0, 2).data() == "Ada Lovelace"
+    _press(qtbot, Qt.Key.Key_Return)  # one match: Enter opens it
+    qtbot.waitUntil(lambda: dialog.transaction is not None and dialog.transaction.number == ada.number,
+                    timeout=5_000)
+    assert "Ada Lovelace" in dialog.chosen.text()
+
+    dialog.number.setFocus()
+    dialog.number.selectAll()
+    qtbot.keyClicks(_focus(), "£9.99")  # keyClick sends "£" as a byte, a keyboard sends the character
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.transaction.number == walk_in.number, timeout=5_000)
+    assert dialog.recent_model.rowCount() == 1
+
+    dialog.number.setFocus()
+    dialog.number.selectAll()
+    _type(qtbot, "hopper")
+    qtbot.waitUntil(lambda: "Nothing matches “hopper”" in dialog.status.text(), timeout=5_000)
+    assert dialog.recent_model.rowCount() == 0 and title.text() == "0 matches, from every till session"
+    qtbot.keyClick(dialog.number, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    _press(qtbot, Qt.Key.Key_Backspace)  # an empty box shows the latest again
+    qtbot.waitUntil(lambda: dialog.recent_model.rowCount() == 2, timeout=5_000)
+    assert title.text() == "Latest transactions"
+
+
 def test_a_dropped_connection_keeps_the_basket_and_sends_it_again_with_the_same_key(
         qtbot, make_window, database, shop, superuser, monkeypatch):
     import ils_desktop.ui.screens.till as till_screen

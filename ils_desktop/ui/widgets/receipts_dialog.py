@@ -50,7 +50,8 @@ class ReceiptsDialog(QDialog):
         title = QLabel("Find a receipt")
         title.setProperty("role", "title")
         layout.addWidget(title)
-        intro = QLabel("Type the receipt number printed on it, or pick it from the latest transactions. "
+        intro = QLabel("Type or scan the receipt number, or type the customer's name or the amount and pick it "
+                       "from the list. "
                        "Reprints and PDFs made here are marked as copies.")
         intro.setProperty("role", "hint")
         intro.setWordWrap(True)

@@ -1,5 +1,6 @@
-"""Finding a till transaction: the receipt number box (typed or scanned from the receipt) above a list
-of the latest transactions. Used by the refund/exchange dialog and by "Find a receipt"."""
+"""Finding a till transaction: one box above a list. A receipt number (typed, or scanned from the
+receipt) opens that receipt; a customer's name or an amount narrows the list as it is typed, across
+every till session. Used by the refund/exchange dialog and by "Find a receipt"."""
 
 from __future__ import annotations
 
@@ -8,15 +9,25 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.money import format_money
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
-from ils_desktop.services.till import TransactionSummary, TransactionView
+from ils_desktop.services.till import ReceiptSearch, TransactionSummary, TransactionView, read_receipt_search
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -49,11 +60,12 @@ class RecentTransactionsModel(RowsModel[TransactionSummary]):
 
 
 Fetch = Callable[[Database, TenantContext], TransactionView]
+SEARCH_DELAY_MS = 250
 
 
 class TransactionFinder(QWidget):
     """Emits ``found`` with the ``TransactionView`` chosen (by number, or from the list), or
-    ``problem`` with a message to show (not a number, no such receipt)."""
+    ``problem`` with a message to show (no such receipt, nothing matches)."""
 
     found = Signal(object)
     problem = Signal(str)
@@ -62,16 +74,21 @@ class TransactionFinder(QWidget):
                  limit: int = 50, list_height: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
+        self.session_id = session_id
+        self.limit = limit
+        self.list_label = list_label
+        self._ticket = 0  # the latest list asked for; older answers are dropped
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         find_row = QHBoxLayout()
         self.number = QLineEdit()
         self.number.setObjectName("receiptNumber")
-        self.number.setPlaceholderText("Receipt number (or scan the receipt)")
+        self.number.setPlaceholderText("Receipt number or scan it, customer name, or amount (£64.99)")
+        self.number.setClearButtonEnabled(True)
         find = QPushButton("Find")
         find.setObjectName("findReceiptButton")
-        find_row.addWidget(labelled("Receipt number", self.number), 1)
+        find_row.addWidget(labelled("Receipt number, customer or amount", self.number), 1)
         find_row.addWidget(find, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(find_row)
 
@@ -83,26 +100,82 @@ class TransactionFinder(QWidget):
         header = self.recent.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 110), (3, 60), (4, 100), (5, 110)):
+        for column, width in ((0, 130), (1, 110), (3, 76), (4, 100), (5, 110)):
             header.resizeSection(column, width)
         if list_height is not None:
             self.recent.setMaximumHeight(list_height)
-        layout.addWidget(labelled(list_label, self.recent), 1)
+        list_box = labelled(list_label, self.recent)
+        self.list_title = list_box.findChild(QLabel)
+        self.list_title.setObjectName("transactionListTitle")
+        layout.addWidget(list_box, 1)
 
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.refresh)
         find.clicked.connect(self.find)
         self.number.returnPressed.connect(self.find)
+        self.number.textEdited.connect(self._typed)
+        self.number.installEventFilter(self)
         self.recent.activated.connect(self._pick)
         self.recent.doubleClicked.connect(self._pick)
-        database, context = workspace.database, workspace.context
-        run_op(lambda: till.recent_transactions(database, context, session_id=session_id, limit=limit),
-               on_done=self.model.set_rows, parent=self)
+        self.refresh()
 
     def find(self) -> None:
-        text = self.number.text().strip()
-        if not text.isdigit():
-            self.problem.emit("Type the receipt number printed on the receipt (digits only).")
+        """Enter: a receipt number opens that receipt; a name or amount with one match opens it, with
+        several moves to the list to choose."""
+        self.search_timer.stop()
+        search = read_receipt_search(self.number.text())
+        if search.number is not None:
+            number = search.number
+            self._load(lambda database, context: till.find_transaction(database, context, number))
             return
-        self._load(lambda database, context: till.find_transaction(database, context, int(text)))
+        if search.is_empty:
+            self.problem.emit("Type or scan the receipt number, or type the customer's name or the amount.")
+            return
+        self.refresh(open_single=True)
+
+    def refresh(self, *, open_single: bool = False) -> None:
+        """Fill the list for what is in the box now (the latest transactions when it is empty)."""
+        search = read_receipt_search(self.number.text())
+        if search.number is not None:
+            search = ReceiptSearch()  # a number opens its receipt on Enter; the list shows the latest
+        self._ticket += 1
+        ticket = self._ticket
+        database, context = self.workspace.database, self.workspace.context
+        session_id, limit = self.session_id, self.limit
+
+        def show(rows: list[TransactionSummary]) -> None:
+            if ticket != self._ticket:
+                return
+            self.model.set_rows(rows)
+            if search.is_empty:
+                self.list_title.setText(self.list_label)
+                return
+            self.list_title.setText(_found_text(len(rows), limit))
+            if not rows:
+                self.problem.emit(f"Nothing matches “{self.number.text().strip()}”.")
+            elif open_single and len(rows) == 1:
+                self._pick(self.model.index(0, 0))
+            elif open_single:
+                self.recent.setFocus()
+                self.recent.selectRow(0)
+
+        run_op(lambda: till.find_transactions(database, context, search, limit=limit, session_id=session_id),
+               on_done=show, parent=self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Down from the box goes into the list, as in the patient search.
+        if (watched is self.number and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and self.model.rowCount()):
+            self.recent.setFocus()
+            self.recent.selectRow(0)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _typed(self, text: str) -> None:
+        if read_receipt_search(text).number is None:
+            self.search_timer.start()
 
     def _pick(self, index: QModelIndex) -> None:
         row: TransactionSummary = self.model.data(index, Qt.ItemDataRole.UserRole)
@@ -118,3 +191,9 @@ class TransactionFinder(QWidget):
             return False
 
         run_op(lambda: fetch(database, context), on_done=self.found.emit, on_error=failed, parent=self)
+
+
+def _found_text(count: int, limit: int) -> str:
+    if count >= limit:
+        return f"The latest {limit} matches, from every till session"
+    return f"{count} match{'' if count == 1 else 'es'}, from every till session"
