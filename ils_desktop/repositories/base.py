@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from ils_desktop.db.tenant import TenantContext
+from ils_desktop.models.base import TenantMixin
+
+Row = TypeVar("Row", bound=TenantMixin)
 
 
 class TenantRepository:
@@ -22,3 +26,10 @@ class TenantRepository:
     @property
     def company_id(self) -> uuid.UUID:
         return self.context.company_id
+
+    def _add(self, row: Row) -> Row:
+        """Stage a new row of this company: its ``company_id`` is set here, so no service can file a
+        row under another practice (row-level security would refuse it at the flush anyway)."""
+        row.company_id = self.company_id
+        self.session.add(row)
+        return row

@@ -33,17 +33,13 @@ def _like_pattern(word: str) -> str:
 class CatalogueRepository(TenantRepository):
     # --- products and variants ------------------------------------------------------------------
     def add_product(self, product: Product) -> Product:
-        product.company_id = self.company_id
-        self.session.add(product)
-        return product
+        return self._add(product)
 
     def get_product(self, product_id: uuid.UUID) -> Product | None:
         return self.session.get(Product, (self.company_id, product_id))
 
     def add_variant(self, variant: ProductVariant) -> ProductVariant:
-        variant.company_id = self.company_id
-        self.session.add(variant)
-        return variant
+        return self._add(variant)
 
     def get_variant(self, variant_id: uuid.UUID) -> ProductVariant | None:
         return self.session.get(ProductVariant, (self.company_id, variant_id))

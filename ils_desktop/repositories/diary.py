@@ -48,9 +48,7 @@ class DiaryRepository(TenantRepository):
         return self.session.get(TestRoom, (self.company_id, room_id))
 
     def add_room(self, room: TestRoom) -> TestRoom:
-        room.company_id = self.company_id
-        self.session.add(room)
-        return room
+        return self._add(room)
 
     def appointment_types(self, *, active_only: bool = True) -> Sequence[AppointmentType]:
         query = select(AppointmentType).where(AppointmentType.company_id == self.company_id)
@@ -62,9 +60,7 @@ class DiaryRepository(TenantRepository):
         return self.session.get(AppointmentType, (self.company_id, code))
 
     def add_appointment_type(self, kind: AppointmentType) -> AppointmentType:
-        kind.company_id = self.company_id
-        self.session.add(kind)
-        return kind
+        return self._add(kind)
 
     # --- people ------------------------------------------------------------------------------
     def clinicians(self) -> Sequence[User]:
@@ -123,9 +119,7 @@ class DiaryRepository(TenantRepository):
         )
 
     def add_booking(self, booking: TestRoomBooking) -> TestRoomBooking:
-        booking.company_id = self.company_id
-        self.session.add(booking)
-        return booking
+        return self._add(booking)
 
     def booking(self, booking_id: uuid.UUID) -> TestRoomBooking | None:
         return self.session.get(TestRoomBooking, (self.company_id, booking_id))

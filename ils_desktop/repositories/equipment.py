@@ -21,9 +21,7 @@ from ils_desktop.repositories.base import TenantRepository
 
 class EquipmentRepository(TenantRepository):
     def add(self, device: Equipment) -> Equipment:
-        device.company_id = self.company_id
-        self.session.add(device)
-        return device
+        return self._add(device)
 
     def get(self, equipment_id: uuid.UUID) -> Equipment | None:
         return self.session.get(Equipment, (self.company_id, equipment_id))
@@ -46,8 +44,7 @@ class EquipmentRepository(TenantRepository):
         return {equipment_id: next_due for equipment_id, next_due in rows}
 
     def add_calibration(self, record: CalibrationRecord) -> None:
-        record.company_id = self.company_id
-        self.session.add(record)
+        self._add(record)
 
     def calibrations(self, equipment_id: uuid.UUID) -> Sequence[CalibrationRecord]:
         return self.session.scalars(
@@ -57,8 +54,7 @@ class EquipmentRepository(TenantRepository):
         ).all()
 
     def add_document(self, document: TechnicalDocument) -> None:
-        document.company_id = self.company_id
-        self.session.add(document)
+        self._add(document)
 
     def documents(self, equipment_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, str, int]]:
         """(id, title, file name, content type, size) without loading the files."""
@@ -76,8 +72,7 @@ class EquipmentRepository(TenantRepository):
 
 class ReadingRepository(TenantRepository):
     def add(self, reading: DeviceReading | DicomReading) -> None:
-        reading.company_id = self.company_id
-        self.session.add(reading)
+        self._add(reading)
 
     def dicom_by_instance(self, sop_instance_uid: str) -> DicomReading | None:
         return self.session.scalars(select(DicomReading).where(

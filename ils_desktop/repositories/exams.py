@@ -18,14 +18,45 @@ from ils_desktop.repositories.base import TenantRepository
 OPEN_RECALL_STATUSES = ("due", "contacted", "booked")
 
 
-class ExamRepository(TenantRepository):
+class ClinicalRecordRepository(TenantRepository):
+    """The rows a prescription or letter is built from: the exam, the patient, the practitioner."""
+
+    def exam(self, exam_id: uuid.UUID) -> EyeExamination | None:
+        return self.session.get(EyeExamination, (self.company_id, exam_id))
+
+    def patient(self, patient_id: uuid.UUID) -> Patient | None:
+        return self.session.get(Patient, (self.company_id, patient_id))
+
+    def user(self, user_id: uuid.UUID) -> User | None:
+        return self.session.get(User, (self.company_id, user_id))
+
+    def user_names(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(
+            select(User.id, User.first_name, User.last_name)
+            .where(User.company_id == self.company_id, User.id.in_(user_ids))
+        ).all()
+        return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
+
+    def latest_goc_number(self, user_id: uuid.UUID) -> str | None:
+        """The GOC number of the user's latest registration check, if one is on record."""
+        return self.session.scalar(
+            select(GocComplianceCheck.goc_number)
+            .where(GocComplianceCheck.company_id == self.company_id, GocComplianceCheck.user_id == user_id)
+            .order_by(GocComplianceCheck.checked_on.desc(), GocComplianceCheck.valid_until.desc()).limit(1)
+        )
+
+    def add_log(self, entry: ConsultLog) -> ConsultLog:
+        return self._add(entry)
+
+
+class ExamRepository(ClinicalRecordRepository):
     """Examinations of this company, and the rows an exam reads or updates alongside itself."""
 
     # --- examinations ------------------------------------------------------------------------
     def add(self, exam: EyeExamination) -> EyeExamination:
-        exam.company_id = self.company_id
-        self.session.add(exam)
-        return exam
+        return self._add(exam)
 
     def get(self, exam_id: uuid.UUID) -> EyeExamination | None:
         return self.session.get(EyeExamination, (self.company_id, exam_id))
@@ -79,22 +110,7 @@ class ExamRepository(TenantRepository):
         ).all()
         return [(exam, patient) for exam, patient in rows]
 
-    # --- patient, people, booking ------------------------------------------------------------
-    def patient(self, patient_id: uuid.UUID) -> Patient | None:
-        return self.session.get(Patient, (self.company_id, patient_id))
-
-    def user(self, user_id: uuid.UUID) -> User | None:
-        return self.session.get(User, (self.company_id, user_id))
-
-    def user_names(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-        if not user_ids:
-            return {}
-        rows = self.session.execute(
-            select(User.id, User.first_name, User.last_name)
-            .where(User.company_id == self.company_id, User.id.in_(user_ids))
-        ).all()
-        return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
-
+    # --- booking ----------------------------------------------------------------------------
     def booking_for_update(self, booking_id: uuid.UUID) -> TestRoomBooking | None:
         return self.session.scalars(
             select(TestRoomBooking)
@@ -156,12 +172,7 @@ class ExamRepository(TenantRepository):
         """The accent- and case-free form patients are searched by (``ils_search_text``)."""
         return self.session.scalar(select(func.ils_search_text(text))) or ""
 
-    # --- addenda -----------------------------------------------------------------------------
-    def add_log(self, entry: ConsultLog) -> ConsultLog:
-        entry.company_id = self.company_id
-        self.session.add(entry)
-        return entry
-
+    # --- addenda (added with add_log) ---------------------------------------------------------
     def addenda(self, exam_id: uuid.UUID) -> Sequence[ConsultLog]:
         return self.session.scalars(
             select(ConsultLog)
@@ -186,9 +197,7 @@ class ExamRepository(TenantRepository):
         ).first()
 
     def add_recall(self, recall: Recall) -> Recall:
-        recall.company_id = self.company_id
-        self.session.add(recall)
-        return recall
+        return self._add(recall)
 
     # --- protocols ---------------------------------------------------------------------------
     def protocols(self, *, active_only: bool = True) -> Sequence[ClinicalProtocol]:
@@ -202,18 +211,14 @@ class ExamRepository(TenantRepository):
             select(func.count()).select_from(ClinicalProtocol).where(ClinicalProtocol.company_id == self.company_id)))
 
     def add_protocol(self, protocol: ClinicalProtocol) -> ClinicalProtocol:
-        protocol.company_id = self.company_id
-        self.session.add(protocol)
-        return protocol
+        return self._add(protocol)
 
 
 class GocCheckRepository(TenantRepository):
     """GOC registration checks recorded for the company's practitioners (insert-only)."""
 
     def add(self, check: GocComplianceCheck) -> GocComplianceCheck:
-        check.company_id = self.company_id
-        self.session.add(check)
-        return check
+        return self._add(check)
 
     def for_user(self, user_id: uuid.UUID) -> Sequence[GocComplianceCheck]:
         """Every check of the user, the latest first."""

@@ -51,9 +51,7 @@ class PatientRepository(TenantRepository):
 
     # --- one patient -------------------------------------------------------------------------
     def add(self, patient: Patient) -> Patient:
-        patient.company_id = self.company_id
-        self.session.add(patient)
-        return patient
+        return self._add(patient)
 
     def get(self, patient_id: uuid.UUID) -> Patient | None:
         return self.session.get(Patient, (self.company_id, patient_id))

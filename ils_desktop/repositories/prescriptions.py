@@ -1,5 +1,6 @@
 """Tenant-bound access to what follows a finalised examination: prescriptions (with their templates
-and significant-change alerts), referral letters and the recall list.
+and significant-change alerts), referral letters and the recall list. The exam, patient and
+practitioner they are built from are read through ``exams.ClinicalRecordRepository``.
 
 Prescriptions, alerts and referrals are never deleted (the application role has no DELETE on them);
 a corrected prescription is a new row that supersedes the old one.
@@ -15,69 +16,29 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, select
 
 from ils_desktop.models.clinical import (
-    ConsultLog,
     EyeExamination,
-    GocComplianceCheck,
     Prescription,
     PrescriptionAlert,
     PrescriptionTemplate,
     Recall,
     Referral,
 )
-from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.base import TenantRepository
+from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
 
 PRESCRIPTION_KINDS_WITH_POWERS = ("new", "unchanged")
 """Kinds that carry the powers; a "no prescription needed" statement carries none."""
 
-OPEN_RECALL_STATUSES = ("due", "contacted", "booked")
 STILL_TO_CONTACT = ("due", "contacted")
 """Recalls the front desk still has to get booked in (overdue means one of these)."""
-
-
-class ClinicalRecordRepository(TenantRepository):
-    """The rows a prescription or letter is built from: the exam, the patient, the practitioner."""
-
-    def exam(self, exam_id: uuid.UUID) -> EyeExamination | None:
-        return self.session.get(EyeExamination, (self.company_id, exam_id))
-
-    def patient(self, patient_id: uuid.UUID) -> Patient | None:
-        return self.session.get(Patient, (self.company_id, patient_id))
-
-    def user(self, user_id: uuid.UUID) -> User | None:
-        return self.session.get(User, (self.company_id, user_id))
-
-    def user_names(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-        if not user_ids:
-            return {}
-        rows = self.session.execute(
-            select(User.id, User.first_name, User.last_name)
-            .where(User.company_id == self.company_id, User.id.in_(user_ids))
-        ).all()
-        return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
-
-    def latest_goc_number(self, user_id: uuid.UUID) -> str | None:
-        """The GOC number of the user's latest registration check, if one is on record."""
-        return self.session.scalar(
-            select(GocComplianceCheck.goc_number)
-            .where(GocComplianceCheck.company_id == self.company_id, GocComplianceCheck.user_id == user_id)
-            .order_by(GocComplianceCheck.checked_on.desc(), GocComplianceCheck.valid_until.desc()).limit(1)
-        )
-
-    def add_log(self, entry: ConsultLog) -> ConsultLog:
-        entry.company_id = self.company_id
-        self.session.add(entry)
-        return entry
 
 
 class PrescriptionRepository(TenantRepository):
     """Prescriptions, their significant-change alerts and the practice's prescription templates."""
 
     def add(self, prescription: Prescription) -> Prescription:
-        prescription.company_id = self.company_id
-        self.session.add(prescription)
-        return prescription
+        return self._add(prescription)
 
     def get(self, prescription_id: uuid.UUID) -> Prescription | None:
         return self.session.get(Prescription, (self.company_id, prescription_id))
@@ -121,9 +82,7 @@ class PrescriptionRepository(TenantRepository):
 
     # --- alerts --------------------------------------------------------------------------------
     def add_alert(self, alert: PrescriptionAlert) -> PrescriptionAlert:
-        alert.company_id = self.company_id
-        self.session.add(alert)
-        return alert
+        return self._add(alert)
 
     def alert_for(self, prescription_id: uuid.UUID) -> PrescriptionAlert | None:
         return self.session.scalars(
@@ -171,18 +130,14 @@ class PrescriptionRepository(TenantRepository):
         ).first()
 
     def add_template(self, template: PrescriptionTemplate) -> PrescriptionTemplate:
-        template.company_id = self.company_id
-        self.session.add(template)
-        return template
+        return self._add(template)
 
 
 class ReferralRepository(TenantRepository):
     """Referral letters, kept with what they said."""
 
     def add(self, referral: Referral) -> Referral:
-        referral.company_id = self.company_id
-        self.session.add(referral)
-        return referral
+        return self._add(referral)
 
     def get(self, referral_id: uuid.UUID) -> Referral | None:
         return self.session.get(Referral, (self.company_id, referral_id))
@@ -193,14 +148,6 @@ class ReferralRepository(TenantRepository):
             .where(Referral.company_id == self.company_id, Referral.exam_id == exam_id)
             .order_by(Referral.written_at.desc())
         ).all()
-
-    def exam_for_update(self, exam_id: uuid.UUID) -> EyeExamination | None:
-        return self.session.scalars(
-            select(EyeExamination)
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.id == exam_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
+from ils_desktop.models.base import TenantMixin
 from ils_desktop.models.till import (
     CashMovement,
     GiftCard,
@@ -61,10 +62,9 @@ class KindTotal:
 
 
 class TillRepository(TenantRepository):
-    def add(self, row: object) -> None:
+    def add(self, row: TenantMixin) -> None:
         """Add any till row (its ``company_id`` is set to this tenant)."""
-        row.company_id = self.company_id  # type: ignore[attr-defined]
-        self.session.add(row)
+        self._add(row)
 
     # --- dated reference data --------------------------------------------------------------------
     def apportionment_schemes(self) -> Sequence[VatApportionmentScheme]:

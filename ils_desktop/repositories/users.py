@@ -13,9 +13,7 @@ from ils_desktop.repositories.base import TenantRepository
 
 class UserRepository(TenantRepository):
     def add(self, user: User) -> User:
-        user.company_id = self.company_id
-        self.session.add(user)
-        return user
+        return self._add(user)
 
     def get(self, user_id: uuid.UUID) -> User | None:
         return self.session.get(User, (self.company_id, user_id))

@@ -35,7 +35,8 @@ from ils_desktop.reports.layout import Letterhead as ReportLetterhead
 from ils_desktop.reports.parties import Patient as ReportPatient
 from ils_desktop.reports.parties import Practitioner as ReportPractitioner
 from ils_desktop.reports.prescription import PrescriptionDocument, PrescriptionKind, render_prescription
-from ils_desktop.repositories.prescriptions import ClinicalRecordRepository, PrescriptionRepository, ReferralRepository
+from ils_desktop.repositories.exams import ClinicalRecordRepository
+from ils_desktop.repositories.prescriptions import PrescriptionRepository, ReferralRepository
 from ils_desktop.services import prescriptions as prescription_service
 from ils_desktop.services import referrals as referral_service
 from ils_desktop.services.permissions import require

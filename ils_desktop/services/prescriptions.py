@@ -48,11 +48,8 @@ from ils_desktop.domain.rx import STANDARD_STEP, Prism, Sca, validate_sca, with_
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert, PrescriptionTemplate
 from ils_desktop.models.patients import Patient
-from ils_desktop.repositories.prescriptions import (
-    ClinicalRecordRepository,
-    PrescriptionRepository,
-    ReferralRepository,
-)
+from ils_desktop.repositories.exams import ClinicalRecordRepository
+from ils_desktop.repositories.prescriptions import PrescriptionRepository, ReferralRepository
 from ils_desktop.services.permissions import require
 
 KINDS: dict[str, str] = {

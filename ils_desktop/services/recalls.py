@@ -23,7 +23,8 @@ from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON, age_on
 from ils_desktop.errors import NotFound, UserFacingError
-from ils_desktop.repositories.prescriptions import OPEN_RECALL_STATUSES, RecallListRow, RecallRepository
+from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
+from ils_desktop.repositories.prescriptions import RecallListRow, RecallRepository
 from ils_desktop.services.permissions import require
 
 STATUSES: dict[str, str] = {

@@ -51,7 +51,8 @@ from ils_desktop.domain.exam import (
 from ils_desktop.domain.rx import format_prism
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Referral
-from ils_desktop.repositories.prescriptions import ClinicalRecordRepository, ReferralRepository
+from ils_desktop.repositories.exams import ClinicalRecordRepository, ExamRepository
+from ils_desktop.repositories.prescriptions import ReferralRepository
 from ils_desktop.services.permissions import require
 
 URGENCIES: Final[dict[str, str]] = {
@@ -378,8 +379,8 @@ def write_referral(database: Database, context: TenantContext, exam_id: uuid.UUI
         findings["history"] = _clean(draft.history)
 
     def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        referrals = uow.repository(ReferralRepository)
-        exam = referrals.exam_for_update(exam_id)
+        referrals, clinical = uow.repository(ReferralRepository), uow.repository(ExamRepository)
+        exam = clinical.get_for_update(exam_id)
         if exam is None:
             raise NotFound("That examination is no longer on record.")
         referral = referrals.add(Referral(
@@ -388,7 +389,7 @@ def write_referral(database: Database, context: TenantContext, exam_id: uuid.UUI
             findings=findings))
         if exam.status != "finalised" and not exam.referral_made:
             exam.referral_made = True  # a draft may still change; a finalised exam is read-only
-        uow.repository(ClinicalRecordRepository).add_log(ConsultLog(
+        clinical.add_log(ConsultLog(
             id=uuid.uuid4(), patient_id=exam.patient_id, exam_id=exam.id, author_id=author, kind="letter",
             body=f"Referral letter written ({URGENCIES[draft.urgency].lower()}) to {draft.addressee.strip()}: "
                  f"{draft.reason.strip()}"))
