@@ -8,7 +8,8 @@ The rules, in order:
   - 8 digits that make a real ``ddmmyyyy`` date, not in the future → **date of birth**
     (UK order: day first);
   - starting ``0`` or ``+44`` / ``44`` with 4 or more digits → **phone** (UK numbers are written
-    with the trunk ``0``; ``+44 7700…`` is the same as ``07700…``). Partial numbers match too;
+    with the trunk ``0``; ``+44 7700…`` is the same as ``07700…``). The first digits of a number
+    find it too (``07700 900`` finds ``07700 900123``): numbers match from their start;
   - 10 digits with a correct modulus 11 check digit → **NHS number** (``uk-optics.md`` § NHS
     identifiers; checked by ``domain.nhs_number``). 10 digits with a wrong check digit are
     reported as such rather than searched;

@@ -44,8 +44,11 @@ class Patient(TenantMixin, Timestamps, Base):
         Index("ix_patients_company_id_date_of_birth", "company_id", "date_of_birth"),
         Index("ix_patients_company_id_nhs_number", "company_id", "nhs_number"),
         Index("ix_patients_company_id_postcode_key", "company_id", "postcode_key"),
-        Index("ix_patients_phone_digits_trgm", "phone_digits", postgresql_using="gin",
-              postgresql_ops={"phone_digits": "gin_trgm_ops"}),
+        # A phone search is a range from the typed digits (text_pattern_ops: LEAKPROOF, so usable under RLS).
+        Index("ix_patients_company_id_mobile_national", "company_id", "mobile_national",
+              postgresql_ops={"mobile_national": "text_pattern_ops"}),
+        Index("ix_patients_company_id_home_national", "company_id", "home_national",
+              postgresql_ops={"home_national": "text_pattern_ops"}),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
@@ -83,9 +86,13 @@ class Patient(TenantMixin, Timestamps, Base):
                        persisted=True))
     postcode_key: Mapped[str | None] = mapped_column(
         Text, Computed("upper(replace(postcode, ' ', ''))", persisted=True))
-    phone_digits: Mapped[str | None] = mapped_column(
-        Text, Computed("regexp_replace(coalesce(mobile_phone, ''), '[^0-9]', '', 'g') || ' ' || "
-                       "regexp_replace(coalesce(home_phone, ''), '[^0-9]', '', 'g')", persisted=True))
+    # Each number's digits in national form ("+44 (0)7700 900123" → "07700900123"), for phone search.
+    mobile_national: Mapped[str | None] = mapped_column(Text, Computed(
+        "nullif(regexp_replace(regexp_replace(mobile_phone, '[^0-9]', '', 'g'), '^(00)?440*', '0'), '')",
+        persisted=True))
+    home_national: Mapped[str | None] = mapped_column(Text, Computed(
+        "nullif(regexp_replace(regexp_replace(home_phone, '[^0-9]', '', 'g'), '^(00)?440*', '0'), '')",
+        persisted=True))
 
     @property
     def full_name(self) -> str:

@@ -127,11 +127,11 @@ class PatientRepository(TenantRepository):
             conditions += [Patient.postcode_key >= district, Patient.postcode_key < district + "ZZZZ",
                            func.length(Patient.postcode_key) == len(district) + 3]
         if query.phone_digits is not None:
+            # From the start of either number, in national form (see migration 0006): a range, so
+            # the (company_id, …_national) indexes answer it under row-level security.
             digits = query.phone_digits
-            patterns = [Patient.phone_digits.contains(digits, autoescape=True)]
-            if digits.startswith("0") and len(digits) >= 6:  # also numbers stored as +44 …
-                patterns.append(Patient.phone_digits.contains("44" + digits[1:], autoescape=True))
-            conditions.append(or_(*patterns))
+            conditions.append(or_(*(and_(column.op("~>=~")(digits), column.op("~<~")(digits + ":"))
+                                    for column in (Patient.mobile_national, Patient.home_national))))
 
         tier: ColumnElement[int]
         closeness: ColumnElement[float]

@@ -246,8 +246,8 @@ def register_of_patients(database: Database, searching: TenantContext) -> dict[s
         "cheryl smith-jones": ("Cheryl", "Smith-Jones", date(1975, 8, 30), {}),
         "zoe": ("Zoë", "O'Brien", date(1988, 7, 14), {"nhs_number": "943 476 5919"}),
         "jose": ("José", "García", date(1991, 11, 2), {"home_phone": "+44 1947 600123"}),
-        "ismail": ("Ismail", "Khan", date(1955, 1, 20), {}),
-        "smithers": ("Agnes", "Smithers", date(1940, 9, 9), {"postcode": "YO21 4AA"}),
+        "ismail": ("Ismail", "Khan", date(1955, 1, 20), {"mobile_phone": "+44 (0)7700 900456"}),
+        "smithers": ("Agnes", "Smithers", date(1940, 9, 9), {"postcode": "YO21 4AA", "home_phone": "0044 1632 960111"}),
         "elizabeth": ("Elizabeth", "Tranter", date(1960, 3, 12), {"preferred_name": "Liz"}),
     }
     return {key: register(database, searching, first, last, born, **more)
@@ -298,6 +298,11 @@ def test_surname_matches_come_before_near_spellings(database: Database, searchin
     ("900123", set()),  # six digits is a customer number, and there is no such customer
     ("07700 9001", {"John Smith"}),  # part of a number
     ("01947 600123", {"José García"}),  # stored as +44 1947 600123
+    ("07700 900456", {"Ismail Khan"}),  # stored as +44 (0)7700 900456
+    ("+44 7700 900 456", {"Ismail Khan"}),
+    ("01632 960111", {"Agnes Smithers"}),  # stored as 0044 1632 960111
+    ("07700 900", {"John Smith", "Ismail Khan"}),
+    ("0123", set()),  # numbers are matched from their start, not anywhere inside
     ("1", {"John Smith"}),  # customer number
     ("#2", {"Jane Smith"}),
     ("agnes YO21", {"Agnes Smithers"}),
