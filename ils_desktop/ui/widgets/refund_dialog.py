@@ -102,7 +102,7 @@ class RefundDialog(QDialog):
         lines_header = self.lines.horizontalHeader()
         lines_header.setStretchLastSection(False)
         lines_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 60), (2, 104), (3, 110), (4, 100)):
+        for column, width in ((1, 60), (2, 124), (3, 110), (4, 100)):
             lines_header.resizeSection(column, width)
         layout.addWidget(self.lines, 1)
 
