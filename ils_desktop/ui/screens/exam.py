@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -77,6 +76,7 @@ from ils_desktop.ui.widgets.exam_sections import (
     VisionSection,
 )
 from ils_desktop.ui.widgets.exam_sections.fields import ChoiceField, ExamLineEdit, TickField
+from ils_desktop.ui.widgets.patient_header import PatientHeader, clear_layout, role_label
 
 log = logging.getLogger(__name__)
 
@@ -98,27 +98,6 @@ def _hhmm(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment.astimezone(LONDON):%H:%M}"
 
 
-def _label(text: str = "", role: str | None = None, name: str | None = None, wrap: bool = False) -> QLabel:
-    label = QLabel(text)
-    if role:
-        label.setProperty("role", role)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    return label
-
-
-def _clear(layout: QHBoxLayout | QVBoxLayout) -> None:
-    """Remove and delete a layout's widgets now (hidden at once; deleted when the event loop turns)."""
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget() if item is not None else None
-        if widget is not None:
-            widget.hide()
-            widget.setParent(None)
-            widget.deleteLater()
-
-
 class Banner(QFrame):
     """A message across the top of the record with its actions (non-modal: work carries on)."""
 
@@ -128,7 +107,7 @@ class Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
-        self.message = _label(role=role, wrap=True)
+        self.message = role_label(role=role, wrap=True)
         self.message.setObjectName(f"{name}Message")
         layout.addWidget(self.message, 1)
         self.buttons = QHBoxLayout()
@@ -146,7 +125,7 @@ class Banner(QFrame):
         return button
 
     def clear_buttons(self) -> None:
-        _clear(self.buttons)
+        clear_layout(self.buttons)
 
     def say(self, text: str, role: str | None = None) -> None:
         self.message.setText(text)
@@ -223,8 +202,9 @@ class ExamScreen(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(32, 28, 32, 24)
         layout.setSpacing(16)
-        title = _label("Eye examination", "title")
-        self.clinic_subtitle = _label("Choose a patient to start, or continue an unfinished examination.", "subtitle")
+        title = role_label("Eye examination", "title")
+        self.clinic_subtitle = role_label("Choose a patient to start, or continue an unfinished examination.",
+                                          "subtitle")
         layout.addWidget(title)
         layout.addWidget(self.clinic_subtitle)
         columns = QHBoxLayout()
@@ -235,7 +215,7 @@ class ExamScreen(QWidget):
         clinic_layout = QVBoxLayout(clinic)
         clinic_layout.setContentsMargins(18, 14, 18, 16)
         clinic_layout.setSpacing(10)
-        self.clinic_heading = _label("Today's clinic", "section")
+        self.clinic_heading = role_label("Today's clinic", "section")
         clinic_layout.addWidget(self.clinic_heading)
         self.clinic_list = QTableWidget(0, len(CLINIC_COLUMNS))
         self.clinic_list.setObjectName("clinicList")
@@ -252,7 +232,7 @@ class ExamScreen(QWidget):
         self.clinic_list.doubleClicked.connect(lambda index: self._clinic_item_chosen(index.row()))
         self.clinic_list.currentCellChanged.connect(lambda row, *_rest: self._clinic_selection(row))
         clinic_layout.addWidget(self.clinic_list, 1)
-        self.clinic_empty = _label("No patients booked with you today. Find a patient on the right to start an "
+        self.clinic_empty = role_label("No patients booked with you today. Find a patient on the right to start an "
                                    "examination.", "hint", wrap=True)
         self.clinic_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.clinic_empty.hide()
@@ -272,7 +252,7 @@ class ExamScreen(QWidget):
         find_layout = QVBoxLayout(find)
         find_layout.setContentsMargins(18, 14, 18, 16)
         find_layout.setSpacing(10)
-        find_layout.addWidget(_label("Find a patient", "section"))
+        find_layout.addWidget(role_label("Find a patient", "section"))
         self.patient_search = QLineEdit()
         self.patient_search.setObjectName("examPatientSearch")
         self.patient_search.setPlaceholderText("Name (at least 2 letters)")
@@ -295,7 +275,7 @@ class ExamScreen(QWidget):
         drafts_layout = QVBoxLayout(drafts)
         drafts_layout.setContentsMargins(18, 14, 18, 16)
         drafts_layout.setSpacing(10)
-        drafts_layout.addWidget(_label("Unfinished examinations", "section"))
+        drafts_layout.addWidget(role_label("Unfinished examinations", "section"))
         self.drafts_list = QListWidget()
         self.drafts_list.setObjectName("draftsList")
         self.drafts_list.itemActivated.connect(lambda item: self.open_exam(item.data(Qt.ItemDataRole.UserRole)))
@@ -372,34 +352,13 @@ class ExamScreen(QWidget):
         return page
 
     def _build_header(self) -> QWidget:
-        header = QFrame()
-        header.setProperty("role", "card")
-        header.setObjectName("examHeader")
-        layout = QHBoxLayout(header)
-        layout.setContentsMargins(20, 12, 16, 12)
-        layout.setSpacing(16)
-        who = QVBoxLayout()
-        who.setSpacing(4)
-        name_row = QHBoxLayout()
-        name_row.setSpacing(8)
-        self.patient_name = _label("", "title", "patientName")
-        name_row.addWidget(self.patient_name)
-        self.flags = QHBoxLayout()
-        self.flags.setSpacing(6)
-        name_row.addLayout(self.flags)
-        name_row.addStretch(1)
-        who.addLayout(name_row)
-        self.patient_details = _label("", "subtitle", "patientDetails")
-        self.visit_details = _label("", "hint", "visitDetails")
-        who.addWidget(self.patient_details)
-        who.addWidget(self.visit_details)
-        layout.addLayout(who, 1)
-
-        actions = QVBoxLayout()
-        actions.setSpacing(8)
+        header = PatientHeader("examHeader", facts_name="patientDetails", more_name="visitDetails")
+        self.patient_name, self.flags = header.name, header.badges
+        self.patient_details, self.visit_details = header.facts, header.more
+        actions = header.actions
         status_row = QHBoxLayout()
         status_row.addStretch(1)
-        self.status = _label("", "badge", "examStatus")
+        self.status = role_label("", "badge", "examStatus")
         status_row.addWidget(self.status)
         actions.addLayout(status_row)
         buttons = QHBoxLayout()
@@ -431,7 +390,6 @@ class ExamScreen(QWidget):
                        self.finalise_button):
             buttons.addWidget(button)
         actions.addLayout(buttons)
-        layout.addLayout(actions)
         return header
 
     def _build_side_panel(self) -> QWidget:
@@ -463,7 +421,7 @@ class ExamScreen(QWidget):
         check_layout = QVBoxLayout(checklist)
         check_layout.setContentsMargins(14, 12, 14, 12)
         check_layout.setSpacing(6)
-        self.checklist_title = _label("Checklist", "section")
+        self.checklist_title = role_label("Checklist", "section")
         check_layout.addWidget(self.checklist_title)
         self.checklist_body = QVBoxLayout()
         self.checklist_body.setSpacing(4)
@@ -495,8 +453,8 @@ class ExamScreen(QWidget):
         layout = QVBoxLayout(card)
         layout.setContentsMargins(18, 14, 18, 16)
         layout.setSpacing(10)
-        layout.addWidget(_label("Addenda", "section"))
-        layout.addWidget(_label("A finalised record is never changed: corrections and later notes are added "
+        layout.addWidget(role_label("Addenda", "section"))
+        layout.addWidget(role_label("A finalised record is never changed: corrections and later notes are added "
                                 "here with their author and time.", "hint", wrap=True))
         self.addenda_list = QVBoxLayout()
         self.addenda_list.setSpacing(8)
@@ -772,14 +730,14 @@ class ExamScreen(QWidget):
         when = record.exam_date.astimezone(LONDON)
         self.visit_details.setText(f"{record.appointment_type_name}  ·  {record.clinician_name}  ·  "
                                    f"{when:%a %d %b %Y, %H:%M}")
-        _clear(self.flags)
+        clear_layout(self.flags)
         if patient.allergies:
             self._flag(f"Allergies: {patient.allergies}", "danger")
         for flag in patient.medical_flags:
             self._flag(flag, "warning")
 
     def _flag(self, text: str, tone: str) -> None:
-        badge = _label(text if len(text) <= 40 else text[:38] + "…", "badge")
+        badge = role_label(text if len(text) <= 40 else text[:38] + "…", "badge")
         badge.setProperty("tone", tone)
         badge.setToolTip(text)
         self.flags.addWidget(badge)
@@ -887,13 +845,13 @@ class ExamScreen(QWidget):
 
     # ============================================================================ checklist
     def _show_checklist(self, record: exams.ExamRecord) -> None:
-        _clear(self.checklist_body)
+        clear_layout(self.checklist_body)
         self.protocol_boxes.clear()
         checks = record.content.protocol_checks
         if not record.protocols:
-            self.checklist_body.addWidget(_label("No protocol applies to this appointment.", "hint", wrap=True))
+            self.checklist_body.addWidget(role_label("No protocol applies to this appointment.", "hint", wrap=True))
         for protocol in record.protocols:
-            heading = _label(protocol.title, "field-label", wrap=True)
+            heading = role_label(protocol.title, "field-label", wrap=True)
             self.checklist_body.addWidget(heading)
             for item_text in protocol.items:
                 row = _ChecklistItem(item_text)
@@ -1260,11 +1218,11 @@ class ExamScreen(QWidget):
 
     # ============================================================================ addenda
     def _show_addenda(self, record: exams.ExamRecord) -> None:
-        _clear(self.addenda_list)
+        clear_layout(self.addenda_list)
         for addendum in record.addenda:
             self.addenda_list.addWidget(self._addendum_widget(addendum))
         if not record.addenda:
-            self.addenda_list.addWidget(_label("No addenda.", "hint"))
+            self.addenda_list.addWidget(role_label("No addenda.", "hint"))
 
     def _addendum_widget(self, addendum: exams.Addendum) -> QWidget:
         box = QWidget()
@@ -1272,9 +1230,9 @@ class ExamScreen(QWidget):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(_label(f"{addendum.author_name}  ·  {addendum.created_at.astimezone(LONDON):%d/%m/%Y %H:%M}",
-                                "field-label"))
-        layout.addWidget(_label(addendum.body, "card-value", wrap=True))
+        written = f"{addendum.created_at.astimezone(LONDON):%d/%m/%Y %H:%M}"
+        layout.addWidget(role_label(f"{addendum.author_name}  ·  {written}", "field-label"))
+        layout.addWidget(role_label(addendum.body, "card-value", wrap=True))
         return box
 
     def add_addendum(self) -> None:
@@ -1380,7 +1338,7 @@ class _ChecklistItem(QWidget):
         self.box.setObjectName("protocolItem")
         self.box.setAccessibleName(text)
         self.box.setToolTip(text)
-        self.text = _label(text, wrap=True)
+        self.text = role_label(text, wrap=True)
         layout.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.text, 1)
 

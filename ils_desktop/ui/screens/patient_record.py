@@ -35,35 +35,18 @@ from ils_desktop.services.patients import CONSENT_CHANNELS, SEX_LABELS, PatientR
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon
+from ils_desktop.ui.widgets.patient_header import PatientHeader, clear_layout, role_label
 
 #: Timeline kinds as the practice says them, with the badge tone each gets.
 KINDS = {"visit": ("Visit", "neutral"), "exam": ("Examination", "success"), "prescription": ("Prescription", ""),
          "referral": ("Referral", "warning"), "note": ("Note", "neutral")}
 
 
-def _label(text: str = "", role: str | None = None, name: str | None = None, *, wrap: bool = False) -> QLabel:
-    label = QLabel(text)
-    if role:
-        label.setProperty("role", role)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    return label
-
-
 def _badge(text: str, tone: str, name: str | None = None) -> QLabel:
-    badge = _label(text, "badge", name)
+    badge = role_label(text, "badge", name)
     if tone:
         badge.setProperty("tone", tone)
     return badge
-
-
-def _clear(layout: QHBoxLayout | QVBoxLayout | QGridLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget()
-        if widget is not None:
-            widget.deleteLater()
 
 
 def _when(moment: datetime) -> str:
@@ -86,12 +69,12 @@ class TimelineRow(QFrame):
         layout.setSpacing(16)
         when = QVBoxLayout()
         when.setSpacing(0)
-        day = _label(_when(entry.when), "field-label")
+        day = role_label(_when(entry.when), "field-label")
         day.setFixedWidth(92)
         when.addWidget(day)
         local = entry.when.astimezone(LONDON)
         if (local.hour, local.minute) != (0, 0):
-            when.addWidget(_label(f"{local:%H:%M}", "hint"))
+            when.addWidget(role_label(f"{local:%H:%M}", "hint"))
         when.addStretch(1)
         layout.addLayout(when)
         kind, tone = KINDS.get(entry.kind, (entry.kind.title(), "neutral"))
@@ -101,8 +84,8 @@ class TimelineRow(QFrame):
         layout.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
         what = QVBoxLayout()
         what.setSpacing(2)
-        what.addWidget(_label(entry.title, "card-value"))
-        what.addWidget(_label(entry.detail, "hint", wrap=True))
+        what.addWidget(role_label(entry.title, "card-value"))
+        what.addWidget(role_label(entry.detail, "hint", wrap=True))
         layout.addLayout(what, 1)
         side = QVBoxLayout()
         side.setSpacing(4)
@@ -112,7 +95,7 @@ class TimelineRow(QFrame):
                            "Arrived": "warning", "In test": "warning"}.get(entry.status, "success")
             side.addWidget(_badge(entry.status, status_tone), 0, Qt.AlignmentFlag.AlignRight)
         if entry.who:
-            who = _label(entry.who, "hint")
+            who = role_label(entry.who, "hint")
             who.setAlignment(Qt.AlignmentFlag.AlignRight)
             side.addWidget(who)
         side.addStretch(1)
@@ -151,7 +134,7 @@ class PatientRecordPage(QWidget):
         root.setContentsMargins(32, 24, 32, 24)
         root.setSpacing(16)
         root.addWidget(self._build_header())
-        self.alert = _label("", "error", "allergyAlert", wrap=True)
+        self.alert = role_label("", "error", "allergyAlert", wrap=True)
         self.alert.hide()
         root.addWidget(self.alert)
 
@@ -160,8 +143,8 @@ class PatientRecordPage(QWidget):
         timeline_column = QVBoxLayout()
         timeline_column.setSpacing(8)
         heading = QHBoxLayout()
-        heading.addWidget(_label("History", "section"))
-        self.timeline_count = _label("", "hint", "timelineCount")
+        heading.addWidget(role_label("History", "section"))
+        self.timeline_count = role_label("", "hint", "timelineCount")
         heading.addWidget(self.timeline_count)
         heading.addStretch(1)
         timeline_column.addLayout(heading)
@@ -174,9 +157,11 @@ class PatientRecordPage(QWidget):
         self.timeline.setItemDelegate(_WholeRowDelegate(self.timeline))
         self.timeline.viewport().installEventFilter(self)
         timeline_column.addWidget(self.timeline, 1)
-        self.timeline_empty = _label("Nothing recorded yet: visits, examinations and prescriptions will "
-                                     "appear here.", "hint", "timelineEmpty", wrap=True)
-        timeline_column.addWidget(self.timeline_empty)
+        self.timeline_empty = role_label("Nothing recorded yet: visits, examinations and prescriptions will "
+                                         "appear here.", "hint", "timelineEmpty", wrap=True)
+        # In the timeline's place when there is none: at the top, under the heading, taking the space.
+        self.timeline_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        timeline_column.addWidget(self.timeline_empty, 1)
         body.addLayout(timeline_column, 1)
         body.addWidget(self._build_side_panel())
         root.addLayout(body, 1)
@@ -187,29 +172,11 @@ class PatientRecordPage(QWidget):
 
     # --- building ----------------------------------------------------------------------------
     def _build_header(self) -> QFrame:
-        header = QFrame()
-        header.setProperty("role", "card")
-        header.setObjectName("patientHeader")
-        layout = QHBoxLayout(header)
-        layout.setContentsMargins(20, 14, 16, 14)
-        layout.setSpacing(16)
-        who = QVBoxLayout()
-        who.setSpacing(4)
-        name_row = QHBoxLayout()
-        name_row.setSpacing(8)
-        self.name = _label("Loading…", "title", "patientName")
-        name_row.addWidget(self.name)
-        self.badges = QHBoxLayout()
-        self.badges.setSpacing(6)
-        name_row.addLayout(self.badges)
-        name_row.addStretch(1)
-        who.addLayout(name_row)
-        self.facts = _label("", "subtitle", "patientFacts")
+        header = PatientHeader("patientHeader", facts_name="patientFacts", more_name="patientContact",
+                               more_wraps=True)
+        self.name, self.badges, self.facts, self.contact = header.name, header.badges, header.facts, header.more
+        self.name.setText("Loading…")
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.contact = _label("", "hint", "patientContact", wrap=True)
-        who.addWidget(self.facts)
-        who.addWidget(self.contact)
-        layout.addLayout(who, 1)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
@@ -232,7 +199,7 @@ class PatientRecordPage(QWidget):
             self.exam_button.hide()
         for button in (self.back_button, self.edit_button, self.exam_button):
             buttons.addWidget(button)
-        layout.addLayout(buttons)
+        header.actions.addLayout(buttons)
         return header
 
     def _build_side_panel(self) -> QScrollArea:
@@ -261,7 +228,7 @@ class PatientRecordPage(QWidget):
         layout = QVBoxLayout(card)
         layout.setContentsMargins(16, 12, 16, 14)
         layout.setSpacing(8)
-        layout.addWidget(_label(title, "section"))
+        layout.addWidget(role_label(title, "section"))
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(6)
@@ -312,14 +279,15 @@ class PatientRecordPage(QWidget):
         self.record = record
         summary, details = record.summary, record.details
         self.name.setText(f"{summary.title} {summary.name}" if summary.title else summary.name)
-        _clear(self.badges)
+        clear_layout(self.badges)
         if record.status != "active":
             self.badges.addWidget(_badge(patients.STATUS_LABELS[record.status], "danger", "statusBadge"))
         if summary.allergies:
             self.badges.addWidget(_badge("Allergies", "danger", "allergyBadge"))
         for flag in summary.medical_flags:
             self.badges.addWidget(_badge(flag, "warning"))
-        facts = [f"Born {summary.date_of_birth:%d/%m/%Y} ({summary.age})", SEX_LABELS.get(summary.sex, summary.sex)]
+        sex = "Sex not recorded" if summary.sex == "unknown" else SEX_LABELS.get(summary.sex, summary.sex)
+        facts = [f"Born {summary.date_of_birth:%d/%m/%Y} ({summary.age})", sex]
         facts.append(f"NHS {summary.nhs_number}" if summary.nhs_number else "No NHS number")
         facts.append(f"No. {record.customer_number}")
         self.facts.setText("   ·   ".join(facts))
@@ -337,11 +305,11 @@ class PatientRecordPage(QWidget):
         self._fill_timeline(record.timeline)
 
     def _rows(self, grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
-        _clear(grid)
+        clear_layout(grid)
         for i, (caption, value) in enumerate(rows):
-            label = _label(caption, "field-label")
+            label = role_label(caption, "field-label")
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            text = _label(value or "—", "card-value", wrap=True)
+            text = role_label(value or "—", "card-value", wrap=True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(label, i, 0)
             grid.addWidget(text, i, 1)
