@@ -12,6 +12,9 @@ Prints figures; asserts nothing.
   check, idempotency look-up, pricing, stock, payments, invoice, commit). The floor runs the same
   INSERTs/UPDATEs (and the same audit triggers, which are part of the schema) from psycopg with
   precomputed values, in one transaction.
+- *find a receipt*: ``services.till.find_transactions`` (the refund and reprint dialogs' list) over
+  five years of a busy practice's sales (``HISTORY`` transactions with their invoices, a customer
+  name on most): the latest, a surname, an amount, a receipt number; beside the same SQL raw.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 VARIANTS = 50_000
 SCANS = 2_000
 CHECKOUTS = 300
+HISTORY = 60_000  # about 40 sales a day, 300 days a year, for five years
+SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright",
+            "Robinson", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson",
+            "Clarke", "Khan", "Hughes", "Edwards", "Lovelace")
 D = Decimal
 
 
@@ -77,6 +84,47 @@ def load_catalogue(superuser_conninfo: str, database: str, company_id: uuid.UUID
             connection.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_row")
         connection.execute("ANALYZE")
     return found
+
+
+def load_history(superuser_conninfo: str, database: str, company_id: uuid.UUID, session_id: uuid.UUID,
+                 rng: random.Random) -> Decimal:
+    """``HISTORY`` past sales with their invoices, spread over five years (audit triggers off, as a
+    migrated history would be loaded); one in five is a walk-in with no name. Returns the total of
+    one of them, to search for."""
+    import psycopg
+
+    with psycopg.connect(psycopg.conninfo.make_conninfo(superuser_conninfo, dbname=database)) as connection:
+        connection.execute("SET session_replication_role = replica")
+        transactions, invoices = [], []
+        for n in range(HISTORY):
+            transaction_id = uuid.uuid4()
+            total = D(rng.randrange(500, 40_000)) / 100
+            when = f"now() - interval '{(HISTORY - n) * 2_600} seconds'"
+            name = None if rng.random() < 0.2 else f"{rng.choice(('Mrs', 'Mr', 'Ms', 'Miss'))} " \
+                f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. {rng.choice(SURNAMES)}"
+            transactions.append((company_id, transaction_id, 1_000_000 + n, uuid.uuid4(), session_id, total, when))
+            invoices.append((company_id, uuid.uuid4(), 1_000_000 + n, transaction_id, total, name, when))
+        with connection.cursor() as cursor:
+            for start in range(0, HISTORY, 5_000):
+                rows = transactions[start:start + 5_000]
+                cursor.execute(
+                    "INSERT INTO pos_transactions (company_id, id, number, idempotency_key, kind, status, "
+                    "till_session_id, till_name, subtotal, discount_total, total, net_total, vat_total, paid_total, "
+                    "change_given, basket_fingerprint, basket_discount, occurred_at) VALUES "
+                    + ", ".join(f"(%s, %s, %s, %s, 'sale', 'completed', %s, 'Till 1', %s, 0, %s, %s, 0, %s, 0, "
+                                f"'history', 0, {when})" for *_r, when in rows),
+                    [v for c, t, num, key, sess, total, _w in rows for v in (c, t, num, key, sess, total, total,
+                                                                                total, total)])
+                rows = invoices[start:start + 5_000]
+                cursor.execute(
+                    "INSERT INTO invoices (company_id, id, number, kind, transaction_id, issued_at, supplier_name, "
+                    "supplier_address, customer_name, total_net, total_vat, total_gross, vat_summary) VALUES "
+                    + ", ".join(f"(%s, %s, %s, 'invoice', %s, {when}, 'Bench Opticians', 'Bench Street', %s, %s, 0, "
+                                f"%s, '[]')" for *_r, when in rows),
+                    [v for c, i, num, t, total, name, _w in rows for v in (c, i, num, t, name, total, total)])
+        connection.execute("ANALYZE pos_transactions")
+        connection.execute("ANALYZE invoices")
+    return transactions[HISTORY // 3][5]
 
 
 def main() -> None:
@@ -178,6 +226,34 @@ def main() -> None:
             raw_checkout.append(time.perf_counter() - begin)
     raw_checkout = raw_checkout[20:]
 
+    # --- find a receipt ----------------------------------------------------------------------------
+    started = time.perf_counter()
+    amount = load_history(server.superuser_conninfo, "bench", company_id, session.id, rng)
+    print(f"history: {HISTORY:,} past sales with invoices loaded in {time.perf_counter() - started:.1f} s")
+    finds: list[tuple[str, list[float], list[float], int]] = []
+    with psycopg.connect(app_conninfo) as raw:
+        for label, typed in (("latest (empty box)", ""), ("a surname (lovelace)", "lovelace"),
+                             ("initial + surname (a lovelace)", "a. lovelace"),
+                             ("a name nobody has (hopper)", "hopper"), (f"an amount (£{amount})", f"£{amount}"),
+                             ("a receipt number", "1012345")):
+            wanted = till.read_receipt_search(typed)
+            for _ in range(5):
+                till.find_transactions(database, context, wanted)
+            service = []
+            for _ in range(60):
+                begin = time.perf_counter()
+                shown = len(till.find_transactions(database, context, wanted))
+                service.append(time.perf_counter() - begin)
+            floor_samples = []
+            sql, params = _raw_find_sql(company_id, wanted)
+            for _ in range(65):
+                begin = time.perf_counter()
+                with raw.transaction():
+                    raw.execute("SELECT set_config('app.company_id', %s, true)", (str(company_id),))
+                    raw.execute(sql, params).fetchall()
+                floor_samples.append(time.perf_counter() - begin)
+            finds.append((label, service, floor_samples[5:], shown))
+
     print()
     print(f"scan to line (barcode look-up + price the basket), {VARIANTS:,} variants:")
     print(f"  service       {_ms(scan)}")
@@ -187,8 +263,32 @@ def main() -> None:
     print("checkout commit of a 5-line sale (voucher + card, stock, movements, invoice):")
     print(f"  check_out     {_ms(checkout)}")
     print(f"  raw SQL floor {_ms(raw_checkout)}")
+    print(f"find a receipt (refund / reprint list, up to 50 rows) among {HISTORY:,} past sales:")
+    for label, service, floor_samples, shown in finds:
+        print(f"  {label:<32} service {_ms(service)}   {shown} rows")
+        print(f"  {'':<32} raw SQL {_ms(floor_samples)}")
     database.dispose()
     owner.dispose()
+
+
+def _raw_find_sql(company_id: uuid.UUID, search) -> tuple[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The finder's query written by hand: transactions newest first with the invoice's customer and
+    the item count."""
+    conditions, params = ["t.company_id = %(c)s"], {"c": company_id}
+    if search.number is not None:
+        conditions.append("t.number = %(n)s")
+        params["n"] = search.number
+    if search.amount is not None:
+        conditions.append("t.total IN (%(a)s, -%(a)s)")
+        params["a"] = search.amount
+    for i, word in enumerate(search.name_words):
+        conditions.append(f"i.customer_name ILIKE %(w{i})s")
+        params[f"w{i}"] = f"%{word}%"
+    sql = ("SELECT t.*, i.customer_name, (SELECT coalesce(sum(abs(x.quantity)), 0) FROM pos_transaction_items x "
+           "WHERE x.company_id = t.company_id AND x.transaction_id = t.id) FROM pos_transactions t "
+           "LEFT JOIN invoices i ON i.company_id = t.company_id AND i.transaction_id = t.id "
+           f"WHERE {' AND '.join(conditions)} ORDER BY t.occurred_at DESC LIMIT 50")
+    return sql, params
 
 
 def _raw_checkout(raw, company_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID,  # type: ignore[no-untyped-def]
