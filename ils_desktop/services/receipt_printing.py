@@ -1,5 +1,7 @@
-"""Receipts on an ESC/POS receipt printer (python-escpos): a network printer on TCP port 9100 or a
-serial one, the cash-drawer kick on cash sales, reprints, and X/Z reports on the till roll.
+"""Receipts on an ESC/POS receipt printer (python-escpos): a network printer on TCP port 9100, a
+serial one (or USB with a virtual serial port), or a USB printer-class device the operating system
+shows as a file (``/dev/usb/lp0``); the cash-drawer kick on cash sales, reprints, and X/Z reports on
+the till roll.
 
 A receipt is built once as ESC/POS bytes (python-escpos's ``Dummy`` printer) and then sent over the
 transport, so what a test's listener receives is exactly what the printer would. A receipt carries
@@ -11,12 +13,14 @@ full VAT invoice is the PDF.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Dummy, Network, Serial
+from escpos.printer import Dummy, File, Network, Serial
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
@@ -33,13 +37,18 @@ _KIND_TITLES = {"sale": "RECEIPT", "refund": "REFUND", "void": "VOID", "exchange
 _RATE_LETTERS = {"standard": "S", "reduced": "R", "zero": "Z", "exempt": "E", "outside_scope": "O"}
 
 
+#: The printers a till can have ("none" is the other choice).
+PRINTER_KINDS = ("network", "serial", "usb")
+
+
 class PrinterUnavailable(UserFacingError):
     title = "Receipt printer"
 
 
 @dataclass(frozen=True)
 class ReceiptPrinter:
-    """Where this workstation's receipt printer is: ``kind`` is "none", "network" or "serial"."""
+    """Where this workstation's receipt printer is: ``kind`` is "none", "network", "serial" or "usb"
+    (``device`` is the serial port, or the USB printer's device file)."""
 
     kind: str = "none"
     host: str = ""
@@ -52,7 +61,7 @@ class ReceiptPrinter:
 
     @property
     def configured(self) -> bool:
-        return self.kind in ("network", "serial")
+        return self.kind in PRINTER_KINDS
 
     @property
     def label(self) -> str:
@@ -60,6 +69,8 @@ class ReceiptPrinter:
             return f"{self.host}:{self.port}"
         if self.kind == "serial":
             return f"{self.device} at {self.baudrate} baud"
+        if self.kind == "usb":
+            return f"the USB printer {self.device}"
         return "no receipt printer"
 
     @classmethod
@@ -82,14 +93,16 @@ def save_printer(database: Database, context: TenantContext, workstation: str, p
     """Set the receipt printer of a workstation ("*" for every till without its own)."""
     require(context, "settings.manage")
     problems = {}
-    if printer.kind not in ("none", "network", "serial"):
-        problems["kind"] = "Choose a network or serial printer, or none."
+    if printer.kind not in ("none", *PRINTER_KINDS):
+        problems["kind"] = "Choose a network, serial or USB printer, or none."
     if printer.kind == "network" and not printer.host.strip():
         problems["host"] = "Enter the printer's IP address or name."
     if printer.kind == "network" and not 0 < printer.port < 65536:
         problems["port"] = "Receipt printers usually listen on port 9100."
     if printer.kind == "serial" and not printer.device.strip():
         problems["device"] = "Enter the serial port (e.g. COM3 or /dev/ttyUSB0)."
+    if printer.kind == "usb" and not printer.device.strip():
+        problems["device"] = "Enter the printer's device (e.g. /dev/usb/lp0)."
     if not 24 <= printer.columns <= 64:
         problems["columns"] = "Characters per line: 42 or 48 on 80 mm paper, 32 on 58 mm."
     if problems:
@@ -287,10 +300,13 @@ def send(printer: ReceiptPrinter, data: bytes) -> None:
     if not printer.configured:
         raise PrinterUnavailable("No receipt printer is set up for this till. Print the receipt as a PDF instead, "
                                  "or ask a manager to set up the printer in Practice settings.")
-    device: Network | Serial
+    device: Network | Serial | File
     try:
         if printer.kind == "network":
             device = Network(printer.host, printer.port, timeout=printer.timeout)
+        elif printer.kind == "usb":
+            _require_device_file(printer.device)
+            device = File(printer.device)
         else:
             device = Serial(printer.device, baudrate=printer.baudrate, timeout=printer.timeout)
         device.open()
@@ -303,6 +319,14 @@ def send(printer: ReceiptPrinter, data: bytes) -> None:
         raise PrinterUnavailable(
             f"The receipt printer ({printer.label}) did not answer. The sale is recorded; check the printer is on "
             "and has paper, then reprint the receipt.") from error
+
+
+def _require_device_file(path: str) -> None:
+    """A USB printer's device file must be there: opening a missing path for writing would make a
+    plain file, and the receipt would go nowhere with no error."""
+    mode = os.stat(path).st_mode  # FileNotFoundError (an OSError) when the printer is unplugged
+    if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        raise OSError(f"{path} is not a printer device")
 
 
 def print_document(printer: ReceiptPrinter, document: SaleDocument, *, open_drawer: bool = False,

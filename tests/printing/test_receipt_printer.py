@@ -1,5 +1,6 @@
-"""Receipts printed on an ESC/POS network printer: a real TCP listener stands in for the printer on
-127.0.0.1:9100 (or a free port when 9100 is taken) and the bytes it receives are checked."""
+"""Receipts printed on an ESC/POS printer: a real TCP listener stands in for a network printer on
+127.0.0.1:9100 (or a free port when 9100 is taken), a pty pair for a serial one and a FIFO for a USB
+printer's device file, and the bytes they receive are checked."""
 
 from __future__ import annotations
 
@@ -115,3 +116,58 @@ def test_a_serial_receipt_printer_gets_the_same_bytes(database, shop):
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_a_usb_receipt_printer_device_gets_the_same_bytes(database, shop, tmp_path):
+    """A USB printer-class printer is a device file (``/dev/usb/lp0``); a FIFO stands in for it, read
+    by another thread as the printer would."""
+    import os
+    import threading
+
+    device = tmp_path / "lp0"
+    os.mkfifo(device)
+    received: list[bytes] = []
+
+    def printer_reads() -> None:
+        with open(device, "rb") as port:
+            received.append(port.read())
+
+    reader = threading.Thread(target=printer_reads, daemon=True)
+    reader.start()
+    receipt_printing.save_printer(database, shop.admin, shop.till_name, ReceiptPrinter(kind="usb", device=str(device)))
+    sale = _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
+    printer = receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+    reader.join(5)
+    document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+    assert printer.label == f"the USB printer {device}"
+    assert received == [receipt_printing.receipt_bytes(document, open_drawer=True)]
+    assert received[0].endswith(DRAWER_KICK_PIN_2)
+
+
+def test_a_usb_printer_that_is_unplugged_gets_a_plain_message(database, shop, tmp_path):
+    sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
+    document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+    unplugged = tmp_path / "no-such-lp0"
+    with pytest.raises(PrinterUnavailable, match=r"the USB printer .*no-such-lp0\) did not answer"):
+        receipt_printing.print_document(ReceiptPrinter(kind="usb", device=str(unplugged)), document)
+    assert not unplugged.exists()  # no plain file made in its place: the receipt would have gone nowhere
+    plain_file = tmp_path / "receipts.txt"
+    plain_file.write_bytes(b"")
+    with pytest.raises(PrinterUnavailable, match="did not answer"):
+        receipt_printing.print_document(ReceiptPrinter(kind="usb", device=str(plain_file)), document)
+    assert plain_file.read_bytes() == b""
+
+
+@pytest.mark.parametrize(("printer", "field", "message"), [
+    (ReceiptPrinter(kind="usb"), "device", "printer's device"),
+    (ReceiptPrinter(kind="serial"), "device", "serial port"),
+    (ReceiptPrinter(kind="network"), "host", "IP address"),
+    (ReceiptPrinter(kind="bluetooth"), "kind", "network, serial or USB"),
+    (ReceiptPrinter(kind="usb", device="/dev/usb/lp0", columns=80), "columns", "42 or 48"),
+])
+def test_a_printer_set_up_wrongly_is_refused_with_a_message_for_the_field(database, shop, printer, field, message):
+    from ils_desktop.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        receipt_printing.save_printer(database, shop.admin, shop.till_name, printer)
+    assert message in refused.value.problems[field]

@@ -87,3 +87,26 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
     assert sources == ["DHSC letter, March 2027"]
     printer = receipt_printing.printer_for(database, manager, window.workspace.workstation)
     assert (printer.kind, printer.host, printer.port) == ("network", "192.0.2.40", 9100)
+
+
+def test_a_usb_receipt_printer_is_set_up_by_its_device(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, practice.admin_email, practice.admin_password)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    page = window.main_page
+    qtbot.keyClick(page, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # Practice settings
+    cards = page.screens["settings"].till
+    qtbot.waitUntil(lambda: cards.settings is not None, timeout=10_000)
+
+    cards.printer_kind.setCurrentIndex(cards.printer_kind.findData("usb"))
+    assert cards.printer_device.isEnabled() and not cards.printer_host.isEnabled()
+    assert cards.printer_device.placeholderText() == "e.g. /dev/usb/lp0"
+    qtbot.mouseClick(cards.save_printer_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "printer's device" in cards.printer_errors["device"].text(), timeout=10_000)
+    _retype(qtbot, cards.printer_device, "/dev/usb/lp0")
+    qtbot.mouseClick(cards.save_printer_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cards.printer_message.text() == "Saved: receipts print on the USB printer /dev/usb/lp0.",
+                    timeout=10_000)
+    manager = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    printer = receipt_printing.printer_for(database, manager, window.workspace.workstation)
+    assert (printer.kind, printer.device) == ("usb", "/dev/usb/lp0")

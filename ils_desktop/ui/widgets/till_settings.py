@@ -38,8 +38,9 @@ METHOD_NAMES = {
     ApportionmentMethod.SEPARATE_CHARGES: "Separate charges (goods at 20%, dispensing fee exempt)",
     ApportionmentMethod.AGREED_GOODS_SHARE: "One price, goods share agreed with HMRC",
 }
-PRINTER_KINDS = {"none": "No receipt printer", "network": "Network (ESC/POS, port 9100)",
-                 "serial": "Serial or USB (ESC/POS)"}
+PRINTER_KIND_NAMES = {"none": "No receipt printer", "network": "Network (ESC/POS, port 9100)",
+                 "serial": "Serial, or USB as a COM port (ESC/POS)", "usb": "USB printer port (ESC/POS)"}
+DEVICE_HINTS = {"serial": "e.g. COM3 or /dev/ttyUSB0", "usb": "e.g. /dev/usb/lp0"}
 
 
 def _percent(text: str, what: str) -> Decimal | None:
@@ -95,7 +96,7 @@ class TillSettingsCards(QWidget):
         message.setWordWrap(True)
         message.hide()
         row = QHBoxLayout()
-        row.addWidget(message)
+        row.addWidget(message, 3)  # a word-wrapped label left alone gets its narrowest width
         row.addStretch(1)
         row.addWidget(button)
         box.addLayout(row)
@@ -208,7 +209,7 @@ class TillSettingsCards(QWidget):
                                f"Receipts and the cash drawer of “{self.workspace.workstation}”.")
         self.printer_kind = QComboBox()
         self.printer_kind.setObjectName("printerKind")
-        for kind, name in PRINTER_KINDS.items():
+        for kind, name in PRINTER_KIND_NAMES.items():
             self.printer_kind.addItem(name, kind)
         self.printer_kind.currentIndexChanged.connect(self._printer_kind_changed)
         self.printer_host = QLineEdit()
@@ -231,9 +232,10 @@ class TillSettingsCards(QWidget):
         grid.addWidget(labelled("Printer", self.printer_kind), 0, 0)
         grid.addWidget(labelled("Address", self.printer_host, self.printer_errors["host"]), 0, 1)
         grid.addWidget(labelled("Port", self.printer_port, self.printer_errors["port"]), 0, 2)
-        grid.addWidget(labelled("Serial port", self.printer_device, self.printer_errors["device"]), 1, 1)
+        top = Qt.AlignmentFlag.AlignTop  # fields line up under their captions, hints or not
+        grid.addWidget(labelled("Port or device", self.printer_device, self.printer_errors["device"]), 1, 1, top)
         grid.addWidget(labelled("Characters per line", self.printer_columns, self.printer_errors["columns"],
-                                hint="42 or 48 on 80 mm paper, 32 on 58 mm."), 1, 2)
+                                hint="42 or 48 on 80 mm paper, 32 on 58 mm."), 1, 2, top)
         box.addLayout(grid)
         self.save_printer_button, self.printer_message = self._save_row(box, "Save printer", "savePrinter")
         self.save_printer_button.clicked.connect(self.save_printer)
@@ -300,7 +302,8 @@ class TillSettingsCards(QWidget):
         kind = self.printer_kind.currentData()
         for field in (self.printer_host, self.printer_port):
             field.setEnabled(kind == "network")
-        self.printer_device.setEnabled(kind == "serial")
+        self.printer_device.setEnabled(kind in DEVICE_HINTS)
+        self.printer_device.setPlaceholderText(DEVICE_HINTS.get(kind, ""))
         self.printer_columns.setEnabled(kind != "none")
 
     def _run_save(self, card: str, work, message: QLabel, saved: str,  # type: ignore[no-untyped-def]
