@@ -37,7 +37,27 @@ TABLE_WORDS = {
     "companies": "Practice details", "organization_settings": "Practice setting",
     "user_preferences": "Preference", "role_permissions": "Role permission",
     "user_custom_permissions": "Staff permission",
+    # clinical
+    "patients": "Patient", "test_rooms": "Test room", "appointment_types": "Appointment type",
+    "test_room_bookings": "Booking", "eye_examinations": "Eye examination", "consult_logs": "Consultation note",
+    "prescriptions": "Prescription", "prescription_templates": "Prescription template",
+    "prescription_alerts": "Prescription alert", "referrals": "Referral letter", "recalls": "Recall",
+    "clinical_protocols": "Clinical protocol", "goc_compliance_checks": "GOC registration check",
+    "company_counters": "Numbering",
+    # equipment
+    "equipment": "Device", "calibration_records": "Calibration", "technical_documents": "Device manual",
+    "device_readings": "Device reading", "dicom_readings": "DICOM reading",
+    # till and stock
+    "products": "Product", "product_variants": "Product variant", "price_history": "Price change",
+    "stock_levels": "Stock level", "inventory_movements": "Stock movement",
+    "vat_apportionment_schemes": "VAT method", "nhs_voucher_values": "NHS voucher value",
+    "till_sessions": "Till session", "till_cash_movements": "Cash in or out", "pos_transactions": "Till transaction",
+    "pos_transaction_items": "Till line", "gift_cards": "Gift card or credit note", "pos_payments": "Payment",
+    "invoices": "Invoice", "invoice_line_items": "Invoice line", "parked_baskets": "Parked basket",
 }
+#: What names a new or removed row in the list, first found first.
+SUMMARY_KEYS = ("email", "name", "last_name", "number", "code", "description", "title", "key", "role",
+                "permission_code", "reason", "workstation")
 
 
 def describe_change(entry: audit_trail.AuditEntry) -> str:
@@ -45,28 +65,31 @@ def describe_change(entry: audit_trail.AuditEntry) -> str:
         parts = []
         for key, new in entry.new_values.items():
             old = (entry.old_values or {}).get(key)
-            parts.append(f"{key}: {_short(old)} → {_short(new)}")
+            before, after = _short(old), _short(new)
+            if before == after and old != new:  # e.g. two sign-ins in the same minute
+                before, after = _short(old, seconds=True), _short(new, seconds=True)
+            parts.append(f"{key}: {before} → {after}")
         return "; ".join(parts)
     values = entry.new_values or entry.old_values or {}
-    for key in ("email", "name", "key", "role", "permission_code", "workstation"):
-        if key in values:
+    for key in SUMMARY_KEYS:
+        if values.get(key) is not None:
             return f"{key}: {_short(values[key])}"
     return ""
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, *, seconds: bool = False) -> str:
     if isinstance(value, str):
-        value = _as_local_time(value)
+        value = _as_local_time(value, seconds=seconds)
     text = "—" if value is None else (value if isinstance(value, str) else json.dumps(value))
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _as_local_time(text: str) -> str:
+def _as_local_time(text: str, *, seconds: bool = False) -> str:
     """Timestamps arrive as ISO text in the JSON; show them as the practice reads times."""
     if len(text) < 19 or text[4] != "-" or text[10] != "T":
         return text
     try:
-        return datetime.fromisoformat(text).astimezone().strftime("%d %b %Y %H:%M")
+        return datetime.fromisoformat(text).astimezone().strftime("%d %b %Y %H:%M" + (":%S" if seconds else ""))
     except ValueError:
         return text
 
