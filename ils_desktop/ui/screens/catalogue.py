@@ -122,7 +122,7 @@ class CatalogueScreen(QWidget):
         header_view = self.table.horizontalHeader()
         header_view.setStretchLastSection(False)
         header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (2, 130), (3, 120), (4, 90), (5, 84), (6, 140), (7, 64)):
+        for column, width in ((1, 130), (2, 150), (3, 110), (4, 90), (5, 84), (6, 140), (7, 64)):
             header_view.resizeSection(column, width)
         layout.addWidget(self.table, 1)
         self.footer = QLabel("")

@@ -260,7 +260,13 @@ class StaffScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         polish_table(self.table)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        # Names and emails take the spare width; the short columns keep what they need.
+        for column, mode in ((0, QHeaderView.ResizeMode.Stretch), (2, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(column, mode)
+        for column, width in ((1, 190), (3, 120), (4, 100), (5, 170)):
+            header.resizeSection(column, width)
         self.table.doubleClicked.connect(lambda _index: self.edit_member())
         layout.addWidget(self.table, 1)
 

@@ -3,7 +3,7 @@ settings form sits in, and the one-line message a form answers with."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ils_desktop.ui.theme import set_style_property
 
@@ -41,6 +41,10 @@ def labelled(label: str, field: QWidget, error: FieldError | None = None, hint: 
         layout.addWidget(hint_label)
     if error is not None:
         layout.addWidget(error)
+    if not field.sizePolicy().verticalPolicy().value & QSizePolicy.PolicyFlag.ExpandFlag.value:
+        # In a grid row made taller by a neighbour's hint or error, stay at the top of the cell so
+        # the captions of a row line up (a list or text box below takes the height itself).
+        layout.addStretch(1)
     return box
 
 
