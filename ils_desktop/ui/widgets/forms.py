@@ -3,6 +3,7 @@ settings form sits in, and the one-line message a form answers with."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ils_desktop.ui.theme import set_style_property
@@ -34,17 +35,22 @@ def labelled(label: str, field: QWidget, error: FieldError | None = None, hint: 
     caption.setBuddy(field)
     layout.addWidget(caption)
     layout.addWidget(field)
+    notes: list[QLabel] = [caption]
     if hint:
         hint_label = QLabel(hint)
         hint_label.setProperty("role", "hint")
         hint_label.setWordWrap(True)
         layout.addWidget(hint_label)
+        notes.append(hint_label)
     if error is not None:
         layout.addWidget(error)
-    if not field.sizePolicy().verticalPolicy().value & QSizePolicy.PolicyFlag.ExpandFlag.value:
-        # In a grid row made taller by a neighbour's hint or error, stay at the top of the cell so
-        # the captions of a row line up (a list or text box below takes the height itself).
-        layout.addStretch(1)
+        notes.append(error)
+    # In a grid row made taller by a neighbour's hint or error, stay at the top of the cell so the
+    # captions of a row line up: the labels do not grow, and the layout keeps to the top. (A stretch
+    # would do it too, but would make every labelled row of a form share out the spare height.)
+    for note in notes:
+        note.setSizePolicy(note.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Maximum)
+    layout.setAlignment(Qt.AlignmentFlag.AlignTop)
     return box
 
 
