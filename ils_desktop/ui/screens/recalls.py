@@ -175,6 +175,7 @@ class RecallsScreen(QWidget):
         header_view = self.table.horizontalHeader()
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header_view.setSectionResizeMode(REASON, QHeaderView.ResizeMode.Stretch)
+        header_view.setStretchLastSection(False)  # the reason takes the spare width, not the status
         self.empty = QLabel()
         self.empty.setObjectName("recallEmpty")
         self.empty.setProperty("role", "hint")
