@@ -60,7 +60,7 @@ class CatalogueItemDialog(QDialog):
         self.saved_id: uuid.UUID | None = None
         self.setWindowTitle("Edit item" if item else "Add item")
         self.setModal(True)
-        self.setMinimumWidth(720)
+        self.setMinimumWidth(900)  # four columns of fields, with their captions and the VAT hint whole
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
@@ -134,10 +134,15 @@ class CatalogueItemDialog(QDialog):
         grid.addWidget(labelled("Retail price (inc. VAT)", self.retail_price, self.errors["retail_price"]), 3, 0)
         grid.addWidget(labelled("Cost price", self.cost_price, self.errors["cost_price"]), 3, 1)
         grid.addWidget(labelled("VAT rate", self.vat_rate, self.errors["vat_rate"]), 3, 2)
-        grid.addWidget(labelled("Sold as", self.supply_kind, self.errors["supply_kind"],
-                                "Spectacles and contact lenses are split between goods and exempt dispensing "
-                                "by the practice's VAT scheme."), 3, 3)
+        grid.addWidget(labelled("Sold as", self.supply_kind, self.errors["supply_kind"]), 3, 3)
+        for column in range(4):
+            grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
+        # One line across the dialog rather than under one narrow field, where it could not be read whole.
+        vat_hint = QLabel("A spectacles or contact-lens package is split between goods (VAT) and exempt dispensing "
+                          "by the practice's VAT method.")
+        vat_hint.setProperty("role", "hint")
+        layout.addWidget(vat_hint)
         flags = QHBoxLayout()
         flags.addWidget(self.track_stock)
         flags.addWidget(self.is_active)

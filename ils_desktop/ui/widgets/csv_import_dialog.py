@@ -107,6 +107,8 @@ class CsvImportDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 56), (1, 130), (3, 140), (4, 84), (5, 64)):
+            header.resizeSection(column, width)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

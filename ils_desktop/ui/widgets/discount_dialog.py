@@ -35,7 +35,7 @@ class DiscountDialog(QDialog):
         self.reason = reason
         self.setWindowTitle("Discount")
         self.setModal(True)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)

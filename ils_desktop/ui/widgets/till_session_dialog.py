@@ -124,7 +124,7 @@ class CashMovementDialog(QDialog):
         self.session_id = session_id
         self.setWindowTitle("Cash in or out")
         self.setModal(True)
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
