@@ -496,6 +496,11 @@ def test_end_of_day_z_report_with_the_cash_counted(qtbot, make_window, database,
     dialog = _dialog(qtbot, screen, SessionReportDialog)
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=5_000)
     assert dialog.view.findChild(type(dialog.difference), "reportExpected").text() == "£119.98"
+
+    def headings() -> list[str]:
+        return [label.text() for label in dialog.view.findChildren(type(dialog.difference))]
+
+    assert f"Takings so far — {WORKSTATION}" in headings()
     dialog.counted.setFocus()
     _type(qtbot, "119.50")
     assert dialog.difference.text() == "£0.48 short"
@@ -509,6 +514,7 @@ def test_end_of_day_z_report_with_the_cash_counted(qtbot, make_window, database,
     report = dialog.report
     assert report.counted_cash == D("119.50") and report.difference == D("-0.48") and report.z_number == 1
     assert dialog.view.findChild(type(dialog.difference), "reportDifference").text() == "-£0.48"
+    assert f"Z report — {WORKSTATION}" in headings()
     session = _rows(database, shop, "SELECT status, counted_cash, expected_cash, difference, authorised_by "
                     "FROM till_sessions WHERE id = :s", s=shop.session_id)[0]
     assert tuple(session) == ("closed", D("119.50"), D("119.98"), D("-0.48"), shop.manager.user_id)

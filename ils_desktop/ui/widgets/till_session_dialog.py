@@ -225,9 +225,9 @@ class ReportView(QFrame):
         self.grid.addWidget(right, self._row, 1)
         self._row += 1
 
-    def show_report(self, report: SessionReport) -> None:
+    def show_report(self, report: SessionReport, *, heading: str = "") -> None:
         self._clear()
-        self._line(f"{report.kind} report — {report.till_name}", f"Session {report.session_number}"
+        self._line(f"{heading or report.kind + ' report'} — {report.till_name}", f"Session {report.session_number}"
                    + (f" · Z {report.z_number}" if report.z_number else ""), role="section")
         self._line("Opened", f"{report.opened_at.astimezone():%d %b %Y %H:%M} by {report.opened_by}")
         if report.closed_at:
@@ -340,7 +340,8 @@ class SessionReportDialog(QDialog):
         if self.report is not None and self.report.kind == "Z":
             return
         self.report = report
-        self.view.show_report(report)
+        # Closing, the figures before the count are not an X report anyone asked for.
+        self.view.show_report(report, heading="Takings so far" if self.closing else "")
         self._show_difference()
 
     def _show_difference(self) -> None:
