@@ -22,7 +22,8 @@ def _retype(qtbot, field, typed: str) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(field, typed)
 
 
-def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
+def _till_settings(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
+    """Signed in as the practice's administrator, Ctrl+4 (Practice settings): the till's cards, loaded."""
     window = make_window(database)
     sign_in_by_keyboard(qtbot, window, practice.admin_email, practice.admin_password)
     qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
@@ -30,6 +31,11 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
     qtbot.keyClick(page, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # Practice settings
     cards = page.screens["settings"].till
     qtbot.waitUntil(lambda: cards.settings is not None, timeout=10_000)
+    return window, cards
+
+
+def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
+    window, cards = _till_settings(qtbot, make_window, database, practice)
     assert cards.discount_percent.text() == "10%" and cards.refund_amount.text() == "£100.00"
     assert "Separate charges" in cards.scheme_in_force.text()
     assert cards.vouchers.rowCount() == 9 and cards.vouchers.item(0, 0).text() == "A"
@@ -90,13 +96,7 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
 
 
 def test_a_usb_receipt_printer_is_set_up_by_its_device(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
-    window = make_window(database)
-    sign_in_by_keyboard(qtbot, window, practice.admin_email, practice.admin_password)
-    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
-    page = window.main_page
-    qtbot.keyClick(page, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # Practice settings
-    cards = page.screens["settings"].till
-    qtbot.waitUntil(lambda: cards.settings is not None, timeout=10_000)
+    window, cards = _till_settings(qtbot, make_window, database, practice)
 
     cards.printer_kind.setCurrentIndex(cards.printer_kind.findData("usb"))
     assert cards.printer_device.isEnabled() and not cards.printer_host.isEnabled()
