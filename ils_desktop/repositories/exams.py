@@ -58,9 +58,6 @@ class ExamRepository(ClinicalRecordRepository):
     def add(self, exam: EyeExamination) -> EyeExamination:
         return self._add(exam)
 
-    def get(self, exam_id: uuid.UUID) -> EyeExamination | None:
-        return self.session.get(EyeExamination, (self.company_id, exam_id))
-
     def get_for_update(self, exam_id: uuid.UUID) -> EyeExamination | None:
         """The exam row locked until the transaction ends, so two saves of it queue."""
         return self.session.scalars(

@@ -336,7 +336,7 @@ def load_exam(database: Database, context: TenantContext, exam_id: uuid.UUID) ->
 
     def work(uow: TenantUnitOfWork) -> ExamRecord:
         exams = uow.repository(ExamRepository)
-        exam = exams.get(exam_id)
+        exam = exams.exam(exam_id)
         if exam is None:
             raise NotFound("That examination is no longer on record.")
         patient = exams.patient(exam.patient_id)
@@ -418,7 +418,7 @@ def current_version(database: Database, context: TenantContext, exam_id: uuid.UU
     require(context, "exams.perform")
 
     def work(uow: TenantUnitOfWork) -> int:
-        exam = uow.repository(ExamRepository).get(exam_id)
+        exam = uow.repository(ExamRepository).exam(exam_id)
         if exam is None:
             raise NotFound("That examination is no longer on record.")
         return exam.version
@@ -494,7 +494,7 @@ def add_addendum(database: Database, context: TenantContext, exam_id: uuid.UUID,
 
     def work(uow: TenantUnitOfWork) -> Addendum:
         exams = uow.repository(ExamRepository)
-        exam = exams.get(exam_id)
+        exam = exams.exam(exam_id)
         if exam is None:
             raise NotFound("That examination is no longer on record.")
         if exam.status != "finalised":
@@ -527,7 +527,7 @@ def record_protocol_ticks(database: Database, context: TenantContext, exam_id: u
     require(context, "exams.perform")
 
     def current(uow: TenantUnitOfWork) -> ExamContent:
-        exam = uow.repository(ExamRepository).get(exam_id)
+        exam = uow.repository(ExamRepository).exam(exam_id)
         if exam is None:
             raise NotFound("That examination is no longer on record.")
         return _content_of(exam)

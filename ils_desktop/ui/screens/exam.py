@@ -233,7 +233,7 @@ class ExamScreen(QWidget):
         self.clinic_list.currentCellChanged.connect(lambda row, *_rest: self._clinic_selection(row))
         clinic_layout.addWidget(self.clinic_list, 1)
         self.clinic_empty = role_label("No patients booked with you today. Find a patient on the right to start an "
-                                   "examination.", "hint", wrap=True)
+                                       "examination.", "hint", wrap=True)
         self.clinic_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.clinic_empty.hide()
         clinic_layout.addWidget(self.clinic_empty, 1)
@@ -455,7 +455,7 @@ class ExamScreen(QWidget):
         layout.setSpacing(10)
         layout.addWidget(role_label("Addenda", "section"))
         layout.addWidget(role_label("A finalised record is never changed: corrections and later notes are added "
-                                "here with their author and time.", "hint", wrap=True))
+                                    "here with their author and time.", "hint", wrap=True))
         self.addenda_list = QVBoxLayout()
         self.addenda_list.setSpacing(8)
         layout.addLayout(self.addenda_list)

@@ -232,10 +232,9 @@ class TillSettingsCards(QWidget):
         grid.addWidget(labelled("Printer", self.printer_kind), 0, 0)
         grid.addWidget(labelled("Address", self.printer_host, self.printer_errors["host"]), 0, 1)
         grid.addWidget(labelled("Port", self.printer_port, self.printer_errors["port"]), 0, 2)
-        top = Qt.AlignmentFlag.AlignTop  # fields line up under their captions, hints or not
-        grid.addWidget(labelled("Port or device", self.printer_device, self.printer_errors["device"]), 1, 1, top)
+        grid.addWidget(labelled("Port or device", self.printer_device, self.printer_errors["device"]), 1, 1)
         grid.addWidget(labelled("Characters per line", self.printer_columns, self.printer_errors["columns"],
-                                hint="42 or 48 on 80 mm paper, 32 on 58 mm."), 1, 2, top)
+                                hint="42 or 48 on 80 mm paper, 32 on 58 mm."), 1, 2)
         box.addLayout(grid)
         self.save_printer_button, self.printer_message = self._save_row(box, "Save printer", "savePrinter")
         self.save_printer_button.clicked.connect(self.save_printer)
