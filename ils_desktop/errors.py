@@ -56,3 +56,26 @@ class SchemaMismatch(UserFacingError):
 
 class NoKeyring(UserFacingError):
     title = "No password store"
+
+
+class SessionEnded(UserFacingError):
+    """The signed-in session is over (signed out elsewhere, expired, locked out, ended by a manager,
+    the account suspended): nothing more can be done until the person signs in again."""
+
+    title = "Signed out"
+
+    _REASONS = {
+        "expired": "Your session has expired.",
+        "locked_out": "Your account was locked after too many wrong passwords.",
+        "ended_by_manager": "A practice manager ended your session.",
+        "password_reset": "Your password was reset by a practice manager.",
+        "password_changed": "Your password was changed on another workstation.",
+        "account_suspended": "Your account has been suspended.",
+        "account_left": "Your account has been closed.",
+        "upgraded": "ILS Desktop was upgraded.",
+    }
+
+    def __init__(self, reason: str = "ended") -> None:
+        self.reason = reason
+        why = self._REASONS.get(reason, "You are no longer signed in.")
+        super().__init__(f"{why} Sign in again to carry on.")

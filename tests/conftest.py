@@ -82,7 +82,7 @@ def migrated_target(pg_server: TestServer) -> Iterator[DatabaseTarget]:
 
 
 @pytest.fixture(scope="session")
-def database(migrated_target: DatabaseTarget) -> Iterator[Database]:
+def database(migrated_target: DatabaseTarget, owner_engine: Engine) -> Iterator[Database]:
     db = Database(migrated_target)
     yield db
     db.dispose()
@@ -122,7 +122,10 @@ def make_practice(owner_engine: Engine, name: str) -> Practice:
 @pytest.fixture(scope="session")
 def owner_engine(migrated_target: DatabaseTarget) -> Iterator[Engine]:
     assert migrated_target.owner_url is not None
+    from tests.sessions import use_owner_engine
+
     engine = create_engine(migrated_target.owner_url, poolclass=NullPool)
+    use_owner_engine(engine)
     yield engine
     engine.dispose()
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
 from ils_desktop.models.patients import Patient
@@ -24,6 +25,7 @@ from ils_desktop.services import catalogue, till
 from ils_desktop.services.catalogue import ItemDetails
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
+from tests.sessions import signed
 
 STAFF_PASSWORD = "front desk password 1"
 
@@ -51,25 +53,23 @@ class Shop:
 
 
 @functools.cache
-def _staff_password_hash() -> str:
-    """Hashed once: argon2 is slow on purpose, and every till test adds staff."""
-    from ils_desktop.services.auth import hash_password
-
-    return hash_password(STAFF_PASSWORD)
+def _staff_password() -> PasswordRecord:
+    """Derived once: argon2 is slow on purpose, and every till test adds staff."""
+    return new_password_record(STAFF_PASSWORD)
 
 
 def add_staff(owner_engine: Engine, company_id: uuid.UUID, role: Role, first: str) -> Staff:
     email = f"{first.lower()}-{uuid.uuid4().hex[:8]}@example.test"
     user_id = add_user_as_owner(owner_engine, company_id, NewUser(
         first_name=first, last_name="Tester", email=email, password=STAFF_PASSWORD, role=role.value),
-        password_hash=_staff_password_hash())
-    return Staff(user_id, email, TenantContext(company_id, user_id, frozenset({role.value}),
+        password=_staff_password())
+    return Staff(user_id, email, signed(company_id, user_id, frozenset({role.value}),
                                                DEFAULT_ROLE_PERMISSIONS[role]))
 
 
 def open_shop(database: Database, owner_engine: Engine, practice, *, agreed_share: bool = True,  # type: ignore[no-untyped-def]
               till_name: str = "Till 1") -> Shop:
-    admin = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}),
+    admin = signed(practice.company_id, practice.admin_id, frozenset({"admin"}),
                           DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
     reception = add_staff(owner_engine, practice.company_id, Role.FRONT_DESK, "Rita")
     manager = add_staff(owner_engine, practice.company_id, Role.PRACTICE_MANAGER, "Manon")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
-from sqlalchemy import create_engine, text
+from psycopg import sql
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -23,10 +24,53 @@ from ils_desktop.db.embedded import EmbeddedServer, start_embedded
 from ils_desktop.db.migrations import SchemaStatus, schema_status
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.errors import ConnectionLost, DatabaseUnavailable
+from ils_desktop.errors import ConnectionLost, DatabaseUnavailable, SessionEnded
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Settings every connection of the app starts with, sent in the startup packet. They outrank what
+#: ``ALTER ROLE ils_app SET …`` stores (a client's own settings come after the role's), so a
+#: workstation holding the application role's login cannot stop the others by changing the role's
+#: defaults (statement_timeout=1, default_transaction_read_only=on, a search_path of its own…).
+SESSION_OPTIONS = " ".join(f"-c {name}={value}" for name, value in (
+    ("statement_timeout", "0"),
+    ("lock_timeout", "0"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("default_transaction_read_only", "off"),
+    ("default_transaction_isolation", r"read\ committed"),
+    ("search_path", "public"),
+    ("row_security", "on"),
+    ("client_encoding", "UTF8"),
+    ("datestyle", "ISO"),
+    ("timezone", "UTC"),
+))
+
+
+
+
+def undo_role_defaults(dbapi_connection: psycopg.Connection, _record: object) -> None:
+    """Remove session defaults someone stored on the application role with ``ALTER ROLE … SET``.
+
+    PostgreSQL lets any role set its own defaults, and every workstation holds this role's login;
+    the startup options above outrank the ones that could stop work, and this clears the rest
+    (planner settings that would make every query slow) at the next connection of any workstation.
+    """
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+            "WHERE r.rolname = current_user"
+        )
+        row = cursor.fetchone()
+        if row and row[0]:
+            log.warning("the application role had session defaults of its own; they were removed")
+            cursor.execute("ALTER ROLE CURRENT_USER RESET ALL")
+            cursor.execute("SELECT current_database()")
+            database = cursor.fetchone()
+            if database:
+                cursor.execute(sql.SQL("ALTER ROLE CURRENT_USER IN DATABASE {} RESET ALL").format(
+                    sql.Identifier(database[0])))
+    dbapi_connection.commit()
 
 
 @dataclass(frozen=True)
@@ -91,10 +135,20 @@ class Database:
             pool_pre_ping=True,
             pool_size=4,
             max_overflow=4,
-            connect_args={"connect_timeout": 5, "application_name": "ils-desktop"},
+            # Errors are logged and shown; their statement parameters may be a patient's history or
+            # a password record, so SQLAlchemy leaves them out of every message.
+            hide_parameters=True,
+            connect_args={"connect_timeout": 5, "application_name": "ils-desktop",
+                          "options": SESSION_OPTIONS},
         )
+        event.listen(self.engine, "connect", undo_role_defaults)
 
     def unit_of_work(self, context: TenantContext) -> TenantUnitOfWork:
+        """A unit of work on the application role: only for a signed-in session."""
+        if not isinstance(context, TenantContext):
+            raise TypeError("a unit of work needs a TenantContext")
+        if context.session_token is None:
+            raise SessionEnded("not signed in")
         return TenantUnitOfWork(self.engine, context)
 
     def run(
@@ -113,7 +167,8 @@ class Database:
             except (OperationalError, DBAPIError) as error:
                 if not is_connection_error(error):
                     raise
-                log.warning("database connection lost (attempt %s of %s): %s", attempt, attempts, error)
+                log.warning("database connection lost (attempt %s of %s): %s", attempt, attempts,
+                            type(error.orig).__name__ if error.orig is not None else type(error).__name__)
                 self.engine.dispose()
                 if attempt == attempts:
                     if retry_safe:

@@ -11,6 +11,8 @@ APP_ROLE = "ils_app"
 #: A NOLOGIN role with BYPASSRLS that owns only the sign-in lookup function.
 AUTH_ROLE = "ils_auth"
 
+# 0001's definitions, kept as history: since 0007 both functions take the company and user from the
+# verified session (``app.session_token``), and only an owner-role login may name them by setting.
 CURRENT_COMPANY_FUNCTION = """
 CREATE OR REPLACE FUNCTION ils_current_company() RETURNS uuid
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -179,13 +181,29 @@ $$;
 
 
 def enable_tenancy(table: str) -> list[str]:
-    """Row-level security on a tenant table: enabled, forced, one policy on app.company_id."""
+    """Row-level security on a tenant table: enabled, forced, one policy on app.company_id.
+
+    Used by migrations 0001–0006; 0007 rewrote their policies. New tables use
+    ``enable_verified_tenancy``."""
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY tenant_isolation ON {table} "
         "USING (company_id = ils_current_company()) "
         "WITH CHECK (company_id = ils_current_company())",
+    ]
+
+
+def enable_verified_tenancy(table: str) -> list[str]:
+    """Row-level security on a tenant table: enabled, forced, one policy on the company of the
+    verified session. ``(SELECT ils_current_company())`` is an InitPlan: the session is looked up
+    once per statement, not once per row."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} "
+        "USING (company_id = (SELECT ils_current_company())) "
+        "WITH CHECK (company_id = (SELECT ils_current_company()))",
     ]
 
 

@@ -96,7 +96,7 @@ def _address(rng: random.Random, town: str, postcode: str) -> dict[str, str]:
 
 def ensure_demo_practice(owner_url: URL | str) -> bool:
     """Create the demo companies and staff if the database has none. True if it created them."""
-    from ils_desktop.services.auth import hash_password
+    from ils_desktop.domain.passwords import new_password_record
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import add_user_as_owner, create_company
 
@@ -121,12 +121,12 @@ def ensure_demo_practice(owner_url: URL | str) -> bool:
                 address=_address(rng, "Manchester", "M1 1AE"), phone="0161 496 0123",
             ),
         }
-        password_hash = hash_password(DEMO_PASSWORD)
+        password = new_password_record(DEMO_PASSWORD)
         for account in demo_accounts():
             add_user_as_owner(engine, companies[account.company], NewUser(
                 first_name=account.first_name, last_name=account.last_name, email=account.email,
                 password=DEMO_PASSWORD, role=account.role.value, goc_number=account.goc_number,
-            ), password_hash=password_hash)
+            ), password=password)
         for step in DEMO_EXTENSIONS:
             seed_step = _load_extension(step)
             if seed_step is not None:

@@ -1,6 +1,6 @@
 """Declarative base and the conventions every table follows.
 
-Tenancy (ARCHITECTURE.md): every tenant table carries ``company_id`` as the first column of its
+Tenancy (docs/tenancy.md): every tenant table carries ``company_id`` as the first column of its
 primary key, and every foreign key between tenant tables includes it, so a row can never point into
 another company. Shared tables are the short allow-list in ``SHARED_TABLES``.
 """
@@ -25,6 +25,9 @@ NAMING_CONVENTION = {
 #: Tables readable across companies. Everything else is a tenant table and must pass the
 #: structural tenancy test (RLS enabled and forced, a policy, company_id in every key).
 SHARED_TABLES: frozenset[str] = frozenset({"companies", "permissions"})
+
+#: Tables of the database's own machinery that no tenant and no application role reads.
+SYSTEM_TABLES: frozenset[str] = frozenset({"ils_secrets"})
 
 
 class Base(DeclarativeBase):

@@ -12,7 +12,9 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
     text,
@@ -72,7 +74,11 @@ class User(TenantMixin, Timestamps, Base):
     enhanced_role: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default="active")
     goc_number: Mapped[str | None] = mapped_column(Text)
-    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    # The password as the database verifies it (see ``domain.passwords.PasswordRecord``). The
+    # application role may not read these columns: deferred, so an ordinary load leaves them out.
+    password_salt: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    password_params: Mapped[dict[str, Any] | None] = mapped_column(JSONB, deferred=True)
+    password_verifier: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_login_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
@@ -136,22 +142,35 @@ class UserCustomPermission(TenantMixin, Base):
 
 
 class SignInSession(TenantMixin, Base):
-    """One signed-in session at a workstation, from sign-in to sign-out."""
+    """A signed-in session: a person at a workstation (``workstation``) or the practice's background
+    service (``service``), from sign-in to sign-out, expiry, lock-out or a manager ending it.
+
+    The database checks the session's token on every statement (``ils_current_company``); only the
+    token's SHA-256 is stored, and the application role cannot read even that.
+    """
 
     __tablename__ = "sessions"
     __table_args__ = (
         ForeignKeyConstraint(["company_id", "user_id"], ["users.company_id", "users.id"]),
+        ForeignKeyConstraint(["company_id", "created_by"], ["users.company_id", "users.id"]),
+        CheckConstraint("kind IN ('workstation', 'service')", name="kind"),
+        CheckConstraint("(kind = 'workstation') = (user_id IS NOT NULL)", name="person"),
+        Index("uq_sessions_token_hash", "token_hash", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="workstation")
     workstation: Mapped[str] = mapped_column(Text, nullable=False)
     app_version: Mapped[str] = mapped_column(Text, nullable=False)
     started_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()")
     )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    token_hash: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class OrganizationSetting(TenantMixin, Base):
@@ -177,3 +196,13 @@ class UserPreference(TenantMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[Any] = mapped_column(JSONB, nullable=False)
+
+
+class DatabaseSecret(Base):
+    """A secret only the database's own functions read (e.g. what an unknown email's salt is made
+    from). No tenant and no application role can read this table."""
+
+    __tablename__ = "ils_secrets"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

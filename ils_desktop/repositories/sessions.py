@@ -1,30 +1,35 @@
-"""Sign-in sessions at workstations."""
+"""Signed-in sessions: listed for a manager; started, ended and checked only by database functions."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ils_desktop.models.core import SignInSession
 from ils_desktop.repositories.base import TenantRepository
 
 
 class SignInSessionRepository(TenantRepository):
-    def start(self, *, user_id: uuid.UUID, workstation: str, app_version: str) -> SignInSession:
-        session = SignInSession(
-            company_id=self.company_id, user_id=user_id, workstation=workstation, app_version=app_version
-        )
-        self.session.add(session)
-        self.session.flush()
-        return session
+    def sign_out(self, reason: str) -> None:
+        """End the session this unit of work is bound to."""
+        self.session.execute(text("SELECT ils_sign_out(:reason)"), {"reason": reason})
 
-    def end(self, session_id: uuid.UUID, *, at: datetime, reason: str) -> None:
-        row = self.session.get(SignInSession, (self.company_id, session_id))
-        if row is not None and row.ended_at is None:
-            row.ended_at = at
-            row.end_reason = reason
+    def end(self, session_id: uuid.UUID) -> None:
+        """A manager ends someone's session (the database checks ``users.manage``)."""
+        self.session.execute(text("SELECT ils_end_session(:id)"), {"id": session_id})
+
+    def start_service(self, *, workstation: str, app_version: str) -> tuple[str, uuid.UUID]:
+        """A session for the practice's background service (the database checks ``equipment.manage``)."""
+        row = self.session.execute(
+            text("SELECT * FROM ils_start_service_session(:workstation, :version)"),
+            {"workstation": workstation, "version": app_version},
+        ).one()
+        return row.session_token, row.session_id
+
+    def can(self, permission: str) -> bool:
+        """Whether the signed-in user holds ``permission`` now, as the database sees it."""
+        return bool(self.session.execute(text("SELECT ils_session_can(:p)"), {"p": permission}).scalar_one())
 
     def recent(self, limit: int = 50) -> list[SignInSession]:
         return list(self.session.scalars(

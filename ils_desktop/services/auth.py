@@ -1,29 +1,43 @@
-"""Sign-in, sign-out and the idle-lock check (argon2id via argon2-cffi)."""
+"""Sign-in, sign-out, the idle-lock check and passwords checked at the till.
+
+The password is proven to the database, never sent to it: the workstation derives an argon2id
+proof with the account's salt (``domain.passwords``) and the database compares its SHA-256 with
+what it stores, counts failures, locks accounts and starts the session (``ils_sign_in``). Until
+the password has been verified every refusal reads the same — unknown email, wrong password,
+suspended or locked — and costs the same argon2id, so sign-in tells nobody who has an account.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from datetime import datetime
 
 from ils_desktop import __version__
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.passwords import lockout_after_failure, normalise_email
+from ils_desktop.domain.passwords import (
+    PasswordRecord,
+    UnusablePasswordCost,
+    new_password_record,
+    normalise_email,
+    password_proof,
+)
 from ils_desktop.domain.roles import Role, effective_permissions
-from ils_desktop.errors import SignInFailed
-from ils_desktop.repositories.sign_in import find_account
+from ils_desktop.errors import SessionEnded, SignInFailed
+from ils_desktop.repositories.sign_in import PasswordCost, SignInAnswer, check_password, password_cost
+from ils_desktop.repositories.sign_in import sign_in as start_session
 from ils_desktop.services.settings import security_settings
 
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps the timing the same either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "The email or password is not right. Check them and try again."
+#: Longest password accepted: argon2 takes any length, but a megabyte pasted by mistake should not
+#: be hashed (the limit is far beyond any passphrase).
+MAX_PASSWORD_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -43,12 +57,25 @@ class SignedIn:
         return Role(self.role).label
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def new_password(password: str) -> PasswordRecord:
+    """The record the database keeps for a new password (salt, cost, verifier)."""
+    return new_password_record(password)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def proof_for(database: Database, email: str, password: str) -> bytes:
+    """The argon2id proof of ``password`` for the account of ``email`` (made up if there is none)."""
+    cost = database.run_anonymous(lambda connection: password_cost(connection, email))
+    return _proof(password, cost)
+
+
+def _proof(password: str, cost: PasswordCost) -> bytes:
+    try:
+        return password_proof(password[:MAX_PASSWORD_LENGTH], cost.salt, cost.params)
+    except UnusablePasswordCost:
+        # A record the app cannot use (damaged, or from a newer version): the database will say
+        # "wrong" to this proof, which is what the person should see.
+        log.warning("an account's password cost is not usable by this version")
+        return b"\0" * 32
 
 
 def _locked_message(until: datetime) -> str:
@@ -59,120 +86,94 @@ def _locked_message(until: datetime) -> str:
     )
 
 
+def refusal(answer: SignInAnswer) -> str:
+    """What the person is told when the database did not say ``ok``."""
+    if answer.outcome == "locked" and answer.locked_until is not None:
+        return _locked_message(answer.locked_until)
+    if answer.outcome == "inactive":
+        return ("This account is not active (it has been suspended or the person has left). "
+                "Ask a practice manager.")
+    if answer.outcome == "company_inactive":
+        return "This practice is not active in ILS Desktop; sign-in is not possible."
+    return WRONG_CREDENTIALS
+
+
 def sign_in(database: Database, email: str, password: str, *, workstation: str) -> SignedIn:
-    """Check the password, record a session row, and build the user's TenantContext."""
+    """Prove the password to the database, which starts a session; then load who signed in."""
     email = normalise_email(email)
     if not email or not password:
         raise SignInFailed("Enter your email address and password.")
-    account = database.run_anonymous(lambda connection: find_account(connection, email))
-    if account is None:
-        _check(_DUMMY_HASH, password)
-        raise SignInFailed(WRONG_CREDENTIALS)
-    company_id, user_id = account
-    attempt = TenantContext(company_id=company_id, user_id=user_id)
+    proof = proof_for(database, email, password)
+    answer = database.run_anonymous(lambda connection: start_session(
+        connection, email, proof, workstation=workstation, app_version=__version__))
+    if answer.outcome != "ok" or answer.session_token is None:
+        raise SignInFailed(refusal(answer))
+    assert answer.company_id is not None and answer.user_id is not None and answer.session_id is not None
+    return signed_in_as(database, TenantContext(answer.company_id, answer.user_id,
+                                                session_token=answer.session_token), answer.session_id)
 
-    def work(uow: TenantUnitOfWork) -> SignedIn | str:
-        user = uow.users.get_for_update(user_id)
-        company = uow.companies.current()
+
+def signed_in_as(database: Database, context: TenantContext, session_id: uuid.UUID) -> SignedIn:
+    """Who a new session belongs to: their roles, permissions and the practice's idle lock."""
+
+    def work(uow: TenantUnitOfWork) -> SignedIn:
+        assert context.user_id is not None
+        user = uow.users.get(context.user_id)
         if user is None:
-            return WRONG_CREDENTIALS
-        if company.status != "active":
-            return f"{company.name} is {company.status} in ILS Desktop; sign-in is not possible."
-        if user.status != "active":
-            return (
-                "This account is not active (it has been suspended or the person has left). "
-                "Ask a practice manager."
-            )
-        now = _now()
-        if user.locked_until is not None and user.locked_until > now:
-            return _locked_message(user.locked_until)
-        settings = security_settings(uow)
-        if not _check(user.password_hash, password):
-            user.failed_login_count += 1
-            user.locked_until = lockout_after_failure(
-                user.failed_login_count, now,
-                max_attempts=settings.max_failed_sign_ins, lock_minutes=settings.lockout_minutes,
-            )
-            uow.commit()  # the failure must count even though sign-in is refused
-            if user.locked_until is not None:
-                return _locked_message(user.locked_until)
-            return WRONG_CREDENTIALS
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.last_login_at = now
-        session = uow.sessions.start(user_id=user.id, workstation=workstation, app_version=__version__)
+            raise SessionEnded("unknown")
+        company = uow.companies.current()
         roles = {user.role} | uow.users.extra_roles(user.id)
         permissions = effective_permissions(
             uow.users.role_permissions(roles), uow.users.permission_overrides(user.id)
         )
-        uow.commit()
         return SignedIn(
-            context=TenantContext(company_id, user.id, frozenset(roles), permissions),
-            session_id=session.id,
+            context=TenantContext(context.company_id, user.id, frozenset(roles), permissions,
+                                  session_token=context.session_token),
+            session_id=session_id,
             user_name=user.full_name,
             email=user.email,
             role=user.role,
             company_name=company.name,
             company_type=company.company_type,
-            idle_lock_minutes=settings.idle_lock_minutes,
+            idle_lock_minutes=security_settings(uow).idle_lock_minutes,
             must_change_password=user.must_change_password,
         )
 
-    outcome = database.run(attempt, work, retry_safe=True)
-    if isinstance(outcome, str):
-        raise SignInFailed(outcome)
-    return outcome
+    return database.run(context, work, retry_safe=True)
+
+
+def check_staff_password(database: Database, context: TenantContext, email: str, password: str, *,
+                         wrong: str = WRONG_CREDENTIALS) -> uuid.UUID:
+    """The account of a member of this practice whose password this is (unlock, manager approval).
+
+    A wrong password counts towards that person's lock-out, as at sign-in."""
+    email = normalise_email(email)
+    proof = proof_for(database, email, password)
+
+    def work(uow: TenantUnitOfWork) -> SignInAnswer:
+        answer = check_password(uow.session, email, proof)
+        uow.commit()  # a failure must count even though the check is refused
+        return answer
+
+    answer = database.run(context, work)
+    if answer.outcome != "ok" or answer.user_id is None:
+        raise SignInFailed(wrong if answer.outcome == "wrong" else refusal(answer))
+    return answer.user_id
 
 
 def unlock_workstation(database: Database, signed_in: SignedIn, password: str) -> None:
     """After an idle lock, the same person proves it is them; failures count as at sign-in."""
-    again = sign_in_check(database, signed_in.email, password)
-    if again is not None:
-        raise SignInFailed(again)
-
-
-def sign_in_check(database: Database, email: str, password: str) -> str | None:
-    """The password check of ``sign_in`` without starting a session: None when it is right."""
-    account = database.run_anonymous(lambda connection: find_account(connection, email))
-    if account is None:
-        return WRONG_CREDENTIALS
-    company_id, user_id = account
-
-    def work(uow: TenantUnitOfWork) -> str | None:
-        user = uow.users.get_for_update(user_id)
-        if user is None or user.status != "active":
-            return "This account is no longer active. Ask a practice manager."
-        now = _now()
-        if user.locked_until is not None and user.locked_until > now:
-            return _locked_message(user.locked_until)
-        if _check(user.password_hash, password):
-            user.failed_login_count = 0
-            uow.commit()
-            return None
-        settings = security_settings(uow)
-        user.failed_login_count += 1
-        user.locked_until = lockout_after_failure(
-            user.failed_login_count, now,
-            max_attempts=settings.max_failed_sign_ins, lock_minutes=settings.lockout_minutes,
-        )
-        uow.commit()
-        return _locked_message(user.locked_until) if user.locked_until else "That password is not right."
-
-    return database.run(TenantContext(company_id, user_id), work, retry_safe=True)
+    if not password:
+        raise SignInFailed("Enter your password.")
+    check_staff_password(database, signed_in.context, signed_in.email, password,
+                         wrong="That password is not right.")
 
 
 def sign_out(database: Database, signed_in: SignedIn, *, reason: str = "signed_out") -> None:
     def work(uow: TenantUnitOfWork) -> None:
-        uow.sessions.end(signed_in.session_id, at=_now(), reason=reason)
+        uow.sessions.sign_out(reason)
         uow.commit()
 
-    database.run(signed_in.context, work, retry_safe=True)
-
-
-def _check(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    # Already over (expired, ended by a manager): nothing left to end.
+    with contextlib.suppress(SessionEnded):
+        database.run(signed_in.context, work, retry_safe=True)

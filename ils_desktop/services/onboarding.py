@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
 from sqlalchemy.exc import IntegrityError
 
+from ils_desktop import __version__
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
-from ils_desktop.domain.passwords import looks_like_email, normalise_email, password_problems
+from ils_desktop.domain.passwords import looks_like_email, new_password_record, normalise_email, password_problems
 from ils_desktop.domain.postcode import is_valid_postcode
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, CompanyType, Role
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.models.core import User
-from ils_desktop.repositories.sign_in import company_count
+from ils_desktop.repositories.sign_in import company_count, register_first_practice
 from ils_desktop.services.settings import DEFAULT_SETTINGS
+
+if TYPE_CHECKING:
+    from ils_desktop.services.auth import SignedIn
 
 
 @dataclass(frozen=True)
@@ -80,28 +83,29 @@ def new_user_problems(user: NewUser) -> dict[str, str]:
     return problems
 
 
-def register_practice(database: Database, practice: PracticeDetails, admin: NewUser) -> TenantContext:
-    """Create the practice, its default role permissions, settings and first administrator."""
+def register_practice(database: Database, practice: PracticeDetails, admin: NewUser, *,
+                      workstation: str) -> SignedIn:
+    """Create the practice, its default role permissions, settings and first administrator, and
+    sign the administrator in — one database function, refused once any practice exists."""
     problems = practice_problems(practice) | new_user_problems(admin)
     if problems:
         raise ValidationFailed(problems)
-    password_hash = PasswordHasher().hash(admin.password)
-    context = TenantContext(company_id=uuid.uuid4())
+    password = new_password_record(admin.password)
+    company_id, admin_id = uuid.uuid4(), uuid.uuid4()
+    company = {
+        "name": practice.name.strip(), "company_type": practice.company_type,
+        "goc_number": practice.goc_number.strip() or None, "ods_code": practice.ods_code.strip().upper() or None,
+        "address": {k: v.strip() for k, v in practice.address.items() if v.strip()},
+        "phone": practice.phone.strip() or None, "email": practice.email.strip() or None,
+    }
+    account = {"email": normalise_email(admin.email), "first_name": admin.first_name.strip(),
+               "last_name": admin.last_name.strip()}
     try:
-        with database.unit_of_work(context) as uow:
-            uow.companies.register_first(
-                company_id=context.company_id, name=practice.name.strip(), company_type=practice.company_type,
-                goc_number=practice.goc_number.strip() or None,
-                ods_code=practice.ods_code.strip().upper() or None,
-                address={k: v.strip() for k, v in practice.address.items() if v.strip()},
-                phone=practice.phone.strip() or None, email=practice.email.strip() or None,
-            )
-            uow.users.add_role_permissions({role.value: perms for role, perms in DEFAULT_ROLE_PERMISSIONS.items()})
-            for key, value in DEFAULT_SETTINGS.items():
-                uow.settings.put(key, value)
-            user = uow.users.add(_user_row(admin, password_hash))
-            uow.flush()
-            uow.commit()
+        token, session_id = database.run_anonymous(lambda connection: register_first_practice(
+            connection, company_id=company_id, company=company, admin_id=admin_id, admin=account,
+            password=password,
+            role_permissions={role.value: sorted(perms) for role, perms in DEFAULT_ROLE_PERMISSIONS.items()},
+            settings=dict(DEFAULT_SETTINGS), workstation=workstation, app_version=__version__))
     except IntegrityError as error:
         if "already has a practice" in str(error.orig):
             raise UserFacingError(
@@ -109,18 +113,6 @@ def register_practice(database: Database, practice: PracticeDetails, admin: NewU
                 "workstation). Sign in instead."
             ) from error
         raise
-    return TenantContext(company_id=context.company_id, user_id=user.id)
+    from ils_desktop.services.auth import signed_in_as
 
-
-def _user_row(new: NewUser, password_hash: str) -> User:
-    return User(
-        id=uuid.uuid4(),
-        email=normalise_email(new.email),
-        first_name=new.first_name.strip(),
-        last_name=new.last_name.strip(),
-        role=new.role,
-        enhanced_role=new.enhanced_role.strip() or None,
-        goc_number=new.goc_number.strip() or None,
-        password_hash=password_hash,
-        must_change_password=new.must_change_password,
-    )
+    return signed_in_as(database, TenantContext(company_id, admin_id, session_token=token), session_id)

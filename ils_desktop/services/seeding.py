@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.passwords import PasswordRecord, new_password_record, normalise_email
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
-from ils_desktop.models.core import Company
-from ils_desktop.services.auth import hash_password
-from ils_desktop.services.onboarding import NewUser, _user_row
+from ils_desktop.models.core import Company, User
+from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.settings import DEFAULT_SETTINGS
 
 
@@ -29,7 +29,7 @@ def create_company(owner_engine: Engine, *, name: str, company_type: str, **deta
         uow.flush()
         uow.users.add_role_permissions({r.value: p for r, p in DEFAULT_ROLE_PERMISSIONS.items()})
         for key, value in DEFAULT_SETTINGS.items():
-            uow.settings.put(key, value)
+            uow.settings.seed(key, value)
         uow.commit()
     return company_id
 
@@ -47,11 +47,16 @@ def create_company_with_admin(
 
 
 def add_user_as_owner(owner_engine: Engine, company_id: uuid.UUID, new: NewUser,
-                      password_hash: str | None = None) -> uuid.UUID:
+                      password: PasswordRecord | None = None) -> uuid.UUID:
+    """Insert an account as the owner role. ``password`` lets a caller that adds many accounts with
+    one password (the demo, tests) derive its record once: argon2id takes a fifth of a second."""
+    record = password or new_password_record(new.password)
     with TenantUnitOfWork(owner_engine, TenantContext(company_id=company_id)) as uow:
-        user = uow.users.add(_user_row(new, password_hash or hash_password(new.password)))
-        uow.flush()
-        if new.extra_roles:
-            uow.users.set_extra_roles(user.id, set(new.extra_roles) - {new.role})
+        user = uow.users.add_row(User(
+            id=uuid.uuid4(), email=normalise_email(new.email), first_name=new.first_name.strip(),
+            last_name=new.last_name.strip(), role=new.role, enhanced_role=new.enhanced_role.strip() or None,
+            goc_number=new.goc_number.strip() or None, password_salt=record.salt, password_params=record.params,
+            password_verifier=record.verifier, must_change_password=new.must_change_password,
+        ), set(new.extra_roles))
         uow.commit()
         return user.id

@@ -13,11 +13,14 @@ from ils_desktop.services.permissions import require
 IDLE_LOCK_MINUTES = "security.idle_lock_minutes"
 MAX_FAILED_SIGN_INS = "security.max_failed_sign_ins"
 LOCKOUT_MINUTES = "security.lockout_minutes"
+#: How long a sign-in lasts at most (a working day); the database enforces it (``ils_sign_in``).
+SESSION_HOURS = "security.session_hours"
 
 DEFAULT_SETTINGS: dict[str, int] = {
     IDLE_LOCK_MINUTES: 5,
     MAX_FAILED_SIGN_INS: 5,
     LOCKOUT_MINUTES: 15,
+    SESSION_HOURS: 12,
 }
 
 

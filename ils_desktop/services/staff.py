@@ -6,16 +6,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ils_desktop.db.database import Database
+from ils_desktop.db.refusals import primary_message
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import normalise_email, password_problems
 from ils_desktop.domain.roles import REGISTERED_ROLES, Role, UserStatus
-from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
-from ils_desktop.services.auth import hash_password
-from ils_desktop.services.onboarding import NewUser, _user_row, new_user_problems
+from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
+from ils_desktop.repositories.users import AccountDetails
+from ils_desktop.services.auth import new_password, proof_for
+from ils_desktop.services.onboarding import NewUser, new_user_problems
 from ils_desktop.services.permissions import require
 
 
@@ -83,16 +85,13 @@ def add_staff(database: Database, context: TenantContext, new: NewUser) -> uuid.
         problems |= _registration_problem(new.role, new.goc_number)
     if problems:
         raise ValidationFailed(problems)
-    password_hash = hash_password(new.password)
+    password = new_password(new.password)
 
     def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        if uow.users.email_taken(normalise_email(new.email)):
-            raise ValidationFailed({"email": "This email address is already used by another account."})
-        user = uow.users.add(_user_row(new, password_hash))
-        uow.flush()
-        uow.users.set_extra_roles(user.id, set(new.extra_roles) - {new.role})
+        user_id = uow.users.add(normalise_email(new.email), account_details(new), password,
+                                must_change_password=new.must_change_password)
         uow.commit()
-        return user.id
+        return user_id
 
     try:
         return database.run(context, work)
@@ -119,88 +118,102 @@ def update_staff(database: Database, context: TenantContext, user_id: uuid.UUID,
         problems |= _registration_problem(changes.role, changes.goc_number)
     if problems:
         raise ValidationFailed(problems)
+    details = AccountDetails(
+        first_name=changes.first_name.strip(), last_name=changes.last_name.strip(), role=changes.role,
+        goc_number=changes.goc_number.strip() or None, enhanced_role=changes.enhanced_role.strip() or None,
+        extra_roles=frozenset(changes.extra_roles) - {changes.role},
+    )
 
     def work(uow: TenantUnitOfWork) -> None:
-        user = uow.users.get_for_update(user_id)
-        if user is None:
-            raise NotFound("That member of staff no longer exists.")
-        losing_admin = user.role == Role.ADMIN and user.status == UserStatus.ACTIVE and (
-            changes.role != Role.ADMIN or changes.status != UserStatus.ACTIVE
-        )
-        if losing_admin:
-            active_admins = [
-                u for u in uow.users.list() if u.role == Role.ADMIN and u.status == UserStatus.ACTIVE
-            ]
-            if len(active_admins) <= 1:
-                raise UserFacingError(
-                    "This is the practice's only active administrator. Make someone else an "
-                    "administrator first."
-                )
-        user.first_name = changes.first_name.strip()
-        user.last_name = changes.last_name.strip()
-        user.role = changes.role
-        user.status = changes.status
-        user.goc_number = changes.goc_number.strip() or None
-        user.enhanced_role = changes.enhanced_role.strip() or None
-        uow.users.set_extra_roles(user_id, set(changes.extra_roles) - {changes.role})
+        uow.users.update(user_id, details, changes.status)
         uow.commit()
 
-    database.run(context, work)
+    _account_change(database, context, work)
 
 
 def reset_password(database: Database, context: TenantContext, user_id: uuid.UUID, temporary: str) -> None:
-    """Set a temporary password (to be changed at next sign-in) and clear any lock."""
+    """Set a temporary password (to be changed at next sign-in), clear any lock and sign the
+    person out of every workstation."""
     require(context, "users.manage")
 
-    def work(uow: TenantUnitOfWork) -> None:
-        user = uow.users.get_for_update(user_id)
+    def person(uow: TenantUnitOfWork) -> tuple[str, str]:
+        user = uow.users.get(user_id)
         if user is None:
             raise NotFound("That member of staff no longer exists.")
-        problems = password_problems(temporary, email=user.email, name=user.full_name)
-        if problems:
-            raise ValidationFailed({"password": " ".join(problems)})
-        user.password_hash = hash_password(temporary)
-        user.must_change_password = True
-        user.password_changed_at = datetime.now(UTC)
-        user.failed_login_count = 0
-        user.locked_until = None
+        return user.email, user.full_name
+
+    email, name = database.run(context, person, retry_safe=True)
+    problems = password_problems(temporary, email=email, name=name)
+    if problems:
+        raise ValidationFailed({"password": " ".join(problems)})
+    password = new_password(temporary)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        uow.users.set_password(user_id, password)
         uow.commit()
 
-    database.run(context, work)
+    _account_change(database, context, work)
 
 
 def unlock_account(database: Database, context: TenantContext, user_id: uuid.UUID) -> None:
     require(context, "users.manage")
 
     def work(uow: TenantUnitOfWork) -> None:
-        user = uow.users.get_for_update(user_id)
-        if user is None:
-            raise NotFound("That member of staff no longer exists.")
-        user.failed_login_count = 0
-        user.locked_until = None
+        uow.users.unlock(user_id)
         uow.commit()
 
-    database.run(context, work, retry_safe=True)
+    _account_change(database, context, work, retry_safe=True)
 
 
 def change_own_password(database: Database, context: TenantContext, current: str, new: str) -> None:
-    from ils_desktop.services.auth import _check
+    """The signed-in person changes their password; their other sessions end."""
+    assert context.user_id is not None
 
-    def work(uow: TenantUnitOfWork) -> None:
-        assert context.user_id is not None
-        user = uow.users.get_for_update(context.user_id)
+    def me(uow: TenantUnitOfWork) -> tuple[str, str]:
+        user = uow.users.get(context.user_id)  # type: ignore[arg-type]
         if user is None:
             raise NotFound("Your account no longer exists.")
-        if not _check(user.password_hash, current):
-            raise ValidationFailed({"current": "Your current password is not right."})
-        problems = password_problems(new, email=user.email, name=user.full_name)
-        if new == current:
-            problems.append("Choose a password different from the current one.")
-        if problems:
-            raise ValidationFailed({"password": " ".join(problems)})
-        user.password_hash = hash_password(new)
-        user.must_change_password = False
-        user.password_changed_at = datetime.now(UTC)
-        uow.commit()
+        return user.email, user.full_name
 
-    database.run(context, work)
+    email, name = database.run(context, me, retry_safe=True)
+    problems = password_problems(new, email=email, name=name)
+    if new == current:
+        problems.append("Choose a password different from the current one.")
+    if problems:
+        raise ValidationFailed({"password": " ".join(problems)})
+    current_proof = proof_for(database, email, current)
+    password = new_password(new)
+
+    def work(uow: TenantUnitOfWork) -> bool:
+        changed = uow.users.change_own_password(current_proof, password)
+        uow.commit()  # a wrong current password counts towards the lock-out
+        return changed
+
+    if not database.run(context, work):
+        raise ValidationFailed({"current": "Your current password is not right."})
+
+
+def _account_change(database: Database, context: TenantContext, work, *, retry_safe: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Run an account change, turning the database's refusals into what the manager is told."""
+    try:
+        database.run(context, work, retry_safe=retry_safe)
+    except DBAPIError as error:
+        message = primary_message(error)
+        if "last administrator" in message:
+            raise UserFacingError(
+                "This is the practice's only active administrator. Make someone else an "
+                "administrator first."
+            ) from None
+        if "no such user" in message:
+            raise NotFound("That member of staff no longer exists.") from None
+        if "permission needed" in message:
+            raise PermissionDenied("users.manage") from None
+        raise
+
+
+def account_details(new: NewUser) -> AccountDetails:
+    return AccountDetails(
+        first_name=new.first_name.strip(), last_name=new.last_name.strip(), role=new.role,
+        goc_number=new.goc_number.strip() or None, enhanced_role=new.enhanced_role.strip() or None,
+        extra_roles=frozenset(new.extra_roles) - {new.role},
+    )

@@ -62,7 +62,7 @@ from ils_desktop.domain.till_rules import (
     voucher_share_of_refund,
 )
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme, SupplyKind, VatRate, scheme_in_force
-from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
+from ils_desktop.errors import NotFound, SignInFailed, UserFacingError, ValidationFailed
 from ils_desktop.models.core import Company
 from ils_desktop.models.patients import Patient
 from ils_desktop.models.till import (
@@ -80,7 +80,6 @@ from ils_desktop.models.till import (
 )
 from ils_desktop.repositories.catalogue import CatalogueRepository, VariantRow
 from ils_desktop.repositories.counters import CounterRepository
-from ils_desktop.repositories.sign_in import find_account
 from ils_desktop.repositories.till import TillRepository
 from ils_desktop.services.permissions import require
 
@@ -706,18 +705,18 @@ def add_voucher_values(database: Database, context: TenantContext, values: Seque
 def verify_manager(database: Database, context: TenantContext, approval: ManagerApproval,
                    permission: str = "till.authorise") -> Manager:
     """Check a manager's email and password (as at sign-in; failures count towards their lock-out)
-    and that they hold ``permission`` in this practice."""
-    from ils_desktop.services.auth import sign_in_check
+    and that they hold ``permission`` in this practice. The database checks the password and that
+    the account belongs to the signed-in practice."""
+    from ils_desktop.services.auth import check_staff_password
 
     if not approval.email.strip() or not approval.password:
         raise ManagerAuthorisationFailed("Enter the manager's email address and password.")
-    problem = sign_in_check(database, approval.email.strip().lower(), approval.password)
-    if problem is not None:
-        raise ManagerAuthorisationFailed(problem)
-    account = database.run_anonymous(lambda connection: find_account(connection, approval.email.strip().lower()))
-    if account is None or account[0] != context.company_id:
-        raise ManagerAuthorisationFailed("That account is not a member of staff of this practice.")
-    user_id = account[1]
+    try:
+        user_id = check_staff_password(database, context, approval.email, approval.password,
+                                       wrong="The email or password is not right, or that person is not a "
+                                             "member of staff of this practice.")
+    except SignInFailed as refused:
+        raise ManagerAuthorisationFailed(str(refused)) from None
 
     def work(uow: TenantUnitOfWork) -> Manager:
         user = uow.users.get(user_id)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow
 from ils_desktop.config import AppPaths, WorkstationSettings
 from ils_desktop.errors import UserFacingError
 from ils_desktop.startup import ServerChoice
-from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.ops import run_op, session_events
 from ils_desktop.ui.screens.sign_in import SignInScreen
 from ils_desktop.ui.theme import app_icon
 
@@ -58,6 +58,7 @@ class ApplicationWindow(QMainWindow):
         self.stack.addWidget(self.sign_in)
         self._progress = _Progress()
         self._progress.message.connect(self.sign_in.set_starting)
+        session_events.ended.connect(self._session_ended)
 
     # --- start-up ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -120,17 +121,12 @@ class ApplicationWindow(QMainWindow):
         self.stack.setCurrentWidget(self.first_run_screen)
 
     def _register_practice(self, practice: Any, admin: Any) -> None:
-        from ils_desktop.services.auth import sign_in
         from ils_desktop.services.onboarding import register_practice
 
         database = self.database
         workstation = WorkstationSettings.load(self.paths).workstation_name
-
-        def work() -> Any:
-            register_practice(database, practice, admin)
-            return sign_in(database, admin.email, admin.password, workstation=workstation)
-
-        run_op(work, on_done=self._signed_in, on_error=self.first_run.failed, parent=self)
+        run_op(lambda: register_practice(database, practice, admin, workstation=workstation),
+               on_done=self._signed_in, on_error=self.first_run.failed, parent=self)
 
     def _database_settings(self) -> None:
         from ils_desktop.ui.widgets.database_settings import DatabaseSettingsDialog
@@ -177,6 +173,20 @@ class ApplicationWindow(QMainWindow):
         self.main_page.deleteLater()
         self.main_page = None
         self.workspace = None
+        self.sign_in.email.setFocus()
+
+    def _session_ended(self, message: str) -> None:
+        """The database ended the session (expired, locked out, ended by a manager): back to sign-in,
+        saying why. Nothing is sent to the database: the session is already over."""
+        if self.main_page is None:
+            return
+        self.main_page.shutdown()
+        self.stack.setCurrentWidget(self.sign_in)
+        self.stack.removeWidget(self.main_page)
+        self.main_page.deleteLater()
+        self.main_page = None
+        self.workspace = None
+        self.sign_in.show_notice(message)
         self.sign_in.email.setFocus()
 
     def closeEvent(self, event: Any) -> None:

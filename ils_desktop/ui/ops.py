@@ -16,7 +16,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from ils_desktop.errors import UserFacingError
+from ils_desktop.errors import SessionEnded, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,11 @@ def run_op(
         release()
         error = job.error
         assert error is not None
+        if isinstance(error, SessionEnded):
+            # Not this screen's error: the person is signed out everywhere; the window goes back to
+            # the sign-in screen once, saying why, however many screens were waiting on the database.
+            session_events.ended.emit(str(error))
+            return
         if asker_gone():
             log.info("a background operation failed after its window closed: %s", error)
             return
@@ -118,3 +123,13 @@ class ChangeBus(QObject):
 
 
 changes = ChangeBus()
+
+
+class SessionEvents(QObject):
+    """``ended(message)``: the database refused the signed-in session (expired, locked out, ended
+    by a manager…). The application window listens and returns to the sign-in screen."""
+
+    ended = Signal(str)
+
+
+session_events = SessionEvents()

@@ -6,24 +6,26 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.roles import PERMISSION_CODES
+from ils_desktop.services import staff
+from ils_desktop.services.onboarding import NewUser
+from ils_desktop.services.seeding import add_user_as_owner
+from ils_desktop.services.staff import StaffChanges
 from ils_desktop.services.audit_trail import verify_chain
+from tests.sessions import signed
 
 
 def _context(practice):
-    return TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    return signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
 
 
 def test_every_change_is_recorded_with_who_and_what(database, practice):
-    with database.unit_of_work(_context(practice)) as uow:
-        user = uow.users.get(practice.admin_id)
-        user.first_name = "Alexandra"
-        uow.commit()
+    staff.update_staff(database, _context(practice), practice.admin_id, StaffChanges(
+        first_name="Alexandra", last_name="Admin", role="admin", status="active"))
     with database.unit_of_work(_context(practice)) as uow:
         entry = uow.session.execute(text(
             "SELECT user_id, action, table_name, row_key, old_values, new_values FROM audit_logs "
-            "ORDER BY seq DESC LIMIT 1")).one()
+            "WHERE table_name = 'users' ORDER BY seq DESC LIMIT 1")).one()
         inserted = uow.session.execute(text(
             "SELECT new_values FROM audit_logs WHERE table_name = 'users' AND action = 'INSERT'")).scalar_one()
     assert entry.user_id == practice.admin_id
@@ -31,16 +33,20 @@ def test_every_change_is_recorded_with_who_and_what(database, practice):
     assert entry.row_key == {"company_id": str(practice.company_id), "id": str(practice.admin_id)}
     assert entry.old_values == {"first_name": "Alex"}
     assert entry.new_values == {"first_name": "Alexandra"}
-    assert "password_hash" not in inserted
+    assert not {"password_salt", "password_params", "password_verifier"} & set(inserted)
 
 
-def test_password_changes_are_recorded_without_the_hash(database, practice):
+def test_password_changes_are_recorded_without_the_password_record(database, practice, owner_engine):
+    other = add_user_as_owner(owner_engine, practice.company_id, NewUser(
+        first_name="Olive", last_name="Other", email=f"olive-{practice.company_id.hex[:8]}@example.test",
+        password="an old password 1", role="front_desk"))
+    staff.reset_password(database, _context(practice), other, "a temporary password 2")
     with database.unit_of_work(_context(practice)) as uow:
-        uow.users.get(practice.admin_id).password_hash = "$argon2id$new"
-        uow.commit()
-    with database.unit_of_work(_context(practice)) as uow:
-        new = uow.session.execute(text("SELECT new_values FROM audit_logs ORDER BY seq DESC LIMIT 1")).scalar_one()
-    assert new == {"password_hash": "(changed)"}
+        new = uow.session.execute(text(
+            "SELECT new_values FROM audit_logs WHERE table_name = 'users' ORDER BY seq DESC LIMIT 1")).scalar_one()
+    # The salt and verifier are new (the cost is today's, unchanged): shown as changed, never their value.
+    assert (new["password_salt"], new["password_verifier"]) == ("(changed)", "(changed)")
+    assert new["must_change_password"] is True
 
 
 @pytest.mark.parametrize("statement", [
@@ -85,11 +91,12 @@ def test_a_row_removed_with_direct_database_access_is_detected(database, practic
 
 
 def test_the_newest_rows_removed_is_detected(database, practice, superuser):
+    context = _context(practice)
     superuser.execute("SET session_replication_role = replica")
     superuser.execute(
         "DELETE FROM audit_logs WHERE company_id = %s AND seq = "
         "(SELECT max(seq) FROM audit_logs WHERE company_id = %s)", (practice.company_id, practice.company_id))
-    report = verify_chain(database, _context(practice))
+    report = verify_chain(database, context)
     assert any("newest entries are missing" in p for p in report.problems)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.errors import ConnectionLost
+from tests.sessions import signed
 
 
 def _kill_my_backend(uow, superuser) -> None:  # type: ignore[no-untyped-def]
@@ -15,7 +15,7 @@ def _kill_my_backend(uow, superuser) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_safe_work_is_retried_once_on_a_new_connection(database, practice, superuser):
-    context = TenantContext(practice.company_id, practice.admin_id)
+    context = signed(practice.company_id, practice.admin_id)
     attempts = []
 
     def work(uow):  # type: ignore[no-untyped-def]
@@ -29,7 +29,7 @@ def test_safe_work_is_retried_once_on_a_new_connection(database, practice, super
 
 
 def test_unsafe_work_is_not_repeated_and_says_so_plainly(database, practice, superuser):
-    context = TenantContext(practice.company_id, practice.admin_id)
+    context = signed(practice.company_id, practice.admin_id)
     attempts = []
 
     def work(uow):  # type: ignore[no-untyped-def]
@@ -46,7 +46,7 @@ def test_unsafe_work_is_not_repeated_and_says_so_plainly(database, practice, sup
 
 
 def test_idle_connections_killed_by_a_server_restart_are_replaced(database, practice, superuser):
-    context = TenantContext(practice.company_id, practice.admin_id)
+    context = signed(practice.company_id, practice.admin_id)
     database.run(context, lambda uow: uow.users.list())
     superuser.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'ils_app' "

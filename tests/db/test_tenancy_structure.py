@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import ForeignKeyConstraint, text
 
 import ils_desktop.models  # noqa: F401
-from ils_desktop.models.base import SHARED_TABLES, Base
+from ils_desktop.models.base import SHARED_TABLES, SYSTEM_TABLES, Base
 
-TENANT_TABLES = sorted(set(Base.metadata.tables) - SHARED_TABLES)
+TENANT_TABLES = sorted(set(Base.metadata.tables) - SHARED_TABLES - SYSTEM_TABLES)
 #: Tables the audit trigger itself writes (auditing them would recurse).
 NOT_AUDITED = {"audit_logs", "audit_chain_heads"}
 

@@ -19,6 +19,7 @@ from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.errors import DatabaseUnavailable
 from ils_desktop.services import catalogue, till
 from ils_desktop.services.till import Basket, BasketItem, OutOfStock, Tender
+from tests.sessions import signed
 from tests.till_setup import Shop, open_shop
 
 D = Decimal
@@ -198,8 +199,7 @@ def test_stock_can_never_go_below_zero_in_the_database(database, shop):
 
 def test_another_practice_sees_none_of_the_sales(database, shop, owner_engine, other_practice):
     till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), uuid.uuid4())
-    from ils_desktop.db.tenant import TenantContext
 
-    with database.unit_of_work(TenantContext(other_practice.company_id, other_practice.admin_id)) as uow:
+    with database.unit_of_work(signed(other_practice.company_id, other_practice.admin_id)) as uow:
         for table in ("pos_transactions", "pos_payments", "invoices", "product_variants", "stock_levels"):
             assert uow.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0

@@ -12,13 +12,14 @@ from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.errors import PermissionDenied, ValidationFailed
 from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import ItemDetails, item_name, parse_catalogue_csv
+from tests.sessions import signed
 
 D = Decimal
 
 
 @pytest.fixture
 def manager(practice) -> TenantContext:
-    return TenantContext(practice.company_id, practice.admin_id, frozenset({"practice_manager"}),
+    return signed(practice.company_id, practice.admin_id, frozenset({"practice_manager"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.PRACTICE_MANAGER])
 
 
@@ -42,7 +43,7 @@ def test_barcodes_are_unique_per_practice(database, manager, owner_engine, other
     with pytest.raises(ValidationFailed, match="already has this barcode"):
         catalogue.add_item(database, manager, ItemDetails("frame", "Other", barcode=FRAME.barcode,
                                                           retail_price=D("10")))
-    other = TenantContext(other_practice.company_id, other_practice.admin_id, frozenset({"admin"}),
+    other = signed(other_practice.company_id, other_practice.admin_id, frozenset({"admin"}),
                           DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
     catalogue.add_item(database, other, FRAME)  # another practice may use the same EAN
 
@@ -70,7 +71,7 @@ def test_stock_adjustments_cannot_take_stock_below_zero(database, manager):
 
 def test_front_desk_can_find_items_but_not_change_them(database, practice, manager):
     catalogue.add_item(database, manager, FRAME)
-    desk = TenantContext(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
+    desk = signed(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
     assert [i.name for i in catalogue.search_catalogue(database, desk, "wayfarer black").items] == [
         "Ray-Ban Wayfarer · Black · 50□22 150"]

@@ -28,10 +28,11 @@ from ils_desktop.repositories.counters import CounterRepository
 from ils_desktop.services import equipment
 from ils_desktop.services.device_hub import DeviceHub
 from ils_desktop.services.worklist import device_patient_id
+from tests.sessions import signed
 
 
 def _context(practice) -> TenantContext:  # type: ignore[no-untyped-def]
-    return TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}),
+    return signed(practice.company_id, practice.admin_id, frozenset({"admin"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
 
 

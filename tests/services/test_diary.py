@@ -24,6 +24,7 @@ from ils_desktop.services import diary
 from ils_desktop.services.diary import DoubleBooking, NewBooking
 from tests.conftest import Practice, make_practice
 from tests.services.test_prescriptions import ClinicalPractice, add_patient, make_clinical_practice, rows
+from tests.sessions import signed
 
 DAY = date(2030, 6, 4)  # a Tuesday
 
@@ -391,14 +392,14 @@ def test_finding_a_patient_by_customer_number(database, setup):  # type: ignore[
 
 
 def test_viewing_without_booking_rights(database, setup):  # type: ignore[no-untyped-def]
-    viewer = TenantContext(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}),
+    viewer = signed(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}),
                            frozenset({"diary.view"}))
     assert diary.diary_day(database, viewer, DAY).bookings == ()
     with pytest.raises(PermissionDenied, match="book, move and cancel appointments"):
         diary.book_appointment(database, viewer, NewBooking(
             room_id=setup.rooms["Test room 1"], starts_at=at(10), appointment_type="sight_test",
             patient_id=setup.jane))
-    nobody = TenantContext(setup.company_id, setup.desk.user_id, frozenset(), frozenset())
+    nobody = signed(setup.company_id, setup.desk.user_id, frozenset(), frozenset())
     with pytest.raises(PermissionDenied):
         diary.diary_day(database, nobody, DAY)
     with pytest.raises(PermissionDenied):

@@ -19,12 +19,13 @@ from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.counters import CounterRepository
 from ils_desktop.services import device_readings as readings
 from ils_desktop.services import equipment
+from tests.sessions import signed
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
 
 
 def _manager(practice) -> TenantContext:  # type: ignore[no-untyped-def]
-    return TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}),
+    return signed(practice.company_id, practice.admin_id, frozenset({"admin"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
 
 
@@ -80,7 +81,7 @@ def test_bad_device_details_are_refused(database, practice, change, field):
 
 
 def test_front_desk_cannot_change_the_register(database, practice):
-    front_desk = TenantContext(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
+    front_desk = signed(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
                                DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
     with pytest.raises(PermissionDenied):
         equipment.save_device(database, front_desk, ARK)

@@ -37,6 +37,7 @@ from ils_desktop.services import exams, goc
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
 from tests.conftest import Practice
+from tests.sessions import signed
 
 # --------------------------------------------------------------------------------------------------
 # A small clinic: an optometrist, a room, a sight-test appointment type, patients and bookings
@@ -52,7 +53,7 @@ class Clinic:
 
 
 def context_for(company_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> TenantContext:
-    return TenantContext(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
+    return signed(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
 
 
 def make_clinic(owner_engine: Engine, practice: Practice, *, optometrist_email: str | None = None) -> Clinic:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Referral
@@ -26,33 +27,33 @@ from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.patients import LikelyDuplicate, PatientDetails, StalePatient
 from ils_desktop.services.seeding import add_user_as_owner
 from tests.conftest import Practice
+from tests.sessions import signed
 
 
 def context_for(company_id: uuid.UUID, user_id: uuid.UUID | None, role: Role) -> TenantContext:
-    return TenantContext(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
+    return signed(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
 
 
 @pytest.fixture(scope="module")
-def password_hash() -> str:
-    from ils_desktop.services.auth import hash_password
-
-    return hash_password("correct horse battery")
+def password_hash() -> PasswordRecord:
+    return new_password_record("correct horse battery")
 
 
-def add_receptionist(owner_engine: Engine, company_id: uuid.UUID, password_hash: str) -> TenantContext:
+def add_receptionist(owner_engine: Engine, company_id: uuid.UUID, password_hash: PasswordRecord) -> TenantContext:
     user_id = add_user_as_owner(owner_engine, company_id, NewUser(
         first_name="Rita", last_name="Desk", email=f"rita-{uuid.uuid4().hex[:6]}@example.test",
-        password="correct horse battery", role=Role.FRONT_DESK.value), password_hash=password_hash)
+        password="correct horse battery", role=Role.FRONT_DESK.value), password=password_hash)
     return context_for(company_id, user_id, Role.FRONT_DESK)
 
 
 @pytest.fixture
-def reception(owner_engine: Engine, practice: Practice, password_hash: str) -> TenantContext:
+def reception(owner_engine: Engine, practice: Practice, password_hash: PasswordRecord) -> TenantContext:
     return add_receptionist(owner_engine, practice.company_id, password_hash)
 
 
 #: For checks that fail before the database is reached (validation, permissions).
-NO_PRACTICE = context_for(uuid.uuid4(), uuid.uuid4(), Role.FRONT_DESK)
+NO_PRACTICE = TenantContext(uuid.uuid4(), uuid.uuid4(), frozenset({Role.FRONT_DESK.value}),
+                            DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
 
 
 def details(first: str = "Margaret", last: str = "Hughes", born: date | None = date(1952, 4, 9),
@@ -175,7 +176,8 @@ def test_preferred_name_and_same_nhs_number_count_as_duplicates(database: Databa
 
 
 def test_receptionist_cannot_register_without_the_permission(database: Database) -> None:
-    lab = context_for(uuid.uuid4(), uuid.uuid4(), Role.LAB_TECHNICIAN)
+    lab = TenantContext(uuid.uuid4(), uuid.uuid4(), frozenset({"lab_technician"}),
+                        DEFAULT_ROLE_PERMISSIONS[Role.LAB_TECHNICIAN])
     with pytest.raises(PermissionDenied):
         patients.register_patient(database, lab, details())
     with pytest.raises(PermissionDenied):
@@ -231,7 +233,7 @@ def test_archived_patients_leave_the_search_but_are_kept(database: Database, rec
 
 
 @pytest.fixture(scope="module")
-def searching(owner_engine: Engine, database: Database, password_hash: str) -> TenantContext:
+def searching(owner_engine: Engine, database: Database, password_hash: PasswordRecord) -> TenantContext:
     """One practice's register, shared by the read-only search tests."""
     from tests.conftest import make_practice
 

@@ -35,6 +35,7 @@ from ils_desktop.domain.exam import (
     Vision,
     VisualFields,
 )
+from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.rx import Prism, Sca, parse_sca
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
@@ -46,6 +47,7 @@ from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.prescriptions import ExamNotFinalised
 from ils_desktop.services.seeding import add_user_as_owner
 from tests.conftest import Practice
+from tests.sessions import signed
 
 D = Decimal
 PASSWORD = "correct horse battery"
@@ -55,10 +57,8 @@ PASSWORD = "correct horse battery"
 
 
 @functools.cache
-def _password_hash() -> str:
-    from ils_desktop.services.auth import hash_password
-
-    return hash_password(PASSWORD)
+def _password_hash() -> PasswordRecord:
+    return new_password_record(PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class ClinicalPractice:
 
 
 def context_for(company_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> TenantContext:
-    return TenantContext(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
+    return signed(company_id, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
 
 
 def make_clinical_practice(owner_engine: Engine, practice: Practice) -> ClinicalPractice:
@@ -80,10 +80,10 @@ def make_clinical_practice(owner_engine: Engine, practice: Practice) -> Clinical
     email = f"optom-{suffix}@example.test"
     optometrist = add_user_as_owner(owner_engine, practice.company_id, NewUser(
         first_name="Priya", last_name="Shah", email=email, password=PASSWORD, role=Role.OPTOMETRIST.value,
-        goc_number="01-23456"), _password_hash())
+        goc_number="01-23456"), password=_password_hash())
     front_desk = add_user_as_owner(owner_engine, practice.company_id, NewUser(
         first_name="Sam", last_name="Reed", email=f"desk-{suffix}@example.test", password=PASSWORD,
-        role=Role.FRONT_DESK.value), _password_hash())
+        role=Role.FRONT_DESK.value), password=_password_hash())
     with TenantUnitOfWork(owner_engine, TenantContext(practice.company_id)) as uow:
         company = uow.session.get(Company, practice.company_id)
         assert company is not None

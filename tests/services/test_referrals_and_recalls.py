@@ -27,6 +27,7 @@ from tests.services.test_prescriptions import (
     rows,
 )
 from tests.services.test_prescriptions import setup as setup  # the shared fixture
+from tests.sessions import signed
 
 # --------------------------------------------------------------------------------------------------
 # Referral letters
@@ -245,7 +246,7 @@ def test_a_closed_recall_cannot_be_marked(database, setup, recall_list):
 
 
 def test_marking_recalls_needs_permission_to_edit_patients(database, setup, recall_list):
-    viewer = TenantContext(setup.company_id, setup.front_desk.user_id, frozenset({"front_desk"}),
+    viewer = signed(setup.company_id, setup.front_desk.user_id, frozenset({"front_desk"}),
                            frozenset({"patients.view"}))
 
     assert names(recalls.list_recalls(database, viewer, overdue=True, today=TODAY))

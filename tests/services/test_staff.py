@@ -10,10 +10,11 @@ from ils_desktop.errors import PermissionDenied, SignInFailed, UserFacingError, 
 from ils_desktop.services import staff
 from ils_desktop.services.auth import sign_in
 from ils_desktop.services.onboarding import NewUser
+from tests.sessions import signed
 
 
 def _admin(practice) -> TenantContext:  # type: ignore[no-untyped-def]
-    return TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}),
+    return signed(practice.company_id, practice.admin_id, frozenset({"admin"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
 
 
@@ -23,7 +24,7 @@ def _new(email: str, role: str = "front_desk", **kw) -> NewUser:  # type: ignore
 
 
 def test_front_desk_cannot_add_staff(database, practice):
-    receptionist = TenantContext(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
+    receptionist = signed(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
                                  DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
     with pytest.raises(PermissionDenied, match="practice manager"):
         staff.add_staff(database, receptionist, _new("x@example.test"))

@@ -15,18 +15,18 @@ from datetime import UTC, date, datetime, timedelta
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.devices import simulators
 from ils_desktop.domain.roles import PERMISSION_CODES
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
 from ils_desktop.services import equipment, staff
 from ils_desktop.services.onboarding import NewUser
+from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
 
 def test_autorefractor_reading_is_offered_in_the_open_exam_and_accepted(qtbot, make_window, database, practice):
-    manager = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     email = f"optom-{uuid.uuid4().hex[:6]}@example.test"
     staff.add_staff(database, manager, NewUser("Olu", "Optom", email, "a long enough password", role="optometrist",
                                                goc_number="01-23456"))

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.models.patients import Patient
 from ils_desktop.services import device_readings
+from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
@@ -55,14 +55,14 @@ def test_manager_registers_a_lensmeter_and_tests_it_on_a_real_serial_line(qtbot,
     finally:
         os.close(master)
         os.close(slave)
-    with database.unit_of_work(TenantContext(practice.company_id, practice.admin_id)) as uow:
+    with database.unit_of_work(signed(practice.company_id, practice.admin_id)) as uow:
         row = uow.session.execute(text(
             "SELECT kind, connection->>'port', last_test_raw IS NOT NULL FROM equipment WHERE name = 'LM-1'")).one()
     assert tuple(row) == ("lensmeter", port, True)
 
 
 def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, database, practice):
-    context = TenantContext(practice.company_id, practice.admin_id)
+    context = signed(practice.company_id, practice.admin_id)
     with database.unit_of_work(context) as uow:
         patient = Patient(id=uuid.uuid4(), company_id=practice.company_id, customer_number=990001,
                           first_name="Agnès", last_name="Varda", date_of_birth=date(1958, 5, 30))

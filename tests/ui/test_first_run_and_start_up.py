@@ -11,7 +11,6 @@ from sqlalchemy import text
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.migrations import upgrade
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.startup import ServerChoice, open_database
 from tests.ui.conftest import wait_for_sign_in_ready
 
@@ -73,7 +72,7 @@ def test_first_run_wizard_creates_the_practice_and_signs_the_administrator_in(qt
     assert signed.user_name == "Morwenna Trelawny"
     assert "users.manage" in signed.context.permissions
 
-    with fresh_database.unit_of_work(TenantContext(signed.context.company_id)) as uow:
+    with fresh_database.unit_of_work(signed.context) as uow:
         ods_code = uow.companies.current().ods_code
         actions = uow.session.execute(text("SELECT table_name, action FROM audit_logs ORDER BY seq")).all()
     assert ods_code == "TP9Z1"

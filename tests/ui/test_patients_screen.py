@@ -19,6 +19,7 @@ from ils_desktop.domain.roles import Role
 from ils_desktop.models.patients import Patient
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
+from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
 PASSWORD = "correct horse battery"
@@ -142,7 +143,7 @@ def test_receptionist_finds_a_patient_and_registers_a_new_one_past_the_duplicate
     assert "Margaret Hughes · born 09/04/1952 · no. 2 · YO22 4AB" in seen["duplicate"]
     assert "NHS 943 476 5919" in record_page.facts.text() and "No. 4" in record_page.facts.text()
 
-    with database.unit_of_work(TenantContext(company_id, user_id)) as uow:
+    with database.unit_of_work(signed(company_id, user_id)) as uow:
         rows = uow.session.execute(text(
             "SELECT customer_number, first_name, last_name, date_of_birth, nhs_number, mobile_phone, registered_by "
             "FROM patients WHERE search_name = 'margaret hughes' ORDER BY customer_number")).all()

@@ -10,9 +10,9 @@ from decimal import Decimal
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import text
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.roles import PERMISSION_CODES
 from ils_desktop.services import receipt_printing, till
+from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
 
@@ -78,7 +78,7 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
                     timeout=10_000)
 
     # What reached the database, and what the till now works with.
-    manager = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     with database.unit_of_work(manager) as uow:
         limits = till.till_limits(uow)
         scheme = till.scheme_on(uow, date.today())
@@ -107,6 +107,6 @@ def test_a_usb_receipt_printer_is_set_up_by_its_device(qtbot, make_window, datab
     qtbot.mouseClick(cards.save_printer_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cards.printer_message.text() == "Saved: receipts print on the USB printer /dev/usb/lp0.",
                     timeout=10_000)
-    manager = TenantContext(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
+    manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     printer = receipt_printing.printer_for(database, manager, window.workspace.workstation)
     assert (printer.kind, printer.device) == ("usb", "/dev/usb/lp0")

@@ -188,6 +188,11 @@ class SignInScreen(QWidget):
         for widget in (self.email, self.password, self.sign_in_button):
             widget.setEnabled(enabled)
 
+    def show_notice(self, text: str) -> None:
+        """Why the person is back at the sign-in screen (e.g. their session expired)."""
+        self.password.clear()
+        self._show_message(text, "info")
+
     def _show_message(self, text: str, kind: str) -> None:
         set_style_property(self.message, "role", {"error": "error", "info": "info"}[kind])
         self.message.setText(text)
