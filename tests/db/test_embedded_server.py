@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,16 +94,30 @@ class App:
         with self.stderr.open("w") as err:
             self.process = subprocess.Popen([sys.executable, str(HELPER), *clusters, *args], stdout=subprocess.PIPE,
                                             stderr=err, text=True, env=env, cwd=log_dir)
-        assert self.process.stdout is not None
-        self.lines: list[str] = []
-        for line in self.process.stdout:
-            self.lines.append(line)
+        # Lines are read on a thread so that a program that hangs before it is ready fails the
+        # test (after HANG_GUARD) instead of blocking it for good.
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=HANG_GUARD)
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.process.kill()
+                self.process.wait(HANG_GUARD)
+                raise AssertionError(f"the program did not get ready:\n{''.join(seen)}\n{self.stderr.read_text()}")
+            seen.append(line)
             if line.startswith(ready):
                 self.ready_line = line.strip()
                 return
-        self.process.wait(HANG_GUARD)
-        raise AssertionError(f"the program ended before it was ready:\n{''.join(self.lines)}\n"
-                             f"{self.stderr.read_text()}")
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
 
     @property
     def pgdata(self) -> Path:
@@ -118,8 +134,6 @@ class App:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(HANG_GUARD)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
 
 
 @pytest.fixture
