@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ils_desktop.ui.app import run_gui
 
         return run_gui(demo=args.demo, database_url=args.database_url, verbose=args.verbose)
+    from ils_desktop.db.embedded import install_signal_handlers
+
+    install_signal_handlers()  # SIGTERM/Ctrl+C end the command through exit, which stops the embedded server
     try:
         if args.command == "db":
             return _db(args)

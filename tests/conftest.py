@@ -3,17 +3,31 @@
 ILS_TEST_DATABASE_URL is a libpq connection string for a *superuser* of a disposable server
 (e.g. ``host=/tmp/pg15 user=postgres dbname=postgres``); the suite creates its own roles and
 databases there. Without it, an embedded server is started in a temporary folder.
+
+Run as root (CI, containers), the embedded servers run as an unprivileged service user, which the
+app itself never does (see ``embedded.run_as_service_user_for_tests``). That user must be able to
+enter the folders on the way to a data folder, and pytest's own temporary folders are root's alone
+(0700), so under root the tests that start servers get folders under ``ROOT_TESTS_BASE`` instead
+(``embedded_tmp``): a ``mkdtemp`` folder in /tmp that others may pass through (0711) but not list.
+
+Every test gets a fresh in-memory password store (``memory_keyring``), never the machine's own.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import keyring
+import keyring.core
 import psycopg
 import pytest
 from psycopg import sql
@@ -21,9 +35,56 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
+from ils_desktop.db import credentials, embedded
 from ils_desktop.db.database import Database, DatabaseTarget
 from ils_desktop.db.ddl import APP_ROLE, OWNER_ROLE
 from ils_desktop.db.provision import provision
+from tests.memory_keyring import MemoryKeyring
+
+RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+ROOT_TESTS_BASE: Path | None = None
+if RUNNING_AS_ROOT:
+    ROOT_TESTS_BASE = Path(tempfile.mkdtemp(prefix="ils-tests-"))
+    ROOT_TESTS_BASE.chmod(0o711)
+    atexit.register(shutil.rmtree, ROOT_TESTS_BASE, True)  # also when no session fixture ran
+    (ROOT_TESTS_BASE / "clusters").mkdir(mode=0o711)
+    embedded.run_as_service_user_for_tests(ROOT_TESTS_BASE / "clusters")
+
+credentials.allow_test_backend(MemoryKeyring)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """This test's password store: in memory, empty, accepted by ``credentials`` (see there)."""
+    previous = keyring.core._keyring_backend
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.core._keyring_backend = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stop_embedded_servers_at_the_end() -> Iterator[None]:
+    """Servers started through the app's own code (``ils-desktop snapshot --demo``) are stopped
+    before their folders are removed, not by atexit after."""
+    yield
+    embedded.stop_all()
+    if ROOT_TESTS_BASE is not None:
+        shutil.rmtree(ROOT_TESTS_BASE, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_tmp(tmp_path: Path) -> Path:
+    """A folder for a test's own embedded server: ``tmp_path``, or under root one the server's
+    service user can reach."""
+    return _root_reachable_folder("t-") if RUNNING_AS_ROOT else tmp_path
+
+
+def _root_reachable_folder(prefix: str) -> Path:
+    assert ROOT_TESTS_BASE is not None
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=ROOT_TESTS_BASE))
+    folder.chmod(0o711)
+    return folder
 
 
 @dataclass(frozen=True)
@@ -62,10 +123,10 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
     if configured:
         yield TestServer(configured)
         return
-    from ils_desktop.db.embedded import start_embedded
-
-    embedded = start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
-    yield TestServer(embedded.superuser_conninfo)
+    base = _root_reachable_folder("pg-") if RUNNING_AS_ROOT else tmp_path_factory.mktemp("pg")
+    server = embedded.start_embedded(base / "data", cleanup_mode="delete")
+    yield TestServer(server.superuser_conninfo)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow, QStackedWidget, QWidget
 
 from ils_desktop.config import AppPaths, WorkstationSettings
@@ -209,23 +212,90 @@ def ask_password(reason: str, parent: QWidget | None = None) -> str | None:
     return password if ok and password else None
 
 
+class _QuitOnSignal(QObject):
+    """SIGTERM, SIGINT (Ctrl+C) and SIGHUP close the windows and leave the event loop, so that
+    ``run_gui`` stops the embedded server on its way out instead of leaving it running.
+
+    Python runs signal handlers only between its own bytecodes, and Qt's event loop runs none: the
+    C-level handler also writes to a socket (``set_wakeup_fd``) that a QSocketNotifier watches, and
+    that notifier's slot is the Python turn in which the handler runs.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__()
+        from ils_desktop.db.embedded import install_signal_handlers
+
+        self.app = app
+        self.received: int | None = None
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        install_signal_handlers(self._quit)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._reader.recv(64)
+
+    def _quit(self, signum: int) -> None:
+        log.info("signal %s: closing", signum)
+        if self.received is None:
+            self.received = signum
+        # Closing the windows runs closeEvent (the session is signed out) and ends any dialog's own
+        # event loop; quit() then ends exec() (it does nothing before exec() has started).
+        QApplication.closeAllWindows()
+        self.app.quit()
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(-1)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
+def _shut_down(window: ApplicationWindow | None) -> None:
+    """The GUI's way out (window closed, or a signal): close connections, then stop the server."""
+    from ils_desktop.db.embedded import stop_all
+
+    if window is not None and window.database is not None:
+        try:
+            window.database.dispose()
+        except Exception as error:  # closing must never fail
+            log.warning("could not close the database connections: %s", error)
+    stop_all()
+    # Work still running on the pool (a start-up being cut short) ends quickly once the server is
+    # gone; let it, rather than finalise Python under it.
+    QThreadPool.globalInstance().waitForDone(30_000)
+
+
 def run_gui(*, demo: bool, database_url: str | None, verbose: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("ILS Desktop")
     app.setOrganizationName("ILS")
-    from ils_desktop.applog import configure_logging
-    from ils_desktop.startup import choose_server, server_password
-    from ils_desktop.ui.error_dialog import install_excepthook, set_log_file
-    from ils_desktop.ui.theme import apply_theme
+    quit_on_signal = _QuitOnSignal(app)
+    window: ApplicationWindow | None = None
+    status = 0
+    try:
+        from ils_desktop.applog import configure_logging
+        from ils_desktop.startup import choose_server, server_password
+        from ils_desktop.ui.error_dialog import install_excepthook, set_log_file
+        from ils_desktop.ui.theme import apply_theme
 
-    apply_theme(app)
-    paths = AppPaths.default()
-    paths.ensure()
-    set_log_file(configure_logging(paths.log_dir, verbose=verbose))
-    install_excepthook()
-    choice = choose_server(paths, demo=demo, database_url=database_url)
-    password = server_password(choice.url, ask_password) if choice.url else None
-    window = ApplicationWindow(paths, choice, password=password)
-    window.show()
-    window.start()
-    return app.exec()
+        apply_theme(app)
+        paths = AppPaths.default()
+        paths.ensure()
+        set_log_file(configure_logging(paths.log_dir, verbose=verbose))
+        install_excepthook()
+        choice = choose_server(paths, demo=demo, database_url=database_url)
+        password = server_password(choice.url, ask_password) if choice.url else None
+        if quit_on_signal.received is None:  # else the signal came while the password was asked for
+            window = ApplicationWindow(paths, choice, password=password)
+            window.show()
+            window.start()
+            status = app.exec()
+    finally:
+        _shut_down(window)
+        quit_on_signal.close()
+    return 128 + quit_on_signal.received if quit_on_signal.received is not None else status
