@@ -4,7 +4,7 @@ Whatever the transport (serial frame, exported file, DICOM object), a reading fr
 keratometer, lensmeter, tonometer, pachymeter or phoropter ends up as one :class:`Measurement`: the
 kind of measurement, the device (maker/model/serial), when it was taken, the patient id the device
 was given (if any), and per eye the representative values plus the individual readings. The raw
-bytes are kept for audit. See "Common model" in ``shared/domain/equipment.md``.
+bytes are kept for audit.
 
 Values are :class:`~decimal.Decimal`, never float: a "-2.25" from the device stays exactly -2.25 all
 the way to the record card and the JSON output. Axes are integers 0-180 (0 and 180 mean the same; the

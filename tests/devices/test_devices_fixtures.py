@@ -1,4 +1,4 @@
-"""Every sample file in shared/fixtures/devices parses to the values its README lists.
+"""Every sample file in tests/fixtures/devices parses to the values its README lists.
 
 Each file is read twice: by the protocol it was written for, and by auto-detection; both must give
 the same measurements (or the same error). A new sample file without an entry here fails the
@@ -24,7 +24,7 @@ from ils_desktop.devices.measurement import (
 from ils_desktop.devices.protocols import detect, get_protocol, parse_auto
 
 D = Decimal
-FIXTURES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from ils_desktop.models.patients import Patient
 from ils_desktop.services import device_readings
 from tests.ui.conftest import sign_in_by_keyboard
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 def _signed_in_page(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ils_desktop.devices.transports.folder_watcher import FolderWatcher
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "devices"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "devices"
 
 
 def _watcher(folder: Path, received: list, tmp_path: Path) -> FolderWatcher:  # type: ignore[type-arg]
