@@ -66,6 +66,21 @@ class Eye(StrEnum):
 EYE_ORDER: tuple[str, ...] = (Eye.RIGHT, Eye.LEFT, Eye.BINOCULAR, Eye.UNSIDED)
 
 
+MAX_MESSAGE_CHARS = 300
+"""Longest error or warning text kept: messages quote device text, which may be anything."""
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as one printable line of at most ``limit`` characters.
+
+    Messages quote what the device sent; a hostile file could otherwise put line breaks, terminal
+    escapes or megabytes into the inbox, a log line or the ``devices parse`` output.
+    """
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3].rstrip() + "..."
+
+
 class ParseError(ValueError):
     """Input a device parser could not turn into measurements.
 
@@ -74,6 +89,7 @@ class ParseError(ValueError):
     """
 
     def __init__(self, message: str, raw: bytes = b"") -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.raw = raw
@@ -166,6 +182,9 @@ class EyeSide:
 
     representative: EyeValues
     readings: list[EyeValues] = field(default_factory=list)
+    # True when the representative is the median the parser computed (the device sent none), so it
+    # can be recomputed if a reading is later dropped as implausible.
+    computed: bool = field(default=False, compare=False)
 
     def to_json_dict(self) -> dict[str, Any]:
         out = self.representative.to_json_dict()

@@ -51,6 +51,7 @@ from ils_desktop.devices.measurement import (
 )
 from ils_desktop.devices.protocols.base import (
     DeviceProtocol,
+    check_reading_count,
     clean_text,
     eye_side,
     local_datetime,
@@ -78,6 +79,7 @@ NAME = "joia_xml"
 JOIA_NAMESPACE_ROOT = "http://www.joia.or.jp/standardized/namespaces/"
 
 _SIDES = (Eye.RIGHT, Eye.LEFT)
+_READING_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 class JoiaXmlProtocol(DeviceProtocol):
@@ -210,7 +212,8 @@ def _reading_lists(eye_element: ET.Element | None, list_names: tuple[str, ...]) 
 
     def number(element: ET.Element) -> int:
         no = attribute(element, "No") or ""
-        return int(no) if no.strip().isdigit() else 0
+        # ASCII digits only (str.isdigit() also takes "²" and "٣"), and a sane length.
+        return int(no.strip()) if _READING_NUMBER.fullmatch(no.strip()) else 0
 
     return sorted(lists, key=number)
 
@@ -232,7 +235,9 @@ def reading_series(
     A reading with an ``Error`` element instead of values becomes a warning.
     """
     readings: list[EyeValues] = []
-    for index, item in enumerate(_reading_lists(eye_element, list_names), start=1):
+    items = _reading_lists(eye_element, list_names)
+    check_reading_count(len(items), f"{eye} readings")  # before reading any of them
+    for index, item in enumerate(items, start=1):
         error = _reading_error(item)
         no = attribute(item, "No") or str(index)
         if error is not None:
@@ -311,7 +316,9 @@ def _read_ref(measure: ET.Element) -> list[_Built]:
             continue
         if vertex is not None:
             side = EyeSide(
-                representative=replace(side.representative, vertex_distance=vertex), readings=side.readings
+                representative=replace(side.representative, vertex_distance=vertex),
+                readings=side.readings,
+                computed=side.computed,
             )
         eyes[eye] = side
     if not eyes:
@@ -403,7 +410,7 @@ def _read_tm(measure: ET.Element) -> list[_Built]:
 
 # --- LM ------------------------------------------------------------------------------------------
 
-_PRISM_VALUE = re.compile(r"\s*(?P<amount>[+-]?\s*\d+(?:\.\d+)?)\s*(?P<base>[A-Za-z.]*)\s*")
+_PRISM_VALUE = re.compile(r"\s*(?P<amount>[+-]?\s*\d+(?:\.\d+)?)\s*(?P<base>[A-Za-z.]*)\s*", re.ASCII)
 
 
 def _prism(
@@ -557,7 +564,7 @@ def _read_sbj(measure: ET.Element) -> list[_Built]:
 
 
 def _decimal_va(value: str, what: str, warnings: list[str]) -> Decimal | None:
-    fraction = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value)
+    fraction = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value, re.ASCII)
     if fraction and Decimal(fraction[2]) != 0:
         return (Decimal(fraction[1]) / Decimal(fraction[2])).quantize(Decimal("0.01"))
     try:

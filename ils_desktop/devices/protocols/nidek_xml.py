@@ -141,6 +141,7 @@ class NidekXmlProtocol(DeviceProtocol):
                         side = EyeSide(
                             representative=replace(side.representative, vertex_distance=vertex),
                             readings=side.readings,
+                            computed=side.computed,
                         )
                     eyes[eye] = side
                 if eyes or section_warnings:
