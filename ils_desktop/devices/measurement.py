@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -240,6 +240,10 @@ class Measurement:
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
+    # What the device said about the patient besides the id (JOIA/Nidek XML <Common>): used to
+    # match the reading to a patient, deliberately not part of the JSON contract.
+    patient_name: str | None = None  # FAMILY^GIVEN, as DICOM writes names
+    patient_birth_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.taken_at is not None and self.taken_at.utcoffset() is None:

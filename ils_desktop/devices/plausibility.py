@@ -198,6 +198,7 @@ def check_measurement(measurement: Measurement) -> tuple[Measurement | None, lis
     if found and not eyes and pd.is_empty() and (measurement.eyes or not measurement.pd.is_empty()):
         return None, list(found)
     patient_id = measurement.patient_id
+    patient_name = _short(measurement.patient_name, MAX_TEXT_CHARS)
     if patient_id is not None and len(patient_id) > MAX_ID_CHARS:
         found[f"the patient id sent is {len(patient_id)} characters long, more than any device uses; ignored"] = None
         patient_id = None
@@ -210,6 +211,7 @@ def check_measurement(measurement: Measurement) -> tuple[Measurement | None, lis
         eyes=eyes,
         pd=pd,
         patient_id=patient_id,
+        patient_name=patient_name,
         maker=_short(measurement.maker, MAX_ID_CHARS),
         model=_short(measurement.model, MAX_ID_CHARS),
         serial=_short(measurement.serial, MAX_ID_CHARS),

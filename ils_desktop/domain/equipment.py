@@ -75,11 +75,11 @@ class LineSettings:
 
 
 class MatchMethod(enum.StrEnum):
-    """How a reading found its patient, in the order they are tried (equipment.md, "Matching")."""
+    """How a reading found its patient (the rule is ``domain.patient_matching.match_patient``)."""
 
-    DEVICE_ID = "device_id"  # the patient id the device sent is our customer number / patient id
-    WORKLIST = "worklist"  # the id the modality worklist gave the device for today's booking
-    NAME_DOB = "name_dob"  # exactly one patient with that name and date of birth
+    DEVICE_ID = "device_id"  # an id the app issued (worklist C-number, patient UUID), not contradicted
+    WORKLIST = "worklist"  # the booking UUID the modality worklist gave the device
+    NAME_DOB = "name_dob"  # name and date of birth fit exactly one patient (alone, or confirming a bare number)
     ROOM = "room"  # the device sent no patient: the one patient "in test" in the device's room now
     MANUAL = "manual"  # a person assigned it from the unmatched inbox
 

@@ -37,7 +37,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from ils_desktop.devices.measurement import (
@@ -136,6 +136,8 @@ class DeviceInfo:
     patient_id: str | None
     taken_at: datetime | None
     extras: dict[str, str]
+    patient_name: str | None = None  # FAMILY^GIVEN
+    patient_birth_date: date | None = None
 
 
 def device_info(root: ET.Element) -> DeviceInfo:
@@ -146,7 +148,12 @@ def device_info(root: ET.Element) -> DeviceInfo:
     common = first_of(child(root, "Common"), next(descendants(root, "Common"), None))
     day = parse_date(child_text(common, "Date"))
     at = parse_time(child_text(common, "Time"))
+    patient = child(common, "Patient")
+    family = clean_text(child_text(patient, "LastName", "FamilyName"))
+    given = clean_text(child_text(patient, "FirstName", "GivenName"))
     return DeviceInfo(
+        patient_name=f"{family}^{given or ''}".rstrip("^") if family else None,
+        patient_birth_date=parse_date(child_text(patient, "DOB", "BirthDate", "DateOfBirth")),
         maker=clean_text(child_text(common, "Company")),
         model=clean_text(child_text(common, "ModelName")),
         serial=clean_text(child_text(common, "MachineNo")),
@@ -164,6 +171,8 @@ def _finish(built: _Built, device: DeviceInfo, file_warnings: list[str], raw: by
         model=device.model,
         serial=device.serial,
         patient_id=device.patient_id,
+        patient_name=device.patient_name,
+        patient_birth_date=device.patient_birth_date,
         taken_at=device.taken_at,
         eyes=built.eyes,
         pd=built.pd,

@@ -157,6 +157,8 @@ class NidekXmlProtocol(DeviceProtocol):
                 model=device.model,
                 serial=device.serial,
                 patient_id=device.patient_id,
+                patient_name=device.patient_name,
+                patient_birth_date=device.patient_birth_date,
                 taken_at=device.taken_at,
                 eyes=eyes,
                 pd=pd,
