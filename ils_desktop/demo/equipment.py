@@ -58,5 +58,7 @@ def seed_equipment(owner_engine: Engine, company_id: uuid.UUID, rng: random.Rand
             protocol="nidek-serial", raw=raw, kind="tonometry", device_patient_id="ID-7731",
             measurement={"kind": "tonometry", "maker": "NIDEK", "model": "NT-530", "warnings": [],
                          "eyes": {"R": {"iop_mmhg": 15.3}, "L": {"iop_mmhg": 18.0}}},
-            received_at=datetime.now(UTC) - timedelta(minutes=42), status="unmatched"))
+            received_at=datetime.now(UTC) - timedelta(minutes=42), status="unmatched",
+            unmatched_reason="The patient id the device sent is not known, and it sent no name and date of birth "
+                             "to go by."))
         uow.commit()

@@ -73,10 +73,11 @@ class DeviceHub:
         for reading in incoming_from(received, equipment_id):
             try:
                 result = store_reading(self.database, self.context, reading)
-            except Exception:
+            except Exception as error:
                 # The transport already has the bytes (a quarantine file, a DICOM file on disk);
-                # log loudly so nothing is silently dropped.
-                log.exception("could not store a reading from %s", received.source)
+                # log loudly so nothing is silently dropped - but not the exception's text, which
+                # may quote the row's values (patient name, id), nor the file path.
+                log.error("could not store a reading from a %s device (%s)", received.kind, type(error).__name__)
                 continue
             stored.append(result)
             self.on_stored(result)
