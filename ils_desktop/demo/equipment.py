@@ -30,6 +30,9 @@ DEVICES = (
     ("OCT", "oct", "Topcon", "Maestro2", "dicom", {"ae_title": "MAESTRO2", "host": "192.0.2.15"}, 90),
 )
 
+SAMPLE_TONOMETER_FRAME = Path(__file__).resolve().parent / "samples" / "nidek-tonometer.bin"
+"""The raw frame behind the demo's unmatched tonometer reading (a Nidek NT serial frame)."""
+
 
 def seed_equipment(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) -> None:
     with TenantUnitOfWork(owner_engine, TenantContext(company_id)) as uow:
@@ -47,12 +50,15 @@ def seed_equipment(owner_engine: Engine, company_id: uuid.UUID, rng: random.Rand
                 performed_on=performed, performed_by=f"{maker} UK service", result="pass",
                 next_due=performed + timedelta(days=365), certificate_reference=f"CAL-{rng.randint(1000, 9999)}",
                 recorded_by=admin_id))
-        fixture = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices" / "nidek-tonometer.bin"
-        raw = fixture.read_bytes() if fixture.exists() else b"\x01DNT\x02IDNIDEK/NT-530\x17\x04"
+        # A bundle built without the package data still seeds a (shorter) frame rather than failing.
+        raw = SAMPLE_TONOMETER_FRAME.read_bytes() if SAMPLE_TONOMETER_FRAME.exists() else (
+            b"\x01DNT\x02IDNIDEK/NT-530\x17\x04")
         uow.session.add(DeviceReading(
             id=uuid.uuid4(), company_id=company_id, source="serial", source_detail="/dev/ttyUSB3",
             protocol="nidek-serial", raw=raw, kind="tonometry", device_patient_id="ID-7731",
             measurement={"kind": "tonometry", "maker": "NIDEK", "model": "NT-530", "warnings": [],
                          "eyes": {"R": {"iop_mmhg": 15.3}, "L": {"iop_mmhg": 18.0}}},
-            received_at=datetime.now(UTC) - timedelta(minutes=42), status="unmatched"))
+            received_at=datetime.now(UTC) - timedelta(minutes=42), status="unmatched",
+            unmatched_reason="The patient id the device sent is not known, and it sent no name and date of birth "
+                             "to go by."))
         uow.commit()

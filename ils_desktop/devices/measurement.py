@@ -4,7 +4,7 @@ Whatever the transport (serial frame, exported file, DICOM object), a reading fr
 keratometer, lensmeter, tonometer, pachymeter or phoropter ends up as one :class:`Measurement`: the
 kind of measurement, the device (maker/model/serial), when it was taken, the patient id the device
 was given (if any), and per eye the representative values plus the individual readings. The raw
-bytes are kept for audit. See "Common model" in ``shared/domain/equipment.md``.
+bytes are kept for audit.
 
 Values are :class:`~decimal.Decimal`, never float: a "-2.25" from the device stays exactly -2.25 all
 the way to the record card and the JSON output. Axes are integers 0-180 (0 and 180 mean the same; the
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -66,6 +66,21 @@ class Eye(StrEnum):
 EYE_ORDER: tuple[str, ...] = (Eye.RIGHT, Eye.LEFT, Eye.BINOCULAR, Eye.UNSIDED)
 
 
+MAX_MESSAGE_CHARS = 300
+"""Longest error or warning text kept: messages quote device text, which may be anything."""
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as one printable line of at most ``limit`` characters.
+
+    Messages quote what the device sent; a hostile file could otherwise put line breaks, terminal
+    escapes or megabytes into the inbox, a log line or the ``devices parse`` output.
+    """
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3].rstrip() + "..."
+
+
 class ParseError(ValueError):
     """Input a device parser could not turn into measurements.
 
@@ -74,6 +89,7 @@ class ParseError(ValueError):
     """
 
     def __init__(self, message: str, raw: bytes = b"") -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.raw = raw
@@ -166,6 +182,9 @@ class EyeSide:
 
     representative: EyeValues
     readings: list[EyeValues] = field(default_factory=list)
+    # True when the representative is the median the parser computed (the device sent none), so it
+    # can be recomputed if a reading is later dropped as implausible.
+    computed: bool = field(default=False, compare=False)
 
     def to_json_dict(self) -> dict[str, Any]:
         out = self.representative.to_json_dict()
@@ -221,6 +240,10 @@ class Measurement:
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
+    # What the device said about the patient besides the id (JOIA/Nidek XML <Common>): used to
+    # match the reading to a patient, deliberately not part of the JSON contract.
+    patient_name: str | None = None  # FAMILY^GIVEN, as DICOM writes names
+    patient_birth_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.taken_at is not None and self.taken_at.utcoffset() is None:

@@ -1,9 +1,11 @@
 """``ils-desktop devices parse FILE [--protocol NAME|auto]``: what would the device layer read from a file?
 
 An integrator's tool: point it at a capture or an export and it prints the measurements as JSON, one
-object per measurement, in a JSON array on stdout, and exits 0. Input it cannot parse gives a message
-on stderr and exit code 2 (an unknown ``--protocol`` name lists the known ones). Also runnable as
-``python -m ils_desktop.devices.parse_command FILE``.
+object per measurement, in a JSON array on stdout, and exits 0. Input it cannot parse gives a
+one-line message on stderr (never a traceback) and exit code 2 (an unknown ``--protocol`` name lists
+the known ones); that includes input over the 4 MiB cap, XML declaring a non-text encoding, digits
+from other scripts and values no device could measure (see ``devices.plausibility``). Also runnable
+as ``python -m ils_desktop.devices.parse_command FILE``.
 
 Public JSON contract
 --------------------
@@ -51,7 +53,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ils_desktop.devices.measurement import ParseError, measurements_to_json
+from ils_desktop.devices.measurement import ParseError, measurements_to_json, one_line
+from ils_desktop.devices.plausibility import MAX_INPUT_BYTES
 from ils_desktop.devices.protocols import UnknownProtocolError, get_protocol, parse, protocol_names
 
 EXIT_OK = 0
@@ -88,15 +91,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ils-desktop devices parse: {exc}; or 'auto'", file=sys.stderr)
             return EXIT_UNPARSEABLE
     path: Path = args.file
+    name = one_line(path.name, 80)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # Read one byte past the cap: enough to refuse an oversized file without loading it.
+            data = file.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        print(f"ils-desktop devices parse: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"ils-desktop devices parse: cannot read {name}: {one_line(exc.strerror or str(exc))}", file=sys.stderr)
         return EXIT_UNPARSEABLE
     try:
         measurements = parse(data, protocol_name)
     except ParseError as exc:
-        print(f"ils-desktop devices parse: {path.name}: {exc.message}", file=sys.stderr)
+        print(f"ils-desktop devices parse: {name}: {exc.message}", file=sys.stderr)
+        return EXIT_UNPARSEABLE
+    except Exception as exc:  # a parser bug must still honour the contract: one line, exit 2, no traceback
+        print(f"ils-desktop devices parse: {name}: could not be read ({type(exc).__name__}); "
+              "please report this file", file=sys.stderr)
         return EXIT_UNPARSEABLE
     sys.stdout.write(measurements_to_json(measurements) + "\n")
     return EXIT_OK

@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--patient-id", help="the patient id the device reports")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--called-ae", default="ILS")
+    parser.add_argument("--calling-ae", default="SIMULATOR",
+                        help="the AE title to call from; the practice's DICOM services accept only AE titles "
+                             "registered on the Equipment screen")
     parser.add_argument("--seed", type=int, help="repeatable values")
     return parser
 
@@ -75,10 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             eyes = {eye: EyeValues(sphere=Decimal(rng.choice(("-1.25", "-0.50", "+1.00"))),
                                    cylinder=Decimal("-0.50"), axis=rng.randint(1, 180)) for eye in ("R", "L")}
             status = send_c_store(dicom_autorefraction_dataset(eyes, patient_id=args.patient_id),
-                                  args.host, port, called_ae=args.called_ae)
+                                  args.host, port, called_ae=args.called_ae, calling_ae=args.calling_ae)
             print(f"C-STORE status 0x{status:04X}")
             return 0 if status == 0 else 1
-        for ds in query_worklist(args.host, port, called_ae=args.called_ae):
+        for ds in query_worklist(args.host, port, called_ae=args.called_ae, calling_ae=args.calling_ae):
             step = ds.ScheduledProcedureStepSequence[0]
             print(f"{ds.PatientID:>10}  {ds.PatientName!s:30} {ds.PatientBirthDate or '':8}  "
                   f"{step.ScheduledProcedureStepStartTime[:4]}  {step.ScheduledStationAETitle}")

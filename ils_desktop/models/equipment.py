@@ -136,6 +136,9 @@ class _ReadingColumns:
     device_patient_birth_date: Mapped[date | None] = mapped_column(Date)
     patient_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     match_method: Mapped[str | None] = mapped_column(Text)  # device_id, worklist, name_dob, manual
+    # Why the reading could not be matched (a contradicting name, an unconfirmed number, a quarantined
+    # file): shown in the unmatched inbox; never repeats the patient's details.
+    unmatched_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default="unmatched")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
                                                   server_default=text("now()"))

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
+from ils_desktop.domain.patient_matching import Candidate
 from ils_desktop.models.equipment import (
     CalibrationRecord,
     DeviceReading,
@@ -103,6 +104,23 @@ class ReadingRepository(TenantRepository):
         return sorted(found, key=lambda r: r.received_at)
 
     # --- matching -----------------------------------------------------------------------------
+    def candidate(self, *, patient_id: uuid.UUID | None = None, customer_number: int | None = None,
+                  ) -> Candidate | None:
+        """The patient with this id or customer number, as the matching rule compares them."""
+        condition = Patient.id == patient_id if patient_id is not None else Patient.customer_number == customer_number
+        row = self.session.execute(
+            select(Patient.id, Patient.last_name, Patient.first_name, Patient.date_of_birth)
+            .where(Patient.company_id == self.company_id, condition)).first()
+        return Candidate(row.id, row.last_name, row.first_name, row.date_of_birth) if row else None
+
+    def candidates_born_on(self, birth_date: date, limit: int = 200) -> list[Candidate]:
+        """Patients born on that day (the matching rule compares names itself, both ways round)."""
+        rows = self.session.execute(
+            select(Patient.id, Patient.last_name, Patient.first_name, Patient.date_of_birth)
+            .where(Patient.company_id == self.company_id, Patient.date_of_birth == birth_date)
+            .order_by(Patient.customer_number).limit(limit))
+        return [Candidate(r.id, r.last_name, r.first_name, r.date_of_birth) for r in rows]
+
     def patient_by_customer_number(self, number: int) -> uuid.UUID | None:
         return self.session.scalar(select(Patient.id).where(
             Patient.company_id == self.company_id, Patient.customer_number == number))

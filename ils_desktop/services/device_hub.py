@@ -42,10 +42,13 @@ def incoming_from(received: Received, equipment_id: uuid.UUID | None) -> list[In
                                 device_patient_id=received.patient_id, **common)]
     readings = []
     for index, measurement in enumerate(received.measurements):
-        extra = {}
+        extra: dict[str, Any] = {}
         if received.kind == "dicom" and index:
             # One DICOM object is one instance: keep its UID on the first reading only.
             extra["sop_instance_uid"] = f"{received.dicom.get('sop_instance_uid')}.{index}"
+        # What the measurement itself says about the patient wins over the transport's header.
+        extra["device_patient_name"] = measurement.patient_name or received.patient_name
+        extra["device_patient_birth_date"] = measurement.patient_birth_date or received.patient_birth_date
         readings.append(IncomingReading(
             measurement=measurement_as_json(measurement),
             device_patient_id=measurement.patient_id or received.patient_id, **(common | extra)))
@@ -61,16 +64,20 @@ class DeviceHub:
     on_status: Callable[[str, str], None] = lambda _device, _status: None
     workstation: str = field(default_factory=socket.gethostname)
     running: dict[str, Any] = field(default_factory=dict)
+    # How soon an unknown DICOM caller may make the hub re-read the register (bounds the database
+    # load a scanner can cause; a newly registered device waits at most this long).
+    dicom_reload_after: float = 1.0
 
     def store(self, received: Received, equipment_id: uuid.UUID | None = None) -> list[StoredReading]:
         stored = []
         for reading in incoming_from(received, equipment_id):
             try:
                 result = store_reading(self.database, self.context, reading)
-            except Exception:
+            except Exception as error:
                 # The transport already has the bytes (a quarantine file, a DICOM file on disk);
-                # log loudly so nothing is silently dropped.
-                log.exception("could not store a reading from %s", received.source)
+                # log loudly so nothing is silently dropped - but not the exception's text, which
+                # may quote the row's values (patient name, id), nor the file path.
+                log.error("could not store a reading from a %s device (%s)", received.kind, type(error).__name__)
                 continue
             stored.append(result)
             self.on_stored(result)
@@ -115,20 +122,32 @@ class DeviceHub:
             started.append(details.name)
         return started
 
+    def dicom_allow_list(self) -> Any:
+        """Callers the DICOM services accept: the DICOM devices on the Equipment screen, re-read as
+        they change (see ``CallerAllowList``)."""
+        from ils_desktop.devices.transports.dicom_scp import CallerAllowList, RegisteredCaller
+
+        def load() -> list[RegisteredCaller]:
+            return [RegisteredCaller(ae, host) for ae, host in equipment.dicom_callers(self.database, self.context)]
+
+        return CallerAllowList(load, reload_after=self.dicom_reload_after)
+
     def start_dicom(self, *, ae_title: str = "ILS", host: str = "0.0.0.0", storage_port: int = 11112,
                     worklist_port: int | None = 11113) -> None:
+        """Start the Storage SCP (and the worklist); both accept registered DICOM devices only."""
         from ils_desktop.devices.transports.dicom_scp import StorageSCP, WorklistSCP
         from ils_desktop.services.worklist import todays_worklist
 
+        allow = self.dicom_allow_list()
         storage = StorageSCP(ae_title=ae_title, host=host, port=storage_port, storage_dir=self.storage_dir / "dicom",
-                             on_received=self.store)
+                             on_received=self.store, allow=allow)
         storage.start()
         self.running["dicom-storage"] = storage
         if worklist_port:
             def provider(day: date) -> list:  # type: ignore[type-arg]
                 return todays_worklist(self.database, self.context, day)
 
-            worklist = WorklistSCP(ae_title=ae_title, host=host, port=worklist_port, provider=provider)
+            worklist = WorklistSCP(ae_title=ae_title, host=host, port=worklist_port, provider=provider, allow=allow)
             worklist.start()
             self.running["dicom-worklist"] = worklist
 

@@ -1,10 +1,12 @@
 """Storing readings from devices and matching them to patients.
 
 Every reading is stored with its raw input, whether or not it parsed and whether or not anybody
-can tell yet whose it is. Matching order (equipment.md): the patient id the device sent (our
-customer number or patient id) → the id the modality worklist gave the device (a booking) → exactly
-one patient with that name and date of birth → for a device that sent no patient at all, the one
-patient "in test" in the device's room → otherwise the "unmatched readings" inbox.
+can tell yet whose it is. Matching never guesses (``domain.patient_matching.match_patient``): an id
+the app issued (the worklist's ``C`` + customer number, a patient or booking UUID) is trusted unless
+the name or date of birth the device sent contradicts it; any other number only with an agreeing
+name and date of birth; otherwise exactly one patient with that name and date of birth; for a device
+that sent nothing about the patient, the one patient "in test" in its room. Everything else goes to
+the "unmatched readings" inbox with the reason (``unmatched_reason``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.equipment import MatchMethod, customer_number_from_device_id, split_device_name
+from ils_desktop.domain.equipment import MatchMethod
+from ils_desktop.domain.patient_matching import Candidate, DeviceIdentity, Match, classify_device_id, match_patient
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.equipment import DeviceReading, DicomReading
 from ils_desktop.repositories.equipment import ReadingRepository
@@ -66,6 +69,7 @@ class StoredReading:
     device_patient_name: str | None
     device_name: str = ""
     status: str = ""  # matched / unmatched / accepted / discarded
+    unmatched_reason: str | None = None  # why it is in the unmatched inbox
 
     @property
     def waiting_for_exam(self) -> bool:
@@ -86,34 +90,28 @@ def measurement_as_json(measurement: Any) -> dict[str, Any]:
     return json.loads(dumps_json(measurement.to_json_dict(), indent=None))
 
 
-def _match(repo: ReadingRepository, reading: IncomingReading) -> tuple[uuid.UUID | None, MatchMethod | None]:
-    device_id = (reading.device_patient_id or "").strip()
-    if device_id:
-        try:
-            as_uuid = uuid.UUID(device_id)
-        except ValueError:
-            as_uuid = None
-        if as_uuid is not None:
-            if repo.patient_exists(as_uuid):
-                return as_uuid, MatchMethod.DEVICE_ID
-            worklist = repo.worklist_patient(device_id)
-            if worklist is not None:
-                return worklist, MatchMethod.WORKLIST
-        number = customer_number_from_device_id(device_id)
-        if number is not None:
-            found = repo.patient_by_customer_number(number)
-            if found is not None:
-                return found, MatchMethod.DEVICE_ID
-    names = split_device_name(reading.device_patient_name)
-    if names and reading.device_patient_birth_date:
-        candidates = repo.patients_by_name_and_birth_date(names[0], names[1], reading.device_patient_birth_date)
-        if len(candidates) == 1:
-            return candidates[0], MatchMethod.NAME_DOB
-    if not device_id and not names and reading.equipment_id is not None:
-        in_room = repo.patient_in_test_in_room_of(reading.equipment_id)
-        if in_room is not None:
-            return in_room, MatchMethod.ROOM
-    return None, None
+def _match(repo: ReadingRepository, reading: IncomingReading) -> Match:
+    """Look up what the rule needs and apply it (``domain.patient_matching.match_patient``)."""
+    device = DeviceIdentity(patient_id=reading.device_patient_id, name=reading.device_patient_name,
+                            birth_date=reading.device_patient_birth_date)
+    _kind, value = classify_device_id(device.patient_id)
+    by_id: Candidate | None = None
+    id_method = MatchMethod.DEVICE_ID
+    if isinstance(value, int):
+        by_id = repo.candidate(customer_number=value)
+    elif isinstance(value, uuid.UUID):
+        by_id = repo.candidate(patient_id=value)
+        if by_id is None:
+            booked = repo.worklist_patient(str(value))
+            by_id = repo.candidate(patient_id=booked) if booked is not None else None
+            id_method = MatchMethod.WORKLIST
+    born = repo.candidates_born_on(device.birth_date) if device.birth_date is not None else []
+    nothing_sent = not (device.patient_id or "").strip() and not (device.name or "").strip() and not device.birth_date
+    in_room = None
+    if nothing_sent and reading.equipment_id is not None:
+        room_patient = repo.patient_in_test_in_room_of(reading.equipment_id)
+        in_room = repo.candidate(patient_id=room_patient) if room_patient is not None else None
+    return match_patient(device, by_id=by_id, id_method=id_method, by_name_and_birth_date=born, in_room=in_room)
 
 
 def _device_name(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str]) -> str:
@@ -132,6 +130,7 @@ def _stored(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str] | Non
         source_detail=row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail,
         error=row.error, warnings=list(row.warnings), device_patient_id=row.device_patient_id,
         device_patient_name=row.device_patient_name, device_name=_device_name(row, names or {}), status=row.status,
+        unmatched_reason=row.unmatched_reason,
     )
 
 
@@ -151,7 +150,11 @@ def store_reading(database: Database, context: TenantContext, reading: IncomingR
             existing = repo.dicom_by_instance(reading.sop_instance_uid)
             if existing is not None:
                 return _stored(existing)
-        patient_id, method = _match(repo, reading)
+        match = _match(repo, reading)
+        patient_id, method = match.patient_id, match.method
+        reason = match.reason if patient_id is None else None
+        if reading.error and patient_id is None:
+            reason = f"The device data could not be read: {reading.error}"
         common: dict[str, Any] = dict(
             id=uuid.uuid4(), equipment_id=reading.equipment_id,
             kind=(reading.measurement or {}).get("kind"), measurement=reading.measurement,
@@ -159,7 +162,7 @@ def store_reading(database: Database, context: TenantContext, reading: IncomingR
             error=reading.error, device_patient_id=reading.device_patient_id,
             device_patient_name=reading.device_patient_name,
             device_patient_birth_date=reading.device_patient_birth_date,
-            patient_id=patient_id, match_method=method.value if method else None,
+            patient_id=patient_id, match_method=method.value if method else None, unmatched_reason=reason,
             status="matched" if patient_id else "unmatched",
             received_at=reading.received_at or datetime.now(UTC),
         )
@@ -224,6 +227,7 @@ def assign_reading(database: Database, context: TenantContext, reading_id: uuid.
             raise NotFound("That patient no longer exists.")
         row.patient_id = patient_id
         row.match_method = MatchMethod.MANUAL.value
+        row.unmatched_reason = None
         row.status = "matched"
         row.handled_by, row.handled_at = context.user_id, datetime.now(UTC)
         uow.commit()

@@ -105,6 +105,20 @@ def list_devices(database: Database, context: TenantContext) -> list[DeviceSumma
     return database.run(context, work, retry_safe=True)
 
 
+def dicom_callers(database: Database, context: TenantContext) -> list[tuple[str, str]]:
+    """(AE title, host or "") of every active DICOM device on the Equipment screen: the only callers
+    the practice's DICOM services accept."""
+
+    def work(uow: TenantUnitOfWork) -> list[tuple[str, str]]:
+        return [
+            (str(d.connection.get("ae_title", "")).strip(), str(d.connection.get("host", "") or "").strip())
+            for d in uow.repository(EquipmentRepository).list()
+            if d.connection_type == "dicom" and d.is_active and str(d.connection.get("ae_title", "")).strip()
+        ]
+
+    return database.run(context, work, retry_safe=True)
+
+
 def save_device(database: Database, context: TenantContext, details: DeviceDetails,
                 equipment_id: uuid.UUID | None = None) -> uuid.UUID:
     """Register a new device, or change an existing one's details and connection."""

@@ -1,7 +1,10 @@
 """Today's booked patients as the DICOM Modality Worklist presents them to devices.
 
 The PatientID we give a device is the customer number (``C000042``): devices echo it back with
-their measurements, which is how a reading finds its patient without anyone typing a name.
+their measurements, which is how a reading finds its patient without anyone typing a name. Only this
+exact spelling counts as an id the app issued (``domain.patient_matching``): a number typed on a
+device (``42``, ``0042``) needs the name and date of birth to agree before it is trusted. Only
+devices registered on the Equipment screen may ask for the worklist (it names patients).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Shared helpers for the device-layer tests.
 
-The sample device files live outside the repository, in ``shared/fixtures/devices`` next to it (the
-same layout on CI); nothing is copied in.
+The sample device files live in ``tests/fixtures/devices`` (its README says what each one holds).
 """
 
 from collections.abc import Callable
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Every sample file in shared/fixtures/devices parses to the values its README lists.
+"""Every sample file in tests/fixtures/devices parses to the values its README lists.
 
 Each file is read twice: by the protocol it was written for, and by auto-detection; both must give
 the same measurements (or the same error). A new sample file without an entry here fails the
@@ -24,7 +24,7 @@ from ils_desktop.devices.measurement import (
 from ils_desktop.devices.protocols import detect, get_protocol, parse_auto
 
 D = Decimal
-FIXTURES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 @dataclass
@@ -203,6 +203,138 @@ CASES: dict[str, tuple[str, list[Expected] | str]] = {
         ],
     ),
     "joia-malformed.xml": ("joia_xml", "malformed XML"),
+    "joia-km-sbj-topcon-cv5000.xml": (
+        "joia_xml",
+        [
+            Expected(
+                kind=MeasurementKind.KERATOMETRY,
+                maker="TOPCON",
+                model="CV-5000",
+                patient_id="C000042",
+                taken_at="2026-03-04T11:20:00",
+                eyes={"R": {"k1_radius_mm": D("7.81"), "k1_axis": 180, "k2_radius_mm": D("7.61"), "k2_axis": 90}},
+                readings={"R": [{"k1_radius_mm": D("7.80")}, {"k1_radius_mm": D("7.82")}]},
+            ),
+            Expected(
+                kind=MeasurementKind.SUBJECTIVE_REFRACTION,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:20:00",
+                eyes={
+                    "R": {**sca("-1.25", "-0.50", 180), "add": D("2.25"), "prism_h": D("1.00"),
+                          "prism_h_base": HorizontalPrismBase.OUT},
+                    "L": {**sca("-1.00", "0.00", 0), "add": D("2.25")},
+                },
+                pd=PupillaryDistance(distance=D("63.0")),
+            ),
+            Expected(
+                kind=MeasurementKind.VISUAL_ACUITY,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:20:00",
+                eyes={"R": {"va_decimal": D("1.0")}, "L": {"va_decimal": D("0.8")}, "B": {"va_decimal": D("1.2")}},
+            ),
+            Expected(
+                kind=MeasurementKind.VISUAL_ACUITY,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:20:00",
+                eyes={"R": {"va_decimal": D("0.50")}},
+            ),
+        ],
+    ),
+    "huvitz-lm-line.txt": (
+        "huvitz_lm",
+        [
+            Expected(
+                kind=MeasurementKind.LENSOMETRY,
+                maker="HUVITZ",
+                eyes={"R": {**sca("-4.50", "-0.50", 103), "add": D("2.00")},
+                      "L": {**sca("-3.75", "-0.75", 80), "add": D("2.00")}},
+                pd=PupillaryDistance(left=D("31.5")),
+                warnings=("no stated base direction",),
+            )
+        ],
+    ),
+    "nidek-xml-ark-utf16.xml": (
+        "nidek_xml",
+        [
+            Expected(
+                kind=MeasurementKind.AUTOREFRACTION,
+                maker="NIDEK",
+                model="ARK-1s",
+                patient_id="C000042",
+                taken_at="2026-03-04T11:02:03",
+                eyes={"R": {**sca("-2.00", "-0.50", 11), "vertex_distance": D("12.00")},
+                      "L": sca("-1.50", "-0.25", 170)},
+                readings={"R": [sca("-2.00", "-0.50", 10), sca("-2.25", "-0.50", 12)]},
+                pd=PupillaryDistance(distance=D("64"), near=D("61")),
+                warnings=("L reading 2: BLINK",),
+            ),
+            Expected(
+                kind=MeasurementKind.KERATOMETRY,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:02:03",
+                eyes={"R": {"k1_radius_mm": D("7.75"), "k1_axis": 5, "k2_radius_mm": D("7.60"), "k2_axis": 95}},
+            ),
+            Expected(
+                kind=MeasurementKind.TONOMETRY,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:02:03",
+                eyes={"R": {"iop_mmhg": D("15.0")}},
+                readings={"R": [{"iop_mmhg": D("14")}, {"iop_mmhg": D("16")}]},
+            ),
+            Expected(
+                kind=MeasurementKind.PACHYMETRY,
+                patient_id="C000042",
+                taken_at="2026-03-04T11:02:03",
+                eyes={"R": {"pachymetry_um": D("545")}},
+            ),
+        ],
+    ),
+    "nidek-xml-lm.xml": (
+        "nidek_xml",
+        [
+            Expected(
+                kind=MeasurementKind.LENSOMETRY,
+                maker="NIDEK",
+                model="LM-7P",
+                taken_at="2026-03-04T09:00:00",
+                eyes={"R": {**sca("-3.00", "-0.75", 45), "add": D("2.50")},
+                      "L": {**sca("-2.75", "-0.50", 135), "add": D("2.50")}},
+                pd=PupillaryDistance(distance=D("62.5")),
+            )
+        ],
+    ),
+    "dicom-autorefraction.dcm": (
+        "dicom_refractive",
+        [
+            Expected(
+                kind=MeasurementKind.AUTOREFRACTION,
+                maker="TOPCON",
+                model="KR-800S",
+                patient_id="C000042",
+                taken_at="2026-03-04T10:30:00",
+                eyes={"R": {**sca("-1.25", "-0.50", 180), "vertex_distance": D("12")},
+                      "L": sca("-1.00", "-0.25", 5)},
+                pd=PupillaryDistance(distance=D("63"), near=D("60")),
+            )
+        ],
+    ),
+    "dicom-lensometry.dcm": (
+        "dicom_refractive",
+        [
+            Expected(
+                kind=MeasurementKind.LENSOMETRY,
+                maker="NIDEK",
+                model="LM-1800P",
+                patient_id="C000042",
+                taken_at="2026-03-04T10:40:00",
+                eyes={
+                    "R": {**sca("-2.25", "-0.75", 95), "add": D("2.00"), "prism_h": D("0.5"),
+                          "prism_h_base": HorizontalPrismBase.IN},
+                    "L": {**sca("-1.75", "-1.00", 80), "add": D("2.00")},
+                },
+            )
+        ],
+    ),
 }
 
 

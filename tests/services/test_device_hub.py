@@ -46,6 +46,11 @@ def _patient(database, practice, first="Zoë", last="O'Brien") -> tuple[uuid.UUI
         return patient.id, number
 
 
+def _register_dicom_device(database, practice, ae_title: str, host: str = "") -> None:  # type: ignore[no-untyped-def]
+    equipment.save_device(database, _context(practice), equipment.DeviceDetails(
+        name=ae_title, kind="autorefractor", connection_type="dicom", connection={"ae_title": ae_title, "host": host}))
+
+
 def _wait(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
@@ -64,7 +69,7 @@ def _free_port() -> int:
 def hub(database, practice, tmp_path):  # type: ignore[no-untyped-def]
     stored: list = []
     hub = DeviceHub(database, _context(practice), tmp_path / "devices", on_stored=stored.append,
-                    workstation="test-room-1")
+                    workstation="test-room-1", dicom_reload_after=0.0)
     hub.stored = stored  # type: ignore[attr-defined]
     yield hub
     hub.stop()
@@ -145,12 +150,19 @@ def test_dicom_store_and_worklist_from_the_diary(hub, database, practice):
     storage_port, worklist_port = _free_port(), _free_port()
     hub.start_dicom(ae_title="ILS", host="127.0.0.1", storage_port=storage_port, worklist_port=worklist_port)
     time.sleep(0.2)
-    booked = query_worklist("127.0.0.1", worklist_port, called_ae="ILS", station_ae_title="ARK1")
+    # Only devices on the Equipment screen may ask; this one is registered after the services started.
+    with pytest.raises(ConnectionError):
+        query_worklist("127.0.0.1", worklist_port, called_ae="ILS", station_ae_title="ARK1", calling_ae="ARK1")
+    _register_dicom_device(database, practice, "ARK1")
+    booked = query_worklist("127.0.0.1", worklist_port, called_ae="ILS", station_ae_title="ARK1", calling_ae="ARK1")
     assert [(str(ds.PatientID), str(ds.PatientName)) for ds in booked] == [(device_patient_id(number), "Patel^Asha")]
-    # The device measures the patient the worklist gave it and pushes the result back.
+    # The device measures the patient the worklist gave it and pushes the result back, echoing the
+    # worklist's patient details as devices do.
     eyes = {"R": EyeValues(sphere=Decimal("-1.25"), cylinder=Decimal("-0.50"), axis=180),
             "L": EyeValues(sphere=Decimal("-1.00"), cylinder=Decimal("0.00"))}
-    dataset = dicom_autorefraction_dataset(eyes, patient_id=str(booked[0].PatientID))
+    dataset = dicom_autorefraction_dataset(eyes, patient_id=str(booked[0].PatientID),
+                                           patient_name=str(booked[0].PatientName))
+    dataset.PatientBirthDate = booked[0].PatientBirthDate
     assert send_c_store(dataset, "127.0.0.1", storage_port, called_ae="ILS", calling_ae="ARK1") == 0
     _wait(lambda: len(hub.stored) == 1)
     [reading] = hub.stored
@@ -160,3 +172,34 @@ def test_dicom_store_and_worklist_from_the_diary(hub, database, practice):
         row = uow.session.execute(text("SELECT calling_ae_title, modality, file_path FROM dicom_readings "
                                        "WHERE sop_instance_uid = :uid"), {"uid": str(dataset.SOPInstanceUID)}).one()
     assert row.calling_ae_title == "ARK1" and row.modality == "AR" and os.path.exists(row.file_path)
+
+
+def test_a_dicom_id_contradicted_by_name_and_birth_date_waits_in_the_inbox(hub, database, practice):
+    """The review's case: PatientID 0017 / ID-17 with Nobody^Nemo born 1901 must not land on customer 17."""
+    context = _context(practice)
+    patient_id, number = _patient(database, practice, "Karen", "Williams")
+    _register_dicom_device(database, practice, "ARK1", host="127.0.0.1")
+    storage_port = _free_port()
+    hub.start_dicom(ae_title="ILS", host="127.0.0.1", storage_port=storage_port, worklist_port=None)
+    time.sleep(0.2)
+    eyes = {"R": EyeValues(sphere=Decimal("-1.25"), cylinder=Decimal("-0.50"), axis=180)}
+    sent = []
+    for device_id in (f"{number:04d}", f"ID-{number}", device_patient_id(number)):
+        dataset = dicom_autorefraction_dataset(eyes, patient_id=device_id, patient_name="Nobody^Nemo")
+        dataset.PatientBirthDate = "19010101"
+        assert send_c_store(dataset, "127.0.0.1", storage_port, called_ae="ILS", calling_ae="ARK1") == 0
+        sent.append(dataset)
+    # The same bare number with the patient's own name and date of birth is hers.
+    agreeing = dicom_autorefraction_dataset(eyes, patient_id=f"{number:04d}", patient_name="WILLIAMS^KAREN")
+    agreeing.PatientBirthDate = "19610312"
+    assert send_c_store(agreeing, "127.0.0.1", storage_port, called_ae="ILS", calling_ae="ARK1") == 0
+    _wait(lambda: len(hub.stored) == 4)
+    *contradicted, confirmed = hub.stored
+    for reading in contradicted:
+        assert (reading.patient_id, reading.status) == (None, "unmatched")
+        assert "name and date of birth differ" in (reading.unmatched_reason or "")
+    assert (confirmed.patient_id, confirmed.match_method) == (patient_id, "name_dob")
+    from ils_desktop.services.device_readings import unmatched_readings
+
+    inbox = {r.id: r for r in unmatched_readings(database, context)}
+    assert all(inbox[r.id].unmatched_reason == r.unmatched_reason for r in contradicted)

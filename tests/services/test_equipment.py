@@ -21,7 +21,7 @@ from ils_desktop.services import device_readings as readings
 from ils_desktop.services import equipment
 from tests.sessions import signed
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 def _manager(practice) -> TenantContext:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from ils_desktop.services import device_readings
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "devices"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "devices"
 
 
 def _signed_in_page(qtbot, make_window, database, practice):  # type: ignore[no-untyped-def]
@@ -76,6 +76,9 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
     qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.rows), timeout=10_000)
     row = next(i for i, r in enumerate(screen.inbox_model.rows) if r.id == stored.id)
     assert "15.3 mmHg" in screen.inbox_model.data(screen.inbox_model.index(row, 4))
+    # Why it is waiting: the device's id is not one the app knows and it sent nothing else to go by.
+    assert "not known" in screen.inbox_model.data(screen.inbox_model.index(row, 5))
+    assert screen.inbox_model.headerData(5, Qt.Orientation.Horizontal) == "Why it is here"
     screen.inbox.selectRow(row)
 
     from ils_desktop.ui.screens.equipment import AssignDialog

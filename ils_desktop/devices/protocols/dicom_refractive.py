@@ -70,13 +70,14 @@ from ils_desktop.devices.measurement import (
     PupillaryDistance,
     VerticalPrismBase,
 )
+from ils_desktop.devices.plausibility import MAX_INPUT_BYTES, plausible
 from ils_desktop.devices.protocols.base import (
     DeviceProtocol,
+    check_reading_count,
     clean_text,
     decimal_from_float,
     eye_side,
     local_datetime,
-    median_of,
     prism_base,
 )
 
@@ -190,8 +191,10 @@ def parse_dataset(dataset: Dataset, raw: bytes | None = None) -> list[Measuremen
     """
     if raw is None:
         raw = _encode(dataset)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ParseError(f"the DICOM object is {len(raw):,} bytes, more than a refractive measurement ever is", raw)
     try:
-        return [_measurement(dataset, raw)]
+        return plausible([_measurement(dataset, raw)])
     except ParseError as exc:
         raise exc.with_raw(raw) from None
     except Exception as exc:
@@ -231,6 +234,7 @@ def _measurement(dataset: Dataset, raw: bytes) -> Measurement:
     eyes: dict[str, EyeSide] = {}
     for eye, keyword in object_type.sequences:
         items: Sequence[Dataset] = dataset.get(keyword) or []
+        check_reading_count(len(items), f"{eye} {keyword}")  # before decoding any of them
         readings = [
             _eye_values(item, object_type.kind, f"{eye} item {n}") for n, item in enumerate(items, start=1)
         ]
@@ -271,7 +275,7 @@ def _measurement(dataset: Dataset, raw: bytes) -> Measurement:
 
 def _side(kind: MeasurementKind, readings: list[EyeValues], items: list[Dataset]) -> EyeSide:
     if kind in (MeasurementKind.AUTOREFRACTION, MeasurementKind.KERATOMETRY):
-        return eye_side(readings, median_of(readings))
+        return eye_side(readings)  # the median of the items
     if kind is MeasurementKind.VISUAL_ACUITY:
         distance = [
             r
@@ -363,9 +367,14 @@ def _prisms(values: EyeValues, prism: Dataset, what: str) -> EyeValues:
     return values
 
 
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9: ``str.isdigit()`` also accepts "²" and "٣", which ``int()`` then refuses or misreads."""
+    return bool(text) and all("0" <= ch <= "9" for ch in text)
+
+
 def _dicom_date(value: object) -> date | None:
     text = str(value or "").strip()
-    if len(text) < 8 or not text[:8].isdigit():
+    if len(text) < 8 or not _ascii_digits(text[:8]):
         return None
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
@@ -375,7 +384,7 @@ def _dicom_date(value: object) -> date | None:
 
 def _dicom_time(value: object) -> time | None:
     text = str(value or "").strip().split(".")[0].replace(":", "")
-    if len(text) < 2 or not text.isdigit():
+    if len(text) < 2 or not _ascii_digits(text):
         return None
     try:
         return time(int(text[:2]), int(text[2:4] or 0), int(text[4:6] or 0))
@@ -385,7 +394,7 @@ def _dicom_time(value: object) -> time | None:
 
 def _offset(value: object) -> timezone | None:
     text = str(value or "").strip()
-    if len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
+    if len(text) != 5 or text[0] not in "+-" or not _ascii_digits(text[1:]):
         return None
     minutes = int(text[1:3]) * 60 + int(text[3:5])
     if minutes >= 24 * 60:

@@ -34,8 +34,8 @@ from ils_desktop.devices.protocols.base import DeviceProtocol, parse_axis, parse
 NAME = "huvitz_lm"
 
 _SNIFF = re.compile(rb"(?:^|[^A-Za-z0-9])[RL]:\s*S=\s*[+\- ]?\d")
-_SEGMENT = re.compile(r"(?:^|\s)([RL]):")
-_PAIR = re.compile(r"([A-Za-z][A-Za-z0-9]*)\s*=\s*(\S+)")
+_SEGMENT = re.compile(r"(?:^|\s)([RL]):", re.ASCII)
+_PAIR = re.compile(r"([A-Za-z][A-Za-z0-9]*)\s*=\s*(\S+)", re.ASCII)
 
 
 class HuvitzLensmeterProtocol(DeviceProtocol):

@@ -37,7 +37,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from ils_desktop.devices.measurement import (
@@ -51,6 +51,7 @@ from ils_desktop.devices.measurement import (
 )
 from ils_desktop.devices.protocols.base import (
     DeviceProtocol,
+    check_reading_count,
     clean_text,
     eye_side,
     local_datetime,
@@ -78,6 +79,7 @@ NAME = "joia_xml"
 JOIA_NAMESPACE_ROOT = "http://www.joia.or.jp/standardized/namespaces/"
 
 _SIDES = (Eye.RIGHT, Eye.LEFT)
+_READING_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 class JoiaXmlProtocol(DeviceProtocol):
@@ -134,6 +136,8 @@ class DeviceInfo:
     patient_id: str | None
     taken_at: datetime | None
     extras: dict[str, str]
+    patient_name: str | None = None  # FAMILY^GIVEN
+    patient_birth_date: date | None = None
 
 
 def device_info(root: ET.Element) -> DeviceInfo:
@@ -144,7 +148,12 @@ def device_info(root: ET.Element) -> DeviceInfo:
     common = first_of(child(root, "Common"), next(descendants(root, "Common"), None))
     day = parse_date(child_text(common, "Date"))
     at = parse_time(child_text(common, "Time"))
+    patient = child(common, "Patient")
+    family = clean_text(child_text(patient, "LastName", "FamilyName"))
+    given = clean_text(child_text(patient, "FirstName", "GivenName"))
     return DeviceInfo(
+        patient_name=f"{family}^{given or ''}".rstrip("^") if family else None,
+        patient_birth_date=parse_date(child_text(patient, "DOB", "BirthDate", "DateOfBirth")),
         maker=clean_text(child_text(common, "Company")),
         model=clean_text(child_text(common, "ModelName")),
         serial=clean_text(child_text(common, "MachineNo")),
@@ -162,6 +171,8 @@ def _finish(built: _Built, device: DeviceInfo, file_warnings: list[str], raw: by
         model=device.model,
         serial=device.serial,
         patient_id=device.patient_id,
+        patient_name=device.patient_name,
+        patient_birth_date=device.patient_birth_date,
         taken_at=device.taken_at,
         eyes=built.eyes,
         pd=built.pd,
@@ -210,7 +221,8 @@ def _reading_lists(eye_element: ET.Element | None, list_names: tuple[str, ...]) 
 
     def number(element: ET.Element) -> int:
         no = attribute(element, "No") or ""
-        return int(no) if no.strip().isdigit() else 0
+        # ASCII digits only (str.isdigit() also takes "²" and "٣"), and a sane length.
+        return int(no.strip()) if _READING_NUMBER.fullmatch(no.strip()) else 0
 
     return sorted(lists, key=number)
 
@@ -232,7 +244,9 @@ def reading_series(
     A reading with an ``Error`` element instead of values becomes a warning.
     """
     readings: list[EyeValues] = []
-    for index, item in enumerate(_reading_lists(eye_element, list_names), start=1):
+    items = _reading_lists(eye_element, list_names)
+    check_reading_count(len(items), f"{eye} readings")  # before reading any of them
+    for index, item in enumerate(items, start=1):
         error = _reading_error(item)
         no = attribute(item, "No") or str(index)
         if error is not None:
@@ -311,7 +325,9 @@ def _read_ref(measure: ET.Element) -> list[_Built]:
             continue
         if vertex is not None:
             side = EyeSide(
-                representative=replace(side.representative, vertex_distance=vertex), readings=side.readings
+                representative=replace(side.representative, vertex_distance=vertex),
+                readings=side.readings,
+                computed=side.computed,
             )
         eyes[eye] = side
     if not eyes:
@@ -403,7 +419,7 @@ def _read_tm(measure: ET.Element) -> list[_Built]:
 
 # --- LM ------------------------------------------------------------------------------------------
 
-_PRISM_VALUE = re.compile(r"\s*(?P<amount>[+-]?\s*\d+(?:\.\d+)?)\s*(?P<base>[A-Za-z.]*)\s*")
+_PRISM_VALUE = re.compile(r"\s*(?P<amount>[+-]?\s*\d+(?:\.\d+)?)\s*(?P<base>[A-Za-z.]*)\s*", re.ASCII)
 
 
 def _prism(
@@ -557,7 +573,7 @@ def _read_sbj(measure: ET.Element) -> list[_Built]:
 
 
 def _decimal_va(value: str, what: str, warnings: list[str]) -> Decimal | None:
-    fraction = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value)
+    fraction = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*", value, re.ASCII)
     if fraction and Decimal(fraction[2]) != 0:
         return (Decimal(fraction[1]) / Decimal(fraction[2])).quantize(Decimal("0.01"))
     try:

@@ -57,11 +57,12 @@ NAME = "nidek_rt"
 
 _HEADER = re.compile(
     r"\s*(?P<maker>[A-Za-z]+)\s+(?P<model>RT-?\w+)\s*"
-    r"(?:ID(?P<id>.*?))?\s*(?:DA(?P<date>\d{4}\s*/\s*\d{1,2}\s*/\s*\d{1,2}))?\s*"
+    r"(?:ID(?P<id>.*?))?\s*(?:DA(?P<date>\d{4}\s*/\s*\d{1,2}\s*/\s*\d{1,2}))?\s*",
+    re.ASCII,
 )
 _SNIFF = re.compile(rb"\x01\s*[A-Za-z]*\s*RT-?\d{3,4}|\x02@(?:RT|LM|RM|KM|NT|rt|lm|rm|km|nt)\r")
 _EYES = {"R": Eye.RIGHT, "L": Eye.LEFT, "B": Eye.BINOCULAR}
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
 
 
 @dataclass
@@ -201,13 +202,13 @@ def _keep(section: _Section, code: str, data: str) -> None:
 def _visual_acuity(text: str, what: str, section: _Section) -> Decimal | None:
     """Decimal VA; a Snellen fraction (6/6, 20/40) is converted to decimal, rounded to 0.01."""
     cleaned = text.strip()
-    fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)", cleaned)
+    fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)", cleaned, re.ASCII)
     if fraction:
         denominator = Decimal(fraction[2])
         if denominator == 0:
             raise ParseError(f"{what}: {cleaned!r} is not a visual acuity")
         return (Decimal(fraction[1]) / denominator).quantize(Decimal("0.01"))
-    if re.fullmatch(r"[+-]?\d*\.?\d+", cleaned):
+    if re.fullmatch(r"[+-]?\d*\.?\d+", cleaned, re.ASCII):
         return parse_decimal(cleaned, what)
     section.warnings.append(f"{what}: visual acuity {cleaned!r} not understood; kept as text")
     _keep(section, what[3:], cleaned)

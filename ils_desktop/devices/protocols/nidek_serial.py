@@ -47,6 +47,7 @@ from ils_desktop.devices.measurement import (
 )
 from ils_desktop.devices.protocols.base import (
     DeviceProtocol,
+    check_reading_count,
     clean_text,
     eye_side,
     parse_axis,
@@ -71,13 +72,16 @@ _EYE_CODES = {"R": Eye.RIGHT, "L": Eye.LEFT, " ": Eye.UNSIDED}
 
 # A signed dioptric field, tolerant of zero or space padding: "-02.25", "+ 3.00", "  0.00", "+1.25".
 _DIOPTRE = r"[+\- ]?[ \d]?\d\.\d{2}"
-_SPH_CYL = re.compile(rf"(?P<sph>{_DIOPTRE})(?P<cyl>{_DIOPTRE})(?P<rest>[ \d]*)")
+_SPH_CYL = re.compile(rf"(?P<sph>{_DIOPTRE})(?P<cyl>{_DIOPTRE})(?P<rest>[ \d]*)", re.ASCII)
 _RADIUS = r"[ \d]\d\.\d{2}"
-_KERATO_MM = re.compile(rf"(?P<r1>{_RADIUS})(?P<r2>{_RADIUS})(?P<axis>[ \d]{{3}})(?P<avg>{_RADIUS})?\s*")
-_KERATO_D = re.compile(
-    rf"(?P<p1>{_RADIUS})(?P<p2>{_RADIUS})(?P<axis>[ \d]{{3}})(?P<avg>{_RADIUS})?(?P<cyl>{_DIOPTRE})?\s*"
+_KERATO_MM = re.compile(
+    rf"(?P<r1>{_RADIUS})(?P<r2>{_RADIUS})(?P<axis>[ \d]{{3}})(?P<avg>{_RADIUS})?\s*", re.ASCII
 )
-_COUNT_RECORD = re.compile(r" ?(?P<eye>[RL])\s*(?P<count>\d{1,2})")
+_KERATO_D = re.compile(
+    rf"(?P<p1>{_RADIUS})(?P<p2>{_RADIUS})(?P<axis>[ \d]{{3}})(?P<avg>{_RADIUS})?(?P<cyl>{_DIOPTRE})?\s*",
+    re.ASCII,
+)
+_COUNT_RECORD = re.compile(r" ?(?P<eye>[RL])\s*(?P<count>\d{1,2})", re.ASCII)
 _TONO_ERRORS = {"APL": "applanation not achieved", "OVR": "over range", "ERR": "measurement error"}
 _PACHY_ERRORS = {"BLK": "blink", "ALM": "alignment error", "ERR": "measurement error"}
 
@@ -266,7 +270,7 @@ def _lensometry(records: list[str], extras: dict[str, str]) -> _Built:
             )
         elif head[:1] == "P" and head[1:] in ("R", "L", " ") and body.strip():
             eye = _EYE_CODES[head[1]]
-            match = re.fullmatch(r"(?P<amount>[+\- ]?[ \d]*\d(?:\.\d+)?)\s*(?P<base>[A-Za-z]*)\s*", body)
+            match = re.fullmatch(r"(?P<amount>[+\- ]?[ \d]*\d(?:\.\d+)?)\s*(?P<base>[A-Za-z]*)\s*", body, re.ASCII)
             if not match:
                 raise ParseError(f"prism {eye}: {body.strip()!r} is not an amount and base letter")
             amount = parse_decimal(match["amount"], f"prism {eye}")
@@ -276,7 +280,7 @@ def _lensometry(records: list[str], extras: dict[str, str]) -> _Built:
             if base is None and amount != 0:
                 warnings.append(f"prism {eye} {amount} sent without a base direction; kept as sent")
             lenses[eye] = set_prism(lenses.get(eye, EyeValues()), amount, base, horizontal=True)
-        elif re.fullmatch(r"\s*[+\-]?\d{1,2}\.\d{2}\s*", record) and last_add_eye is not None:
+        elif re.fullmatch(r"\s*[+\-]?\d{1,2}\.\d{2}\s*", record, re.ASCII) and last_add_eye is not None:
             # A bare number after an add record is that lens's second add (equipment.md).
             lenses[last_add_eye] = replace(lenses[last_add_eye], add2=parse_decimal(record, "second add"))
         elif record.startswith("PD"):
@@ -292,10 +296,10 @@ def _lensometry(records: list[str], extras: dict[str, str]) -> _Built:
 def _pd_record(text: str) -> PupillaryDistance:
     """``64????60`` far PD, a 4-character placeholder, near PD; or a single far PD."""
     text = text.strip()
-    if re.fullmatch(r"\d{8}", text):
+    if re.fullmatch(r"\d{8}", text, re.ASCII):
         far, near = text[:2], text[6:]
     else:
-        numbers = re.findall(r"\d+(?:\.\d+)?", text.replace("?", " "))
+        numbers = re.findall(r"\d+(?:\.\d+)?", text.replace("?", " "), re.ASCII)
         if not numbers or len(numbers) > 2:
             raise ParseError(f"PD: {text!r} is not far PD [placeholder] near PD")
         far, near = numbers[0], numbers[1] if len(numbers) > 1 else None
@@ -334,6 +338,7 @@ def _autorefraction(records: list[str], extras: dict[str, str]) -> list[_Built]:
                 side = EyeSide(
                     representative=replace(side.representative, vertex_distance=vertex),
                     readings=side.readings,
+                    computed=side.computed,
                 )
             eyes[eye] = side
         built.append((MeasurementKind.AUTOREFRACTION, eyes, pd, [], extras))
@@ -436,7 +441,8 @@ def _series(
             averages[eye] = EyeValues(**{value_field: value})
             continue
         token = record.split("/")[0].strip()
-        if re.fullmatch(r"[A-Za-z]+", token):
+        check_reading_count(attempts[eye] + 1, f"{eye} {unit_name} readings")
+        if re.fullmatch(r"[A-Za-z]+", token, re.ASCII):
             attempts[eye] += 1
             meaning = error_tokens.get(token.upper(), "device error code")
             warnings.append(f"{eye} reading {attempts[eye]}: {token} ({meaning}) - no value")

@@ -141,6 +141,7 @@ class NidekXmlProtocol(DeviceProtocol):
                         side = EyeSide(
                             representative=replace(side.representative, vertex_distance=vertex),
                             readings=side.readings,
+                            computed=side.computed,
                         )
                     eyes[eye] = side
                 if eyes or section_warnings:
@@ -156,6 +157,8 @@ class NidekXmlProtocol(DeviceProtocol):
                 model=device.model,
                 serial=device.serial,
                 patient_id=device.patient_id,
+                patient_name=device.patient_name,
+                patient_birth_date=device.patient_birth_date,
                 taken_at=device.taken_at,
                 eyes=eyes,
                 pd=pd,

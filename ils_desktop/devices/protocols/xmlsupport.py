@@ -34,10 +34,29 @@ _ENCODING_ALIASES = {
 }
 
 
+# The text encodings device XML is written in, as ``codecs.lookup`` names them. Anything else a
+# declaration names is refused: Python's codec registry also holds bytes-to-bytes transforms
+# (base64, zlib, hex, rot13), IDNA/punycode and escape codecs, which either fail with errors other
+# than UnicodeDecodeError or turn a file into something else entirely.
+ALLOWED_ENCODINGS = frozenset(
+    {"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
+     "cp932", "shift_jis", "euc_jp"}
+    | {f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))}
+    | {f"cp{n}" for n in range(1250, 1259)}
+)
+
+
 def detect_encoding(data: bytes) -> str:
-    """The Python codec to read ``data`` with: BOM first, then the XML declaration, else UTF-8."""
+    """The Python codec to read ``data`` with: BOM first, then the XML declaration, else UTF-8.
+
+    Raises :class:`ParseError` when the declaration names an encoding outside
+    :data:`ALLOWED_ENCODINGS` (UTF-8/16/32, ASCII, ISO-8859-x, Windows cp125x, Shift_JIS/cp932,
+    EUC-JP).
+    """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if data.startswith(b"<\x00"):
@@ -47,17 +66,19 @@ def detect_encoding(data: bytes) -> str:
     match = _DECLARED.match(data)
     if not match:
         return "utf-8"
-    declared = match[1].decode("ascii").lower()
-    declared = _ENCODING_ALIASES.get(declared, declared)
-    if declared.startswith("utf-16"):
-        # Declared UTF-16 but no BOM and ASCII-looking bytes: the declaration is wrong; trust the bytes.
+    named = match[1].decode("ascii")
+    declared = _ENCODING_ALIASES.get(named.lower(), named.lower())
+    if declared.startswith(("utf-16", "utf_16", "utf16", "utf-32", "utf_32", "utf32")):
+        # Declared UTF-16/32 but no BOM and ASCII-looking bytes: the declaration is wrong; trust the bytes.
         return "utf-8"
     try:
-        return codecs.lookup(declared).name
+        encoding = codecs.lookup(declared).name
     except LookupError:
-        raise ParseError(
-            f"the XML declares encoding {match[1].decode('ascii')!r}, which is not known"
-        ) from None
+        encoding = ""
+    if encoding not in ALLOWED_ENCODINGS:
+        shown = named if len(named) <= 40 else named[:40] + "..."
+        raise ParseError(f"the XML declares encoding {shown!r}, which is not known as a text encoding device files use")
+    return encoding
 
 
 def peek_text(data: bytes, limit: int = 4096) -> str:

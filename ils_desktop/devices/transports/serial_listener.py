@@ -174,6 +174,10 @@ class SerialListener:
             measurements = parse(raw, self.protocol)
         except ParseError as error:
             received = Received(raw=raw, source=source, error=str(error), protocol=self.protocol)
+        except Exception:  # a parser bug must not stop the line; the frame is kept for a person
+            log.exception("reading a frame from %s failed unexpectedly", source)
+            received = Received(raw=raw, source=source, protocol=self.protocol,
+                                error="the frame could not be read (unexpected error); it is kept for checking")
         else:
             protocol = measurements[0].protocol if measurements else self.protocol
             received = Received(raw=raw, source=source, measurements=measurements, protocol=protocol,

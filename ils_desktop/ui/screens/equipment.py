@@ -345,7 +345,12 @@ class CalibrationDialog(QDialog):
 
 
 class ReadingModel(RowsModel[device_readings.StoredReading]):
-    COLUMNS = ("Received", "From", "Reading", "Patient the device gave", "Values")
+    COLUMNS = ("Received", "From", "Reading", "Patient the device gave", "Values", "Why it is here")
+
+    def role_data(self, r: device_readings.StoredReading, index: Index, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
+            return r.unmatched_reason or None  # the reason may be longer than the column
+        return None
 
     def display(self, r: device_readings.StoredReading, index: Index) -> Any:
         who = " · ".join(p for p in (r.device_patient_id, r.device_patient_name) if p) or "—"
@@ -355,6 +360,7 @@ class ReadingModel(RowsModel[device_readings.StoredReading]):
             (r.kind or "unreadable").replace("_", " ").capitalize(),
             who,
             r.error or summarise_measurement(r.measurement),
+            r.unmatched_reason or "",
         )[index.column()]
 
 

@@ -15,12 +15,18 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from ils_desktop.devices.measurement import EyeValues, MeasurementKind
 from ils_desktop.devices.simulated_frames import dicom_measurement_dataset
 from ils_desktop.devices.transports.dicom_scp import (
+    STATUS_CANNOT_UNDERSTAND,
+    CallerAllowList,
+    RegisteredCaller,
     StorageSCP,
     WorklistEntry,
     WorklistSCP,
     query_worklist,
     send_c_store,
+    valid_uid,
 )
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns about the hostile values
 
 
 def free_port() -> int:
@@ -117,3 +123,160 @@ def test_worklist_answers_with_todays_booked_patients(tmp_path):
     assert [str(ds.PatientID) for ds in one] == ["C000043"]
     assert only_ark[0].ScheduledProcedureStepSequence[0].ScheduledStationAETitle == "ARK1"
     assert asked and all(day == today for day in asked)
+
+
+# --- hostile objects and callers ------------------------------------------------------------------
+
+def _autorefraction(**changes: object) -> Dataset:
+    dataset = dicom_measurement_dataset(MeasurementKind.AUTOREFRACTION, {"R": EYES[MeasurementKind.AUTOREFRACTION]},
+                                        patient_id="C000042")
+    for keyword, value in changes.items():
+        setattr(dataset, keyword, value)
+    return dataset
+
+
+def _files_under(folder) -> list:  # type: ignore[no-untyped-def]
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("study_date", ["../../x", "/tmp/evil", "..\\..\\x", "20260304/../../.."])
+def test_a_hostile_study_date_never_becomes_a_path(storage, tmp_path, study_date):
+    scp, received = storage
+    dataset = _autorefraction(StudyDate=study_date, ContentDate=study_date)
+    assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
+    [got] = received
+    store = (tmp_path / "dicom").resolve()
+    assert got.file_path.resolve().parent == store / f"{date.today():%Y%m%d}"
+    assert got.file_path.name == f"{dataset.SOPInstanceUID}.dcm"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == _files_under(tmp_path / "dicom")
+
+
+# (A UID over 64 characters cannot even be sent: pynetdicom refuses it; the grammar test covers it.)
+@pytest.mark.parametrize("uid", ["../../name", "/etc/passwd", "1.2.3.04", "1..2", "1.2.", "1.2.x", ".."])
+def test_a_hostile_instance_uid_is_refused_and_nothing_is_written(storage, tmp_path, uid):
+    import pydicom.config
+
+    scp, received = storage
+    dataset = _autorefraction()
+    previous = pydicom.config.settings.writing_validation_mode
+    pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE  # send what an attacker would
+    try:
+        dataset.SOPInstanceUID = uid
+        dataset.file_meta.MediaStorageSOPInstanceUID = uid
+        status = send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1")
+    finally:
+        pydicom.config.settings.writing_validation_mode = previous
+    assert status == STATUS_CANNOT_UNDERSTAND
+    assert received == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert "SOP Instance UID is not a valid DICOM UID" in scp.refused[-1]
+
+
+@pytest.mark.parametrize(("uid", "valid"), [
+    ("1.2.840.10008.5.1.4.1.1.78.2", True), ("0", True), ("1.0.2", True), ("1.2.04", False), ("01.2", False),
+    ("1..2", False), ("", False), ("1.2.", False), (".1", False), ("1" * 64, True), ("1" * 65, False),
+    ("1.2.3a", False), ("1.²", False), ("1.٣", False), (None, False),
+])
+def test_uid_grammar(uid, valid):
+    assert valid_uid(uid) is valid
+
+
+def test_the_same_instance_twice_does_not_overwrite_the_first_file(storage):
+    scp, received = storage
+    dataset = _autorefraction()
+    assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
+    assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
+    first, second = (r.file_path for r in received)
+    assert first != second and first.exists() and second.exists()
+
+
+class Register:
+    """Stands for the Equipment screen: the DICOM devices registered right now."""
+
+    def __init__(self, *callers: RegisteredCaller) -> None:
+        self.callers = list(callers)
+        self.reads = 0
+
+    def load(self) -> list[RegisteredCaller]:
+        self.reads += 1
+        return list(self.callers)
+
+
+@pytest.fixture
+def guarded(tmp_path):
+    register = Register(RegisteredCaller("ARK1"), RegisteredCaller("LM1", "127.0.0.1"),
+                        RegisteredCaller("OCT1", "192.0.2.15"))
+    allow = CallerAllowList(register.load, ttl=0.0)  # re-read on every association
+    received: list = []
+    storage = StorageSCP(ae_title="ILS", host="127.0.0.1", port=free_port(), storage_dir=tmp_path / "dicom",
+                         on_received=received.append, allow=allow)
+    worklist = WorklistSCP(ae_title="ILS", host="127.0.0.1", port=free_port(), allow=allow,
+                           provider=lambda day: [WorklistEntry("C000042", "O'Brien", "Zoë", date(1961, 3, 12), "F",
+                                                               datetime.combine(day, datetime.min.time()), "ARK1")])
+    storage.start()
+    worklist.start()
+    yield register, storage, worklist, received
+    storage.stop()
+    worklist.stop()
+
+
+def test_only_registered_callers_may_store(guarded, caplog):
+    _register, storage, _worklist, received = guarded
+    assert send_c_store(_autorefraction(), "127.0.0.1", storage.port, calling_ae="ARK1") == 0
+    assert send_c_store(_autorefraction(), "127.0.0.1", storage.port, calling_ae="LM1") == 0  # host matches
+    with caplog.at_level("WARNING"), pytest.raises(ConnectionError):
+        send_c_store(_autorefraction(PatientName="SECRET^PATIENT"), "127.0.0.1", storage.port, calling_ae="INTRUDER")
+    with pytest.raises(ConnectionError):  # registered AE title, but from another host than the one registered
+        send_c_store(_autorefraction(), "127.0.0.1", storage.port, calling_ae="OCT1")
+    assert len(received) == 2
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert any("'INTRUDER'" in m and "not registered" in m for m in refusals)
+    assert not any("SECRET" in r.getMessage() or "C000042" in r.getMessage() for r in caplog.records)
+
+
+def test_a_device_registered_after_start_up_is_accepted_without_a_restart(guarded):
+    register, storage, worklist, _received = guarded
+    with pytest.raises(ConnectionError):
+        send_c_store(_autorefraction(), "127.0.0.1", storage.port, calling_ae="NEWARK")
+    register.callers.append(RegisteredCaller("NEWARK"))  # the manager saves it on the Equipment screen
+    assert send_c_store(_autorefraction(), "127.0.0.1", storage.port, calling_ae="NEWARK") == 0
+    register.callers = [c for c in register.callers if c.ae_title != "ARK1"]  # and removes another
+    with pytest.raises(ConnectionError):
+        query_worklist("127.0.0.1", worklist.port, calling_ae="ARK1")
+
+
+def test_only_registered_callers_may_read_the_worklist(guarded):
+    _register, _storage, worklist, _received = guarded
+    assert [str(ds.PatientID) for ds in query_worklist("127.0.0.1", worklist.port, calling_ae="ARK1")] == ["C000042"]
+    with pytest.raises(ConnectionError):
+        query_worklist("127.0.0.1", worklist.port, calling_ae="SIMULATOR")
+    with pytest.raises(ConnectionError):
+        query_worklist("127.0.0.1", worklist.port, calling_ae="OCT1")  # registered for 192.0.2.15 only
+
+
+def test_the_allow_list_is_cached_and_an_unknown_caller_cannot_hammer_the_database():
+    register = Register(RegisteredCaller("ARK1"))
+    allow = CallerAllowList(register.load, ttl=60.0, reload_after=60.0)
+    assert allow.check("ARK1", "127.0.0.1") is None
+    for _ in range(100):
+        assert allow.check("SCANNER", "10.0.0.9") == "that AE title is not registered on the Equipment screen"
+    assert register.reads == 1
+    quick = CallerAllowList(register.load, ttl=60.0, reload_after=0.0)
+    assert quick.check("ARK1", "127.0.0.1") is None
+    register.callers.append(RegisteredCaller("NEWARK", "10.0.0.5"))
+    assert quick.check("NEWARK", "10.0.0.5") is None  # a miss re-reads the register at once
+    assert quick.check("NEWARK", "10.0.0.6") == "its address is not the host registered for that AE title"
+
+
+def test_the_last_list_is_kept_when_the_register_cannot_be_read():
+    calls = []
+
+    def load() -> list[RegisteredCaller]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("database away")
+        return [RegisteredCaller("ARK1")]
+
+    allow = CallerAllowList(load, ttl=0.0)
+    assert allow.check("ARK1", "127.0.0.1") is None
+    assert allow.check("ARK1", "127.0.0.1") is None

@@ -12,7 +12,7 @@ import pytest
 
 from ils_desktop.devices.transports.serial_listener import SerialListener, handshake_answer
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "devices"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "devices"
 
 
 class FakeUsbAdapter:
