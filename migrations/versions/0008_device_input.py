@@ -8,7 +8,7 @@ details. Both reading tables already have row-level security, audit and grants (
 column inherits them.
 
 Revision ID: 0008_device_input
-Revises: 0006_phone_search
+Revises: 0007_verified_sessions
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_device_input"
-down_revision: str | None = "0006_phone_search"
+down_revision: str | None = "0007_verified_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
