@@ -56,3 +56,26 @@ class SchemaMismatch(UserFacingError):
 
 class NoKeyring(UserFacingError):
     title = "No password store"
+
+
+class CannotConnect(DatabaseUnavailable):
+    """The server could not be reached or would not let us in; ``problem`` says which (see
+    ``ils_desktop.startup.ConnectionProblem``)."""
+
+    title = "Cannot connect"
+
+    def __init__(self, message: str, problem: object = None) -> None:
+        self.problem = problem
+        super().__init__(message)
+
+
+class NotProvisioned(SchemaMismatch):
+    """The server has no ILS database or roles yet: ``ils-desktop db provision`` comes first."""
+
+    title = "Database not set up"
+
+
+class BadDatabaseUrl(UserFacingError):
+    """A database URL that does not parse, or names something other than PostgreSQL."""
+
+    title = "Database address"
