@@ -1,4 +1,9 @@
-"""The ``ils-desktop`` command. Imports are deferred so the sign-in window appears quickly."""
+"""The ``ils-desktop`` command. Imports are deferred so the sign-in window appears quickly.
+
+Every expected failure is one line on stderr (``ils-desktop: ...``) and an exit code from
+``ils_desktop.exit_codes``; anything else is written to the log file with its traceback and
+named in one line that says where the log is.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,46 @@ import argparse
 import contextlib
 import getpass
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ils_desktop.errors import UserFacingError
+from ils_desktop.exit_codes import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from ils_desktop.db.database import Database
+    from ils_desktop.startup import Logins
+
+log = logging.getLogger(__name__)
+
+#: ``devices parse`` and ``devices simulate`` have parsers of their own; what the main parser
+#: does not know is handed to them as it was typed.
+PASS_THROUGH = {("devices", "parse"), ("devices", "simulate")}
 
 
+class CommandError(UserFacingError):
+    """An expected failure with its own exit code (``exit_codes.exit_code_for`` reads it)."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+def _usage(message: str) -> CommandError:
+    return CommandError(message, ExitCode.USAGE)
+
+
+# --- the command line ------------------------------------------------------------------------------
 def _common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
-    """--demo and --database-url are accepted before or after the command."""
+    """--demo, --database-url and --verbose are accepted before or after any command: the top
+    level sets the defaults, and every subcommand repeats them without one (SUPPRESS), so a
+    value given before the command is not overwritten by the subcommand's default."""
     default_flag = False if defaults else argparse.SUPPRESS
     default_url = None if defaults else argparse.SUPPRESS
     parser.add_argument("--demo", action="store_true", default=default_flag,
@@ -19,30 +58,42 @@ def _common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument("--database-url", default=default_url,
                         help="practice server, e.g. postgresql://ils_app@server/ils (or set "
                         "ILS_DATABASE_URL); the password comes from the OS keyring")
+    parser.add_argument("--verbose", action="store_true", default=default_flag,
+                        help="more detail in the log file")
+
+
+EXIT_CODES_HELP = (
+    "exit codes: 0 ok; 1 check failed (tampered, not current) or nothing done; 2 usage; "
+    "3 cannot connect; 4 database not set up or wrong version; 5 no OS keyring; "
+    "70 unexpected error (see the log); 130 interrupted"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ils-desktop", description="ILS Desktop: the practice application for UK opticians."
+        prog="ils-desktop", description="ILS Desktop: the practice application for UK opticians.",
+        epilog=EXIT_CODES_HELP,
     )
     _common(parser, defaults=True)
-    parser.add_argument("--verbose", action="store_true", help="more detail in the log file")
     commands = parser.add_subparsers(dest="command")
     common = argparse.ArgumentParser(add_help=False)
     _common(common, defaults=False)
 
     db = commands.add_parser("db", help="database migrations and connection", parents=[common])
-    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     for name, text in (("upgrade", "migrate the database to this version"),
                        ("current", "show the database's revision"),
                        ("check", "exit 0 if this version can run on the database, 1 if not")):
-        sub = db_commands.add_parser(name, help=text, parents=[common])
-        sub.add_argument("--owner-url", help="owner-role URL for a server (or ILS_OWNER_DATABASE_URL)")
-    provision = db_commands.add_parser("provision", help="create roles and database on a server (superuser)")
-    provision.add_argument("--superuser", required=True, help="libpq connection string of a superuser")
+        sub = db_commands.add_parser(name, help=text, parents=[common], epilog=EXIT_CODES_HELP)
+        sub.add_argument("--owner-url", help="owner-role URL for a server (or ILS_OWNER_DATABASE_URL); "
+                         "without it the owner role is ils_owner on the --database-url server")
+    provision = db_commands.add_parser("provision", help="create roles and database on a server (superuser)",
+                                       parents=[common], epilog=EXIT_CODES_HELP)
+    provision.add_argument("--superuser", required=True,
+                           help="libpq connection string of a superuser, e.g. \"host=server user=postgres\"")
     provision.add_argument("--database", default="ils")
     setpw = db_commands.add_parser("set-password", help="save the server password in the OS keyring",
-                                   parents=[common])
+                                   parents=[common], epilog=EXIT_CODES_HELP)
     setpw.add_argument("--owner-url", help="save the password for this owner-role URL instead")
 
     snapshot = commands.add_parser("snapshot", help="render one screen to a PNG", parents=[common])
@@ -53,109 +104,316 @@ def _parser() -> argparse.ArgumentParser:
                           help="demo account to sign in as (e.g. optom@harbourview.demo)")
 
     audit = commands.add_parser("audit", help="the audit trail", parents=[common])
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     verify = audit_commands.add_parser("verify", help="check the audit hash chain of every company",
-                                       parents=[common])
+                                       parents=[common], epilog=EXIT_CODES_HELP)
     verify.add_argument("--json", action="store_true")
     verify.add_argument("--company", help="check only this company (its id)")
 
-    devices = commands.add_parser("devices", help="equipment: parse device output")
-    devices.add_argument("devices_args", nargs=argparse.REMAINDER)
+    devices = commands.add_parser("devices", help="equipment: parse, simulate, receive device output",
+                                  parents=[common])
+    device_commands = devices.add_subparsers(dest="devices_command", required=True, metavar="COMMAND")
+    for name, text in (("parse", "print what a device capture or export holds, as JSON "
+                                 "(FILE [--protocol NAME|auto]; -h for more)"),
+                       ("simulate", "play a device (--kind KIND ...; -h for more)")):
+        # No -h here and no abbreviations: both belong to the command's own parser.
+        device_commands.add_parser(name, help=text, parents=[common], add_help=False, allow_abbrev=False)
+    serve = device_commands.add_parser(
+        "serve", help="receive device readings for a practice", parents=[common], epilog=EXIT_CODES_HELP,
+        description="Receive device readings for a practice: DICOM storage, modality worklist, and the "
+        "serial/folder devices this machine hosts. Logs to the daily file in the user's log folder.")
+    serve.add_argument("--company", help="company id (needed when the database holds several)")
+    serve.add_argument("--ae-title", default="ILS")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
+    serve.add_argument("--storage-port", type=int, default=11112)
+    serve.add_argument("--worklist-port", type=int, default=11113, help="0 to switch the worklist off")
+    serve.add_argument("--no-dicom", action="store_true", help="only this machine's serial/folder devices")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and (args.command, getattr(args, "devices_command", None)) not in PASS_THROUGH:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     if args.command is None:
+        try:
+            if args.database_url is not None:
+                from ils_desktop.startup import parse_server_url
+
+                parse_server_url(args.database_url)
+        except UserFacingError as error:
+            return _fail(error)
         from ils_desktop.ui.app import run_gui
 
         return run_gui(demo=args.demo, database_url=args.database_url, verbose=args.verbose)
+    return _run(args)
+
+
+def _fail(error: UserFacingError) -> int:
+    # One line whatever the message holds: scripts and service managers read the first line.
+    print(f"ils-desktop: {' '.join(str(error).split())}", file=sys.stderr)
+    return exit_code_for(error)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ils_desktop.applog import configure_logging
+    from ils_desktop.config import AppPaths
+
+    name = " ".join(filter(None, (args.command, getattr(args, "db_command", None),
+                                  getattr(args, "audit_command", None), getattr(args, "devices_command", None))))
+    serving = name == "devices serve"
+    log_file = configure_logging(AppPaths.default().log_dir, verbose=args.verbose,
+                                 tag="devices-serve" if serving else "cli")
+    log.info("ils-desktop %s", name)
     from ils_desktop.db.embedded import install_signal_handlers
 
     install_signal_handlers()  # SIGTERM/Ctrl+C end the command through exit, which stops the embedded server
     try:
-        if args.command == "db":
-            return _db(args)
-        if args.command == "snapshot":
-            from ils_desktop.ui.snapshot import snapshot_command
-
-            return snapshot_command(args.screen, args.out, args.size, demo=args.demo,
-                                    database_url=args.database_url, signed_in_as=args.signed_in_as)
-        if args.command == "audit":
-            return _audit_verify(args)
-        if args.command == "devices":
-            return _devices(args.devices_args)
+        if serving:
+            print(f"Logging to {log_file}", flush=True)
+        return int(_dispatch(args))
     except KeyboardInterrupt:
-        return 130
+        if sys.stderr.isatty():  # Ctrl-C at a prompt leaves the cursor after it
+            print(file=sys.stderr)
+        print("ils-desktop: interrupted.", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except UserFacingError as error:
+        log.info("%s failed: %s", name, error)
+        return _fail(error)
     except Exception as error:
-        from ils_desktop.errors import UserFacingError
-
-        if isinstance(error, UserFacingError):
-            print(f"ils-desktop: {error}", file=sys.stderr)
-            return 1
-        raise
-    return 2
+        log.exception("unexpected error in 'ils-desktop %s'", name)
+        print(f"ils-desktop: unexpected error ({type(error).__name__}); the details are in {log_file}",
+              file=sys.stderr)
+        return ExitCode.UNEXPECTED
 
 
-def _prompt(reason: str) -> str | None:
-    if not sys.stdin.isatty():
-        print(f"ils-desktop: {reason} Trying without a password (save one with 'ils-desktop db "
-              "set-password').", file=sys.stderr)
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "db":
+        return _db(args)
+    if args.command == "snapshot":
+        from ils_desktop.ui.snapshot import snapshot_command
+
+        _named_server(args)  # refuse a bad --database-url before Qt starts
+        return snapshot_command(args.screen, args.out, args.size, demo=args.demo,
+                                database_url=args.database_url, signed_in_as=args.signed_in_as)
+    if args.command == "audit":
+        return _audit_verify(args)
+    if args.devices_command == "parse":
+        from ils_desktop.devices.parse_command import main as parse_main
+
+        return parse_main(args.rest)
+    if args.devices_command == "simulate":
+        from ils_desktop.devices.simulate_command import main as simulate_main
+
+        return simulate_main(args.rest)
+    return _devices_serve(args)
+
+
+# --- which database ---------------------------------------------------------------------------------
+def _named_server(args: argparse.Namespace) -> URL | None:
+    """The server the command line (or ILS_DATABASE_URL, or this workstation's settings) names;
+    None for the embedded database on this computer."""
+    from ils_desktop.config import AppPaths, WorkstationSettings
+    from ils_desktop.startup import parse_server_url
+
+    if args.demo:
+        if args.database_url:
+            raise _usage("Use --demo or --database-url, not both.")
         return None
-    print(reason, file=sys.stderr)
-    return getpass.getpass("Database password: ")
+    for text, source in ((args.database_url, "--database-url"),
+                         (os.environ.get("ILS_DATABASE_URL"), "ILS_DATABASE_URL"),
+                         (WorkstationSettings.load(AppPaths.default()).database_url,
+                          "the server in this workstation's settings")):
+        if text:
+            return parse_server_url(text, source)
+    return None
 
 
-def _open(args: argparse.Namespace):  # -> Database
+def _owner_server(args: argparse.Namespace) -> URL | None:
+    from ils_desktop.startup import parse_server_url
+
+    if args.demo:  # as for ILS_DATABASE_URL, the environment gives way to --demo; an option does not
+        if getattr(args, "owner_url", None):
+            raise _usage("Use --demo or --owner-url, not both.")
+        return None
+    for text, source in ((getattr(args, "owner_url", None), "--owner-url"),
+                         (os.environ.get("ILS_OWNER_DATABASE_URL"), "ILS_OWNER_DATABASE_URL")):
+        if text:
+            return parse_server_url(text, source)
+    return None
+
+
+def _local_pgdata(args: argparse.Namespace) -> Path:
+    """The embedded database's folder; outside the demo, it must exist already: a command line
+    run never quietly creates an empty practice database."""
     from ils_desktop.config import AppPaths
-    from ils_desktop.startup import choose_server, open_database, server_password
+    from ils_desktop.errors import NotProvisioned
+
+    pgdata = AppPaths.default().embedded_pgdata(demo=args.demo)
+    if not args.demo and not (pgdata / "PG_VERSION").exists():
+        raise NotProvisioned("There is no database on this computer yet and no server was named: pass "
+                             "--database-url (or set ILS_DATABASE_URL), or start ILS Desktop once to create one.")
+    return pgdata
+
+
+def _ask(prompt: str, reason: str | None) -> str | None:
+    """Ask at the terminal; None when there is none (the caller says so in one line)."""
+    if not sys.stdin.isatty():
+        return None
+    if reason:
+        print(f"ils-desktop: {reason}", file=sys.stderr)
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # Ctrl-D: nothing typed
+        return ""
+
+
+def _logins() -> Logins:
+    from ils_desktop.startup import Logins
+
+    return Logins(_ask)
+
+
+def _set_password_hint(url: URL, option: str) -> str:
+    from ils_desktop.startup import mask_secrets
+
+    plain = url.set(drivername="postgresql", password=None).render_as_string(hide_password=True)
+    return f"save it with 'ils-desktop db set-password {option} {mask_secrets(plain)}', or use ~/.pgpass"
+
+
+def _signed_in(logins: Logins, url: URL, option: str) -> URL:
+    """``url`` with the password that lets it in; the database must have been provisioned."""
+    from ils_desktop.startup import Account, require_provisioned
+
+    password = logins.for_url(url, save_hint=_set_password_hint(url, option))
+    ready = url if password is None else url.set(password=password)
+    require_provisioned(ready, Account.of_url(url))
+    return ready
+
+
+def _open(args: argparse.Namespace) -> Database:
+    """The practice database for a command that works on its data (as ils_app)."""
+    from ils_desktop.config import AppPaths
+    from ils_desktop.startup import ServerChoice, open_database
 
     paths = AppPaths.default()
-    choice = choose_server(paths, demo=args.demo, database_url=args.database_url)
-    password = server_password(choice.url, _prompt) if choice.url else None
-    return open_database(paths, choice, password=password)
+    url = _named_server(args)
+    if url is None:
+        _local_pgdata(args)
+        return open_database(paths, ServerChoice(None, demo=args.demo))
+    ready = _signed_in(_logins(), url, "--database-url")
+    return open_database(paths, ServerChoice(url.set(password=None).render_as_string(hide_password=False)),
+                         password=ready.password)
 
 
+# --- db -----------------------------------------------------------------------------------------------
 def _db(args: argparse.Namespace) -> int:
-    import os
-
-    from ils_desktop.config import AppPaths
-    from ils_desktop.db.migrations import SchemaState, head_revision, schema_status, upgrade
-    from ils_desktop.startup import choose_server, server_password
-
     if args.db_command == "provision":
-        from ils_desktop.db.provision import provision
-
-        provision(args.superuser, args.database)
-        print(f"Roles ils_owner, ils_app, ils_auth and database {args.database} are ready. "
-              "Set their passwords with ALTER ROLE, then run 'ils-desktop db upgrade'.")
-        return 0
-    paths = AppPaths.default()
-    choice = choose_server(paths, demo=args.demo, database_url=args.database_url)
+        return _provision(args)
     if args.db_command == "set-password":
-        return _set_password(args.owner_url or choice.url)
+        return _set_password(args)
+    if args.db_command == "upgrade":
+        return _upgrade(args)
+    return _check(args)
+
+
+def _provision(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from ils_desktop.db.provision import provision
+    from ils_desktop.startup import Account, connection_failure, is_connect_failure
+
+    conninfo = args.superuser.strip()
+    if "://" in conninfo:
+        scheme = conninfo.split("://", 1)[0]
+        if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+            raise _usage(f"--superuser names a {scheme} server; ILS Desktop needs PostgreSQL "
+                         "(\"host=server user=postgres\" or postgresql://postgres@server).")
+        conninfo = "postgresql://" + conninfo.split("://", 1)[1]
+    try:
+        psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError as error:
+        raise _usage("--superuser is not a connection string; write it as \"host=server user=postgres\" "
+                     "or postgresql://postgres@server.") from error
+    conninfo = _logins().for_conninfo(conninfo)
+    account = Account.of_conninfo(conninfo)
+    try:
+        provision(conninfo, args.database)
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise CommandError(f"{account.label} may not create roles and databases ({error}); connect as a "
+                           "superuser such as postgres.", ExitCode.CANNOT_CONNECT) from error
+    except psycopg.OperationalError as error:
+        if is_connect_failure(error):
+            raise connection_failure(error, account) from error
+        raise
+    print(f"Roles ils_owner, ils_app, ils_auth and database {args.database} are ready on {account.server}. "
+          "Set their passwords with ALTER ROLE, then run 'ils-desktop db upgrade'.")
+    return ExitCode.OK
+
+
+def _same_database(a: URL, b: URL) -> bool:
+    from ils_desktop.startup import Account
+
+    first, second = Account.of_url(a), Account.of_url(b)
+    return (first.host, first.port, first.database) == (second.host, second.port, second.database)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ProgrammingError
+
+    from ils_desktop.db.ddl import OWNER_ROLE
+    from ils_desktop.db.migrations import head_revision, upgrade
+    from ils_desktop.errors import NotProvisioned
+    from ils_desktop.startup import Account
+
+    app, owner = _named_server(args), _owner_server(args)
+    if owner is not None and app is not None and not _same_database(owner, app):
+        raise _usage("--owner-url and --database-url name different databases.")
+    if owner is None and app is not None:
+        # provision makes the schema owner ils_owner on the same server and database.
+        owner = app.set(username=OWNER_ROLE, password=None)
+    if owner is None:
+        from ils_desktop.db.database import embedded_target
+
+        target = embedded_target(_local_pgdata(args))
+        assert target.owner_url is not None
+        upgrade(target.owner_url)
+        print(f"Database upgraded to {head_revision()} ({target.label}).")
+        return ExitCode.OK
+    account = Account.of_url(owner)
+    ready = _signed_in(_logins(), owner, "--owner-url")
+    try:
+        upgrade(ready)
+    except ProgrammingError as error:
+        import psycopg
+
+        if isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
+            raise NotProvisioned(f"{account.label} may not change the schema of {account.database} "
+                                 f"({error.orig}): {account.provision_hint()}.") from error
+        raise
+    print(f"Database upgraded to {head_revision()} (server {account.server}/{account.database}, "
+          f"as {account.role}).")
+    return ExitCode.OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``db current`` and ``db check``: read the schema's revision as the app (or owner) role."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from ils_desktop.db.database import embedded_target, server_target
+    from ils_desktop.db.migrations import SchemaState, schema_status
 
-    if choice.embedded:
-        target = embedded_target(paths.embedded_pgdata(demo=choice.demo))
+    app, owner = _named_server(args), _owner_server(args)
+    url = app or owner
+    if url is None:
+        from ils_desktop.db.database import embedded_target
+
+        ready: Any = embedded_target(_local_pgdata(args)).app_url
     else:
-        owner_url = getattr(args, "owner_url", None) or os.environ.get("ILS_OWNER_DATABASE_URL")
-        target = server_target(
-            choice.url, password=server_password(choice.url, _prompt), owner_url=owner_url,
-            owner_password=server_password(owner_url, _prompt) if owner_url else None,
-        )
-    if args.db_command == "upgrade":
-        if target.owner_url is None:
-            print("ils-desktop: upgrading a server needs the owner role: pass --owner-url or set "
-                  "ILS_OWNER_DATABASE_URL.", file=sys.stderr)
-            return 1
-        upgrade(target.owner_url)
-        print(f"Database upgraded to {head_revision()} ({target.label}).")
-        return 0
-    engine = create_engine(target.app_url, poolclass=NullPool)
+        ready = _signed_in(_logins(), url, "--database-url" if app else "--owner-url")
+    engine = create_engine(ready, poolclass=NullPool, connect_args={"connect_timeout": 10})
     try:
         with engine.connect() as connection:
             status = schema_status(connection)
@@ -163,29 +421,59 @@ def _db(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.db_command == "current":
         print(f"{status.current or '(empty)'}  — {status.message()}")
-        return 0
+        return ExitCode.OK
     print(status.message())
-    return 0 if status.state is SchemaState.CURRENT else 1
+    return ExitCode.OK if status.state is SchemaState.CURRENT else ExitCode.FAILED
 
 
-def _set_password(url: str | None) -> int:
-    from sqlalchemy.engine import make_url
-
+def _set_password(args: argparse.Namespace) -> int:
     from ils_desktop.db import credentials
+    from ils_desktop.startup import (
+        Account,
+        P,
+        classify_connection_error,
+        connection_detail,
+        is_connect_failure,
+        keyring_account,
+    )
 
-    if not url:
-        print("ils-desktop: no server is configured: pass --database-url or set ILS_DATABASE_URL.",
-              file=sys.stderr)
-        return 1
-    parsed = make_url(url)
-    account = credentials.account_for(parsed.username or "", parsed.host or "", parsed.port,
-                                      parsed.database or "")
-    password = getpass.getpass(f"Password for {account}: ")
+    url = _owner_server(args) or _named_server(args)
+    if url is None:
+        raise _usage("No server is named: pass --database-url (or --owner-url), or set ILS_DATABASE_URL.")
+    url = url.set(password=None)
+    account, label = keyring_account(url), Account.of_url(url).label
+    # The keyring must be usable before anyone types a password into it (raises NoKeyring).
+    credentials.get_password(account)
+    if not sys.stdin.isatty():
+        raise _usage("'db set-password' reads the password from a terminal, and there is none.")
+    password = _ask(f"Password for {label}: ", None)
+    if not password:
+        raise CommandError("No password entered: nothing was saved.", ExitCode.FAILED)
+    note = ""
+    try:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(url.set(password=password), poolclass=NullPool,
+                               connect_args={"connect_timeout": 10})
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+    except Exception as error:
+        if not is_connect_failure(error):
+            raise
+        if classify_connection_error(error) is P.WRONG_PASSWORD:
+            raise CommandError(f"The server refused that password for {label}: nothing was saved.",
+                               ExitCode.CANNOT_CONNECT) from error
+        note = f" (not checked against the server: {connection_detail(error)})"
     credentials.set_password(account, password)
-    print(f"Saved in the OS keyring for {account}.")
-    return 0
+    print(f"Saved in the OS keyring for {label}{note}.")
+    return ExitCode.OK
 
 
+# --- audit ---------------------------------------------------------------------------------------------
 def _audit_verify(args: argparse.Namespace) -> int:
     from ils_desktop.db.tenant import TenantContext
     from ils_desktop.domain.roles import PERMISSION_CODES
@@ -198,8 +486,13 @@ def _audit_verify(args: argparse.Namespace) -> int:
     if args.company:
         companies = [(c, n) for c, n in companies if str(c) == args.company]
         if not companies:
-            print(f"ils-desktop: no company {args.company}", file=sys.stderr)
-            return 1
+            raise _usage(f"No company {args.company} in this database.")
+    if not companies:
+        empty = "No companies in this database: nothing to verify."
+        if args.json:
+            print("[]")
+        print(empty, file=sys.stderr if args.json else sys.stdout)
+        return ExitCode.OK
     for company_id, name in companies:
         context = TenantContext(company_id, None, frozenset(), PERMISSION_CODES)
         report = verify_chain(database, context)
@@ -213,43 +506,14 @@ def _audit_verify(args: argparse.Namespace) -> int:
             print(f"{r['company']}: {r['entries']} entries, {state}")
             for problem in r["problems"]:
                 print(f"  - {problem}")
-    return 0 if all(r["intact"] for r in reports) else 1
+    return ExitCode.OK if all(r["intact"] for r in reports) else ExitCode.FAILED
 
 
-def _devices(argv: list[str]) -> int:
-    command = argv[0] if argv else ""
-    if command == "parse":
-        from ils_desktop.devices.parse_command import main as parse_main
-
-        return parse_main(argv[1:])
-    if command == "simulate":
-        from ils_desktop.devices.simulate_command import main as simulate_main
-
-        return simulate_main(argv[1:])
-    if command == "serve":
-        return _devices_serve(argv[1:])
-    print("usage: ils-desktop devices parse FILE [--protocol NAME|auto]\n"
-          "       ils-desktop devices simulate --kind KIND ...\n"
-          "       ils-desktop devices serve [--storage-port N] [--worklist-port N] ...", file=sys.stderr)
-    return 2
-
-
-def _devices_serve(argv: list[str]) -> int:
+# --- devices serve --------------------------------------------------------------------------------------
+def _devices_serve(args: argparse.Namespace) -> int:
     """Run the DICOM Storage and Worklist SCPs (and this machine's serial/folder devices) until Ctrl-C."""
     import signal
     import threading
-
-    parser = argparse.ArgumentParser(prog="ils-desktop devices serve",
-                                     description="Receive device readings for a practice: DICOM storage, "
-                                     "modality worklist, and the serial/folder devices this machine hosts.")
-    _common(parser, defaults=True)
-    parser.add_argument("--company", help="company id (needed when the database holds several)")
-    parser.add_argument("--ae-title", default="ILS")
-    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
-    parser.add_argument("--storage-port", type=int, default=11112)
-    parser.add_argument("--worklist-port", type=int, default=11113, help="0 to switch the worklist off")
-    parser.add_argument("--no-dicom", action="store_true", help="only this machine's serial/folder devices")
-    args = parser.parse_args(argv)
 
     from ils_desktop.config import AppPaths
     from ils_desktop.db.tenant import TenantContext
@@ -258,35 +522,60 @@ def _devices_serve(argv: list[str]) -> int:
 
     database = _open(args)
     companies = database.run_anonymous(practice_company_ids)
+    if not companies:
+        raise CommandError(f"No practice in this database ({database.target.label}) to receive readings "
+                           "for: set one up in ILS Desktop first.", ExitCode.FAILED)
+    listed = ", ".join(f"{n} ({c})" for c, n in companies)
     if args.company:
         companies = [(c, n) for c, n in companies if str(c) == args.company]
-    practices = companies if args.company else companies[:1] if len(companies) == 1 else []
-    if not practices:
-        print("ils-desktop: say which company with --company ID: " +
-              ", ".join(f"{n} ({c})" for c, n in companies), file=sys.stderr)
-        return 2
-    company_id, name = practices[0]
+        if not companies:
+            raise _usage(f"No practice {args.company} in this database; the practices are: {listed}.")
+    elif len(companies) > 1:
+        raise _usage(f"Say which practice with --company ID: {listed}.")
+    company_id, name = companies[0]
+    log.info("receiving device readings for %s (%s) from %s", name, company_id, database.target.label)
     # The hub acts for the practice, not for a person: it may match and store readings only.
     context = TenantContext(company_id, None, frozenset(), frozenset({"patients.view"}))
-    hub = DeviceHub(database, context, AppPaths.default().data_dir / "devices",
-                    on_stored=lambda r: print(f"{r.received_at:%H:%M:%S} {r.kind or 'unreadable'} from "
-                                              f"{r.source} {r.source_detail or ''} -> "
-                                              f"{'patient ' + str(r.patient_id) if r.patient_id else 'unmatched'}",
-                                              flush=True),
-                    on_status=lambda device, status: print(f"{device}: {status}", flush=True))
-    if not args.no_dicom:
-        hub.start_dicom(ae_title=args.ae_title, host=args.host, storage_port=args.storage_port,
-                        worklist_port=args.worklist_port or None)
-        print(f"DICOM storage {args.ae_title}@{args.host}:{args.storage_port}"
-              + (f", worklist on port {args.worklist_port}" if args.worklist_port else ""), flush=True)
-    started = hub.start_local_devices()
-    print(f"Receiving for {name}" + (f"; listening to {', '.join(started)}" if started else ""), flush=True)
+
+    def stored(r: Any) -> None:
+        line = (f"{r.received_at:%H:%M:%S} {r.kind or 'unreadable'} from {r.source} {r.source_detail or ''} -> "
+                f"{'patient ' + str(r.patient_id) if r.patient_id else 'unmatched'}")
+        log.info("stored: %s", line)
+        print(line, flush=True)
+
+    def status(device: str, state: str) -> None:
+        log.info("%s: %s", device, state)
+        print(f"{device}: {state}", flush=True)
+
+    # Before anything listens: a service manager may stop the service as soon as it has started.
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    hub.stop()
-    return 0
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    hub = DeviceHub(database, context, AppPaths.default().data_dir / "devices",
+                    on_stored=stored, on_status=status)
+    try:
+        if not args.no_dicom:
+            try:
+                hub.start_dicom(ae_title=args.ae_title, host=args.host, storage_port=args.storage_port,
+                                worklist_port=args.worklist_port or None)
+            except OSError as error:
+                raise CommandError(f"Cannot listen for DICOM on {args.host} port {args.storage_port}"
+                                   + (f" or {args.worklist_port}" if args.worklist_port else "")
+                                   + f" ({error.strerror or error}).", ExitCode.FAILED) from error
+            listening = (f"DICOM storage {args.ae_title}@{args.host}:{args.storage_port}"
+                         + (f", worklist on port {args.worklist_port}" if args.worklist_port else ""))
+            log.info("%s", listening)
+            print(listening, flush=True)
+        started = hub.start_local_devices()
+        receiving = f"Receiving for {name}" + (f"; listening to {', '.join(started)}" if started else "")
+        log.info("%s", receiving)
+        print(receiving, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        hub.stop()
+        signal.signal(signal.SIGTERM, previous)
+        log.info("device service stopped")
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -79,3 +79,26 @@ class SessionEnded(UserFacingError):
         self.reason = reason
         why = self._REASONS.get(reason, "You are no longer signed in.")
         super().__init__(f"{why} Sign in again to carry on.")
+
+
+class CannotConnect(DatabaseUnavailable):
+    """The server could not be reached or would not let us in; ``problem`` says which (see
+    ``ils_desktop.startup.ConnectionProblem``)."""
+
+    title = "Cannot connect"
+
+    def __init__(self, message: str, problem: object = None) -> None:
+        self.problem = problem
+        super().__init__(message)
+
+
+class NotProvisioned(SchemaMismatch):
+    """The server has no ILS database or roles yet: ``ils-desktop db provision`` comes first."""
+
+    title = "Database not set up"
+
+
+class BadDatabaseUrl(UserFacingError):
+    """A database URL that does not parse, or names something other than PostgreSQL."""
+
+    title = "Database address"

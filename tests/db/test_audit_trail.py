@@ -8,10 +8,10 @@ from sqlalchemy.exc import DBAPIError
 
 from ils_desktop.domain.roles import PERMISSION_CODES
 from ils_desktop.services import staff
+from ils_desktop.services.audit_trail import verify_chain
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
 from ils_desktop.services.staff import StaffChanges
-from ils_desktop.services.audit_trail import verify_chain
 from tests.sessions import signed
 
 

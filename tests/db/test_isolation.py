@@ -67,7 +67,7 @@ def test_insert_into_other_company_is_refused(database, practice, other_practice
 
 def test_moving_a_row_into_another_company_is_refused(database, practice, other_practice):
     _preference(database, practice, "layout")
-    with _as(database, practice) as uow, pytest.raises(DBAPIError, match="row-level security|foreign key"):
+    with _as(database, practice) as uow, pytest.raises(DBAPIError, match=r"row-level security|foreign key"):
         uow.session.execute(
             text("UPDATE user_preferences SET company_id = :other"), {"other": other_practice.company_id},
         )
