@@ -1781,7 +1781,7 @@ def read_receipt_search(text: str) -> ReceiptSearch:
     text = text_input.clean_search_text(text).strip()
     if not text:
         return ReceiptSearch()
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdecimal():  # not isdigit(): superscripts pass that, and int() refuses them
         return ReceiptSearch(number=int(text.lstrip("#")))
     amount = _AMOUNT.fullmatch(text)
     if amount and ("£" in text or "." in text):
