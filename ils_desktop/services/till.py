@@ -513,7 +513,7 @@ def _require_any(context: TenantContext, permissions: Sequence[str]) -> None:
 
 
 def _refuse_text(fields: dict[str, tuple[str | None, text_input.TextRule]]) -> None:
-    """``ValidationFailed`` for the first texts that cannot be stored or are too long (``domain.text_input``)."""
+    """``ValidationFailed`` naming each text that cannot be stored or is too long (``domain.text_input``)."""
     problems = text_input.text_problems(fields)
     if problems:
         raise ValidationFailed(problems)
