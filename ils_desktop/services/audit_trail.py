@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.text_input import clean_search_text
 from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services.permissions import require
 
@@ -49,6 +50,9 @@ def recent_entries(
 ) -> list[AuditEntry]:
     require(context, "audit.view")
     filters = filters or AuditFilter()
+    # The search box and the table filter are searches: bounded and storable, never an error.
+    filters = replace(filters, text=clean_search_text(filters.text) if filters.text else filters.text,
+                      table_name=clean_search_text(filters.table_name) if filters.table_name else filters.table_name)
 
     def work(uow: TenantUnitOfWork) -> list[AuditEntry]:
         names = {u.id: u.full_name for u in uow.users.list()}

@@ -71,6 +71,9 @@ def proof_for(database: Database, email: str, password: str) -> bytes:
 def _proof(password: str, cost: PasswordCost) -> bytes:
     try:
         return password_proof(password[:MAX_PASSWORD_LENGTH], cost.salt, cost.params)
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be in anyone's password (a new one is checked before it is kept).
+        return b"\0" * 32
     except UnusablePasswordCost:
         # A record the app cannot use (damaged, or from a newer version): the database will say
         # "wrong" to this proof, which is what the person should see.

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.money import parse_money
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.catalogue import PRODUCT_CATEGORIES, SUPPLY_KINDS, VAT_RATES, Product, ProductVariant
@@ -168,9 +169,32 @@ def item_name(details: ItemDetails) -> str:
     return name + (" · " + " · ".join(extras) if extras else "")
 
 
+#: The text fields of an item, with their rule (``domain.text_input``) and their name in messages.
+ITEM_TEXT: dict[str, tuple[text_input.TextRule, str]] = {
+    "product_name": (text_input.LABEL, "Name"), "brand": (text_input.LABEL, "Brand"),
+    "supplier": (text_input.LABEL, "Supplier"), "colour": (text_input.LABEL, "Colour"),
+    "sku": (text_input.CODE, "SKU"), "barcode": (text_input.CODE, "Barcode"),
+    "category": (text_input.CODE, "Category"), "vat_rate": (text_input.CODE, "VAT rate"),
+    "supply_kind": (text_input.CODE, "Supply"),
+}
+
+
+def item_text_problems(details: ItemDetails) -> dict[str, str]:
+    """Text of an item that cannot be stored or is too long, by field (attributes under ``attributes``)."""
+    problems = text_input.text_problems({name: (getattr(details, name), rule)
+                                         for name, (rule, _label) in ITEM_TEXT.items()})
+    attributes = text_input.nested_text_problem(details.attributes, text_input.LABEL)
+    if attributes:
+        problems["attributes"] = attributes
+    return problems
+
+
 def item_problems(details: ItemDetails) -> dict[str, str]:
-    """Plain messages for what is wrong with an item's details (empty if nothing)."""
-    problems: dict[str, str] = {}
+    """Plain messages for what is wrong with an item's details (empty if nothing). A field whose
+    text cannot be stored gets only that message (``item_text_problems``)."""
+    problems = item_text_problems(details)
+    if problems:
+        return problems
     if details.category not in PRODUCT_CATEGORIES:
         problems["category"] = "Choose a category."
     if not details.product_name.strip():
@@ -211,7 +235,7 @@ def _item(row: VariantRow) -> CatalogueItem:
 def find_by_barcode(database: Database, context: TenantContext, code: str) -> CatalogueItem | None:
     """The item with this barcode (or SKU): the scanner's path, one indexed look-up."""
     _require_view(context)
-    code = code.strip()
+    code = text_input.clean_search_text(code).strip()
     if not code:
         return None
 
@@ -226,7 +250,7 @@ def search_catalogue(database: Database, context: TenantContext, text: str = "",
                      include_inactive: bool = False, limit: int = 200, offset: int = 0) -> CataloguePage:
     """Items whose name, SKU or barcode contain every word typed (accent- and case-blind)."""
     _require_view(context)
-    words = [w for w in text.split() if w]
+    words = [w for w in text_input.clean_search_text(text).split() if w]
 
     def work(uow: TenantUnitOfWork) -> CataloguePage:
         rows, total = uow.repository(CatalogueRepository).search(
@@ -346,6 +370,9 @@ def update_item(database: Database, context: TenantContext, variant_id: uuid.UUI
     other variants). A price change is kept in the price history with its reason."""
     require(context, "inventory.manage")
     problems = item_problems(details)
+    price_reason_problem = text_input.text_problem(price_reason, text_input.NOTE)
+    if price_reason_problem:
+        problems["price_reason"] = price_reason_problem
     if problems:
         raise ValidationFailed(problems)
     details = details.with_defaults()
@@ -404,6 +431,8 @@ def adjust_stock(database: Database, context: TenantContext, variant_id: uuid.UU
         problems["change"] = "Enter how many units to add or remove."
     if not reason.strip():
         problems["reason"] = "Say why the stock changes (e.g. 'stock-take', 'damaged', 'delivery 4411')."
+    elif reason_problem := text_input.text_problem(reason, text_input.NOTE):
+        problems["reason"] = reason_problem
     if movement not in ("adjustment", "receipt"):
         problems["movement"] = "Choose a stock adjustment or goods received."
     if problems:
@@ -548,6 +577,18 @@ def _money(value: str, what: str, errors: list[str]) -> Decimal | None:
         return None
 
 
+def _cell_problems(raw: dict[str, str]) -> list[str]:
+    """Cells whose text cannot be stored or is too long, named by column ("Brand: …"): such a row
+    is reported as it is, without reading the rest of it (whose messages would repeat the text)."""
+    found = []
+    for name, value in raw.items():
+        rule, label = ITEM_TEXT.get(name, (text_input.CODE, name.replace("_", " ").capitalize()))
+        problem = text_input.text_problem(value, rule)
+        if problem:
+            found.append(f"{label}: {problem}")
+    return found
+
+
 def parse_catalogue_csv(text: str) -> tuple[tuple[str, ...], tuple[str, ...], list[ImportRow], str]:
     """Read a supplier's CSV (header row first) into rows with per-row errors; no database.
 
@@ -578,6 +619,10 @@ def parse_catalogue_csv(text: str) -> tuple[tuple[str, ...], tuple[str, ...], li
         if not any(cell.strip() for cell in record):
             continue
         raw = {name: (record[index].strip() if index < len(record) else "") for name, index in columns.items()}
+        unreadable = _cell_problems(raw)
+        if unreadable:
+            rows.append(ImportRow(line_number, raw, None, None, "error", tuple(unreadable)))
+            continue
         errors: list[str] = []
         category = _CATEGORY_WORDS.get(raw.get("category", "").lower())
         if category is None:

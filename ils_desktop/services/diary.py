@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.diary import (
     BLOCKED_TIME,
     DEFAULT_APPOINTMENT_TYPES,
@@ -43,7 +44,7 @@ from ils_desktop.repositories.diary import BookingRow, DiaryRepository
 from ils_desktop.services.permissions import require
 
 CONSTRAINT = "no_double_booking"
-MAX_NOTES = 2000
+MAX_NOTES = text_input.LONG_NOTE.max_length
 
 
 class DoubleBooking(UserFacingError):
@@ -364,8 +365,12 @@ def find_patients(database: Database, context: TenantContext, text: str) -> list
     """Patients to book: by name (any order, accents and case ignored), customer number or date of
     birth typed dd/mm/yyyy. Empty for fewer than two characters (unless they are a number)."""
     require(context, "diary.book")
+    text = text_input.clean_search_text(text)
     if len(text.strip()) < 2 and not text.strip().isdigit():
         return []
+    number = text.strip().lstrip("#Cc")
+    if number.isdigit() and not number.isdecimal():
+        return []  # superscripts and the like pass isdigit() but are no customer number (int() refuses them)
     return database.run(context, lambda uow: [
         PatientChoice(p.id, patient_display_name(p.title, p.first_name, p.last_name), p.customer_number,
                       p.date_of_birth, p.postcode)
@@ -384,8 +389,8 @@ def book_appointment(database: Database, context: TenantContext, new: NewBooking
     problems = _aware(new.starts_at, "starts_at")
     if new.duration_minutes is not None and not 5 <= new.duration_minutes <= 480:
         problems["duration"] = "An appointment lasts between 5 minutes and 8 hours."
-    if len(new.notes) > MAX_NOTES:
-        problems["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    problems |= text_input.text_problems({"notes": (new.notes, text_input.LONG_NOTE),
+                                          "appointment_type": (new.appointment_type, text_input.CODE)})
     if problems:
         raise ValidationFailed(problems)
 
@@ -473,6 +478,9 @@ def change_status(database: Database, context: TenantContext, booking_id: uuid.U
     require(context, "diary.book")
     if status == BookingStatus.CANCELLED and not reason.strip():
         raise ValidationFailed({"reason": "Say why the appointment is cancelled (e.g. patient phoned, unwell)."})
+    problems = text_input.text_problems({"reason": (reason, text_input.NOTE), "status": (status, text_input.CODE)})
+    if problems:
+        raise ValidationFailed(problems)
 
     def work(uow: TenantUnitOfWork) -> None:
         diary = uow.repository(DiaryRepository)
@@ -500,8 +508,9 @@ def change_status(database: Database, context: TenantContext, booking_id: uuid.U
 
 def update_notes(database: Database, context: TenantContext, booking_id: uuid.UUID, notes: str) -> None:
     require(context, "diary.book")
-    if len(notes) > MAX_NOTES:
-        raise ValidationFailed({"notes": f"Keep notes under {MAX_NOTES} characters."})
+    problem = text_input.text_problem(notes, text_input.LONG_NOTE)
+    if problem:
+        raise ValidationFailed({"notes": problem})
 
     def work(uow: TenantUnitOfWork) -> None:
         booking = uow.repository(DiaryRepository).booking_for_update(booking_id)
@@ -525,6 +534,9 @@ def find_next_free_slot(database: Database, context: TenantContext, appointment_
     order) is free for the appointment type's length — and, with a clinician, when they are free
     too. Searches ``search_days`` days of opening hours (Monday–Saturday by default)."""
     require(context, "diary.view")
+    problem = text_input.text_problem(appointment_type, text_input.CODE)
+    if problem:
+        raise ValidationFailed({"appointment_type": problem})
     the_hours = hours or OpeningHours()
     first_day = london_day(after)
 

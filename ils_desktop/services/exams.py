@@ -29,7 +29,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
+    BLOCKS,
     DEFAULT_PROTOCOLS,
     LONDON,
     ExamContent,
@@ -274,6 +276,37 @@ def _stale_message(exam: EyeExamination) -> str:
             "saved version, or keep yours to save them over it.")
 
 
+#: The exam's own text columns: where the screen shows their problems (it lists problems by
+#: section, ``ui.screens.exam.PROBLEM_SECTIONS``) and the name the message starts with.
+_TEXT_COLUMNS: dict[str, tuple[str, str]] = {
+    "reason_for_visit": ("reason_for_visit", "Reason for visit"), "symptoms": ("reason_for_visit", "Symptoms"),
+    "diagnosis": ("management", "Diagnosis"), "management": ("management", "Management"),
+    "advice": ("management", "Advice"),
+}
+
+
+def content_text_problems(content: ExamContent) -> dict[str, str]:
+    """Text in an exam that cannot be stored or is too long, by the section the screen shows it in.
+
+    Every text of the record, the JSON blocks' nested ones included, is clinical free text
+    (``domain.text_input.CLINICAL_TEXT``); values with their own notation (VA, Rx…) are checked
+    by ``content_problems`` as well.
+    """
+    problems: dict[str, str] = {}
+    for name, (section, label) in _TEXT_COLUMNS.items():
+        problem = text_input.text_problem(getattr(content, name), text_input.CLINICAL_TEXT)
+        if problem:
+            problems.setdefault(section, f"{label}: {problem}")
+    nested = {block: getattr(content, block).to_json() for block in BLOCKS}
+    nested["device_sources"] = {block: source.to_json() for block, source in content.device_sources.items()}
+    nested["protocol_checks"] = {title: dict(items) for title, items in content.protocol_checks.items()}
+    for section, value in nested.items():
+        problem = text_input.nested_text_problem(value, text_input.CLINICAL_TEXT)
+        if problem:
+            problems.setdefault(section, problem)
+    return problems
+
+
 # --------------------------------------------------------------------------------------------------
 # Use cases
 
@@ -289,6 +322,9 @@ def start_exam(database: Database, context: TenantContext, patient_id: uuid.UUID
     require(context, "exams.perform")
     if context.user_id is None:
         raise UserFacingError("Sign in as a clinician to start an examination.")
+    problem = text_input.text_problem(appointment_type, text_input.CODE)
+    if problem:
+        raise ValidationFailed({"appointment_type": problem})
 
     def work(uow: TenantUnitOfWork) -> uuid.UUID:
         exams = uow.repository(ExamRepository)
@@ -389,7 +425,7 @@ def save_draft(database: Database, context: TenantContext, exam_id: uuid.UUID, c
     never wrong: values that break a rule (Rx steps, VA notation, grades…) are refused.
     """
     require(context, "exams.perform")
-    problems = content_problems(content)
+    problems = content_text_problems(content) or content_problems(content)
     if problems:
         raise ValidationFailed(problems)
 
@@ -435,6 +471,9 @@ def finalise_exam(database: Database, context: TenantContext, exam_id: uuid.UUID
     """
     require(context, "exams.perform")
     assert context.user_id is not None
+    problems = content_text_problems(content)
+    if problems:
+        raise ValidationFailed(problems)
 
     def work(uow: TenantUnitOfWork) -> FinalisedExam:
         exams = uow.repository(ExamRepository)
@@ -490,6 +529,9 @@ def add_addendum(database: Database, context: TenantContext, exam_id: uuid.UUID,
     text = body.strip()
     if not text:
         raise ValidationFailed({"addendum": "Write the addendum first."})
+    problem = text_input.text_problem(text, text_input.CLINICAL_TEXT)
+    if problem:
+        raise ValidationFailed({"addendum": problem})
     assert context.user_id is not None
 
     def work(uow: TenantUnitOfWork) -> Addendum:
@@ -604,6 +646,7 @@ def my_drafts(database: Database, context: TenantContext) -> list[DraftSummary]:
 def find_patients(database: Database, context: TenantContext, query: str) -> list[PatientChoice]:
     """Patients whose name contains ``query`` (accent- and case-insensitive), to start an exam."""
     require(context, "patients.view")
+    query = text_input.clean_search_text(query)
     if len(query.strip()) < 2:
         return []
 

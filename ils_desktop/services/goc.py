@@ -13,6 +13,7 @@ from datetime import date, datetime
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.goc import RegistrationCheck, check_problems
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
@@ -81,8 +82,10 @@ def record_goc_check(
     """
     if not context.can("users.manage"):
         raise PermissionDenied("users.manage", "record GOC registration checks")
+    problems = text_input.text_problems({"goc_number": (goc_number, text_input.CODE),
+                                         "notes": (notes, text_input.NOTE)})
     check = RegistrationCheck(goc_number.strip(), registrant_type, status, checked_on, valid_until)
-    problems = check_problems(check)
+    problems = check_problems(check) | problems
     if problems:
         raise ValidationFailed(problems)
 

@@ -20,12 +20,14 @@ from sqlalchemy import Row
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import LONDON, age_on, mentions
 from ils_desktop.domain.nhs_number import normalise_nhs_number
 from ils_desktop.domain.passwords import looks_like_email
 from ils_desktop.domain.patient_search import PatientQuery, classify
 from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
 from ils_desktop.domain.rx import Sca, format_sca
+from ils_desktop.domain.text_input import TextRule
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.patients import SEXES, Patient
 from ils_desktop.repositories.patients import PatientRepository
@@ -227,22 +229,40 @@ def medical_flags(medical_history: str | None, medications: str | None,
     return tuple(flags)
 
 
+#: The rule for each text field of the form (``domain.text_input``).
+TEXT_RULES: dict[str, TextRule] = {
+    "title": text_input.NAME, "first_name": text_input.NAME, "last_name": text_input.NAME,
+    "preferred_name": text_input.NAME, "nhs_number": text_input.CODE, "email": text_input.EMAIL,
+    "mobile_phone": text_input.PHONE, "home_phone": text_input.PHONE, "address_line1": text_input.ADDRESS_LINE,
+    "address_line2": text_input.ADDRESS_LINE, "town": text_input.ADDRESS_LINE, "county": text_input.ADDRESS_LINE,
+    "postcode": text_input.POSTCODE, "gp_practice": text_input.LABEL, "occupation": text_input.LABEL,
+    "medical_history": text_input.CLINICAL_TEXT, "allergies": text_input.CLINICAL_TEXT,
+    "medications": text_input.CLINICAL_TEXT, "family_ocular_history": text_input.CLINICAL_TEXT,
+}
+
+
 def patient_problems(details: PatientDetails, today: date | None = None) -> dict[str, str]:
     """What is wrong with the form, field by field (empty when it can be saved).
 
-    Rules: first and last name required; date of birth required, not in the future and not more
-    than 120 years ago; NHS number, if given, 10 digits with a correct check digit (python-stdnum);
-    postcode, if given, a UK postcode shape; email and phone numbers, if given, plausible.
+    Rules: every text field within its length and free of characters that cannot be stored
+    (``domain.text_input``, ``TEXT_RULES``); first and last name required; date of birth required,
+    not in the future and not more than 120 years ago; NHS number, if given, 10 digits with a
+    correct check digit (python-stdnum); postcode, if given, a UK postcode shape; email and phone
+    numbers, if given, plausible. A field with text that cannot be stored gets only that message.
     """
     today = today or datetime.now(LONDON).date()
-    problems: dict[str, str] = {}
-    if not details.first_name.strip():
+    problems = text_input.text_problems({name: (getattr(details, name), rule) for name, rule in TEXT_RULES.items()})
+    consent = text_input.nested_text_problem(dict(details.communication_consent), text_input.LABEL)
+    if consent:
+        problems["communication_consent"] = consent
+
+    def fine(name: str) -> bool:
+        return name not in problems
+
+    if fine("first_name") and not details.first_name.strip():
         problems["first_name"] = "Enter the patient's first name."
-    if not details.last_name.strip():
+    if fine("last_name") and not details.last_name.strip():
         problems["last_name"] = "Enter the patient's last name."
-    for name in ("first_name", "last_name", "preferred_name"):
-        if len(getattr(details, name).strip()) > 100:
-            problems[name] = "Names are limited to 100 characters."
     born = details.date_of_birth
     if born is None:
         problems["date_of_birth"] = "Enter the date of birth, e.g. 12/03/1960."
@@ -252,18 +272,18 @@ def patient_problems(details: PatientDetails, today: date | None = None) -> dict
         problems["date_of_birth"] = f"The date of birth is more than {OLDEST_AGE} years ago: check the year."
     if details.sex not in SEXES:
         problems["sex"] = "Choose female, male, other or not recorded."
-    if details.nhs_number.strip():
+    if fine("nhs_number") and details.nhs_number.strip():
         try:
             normalise_nhs_number(details.nhs_number)
         except ValueError as error:
             problems["nhs_number"] = str(error) + "."
-    if details.postcode.strip() and not is_valid_postcode(details.postcode):
+    if fine("postcode") and details.postcode.strip() and not is_valid_postcode(details.postcode):
         problems["postcode"] = (f"'{details.postcode.strip()}' is not a UK postcode: it should look like "
                                 "YO21 3PU or M1 1AE.")
-    if details.email.strip() and not looks_like_email(details.email.strip()):
+    if fine("email") and details.email.strip() and not looks_like_email(details.email.strip()):
         problems["email"] = "The email address does not look right (it should be like name@example.com)."
     for name, label in (("mobile_phone", "mobile"), ("home_phone", "home phone")):
-        problem = _phone_problem(getattr(details, name), label)
+        problem = _phone_problem(getattr(details, name), label) if fine(name) else None
         if problem:
             problems[name] = problem
     return problems
@@ -375,6 +395,7 @@ def search_patients(database: Database, context: TenantContext, text: str, *, li
     forgiven), date of birth, NHS number, postcode, phone or customer number — or a mix such as
     ``smith 12/3/1960`` (``domain.patient_search``). At most ``limit`` patients, best first."""
     require(context, "patients.view")
+    text = text_input.clean_search_text(text)  # a paste of any size searches at most the cap
     query = classify(text, today)
     hint = _search_hint(query)
     if not query.is_searchable or query.problem:
@@ -428,6 +449,9 @@ def find_likely_duplicates(database: Database, context: TenantContext, details: 
     """Patients already registered who are probably the same person: the same NHS number, or the
     same name (accent- and case-blind; first or preferred name) and date of birth."""
     require(context, "patients.view")
+    if text_input.text_problems({name: (getattr(details, name), TEXT_RULES[name])
+                                 for name in ("first_name", "last_name", "nhs_number")}):
+        return []  # text that cannot be stored (or is longer than any name) matches nobody on record
     if details.nhs_number.strip():
         try:
             normalise_nhs_number(details.nhs_number)

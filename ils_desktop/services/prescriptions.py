@@ -25,6 +25,7 @@ from decimal import Decimal
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
     LONDON,
     ExamContent,
@@ -332,6 +333,15 @@ def _prism_problem(prism: Prism | None, allowed: tuple[str, str]) -> str | None:
 
 def draft_problems(draft: PrescriptionDraft, *, exam_date: date | None = None) -> dict[str, str]:
     """What stops a draft being issued, by field (``R_sca``, ``L_near_add``, ``expiry_date``…)."""
+    problems = _draft_rule_problems(draft, exam_date)
+    # Text that cannot be stored (or is too long) is what to fix first in its field.
+    problems.update(text_input.text_problems({
+        "R_va": (draft.right.va, text_input.CODE), "L_va": (draft.left.va, text_input.CODE),
+        "binocular_va": (draft.binocular_va, text_input.CODE), "notes": (draft.notes, text_input.LONG_NOTE)}))
+    return problems
+
+
+def _draft_rule_problems(draft: PrescriptionDraft, exam_date: date | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if draft.kind not in KINDS:
         problems["kind"] = "Choose what to issue: a new prescription, unchanged, or no prescription needed."
@@ -372,8 +382,6 @@ def draft_problems(draft: PrescriptionDraft, *, exam_date: date | None = None) -
     problem = expiry_problem(draft.issue_date, draft.expiry_date)
     if problem:
         problems["expiry_date"] = problem
-    if draft.notes and len(draft.notes) > 2000:
-        problems["notes"] = "Keep the notes under 2,000 characters: they are printed on the prescription."
     return problems
 
 
@@ -513,7 +521,10 @@ def list_templates(database: Database, context: TenantContext, *, include_inacti
 
 
 def _template_problems(name: str, notes: str) -> dict[str, str]:
-    problems = {}
+    # The notes go into a prescription's notes: the same rule as those.
+    problems = text_input.text_problems({"name": (name, text_input.LABEL), "notes": (notes, text_input.LONG_NOTE)})
+    if problems:
+        return problems
     if not name.strip():
         problems["name"] = "Give the template a short name (e.g. For driving)."
     elif len(name.strip()) > 80:

@@ -24,6 +24,7 @@ from escpos.printer import Dummy, File, Network, Serial
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain import text_input
 from ils_desktop.domain.money import format_money
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services.permissions import require
@@ -92,10 +93,12 @@ def printer_for(database: Database, context: TenantContext, workstation: str) ->
 def save_printer(database: Database, context: TenantContext, workstation: str, printer: ReceiptPrinter) -> None:
     """Set the receipt printer of a workstation ("*" for every till without its own)."""
     require(context, "settings.manage")
-    problems = {}
+    problems = text_input.text_problems({"host": (printer.host, text_input.LABEL),
+                                         "device": (printer.device, text_input.LABEL),
+                                         "workstation": (workstation, text_input.LABEL)})
     if printer.kind not in ("none", *PRINTER_KINDS):
         problems["kind"] = "Choose a network, serial or USB printer, or none."
-    if printer.kind == "network" and not printer.host.strip():
+    if printer.kind == "network" and not printer.host.strip() and "host" not in problems:
         problems["host"] = "Enter the printer's IP address or name."
     if printer.kind == "network" and not 0 < printer.port < 65536:
         problems["port"] = "Receipt printers usually listen on port 9100."

@@ -24,6 +24,7 @@ from typing import Any, Final
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
     FIELD_METHODS,
     GRADED_FEATURES,
@@ -350,12 +351,19 @@ def referral_draft_from_exam(database: Database, context: TenantContext, exam_id
 
 
 def referral_problems(draft: ReferralDraft) -> dict[str, str]:
-    problems = {}
+    """What stops the letter being saved, by field. The addressee is a one-line label; the reason,
+    history and every finding are clinical free text (``domain.text_input``)."""
+    problems = text_input.text_problems({
+        "addressee": (draft.addressee, text_input.LABEL), "reason": (draft.reason, text_input.CLINICAL_TEXT),
+        "history": (draft.history, text_input.CLINICAL_TEXT)})
+    findings = text_input.nested_text_problem(draft.findings.to_json(), text_input.CLINICAL_TEXT)
+    if findings:
+        problems["findings"] = findings
     if draft.urgency not in URGENCIES:
         problems["urgency"] = "Choose how urgent the referral is: emergency, urgent or routine."
-    if not draft.addressee.strip():
+    if "addressee" not in problems and not draft.addressee.strip():
         problems["addressee"] = "Say who the letter is to (the GP practice or the hospital eye service)."
-    if not draft.reason.strip():
+    if "reason" not in problems and not draft.reason.strip():
         problems["reason"] = "Give the reason for the referral."
     for side, value in (("right", draft.findings.iop.right), ("left", draft.findings.iop.left)):
         if value is not None and not IOP_MIN <= value <= IOP_MAX:

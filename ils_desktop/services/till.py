@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain import text_input
 from ils_desktop.domain.money import PENNY, format_money, require_pennies
 from ils_desktop.domain.roles import effective_permissions
 from ils_desktop.domain.till_rules import (
@@ -510,6 +511,48 @@ def _require_any(context: TenantContext, permissions: Sequence[str]) -> None:
         require(context, permissions[0])
 
 
+def _refuse_text(fields: dict[str, tuple[str | None, text_input.TextRule]]) -> None:
+    """``ValidationFailed`` naming each text that cannot be stored or is too long (``domain.text_input``)."""
+    problems = text_input.text_problems(fields)
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _sale_text_problems(items: Sequence[BasketItem], tenders: Sequence[Tender], *, customer_name: str = "",
+                        customer_address: str = "", basket_discount_reason: str = "") -> dict[str, str]:
+    """The texts a sale carries onto its lines, payments and invoice. Discount reasons are reported
+    on the basket (as the till reports a missing one), tender references on the tenders, and the
+    invoice name and address under their own names."""
+    problems = text_input.text_problems({"customer_name": (customer_name, text_input.LABEL),
+                                         "customer_address": (customer_address, text_input.LONG_NOTE)})
+    reasons = [("basket discount reason", basket_discount_reason)]
+    reasons += [(f"discount reason of line {number}", item.discount_reason)
+                for number, item in enumerate(items, start=1)]
+    for what, reason in reasons:
+        problem = text_input.text_problem(reason, text_input.NOTE)
+        if problem:
+            problems.setdefault("basket", f"The {what}: {problem}")
+    tender_problem = _tender_text_problem(tenders)
+    if tender_problem:
+        problems["tenders"] = tender_problem
+    return problems
+
+
+def _basket_text_problems(basket: Basket) -> dict[str, str]:
+    return _sale_text_problems(basket.items, basket.tenders, customer_name=basket.customer_name,
+                               customer_address=basket.customer_address,
+                               basket_discount_reason=basket.basket_discount_reason)
+
+
+def _tender_text_problem(tenders: Sequence[Tender]) -> str | None:
+    for tender in tenders:
+        for what, value in (("reference", tender.reference), ("voucher letter", tender.voucher_code)):
+            problem = text_input.text_problem(value, text_input.CODE)
+            if problem:
+                return f"The {tender.kind.label.lower()} {what}: {problem}"
+    return None
+
+
 def _user_name(uow: TenantUnitOfWork, user_id: uuid.UUID | None) -> str:
     if user_id is None:
         return ""
@@ -580,6 +623,7 @@ def london_today() -> date:
 def load_till_setup(database: Database, context: TenantContext, till_name: str) -> TillSetup:
     """What the till screen needs when it opens (one read)."""
     require(context, "till.sell")
+    _refuse_text({"till_name": (till_name, text_input.LABEL)})
 
     def work(uow: TenantUnitOfWork) -> TillSetup:
         today = london_today()
@@ -650,6 +694,9 @@ def add_apportionment_scheme(database: Database, context: TenantContext, scheme:
     """Record the practice's VAT apportionment method from a date (a new dated row; past sales keep
     the scheme they were priced with)."""
     require(context, "settings.manage")
+    problem = text_input.text_problem(scheme.hmrc_reference, text_input.CODE)
+    if problem:  # shown under the scheme, the one field line of that card
+        raise ValidationFailed({"scheme": f"HMRC reference: {problem}"})
     problems = scheme.problems()
     if problems:
         joined = "; ".join(problems)
@@ -678,6 +725,9 @@ def add_voucher_values(database: Database, context: TenantContext, values: Seque
                        valid_from: date, source: str = "") -> None:
     """Record several voucher values ``(code, description, value)`` from one date, all or none."""
     require(context, "settings.manage")
+    for code, description, _value in values:
+        _refuse_text({"code": (code, text_input.CODE), "description": (description, text_input.LABEL)})
+    _refuse_text({"source": (source, text_input.LABEL)})
     checked = [(code.strip().upper(), description, require_pennies(value, what="voucher value"))
                for code, description, value in values]
     if any(value <= 0 for _, _, value in checked):
@@ -711,6 +761,7 @@ def verify_manager(database: Database, context: TenantContext, approval: Manager
 
     if not approval.email.strip() or not approval.password:
         raise ManagerAuthorisationFailed("Enter the manager's email address and password.")
+    _refuse_text({"email": (approval.email, text_input.EMAIL)})
     try:
         user_id = check_staff_password(database, context, approval.email, approval.password,
                                        wrong="The email or password is not right, or that person is not a "
@@ -747,6 +798,7 @@ def _authoriser(database: Database, context: TenantContext, approval: ManagerApp
 
 def current_session(database: Database, context: TenantContext, till_name: str) -> TillSessionView | None:
     require(context, "till.sell")
+    _refuse_text({"till_name": (till_name, text_input.LABEL)})
 
     def work(uow: TenantUnitOfWork) -> TillSessionView | None:
         session = uow.repository(TillRepository).open_session(till_name)
@@ -761,6 +813,7 @@ def open_till(database: Database, context: TenantContext, till_name: str, openin
     require(context, "till.sell")
     if not till_name.strip():
         raise ValidationFailed({"till_name": "Name the till."})
+    _refuse_text({"till_name": (till_name, text_input.LABEL)})
     if opening_float < 0:
         raise ValidationFailed({"opening_float": "The float cannot be negative."})
     opening_float = require_pennies(opening_float, what="float")
@@ -796,6 +849,8 @@ def record_cash_movement(database: Database, context: TenantContext, session_id:
         problems["amount"] = "Enter an amount above zero."
     if not reason.strip():
         problems["reason"] = "Say why the cash goes in or out (e.g. 'change from bank', 'window cleaner')."
+    elif reason_problem := text_input.text_problem(reason, text_input.NOTE):
+        problems["reason"] = reason_problem
     if problems:
         raise ValidationFailed(problems)
 
@@ -866,6 +921,7 @@ def close_till(database: Database, context: TenantContext, session_id: uuid.UUID
     require(context, "till.sell")
     if counted_cash < 0:
         raise ValidationFailed({"counted_cash": "Counted cash cannot be negative."})
+    _refuse_text({"notes": (notes, text_input.NOTE)})
     counted = require_pennies(counted_cash, what="counted cash")
     manager = None
     if not context.can("till.close"):
@@ -1192,6 +1248,13 @@ def _record(
 ) -> TransactionRecorded:
     """Write one transaction of any kind, with everything that belongs to it, in the caller's unit
     of work. Returns the existing transaction if ``key`` was used before (idempotent)."""
+    # The public entry points check these before a manager is asked; this covers the ones that
+    # run inside a caller's unit of work (``record_sale``, ``record_refund``).
+    problems = _sale_text_problems(new_items, tenders, customer_name=customer_name,
+                                   customer_address=customer_address, basket_discount_reason=basket_discount_reason)
+    problems |= text_input.text_problems({"reason": (reason, text_input.NOTE)})
+    if problems:
+        raise ValidationFailed(problems)
     catalogue = uow.repository(CatalogueRepository)
     till = uow.repository(TillRepository)
     catalogue.lock_stock_writers()  # queue behind other tills first: no deadlocks, one key, one sale
@@ -1424,7 +1487,7 @@ def _refund_limits(priced: PricedBasket | None, refund: Decimal, limits: TillLim
 
 
 def _checkout_problems(basket: Basket) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems = _basket_text_problems(basket)
     if not basket.items:
         problems["basket"] = "The basket is empty: scan or search for an item first."
     if basket.basket_discount < 0:
@@ -1517,6 +1580,10 @@ def refund(database: Database, context: TenantContext, original_id: uuid.UUID, r
         raise ValidationFailed({"reason": "Give the reason for the refund."})
     if not returns:
         raise ValidationFailed({"returns": "Choose what is being returned."})
+    _refuse_text({"reason": (reason, text_input.NOTE)})
+    tender_problem = _tender_text_problem(tenders)
+    if tender_problem:
+        raise ValidationFailed({"tenders": tender_problem})
     manager = _authoriser(database, context, approval, "till.authorise")
     fingerprint = _fingerprint("refund", original_id, returns, reason, tenders, till_session_id)
 
@@ -1555,6 +1622,9 @@ def exchange(database: Database, context: TenantContext, original_id: uuid.UUID,
         raise ValidationFailed({"reason": "Give the reason for the exchange."})
     if not returns or not basket.items:
         raise ValidationFailed({"returns": "An exchange returns at least one item and takes at least one."})
+    problems = _basket_text_problems(basket) | text_input.text_problems({"reason": (reason, text_input.NOTE)})
+    if problems:
+        raise ValidationFailed(problems)
     manager = _authoriser(database, context, approval, "till.authorise")
     fingerprint = _fingerprint("exchange", original_id, returns, reason, basket)
 
@@ -1581,6 +1651,7 @@ def void_sale(database: Database, context: TenantContext, original_id: uuid.UUID
     require(context, "till.refund")
     if not reason.strip():
         raise ValidationFailed({"reason": "Give the reason for voiding the sale."})
+    _refuse_text({"reason": (reason, text_input.NOTE)})
     manager = _authoriser(database, context, approval, "till.authorise")
     fingerprint = _fingerprint("void", original_id, reason, till_session_id)
 
@@ -1701,11 +1772,12 @@ _AMOUNT = re.compile(r"-?£?\s*(\d{1,7}(?:\.\d{1,2})?)")
 def read_receipt_search(text: str) -> ReceiptSearch:
     """Digits alone are a receipt number (typed, or scanned from the barcode on the receipt); a price
     with a pound sign or pence (``£120``, ``64.99``) is the total of a sale or refund; anything else
-    is words of the customer's name. An empty box is no search."""
-    text = text.strip()
+    is words of the customer's name. An empty box is no search; a paste of any size reads at most
+    ``domain.text_input.MAX_SEARCH_LENGTH`` characters."""
+    text = text_input.clean_search_text(text).strip()
     if not text:
         return ReceiptSearch()
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdecimal():  # not isdigit(): superscripts pass that, and int() refuses them
         return ReceiptSearch(number=int(text.lstrip("#")))
     amount = _AMOUNT.fullmatch(text)
     if amount and ("£" in text or "." in text):
@@ -1719,6 +1791,9 @@ def find_transactions(database: Database, context: TenantContext, search: Receip
     """The transactions matching ``search``, newest first; with no search, the latest (of one till
     session when ``session_id`` is given: a search looks through every session)."""
     require(context, "till.sell")
+    # However the search was made, the words searched for are bounded and storable.
+    words = tuple(text_input.clean_search_text(" ".join(search.name_words)).split())
+    search = ReceiptSearch(search.number, search.amount, words)
 
     def work(uow: TenantUnitOfWork) -> list[TransactionSummary]:
         rows = uow.repository(TillRepository).summaries(
@@ -1736,6 +1811,7 @@ def find_transactions(database: Database, context: TenantContext, search: Receip
 
 def gift_card_balance(database: Database, context: TenantContext, code: str) -> GiftCardView:
     require(context, "till.sell")
+    _refuse_text({"code": (code, text_input.CODE)})
 
     def work(uow: TenantUnitOfWork) -> GiftCardView:
         till = uow.repository(TillRepository)
@@ -1762,6 +1838,7 @@ def issue_gift_card(database: Database, context: TenantContext, value: Decimal, 
     value = require_pennies(value, what="gift card value")
     if value <= 0:
         raise ValidationFailed({"value": "A gift card needs a value above zero."})
+    _refuse_text({"code": (code, text_input.CODE)})
 
     def work(uow: TenantUnitOfWork) -> str:
         chosen = code.strip().upper() or f"GC{secrets.randbelow(10**8):08d}"
@@ -1782,6 +1859,11 @@ def park_basket(database: Database, context: TenantContext, basket: dict[str, An
     require(context, "till.sell")
     if item_count <= 0:
         raise ValidationFailed({"basket": "There is nothing in the basket to park."})
+    _refuse_text({"label": (label, text_input.LABEL), "till_name": (till_name, text_input.LABEL)})
+    # The till's JSON form of the basket: item names, discount reasons, the invoice address…
+    problem = text_input.nested_text_problem(basket, text_input.LONG_NOTE)
+    if problem:
+        raise ValidationFailed({"basket": problem})
 
     def work(uow: TenantUnitOfWork) -> uuid.UUID:
         parked = ParkedBasket(label=label.strip() or "Walk-in customer", till_name=till_name, basket=basket,

@@ -49,21 +49,21 @@ class PracticeSettingsScreen(QWidget):
                         "county", "postcode", "phone", "email")}
         for name, field in self.fields.items():
             field.setObjectName(f"practice_{name}")
-        self.errors = {name: FieldError() for name in ("name", "postcode", "email")}
+        self.errors = {name: FieldError() for name in self.fields}
         details, details_box = form_card("Practice details")
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(10)
         f, e = self.fields, self.errors
         grid.addWidget(labelled("Practice name", f["name"], e["name"]), 0, 0, 1, 2)
-        grid.addWidget(labelled("GOC registration (body corporate)", f["goc_number"]), 1, 0)
-        grid.addWidget(labelled("ODS code", f["ods_code"]), 1, 1)
-        grid.addWidget(labelled("VAT number", f["vat_number"]), 2, 0)
-        grid.addWidget(labelled("Phone", f["phone"]), 2, 1)
-        grid.addWidget(labelled("Address", f["line1"]), 3, 0)
-        grid.addWidget(labelled("Address line 2", f["line2"]), 3, 1)
-        grid.addWidget(labelled("Town", f["town"]), 4, 0)
-        grid.addWidget(labelled("County", f["county"]), 4, 1)
+        grid.addWidget(labelled("GOC registration (body corporate)", f["goc_number"], e["goc_number"]), 1, 0)
+        grid.addWidget(labelled("ODS code", f["ods_code"], e["ods_code"]), 1, 1)
+        grid.addWidget(labelled("VAT number", f["vat_number"], e["vat_number"]), 2, 0)
+        grid.addWidget(labelled("Phone", f["phone"], e["phone"]), 2, 1)
+        grid.addWidget(labelled("Address", f["line1"], e["line1"]), 3, 0)
+        grid.addWidget(labelled("Address line 2", f["line2"], e["line2"]), 3, 1)
+        grid.addWidget(labelled("Town", f["town"], e["town"]), 4, 0)
+        grid.addWidget(labelled("County", f["county"], e["county"]), 4, 1)
         grid.addWidget(labelled("Postcode", f["postcode"], e["postcode"]), 5, 0)
         grid.addWidget(labelled("Email", f["email"], e["email"]), 5, 1)
         details_box.addLayout(grid)
@@ -158,6 +158,8 @@ class PracticeSettingsScreen(QWidget):
                     if name in self.errors:
                         self.errors[name].show_message(message)
                         mark_invalid(self.fields[name], True)
+                    else:  # not a field of this form (e.g. the address as a whole): say it beside Save
+                        say(self.details_message, message, "error")
                 return True
             if isinstance(error, UserFacingError):
                 say(self.details_message, str(error), "error")

@@ -39,7 +39,7 @@ from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 
 _FIELDS = ("category", "product_name", "brand", "supplier", "colour", "eye_size", "bridge", "temple", "sku",
-           "barcode", "cost_price", "retail_price", "vat_rate", "supply_kind", "opening_stock")
+           "barcode", "cost_price", "retail_price", "vat_rate", "supply_kind", "opening_stock", "price_reason")
 
 
 def _size_box(value: int | None) -> QSpinBox:
@@ -152,7 +152,7 @@ class CatalogueItemDialog(QDialog):
             flags.addWidget(self.opening_stock)
         layout.addLayout(flags)
         if item is not None:
-            layout.addWidget(labelled("Reason for a price change", self.price_reason))
+            layout.addWidget(labelled("Reason for a price change", self.price_reason, self.errors["price_reason"]))
             layout.addWidget(self._stock_and_history(item))
 
         self.general_error = QLabel()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ils_desktop.domain.money import PENNY, format_money, parse_money
+from ils_desktop.domain.text_input import NOTE, text_problem
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 
 COMMON_REASONS = ("Staff discount", "Loyal customer", "Price match", "Multi-buy", "Damaged or ex-display",
@@ -116,6 +117,12 @@ class DiscountDialog(QDialog):
             return
         if amount > 0 and not reason:
             self.reason_error.show_message("Give a reason for the discount.")
+            self.reason_box.setFocus()
+            return
+        # Said here, on the field: the sale would refuse it only at checkout, on the till's banner.
+        problem = text_problem(reason, NOTE) if amount > 0 else None
+        if problem:
+            self.reason_error.show_message(problem)
             self.reason_box.setFocus()
             return
         self.amount = amount

@@ -84,7 +84,7 @@ class GocCheckDialog(QDialog):
         self.notes.setPlaceholderText("e.g. Independent prescriber")
 
         self.errors = {name: FieldError() for name in
-                       ("goc_number", "registrant_type", "status", "checked_on", "valid_until")}
+                       ("goc_number", "registrant_type", "status", "checked_on", "valid_until", "notes")}
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(10)
@@ -94,7 +94,7 @@ class GocCheckDialog(QDialog):
         grid.addWidget(labelled("Checked on", self.checked_on, self.errors["checked_on"]), 1, 1)
         grid.addWidget(labelled("Valid until", self.valid_until, self.errors["valid_until"],
                                 "When to check again (registration renews every year)."), 2, 0)
-        grid.addWidget(labelled("Notes", self.notes), 2, 1)
+        grid.addWidget(labelled("Notes", self.notes, self.errors["notes"]), 2, 1)
         layout.addLayout(grid)
         self.message = QLabel()
         self.message.setProperty("role", "error")

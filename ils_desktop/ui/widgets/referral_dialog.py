@@ -85,7 +85,7 @@ class ReferralDialog(ClinicalDocumentDialog):
         urgency_row.addStretch(1)
         layout.addLayout(urgency_row)
 
-        self.errors = {name: FieldError() for name in ("urgency", "addressee", "reason")}
+        self.errors = {name: FieldError() for name in ("urgency", "addressee", "reason", "history")}
         self.addressee = QLineEdit()
         self.addressee.setObjectName("referralAddressee")
         self.addressee.setPlaceholderText("e.g. Church Street Surgery, or the Hospital Eye Service")
@@ -95,7 +95,7 @@ class ReferralDialog(ClinicalDocumentDialog):
         layout.addWidget(labelled("Reas&on for referral", self.reason, self.errors["reason"]))
 
         self.history = _text_box("referralHistory", 2, "General health, medication, family history")
-        layout.addWidget(labelled("Relevant &history", self.history))
+        layout.addWidget(labelled("Relevant &history", self.history, self.errors["history"]))
 
         findings_card = QFrame()
         findings_card.setProperty("role", "card")
