@@ -105,10 +105,18 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="the audit trail", parents=[common])
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    verify = audit_commands.add_parser("verify", help="check the audit hash chain of every company",
-                                       parents=[common], epilog=EXIT_CODES_HELP)
+    verify = audit_commands.add_parser(
+        "verify", help="check every company's audit trail is whole; keep a signed checkpoint of it",
+        parents=[common], epilog=EXIT_CODES_HELP,
+        description="Recompute every company's hash chain, compare it with the signed checkpoints kept in "
+        "the database and in this computer's data folder, and replay it against the records it describes. "
+        "When a trail is intact, a new checkpoint is signed with this computer's key (OS keyring) and kept "
+        "in both places. Runs as the owner role.")
     verify.add_argument("--json", action="store_true")
     verify.add_argument("--company", help="check only this company (its id)")
+    verify.add_argument("--owner-url", help="owner-role URL for a server (or ILS_OWNER_DATABASE_URL); "
+                        "without it the owner role is ils_owner on the --database-url server")
+    verify.add_argument("--no-checkpoint", action="store_true", help="check only; keep no new checkpoint")
 
     devices = commands.add_parser("devices", help="equipment: parse, simulate, receive device output",
                                   parents=[common])
@@ -249,10 +257,11 @@ def _local_pgdata(args: argparse.Namespace) -> Path:
     """The embedded database's folder; outside the demo, it must exist already: a command line
     run never quietly creates an empty practice database."""
     from ils_desktop.config import AppPaths
+    from ils_desktop.db.embedded import cluster_exists
     from ils_desktop.errors import NotProvisioned
 
     pgdata = AppPaths.default().embedded_pgdata(demo=args.demo)
-    if not args.demo and not (pgdata / "PG_VERSION").exists():
+    if not args.demo and not cluster_exists(pgdata):
         raise NotProvisioned("There is no database on this computer yet and no server was named: pass "
                              "--database-url (or set ILS_DATABASE_URL), or start ILS Desktop once to create one.")
     return pgdata
@@ -474,49 +483,140 @@ def _set_password(args: argparse.Namespace) -> int:
 
 
 # --- audit ---------------------------------------------------------------------------------------------
-def _audit_verify(args: argparse.Namespace) -> int:
-    from ils_desktop.db.tenant import TenantContext
-    from ils_desktop.domain.roles import PERMISSION_CODES
-    from ils_desktop.repositories.sign_in import all_company_ids
-    from ils_desktop.services.audit_trail import verify_chain
+def _owner_url(args: argparse.Namespace) -> URL:
+    """The owner role's URL, with the password that lets it in: ``--owner-url``, else ``ils_owner``
+    on the named server, else the embedded database on this computer."""
+    from ils_desktop.db.ddl import OWNER_ROLE
 
-    database = _open(args)
-    reports = []
-    companies = database.run_anonymous(all_company_ids)
-    if args.company:
-        companies = [(c, n) for c, n in companies if str(c) == args.company]
+    app, owner = _named_server(args), _owner_server(args)
+    if owner is not None and app is not None and not _same_database(owner, app):
+        raise _usage("--owner-url and --database-url name different databases.")
+    if owner is None and app is not None:
+        owner = app.set(username=OWNER_ROLE, password=None)
+    if owner is None:
+        from ils_desktop.db.database import embedded_target
+
+        target = embedded_target(_local_pgdata(args))
+        assert target.owner_url is not None
+        return target.owner_url
+    return _signed_in(_logins(), owner, "--owner-url")
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    """Every company's trail, as the owner role (which sees each company by naming it)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from ils_desktop.config import AppPaths
+    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.db.unit_of_work import TenantUnitOfWork
+    from ils_desktop.errors import NoKeyring
+    from ils_desktop.services.audit_checkpoints import AUDIT_CHECKPOINT_FOLDER, CheckpointBook, signing_key
+    from ils_desktop.services.audit_trail import take_checkpoint, verify_trail
+
+    engine = create_engine(_owner_url(args), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            listed = connection.execute(text("SELECT id, name FROM companies ORDER BY name"))
+            companies = [(r.id, r.name) for r in listed]
+        if args.company:
+            companies = [(c, n) for c, n in companies if str(c) == args.company]
+            if not companies:
+                raise _usage(f"No company {args.company} in this database.")
         if not companies:
-            raise _usage(f"No company {args.company} in this database.")
-    if not companies:
-        empty = "No companies in this database: nothing to verify."
-        if args.json:
-            print("[]")
-        print(empty, file=sys.stderr if args.json else sys.stdout)
-        return ExitCode.OK
-    for company_id, name in companies:
-        context = TenantContext(company_id, None, frozenset(), PERMISSION_CODES)
-        report = verify_chain(database, context)
-        reports.append({"company_id": str(company_id), "company": name, "entries": report.checked,
-                        "intact": report.intact, "problems": report.problems})
+            empty = "No companies in this database: nothing to verify."
+            if args.json:
+                print("[]")
+            print(empty, file=sys.stderr if args.json else sys.stdout)
+            return ExitCode.OK
+        try:
+            key = signing_key(create=not args.no_checkpoint)
+        except NoKeyring as error:
+            key = None
+            print(f"ils-desktop: {error} Checkpoints are neither checked nor kept.", file=sys.stderr)
+        book = CheckpointBook(AppPaths.default().data_dir / AUDIT_CHECKPOINT_FOLDER)
+        reports = []
+        for company_id, name in companies:
+            with TenantUnitOfWork(engine, TenantContext(company_id)) as uow:
+                report = verify_trail(uow, book, key)
+                if report.intact and key is not None and not args.no_checkpoint:
+                    take_checkpoint(uow, report, key, book)
+                    report.checkpoint_taken = True
+                    uow.commit()
+            reports.append({"company_id": str(company_id), "company": name, "entries": report.checked,
+                            "checkpoints": report.checkpoints, "checkpoint_taken": report.checkpoint_taken,
+                            "intact": report.intact, "problems": report.problems})
+    finally:
+        engine.dispose()
     if args.json:
         print(json.dumps(reports, indent=2))
     else:
         for r in reports:
             state = "intact" if r["intact"] else "TAMPERED"
-            print(f"{r['company']}: {r['entries']} entries, {state}")
+            against = f", agrees with {r['checkpoints']} checkpoint(s)" if r["checkpoints"] and r["intact"] else ""
+            print(f"{r['company']}: {r['entries']} entries{against}, {state}")
             for problem in r["problems"]:
                 print(f"  - {problem}")
     return ExitCode.OK if all(r["intact"] for r in reports) else ExitCode.FAILED
 
 
 # --- devices serve --------------------------------------------------------------------------------------
+def _service_session(database: Database, company_id: Any, name: str) -> Any:  # -> TenantContext
+    """The background service's own session for this practice: kept in the OS keyring after a
+    manager who may manage equipment signed in once, at a terminal, to start it."""
+    from ils_desktop.config import AppPaths, WorkstationSettings
+    from ils_desktop.db import credentials
+    from ils_desktop.errors import NoKeyring, SessionEnded, SignInFailed
+    from ils_desktop.services.auth import service_context, sign_in, sign_out, start_service_session
+
+    account = credentials.service_account(database.target.label, company_id)
+    keyring_problem = None
+    try:
+        token = credentials.get_password(account)
+    except NoKeyring as error:
+        token, keyring_problem = None, str(error)
+    if token:
+        context = service_context(company_id, token)
+        try:
+            database.run(context, lambda _uow: None, retry_safe=True)
+            return context
+        except SessionEnded:
+            log.info("the device service's session for %s has ended; a manager must start it again", name)
+    if not sys.stdin.isatty():
+        raise CommandError(f"The device service is not signed in for {name} on this computer: run "
+                           "'ils-desktop devices serve' once at a terminal, where a manager who may manage "
+                           "equipment signs in to start it.", ExitCode.FAILED)
+    print(f"Starting the device service for {name}: a manager who may manage equipment signs in once.",
+          file=sys.stderr)
+    email = input("Manager's email: ").strip()
+    password = getpass.getpass("Password: ")
+    workstation = WorkstationSettings.load(AppPaths.default()).workstation_name
+    try:
+        manager = sign_in(database, email, password, workstation=workstation)
+    except SignInFailed as error:
+        raise CommandError(str(error), ExitCode.FAILED) from None
+    try:
+        if manager.context.company_id != company_id:
+            raise CommandError(f"{manager.user_name} is not a member of staff of {name}.", ExitCode.FAILED)
+        token = start_service_session(database, manager, workstation=f"{workstation} (device service)")
+    finally:
+        sign_out(database, manager)
+    try:
+        credentials.set_password(account, token)
+    except NoKeyring as error:
+        keyring_problem = str(error)
+    if keyring_problem:
+        print(f"ils-desktop: {keyring_problem} The device service will ask for a manager again next time.",
+              file=sys.stderr)
+    return service_context(company_id, token)
+
+
 def _devices_serve(args: argparse.Namespace) -> int:
     """Run the DICOM Storage and Worklist SCPs (and this machine's serial/folder devices) until Ctrl-C."""
     import signal
     import threading
 
     from ils_desktop.config import AppPaths
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.repositories.sign_in import practice_company_ids
     from ils_desktop.services.device_hub import DeviceHub
 
@@ -533,9 +633,9 @@ def _devices_serve(args: argparse.Namespace) -> int:
     elif len(companies) > 1:
         raise _usage(f"Say which practice with --company ID: {listed}.")
     company_id, name = companies[0]
+    # The hub acts for the practice, not for a person, in a service session a manager started.
+    context = _service_session(database, company_id, name)
     log.info("receiving device readings for %s (%s) from %s", name, company_id, database.target.label)
-    # The hub acts for the practice, not for a person: it may match and store readings only.
-    context = TenantContext(company_id, None, frozenset(), frozenset({"patients.view"}))
 
     def stored(r: Any) -> None:
         line = (f"{r.received_at:%H:%M:%S} {r.kind or 'unreadable'} from {r.source} {r.source_detail or ''} -> "

@@ -56,3 +56,33 @@ class PlainFileKeyring(KeyringBackend):
         if data.pop(f"{service}/{username}", None) is None:
             raise PasswordDeleteError(username)
         self.path.write_text(json.dumps(data))
+
+
+class FileKeyringForTests(KeyringBackend):
+    """A store for command-line tests that run ``ils-desktop`` in another process: JSON in the file
+    named by ``$ILS_TEST_KEYRING_FILE``. Only ``tests/keyring_runner.py`` registers it, through
+    ``credentials.allow_test_backend`` — the app itself never accepts it."""
+
+    priority = 1  # type: ignore[assignment]
+
+    @property
+    def path(self) -> Path:
+        return Path(os.environ["ILS_TEST_KEYRING_FILE"])
+
+    def _read(self) -> dict[str, str]:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._read().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._read()
+        data[f"{service}/{username}"] = password
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(data))
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._read()
+        if data.pop(f"{service}/{username}", None) is None:
+            raise PasswordDeleteError(username)
+        self.path.write_text(json.dumps(data))

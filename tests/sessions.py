@@ -25,11 +25,12 @@ def use_owner_engine(engine: Engine) -> None:
     _owner_engine = engine
 
 
-def sign(context: TenantContext, *, hours: int = 24) -> TenantContext:
+def sign(context: TenantContext, *, hours: int = 24, owner_engine: Engine | None = None) -> TenantContext:
     """``context`` with a fresh session of its company and user (a service session without a user)."""
-    assert _owner_engine is not None, "the owner_engine fixture has not started"
+    engine = owner_engine or _owner_engine
+    assert engine is not None, "the owner_engine fixture has not started"
     token = secrets.token_hex(32)
-    with _owner_engine.begin() as connection:
+    with engine.begin() as connection:
         connection.execute(text("SELECT set_config('app.company_id', :c, true)"), {"c": str(context.company_id)})
         connection.execute(
             text("INSERT INTO sessions (company_id, id, user_id, kind, workstation, app_version, token_hash, "
@@ -45,3 +46,10 @@ def signed(company_id: uuid.UUID, user_id: uuid.UUID | None = None, roles: froze
            permissions: frozenset[str] = frozenset()) -> TenantContext:
     """A signed-in ``TenantContext(company_id, user_id, roles, permissions)``."""
     return sign(TenantContext(company_id, user_id, roles, permissions))
+
+
+def service_token(company_id: uuid.UUID, owner_engine: Engine | None = None) -> str:
+    """A background-service session of the practice (as ``devices serve`` keeps in the keyring)."""
+    token = sign(TenantContext(company_id), owner_engine=owner_engine).session_token
+    assert token is not None
+    return token

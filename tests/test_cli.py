@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,19 +27,21 @@ import keyring
 import psycopg
 import pytest
 from keyring.backends import fail
-from keyrings.alt.file import PlaintextKeyring
 from psycopg import sql
 
 from ils_desktop.applog import close_log, log_file_for_today
 from ils_desktop.cli import _parser, main
+from ils_desktop.db import credentials
 from ils_desktop.db.migrations import head_revision, upgrade
 from ils_desktop.db.provision import provision
 from ils_desktop.exit_codes import ExitCode
 from ils_desktop.startup import ConnectionProblem, classify_connection_error, connection_detail, mask_secrets
+from tests.memory_keyring import FileKeyringForTests, MemoryKeyring
+from tests.sessions import service_token
 
 REPO = Path(__file__).resolve().parents[1]
 PG15 = Path("/usr/lib/postgresql/15/bin")
-DEVICE_FIXTURES = REPO.parent / "shared" / "fixtures" / "devices"
+DEVICE_FIXTURES = REPO / "tests" / "fixtures" / "devices"
 
 
 # --- fixtures ------------------------------------------------------------------------------------------
@@ -57,11 +60,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture
-def test_keyring(tmp_path: Path) -> PlaintextKeyring:
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
-    return backend
+def test_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
+    keyring.set_keyring(memory_keyring)
+    return memory_keyring
 
 
 @pytest.fixture
@@ -216,7 +217,8 @@ def in_terminal(argv: list[str], env: dict[str, str], answers: list[str], timeou
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes ils-desktop
-        os.execve(sys.executable, [sys.executable, "-m", "ils_desktop", *argv], env)
+        runner = "tests.keyring_runner" if "ILS_TEST_KEYRING_FILE" in env else "ils_desktop"
+        os.execve(sys.executable, [sys.executable, "-m", runner, *argv], env)
     shown, answered, deadline = b"", 0, time.monotonic() + timeout
     try:
         while True:
@@ -570,8 +572,7 @@ def test_upgrade_asks_once_for_the_owner_then_the_saved_app_password_is_used(pas
                                                                              isolated, tmp_path):
     server = f"127.0.0.1:{password_server.port}"
     app_url = password_server.url("ils_app", provisioned)
-    env = _env(isolated, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(tmp_path / "xdg"))
+    env = _env(isolated, ILS_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
     code, shown = in_terminal(["--database-url", app_url, "db", "upgrade"], env, ["owner-pw"])
     assert code == ExitCode.OK, shown
     assert shown.count("Password for") == 1
@@ -581,7 +582,7 @@ def test_upgrade_asks_once_for_the_owner_then_the_saved_app_password_is_used(pas
     code, shown = in_terminal(["db", "set-password", "--database-url", app_url], env, ["app-pw"])
     assert code == ExitCode.OK, shown
     assert f"Saved in the OS keyring for ils_app@{server}/{provisioned}." in shown
-    checked = subprocess.run([sys.executable, "-m", "ils_desktop", "db", "check", "--database-url", app_url],
+    checked = subprocess.run([sys.executable, "-m", "tests.keyring_runner", "db", "check", "--database-url", app_url],
                              env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert (checked.returncode, checked.stderr) == (0, "")
     assert "up to date" in checked.stdout
@@ -590,11 +591,12 @@ def test_upgrade_asks_once_for_the_owner_then_the_saved_app_password_is_used(pas
 def test_a_refused_keyring_password_is_said_and_then_asked_for_once(password_server, provisioned, isolated,
                                                                     tmp_path):
     server = f"127.0.0.1:{password_server.port}"
-    xdg = tmp_path / "xdg"
-    saved = PlaintextKeyring()
-    saved.file_path = str(xdg / "python_keyring" / "keyring_pass.cfg")
-    saved.set_password("ils-desktop", f"ils_app@{server}/{provisioned}", "stale-pw")
-    env = _env(isolated, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(xdg))
+    env = _env(isolated, ILS_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
+    os.environ["ILS_TEST_KEYRING_FILE"] = env["ILS_TEST_KEYRING_FILE"]
+    try:
+        FileKeyringForTests().set_password("ils-desktop", f"ils_app@{server}/{provisioned}", "stale-pw")
+    finally:
+        del os.environ["ILS_TEST_KEYRING_FILE"]
     argv = ["db", "check", "--database-url", password_server.url("ils_app", provisioned)]
     code, shown = in_terminal(argv, env, ["app-pw"])
     assert code == ExitCode.FAILED, shown  # connected; the schema is not migrated
@@ -642,14 +644,13 @@ def test_set_password_without_a_terminal_is_one_line(test_keyring, capsys):
 
 def test_set_password_refuses_a_password_the_server_refuses(password_server, provisioned, isolated, tmp_path):
     server = f"127.0.0.1:{password_server.port}"
-    env = _env(isolated, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(tmp_path / "xdg"))
+    env = _env(isolated, ILS_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
     argv = ["db", "set-password", "--database-url", password_server.url("ils_app", provisioned)]
     code, shown = in_terminal(argv, env, ["wrong"])
     assert code == ExitCode.CANNOT_CONNECT
     assert shown.splitlines()[-1] == (f"ils-desktop: The server refused that password for ils_app@{server}/"
                                       f"{provisioned}: nothing was saved.")
-    assert not list((tmp_path / "xdg").rglob("*.cfg"))
+    assert not (tmp_path / "keyring.json").exists()
 
 
 def test_set_password_with_no_server_named(test_keyring, capsys):
@@ -681,12 +682,25 @@ def test_devices_serve_on_an_empty_database(empty_database, capsys):
                         r"one up in ILS Desktop first\.", one_line(err))
 
 
-def test_devices_serve_logs_to_the_daily_file_and_says_where(server_url, practice, isolated):
+def _keep_service_token(keyring_file: Path, database_label: str, company_id: uuid.UUID) -> None:
+    """What a manager's first start of ``devices serve`` leaves in the keyring."""
+    os.environ["ILS_TEST_KEYRING_FILE"] = str(keyring_file)
+    try:
+        FileKeyringForTests().set_password("ils-desktop", credentials.service_account(database_label, company_id),
+                                           service_token(company_id))
+    finally:
+        del os.environ["ILS_TEST_KEYRING_FILE"]
+
+
+def test_devices_serve_logs_to_the_daily_file_and_says_where(server_url, practice, isolated, tmp_path):
     log_file = log_file_for_today(isolated / "logs")
+    keyring_file = tmp_path / "keyring.json"
+    _keep_service_token(keyring_file, _server_label(server_url), practice.company_id)
     service = subprocess.Popen(
-        [sys.executable, "-m", "ils_desktop", "devices", "serve", "--no-dicom", "--company", str(practice.company_id)],
-        env=_env(isolated, ILS_DATABASE_URL=server_url), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "tests.keyring_runner", "devices", "serve", "--no-dicom", "--company",
+         str(practice.company_id)],
+        env=_env(isolated, ILS_DATABASE_URL=server_url, ILS_TEST_KEYRING_FILE=str(keyring_file)),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert service.stdout is not None
@@ -704,7 +718,15 @@ def test_devices_serve_logs_to_the_daily_file_and_says_where(server_url, practic
     assert any(f"devices-serve[{service.pid}]" in line and "device service stopped" in line for line in lines)
 
 
-def test_devices_serve_on_a_port_in_use_is_one_line(server_url, practice, capsys):
+def _server_label(url: str) -> str:
+    from ils_desktop.db.database import server_target
+
+    return server_target(url).label
+
+
+def test_devices_serve_on_a_port_in_use_is_one_line(server_url, practice, capsys, test_keyring):
+    account = credentials.service_account(_server_label(server_url), practice.company_id)
+    test_keyring.set_password("ils-desktop", account, service_token(practice.company_id))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -58,6 +58,11 @@ def allow_test_backend(backend_class: type) -> None:
     _test_backends.add(backend_class)
 
 
+def service_account(database_label: str, company_id: object) -> str:
+    """The keyring entry of the background service's session token for one practice."""
+    return f"device-service {company_id} on {database_label}"
+
+
 def account_for(user: str, host: str, port: int | None, database: str) -> str:
     return f"{user}@{host}:{port or 5432}/{database}"
 

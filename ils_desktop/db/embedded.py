@@ -191,6 +191,11 @@ def _cluster_folder(requested: Path, user: _ServiceUser | None) -> Path:
     return _tests_clusters_dir / hashlib.sha256(str(requested).encode()).hexdigest()[:16]
 
 
+def cluster_exists(pgdata: Path) -> bool:
+    """Whether a database has been made for ``pgdata`` (wherever this process keeps its cluster)."""
+    return (_cluster_folder(pgdata, _server_user()) / "PG_VERSION").exists()
+
+
 def _as_user(user: _ServiceUser | None, pgdata: Path) -> dict[str, Any]:
     """subprocess arguments that run a PostgreSQL program as ``user`` (none of root's groups)."""
     if user is None:

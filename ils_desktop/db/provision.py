@@ -26,6 +26,67 @@ TRIGRAM_OPERATOR_FUNCTIONS = (
 )
 
 
+#: The triggers that write and protect the audit trail, and the function each must run.
+AUDIT_TRIGGERS = {
+    "audit_row": "ils_audit_row",
+    "audit_truncate": "ils_audit_refuse_truncate",
+    "append_only": "ils_audit_append_only",
+    "append_only_truncate": "ils_audit_append_only",
+}
+
+# The owner role owns the tables, so PostgreSQL lets it disable, replace or drop their triggers —
+# and with the audit triggers off, change rows without a trace. An event trigger (only a
+# superuser can make or remove one) refuses that for everyone but a superuser: after any DDL
+# command the audit triggers must be enabled and run their own function, and none may be dropped
+# while its table stays. Migrations replace the functions' bodies, which this cannot tell from
+# tampering; ``audit verify`` compares every row with its trail and finds what changed unrecorded.
+_GUARDED = ", ".join(f"'{name}'" for name in AUDIT_TRIGGERS)
+AUDIT_TRIGGER_GUARD = f"""
+CREATE OR REPLACE FUNCTION ils_guard_audit_triggers() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    bad text;
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+        RETURN;
+    END IF;
+    SELECT format('%s on %s', t.tgname, t.tgrelid::regclass) INTO bad
+      FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+     WHERE t.tgname IN ({_GUARDED})
+       AND (t.tgenabled NOT IN ('O', 'A')
+            OR p.proname <> CASE t.tgname WHEN 'audit_row' THEN 'ils_audit_row'
+                                          WHEN 'audit_truncate' THEN 'ils_audit_refuse_truncate'
+                                          ELSE 'ils_audit_append_only' END)
+     LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the audit trigger % must stay enabled and unchanged', bad
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ils_guard_audit_trigger_drops() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped record;
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+        RETURN;
+    END IF;
+    FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+        IF dropped.object_type = 'trigger' AND dropped.original
+           AND split_part(dropped.object_identity, ' on ', 1) IN ({_GUARDED}) THEN
+            RAISE EXCEPTION 'the audit trigger % cannot be dropped', dropped.object_identity
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END LOOP;
+END
+$$;
+"""
+
+
 def _role_exists(cur: psycopg.Cursor, role: str) -> bool:
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
     return cur.fetchone() is not None
@@ -63,8 +124,14 @@ def provision(
         cur.execute(
             sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
         )
+        # Workstations connect and nothing more: no temporary tables or functions of their own.
         cur.execute(
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(
+                sql.Identifier(database), sql.Identifier(APP_ROLE)
+            )
+        )
+        cur.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
                 sql.Identifier(database), sql.Identifier(APP_ROLE)
             )
         )
@@ -79,3 +146,11 @@ def provision(
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for function in TRIGRAM_OPERATOR_FUNCTIONS:
             conn.execute(f"ALTER FUNCTION {function} LEAKPROOF")
+        # The audit trail's triggers stay on: refused for everyone but a superuser (see below).
+        conn.execute(AUDIT_TRIGGER_GUARD)
+        for name, event, function in (("ils_keep_audit_triggers_on", "ddl_command_end", "ils_guard_audit_triggers"),
+                                       ("ils_keep_audit_triggers", "sql_drop", "ils_guard_audit_trigger_drops")):
+            exists = conn.execute("SELECT 1 FROM pg_event_trigger WHERE evtname = %s", (name,)).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE EVENT TRIGGER {} ON {} EXECUTE FUNCTION {}()").format(
+                    sql.Identifier(name), sql.SQL(event), sql.Identifier(function)))

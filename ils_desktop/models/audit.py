@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Text, text
+from sqlalchemy import BigInteger, DateTime, SmallInteger, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,6 +29,8 @@ class AuditLog(TenantMixin, Base):
         DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")
     )
     transaction_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: 1: written before 0009 (transaction id not hashed); 2: every column hashed.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
     prev_hash: Mapped[str | None] = mapped_column(Text)
     row_hash: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -44,3 +46,18 @@ class AuditChainHead(TenantMixin, Base):
 
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     last_hash: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditCheckpoint(TenantMixin, Base):
+    """The length and head of a company's chain at a moment, signed with a key in the OS keyring of
+    the computer that took it (HMAC-SHA256, ``domain.audit_chain.checkpoint_signature``). A copy is
+    kept in a file outside the database; ``audit verify`` compares the chain with both."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    head_hash: Mapped[str | None] = mapped_column(Text)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    key_id: Mapped[str] = mapped_column(Text, nullable=False)
+    signature: Mapped[str] = mapped_column(Text, nullable=False)

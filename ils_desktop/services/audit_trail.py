@@ -1,23 +1,34 @@
-"""Reading the audit trail and checking its hash chain.
+"""Reading the audit trail and checking that it is whole.
 
-Each audit row's hash covers its content and the previous row's hash (per company). Recomputing
-the chain here, in Python, from the text the database renders, detects a row changed or removed
-by someone with direct database access (who could disable triggers but not forge SHA-256).
+Each entry's hash covers all its columns and the previous entry's hash (per company). Recomputing
+the chain here, in Python, from the text the database renders, and comparing it with signed
+checkpoints kept outside the database and with the rows it describes, detects entries changed,
+removed, rewound or rehashed by someone with direct database access (``domain.audit_chain``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.audit_chain import (
+    ChainCheck,
+    Checkpoint,
+    TrailReplay,
+    checkpoint_problems,
+    is_authentic,
+    key_id,
+    sign_checkpoint,
+)
 from ils_desktop.domain.text_input import clean_search_text
+from ils_desktop.errors import NoKeyring
 from ils_desktop.repositories.audit import AuditFilter
+from ils_desktop.services.audit_checkpoints import CheckpointBook, signing_key
 from ils_desktop.services.permissions import require
 
 
@@ -39,6 +50,11 @@ class ChainReport:
     company_id: uuid.UUID
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    checkpoints: int = 0  # checkpoints signed with this computer's key that the chain was compared with
+    unchecked_checkpoints: int = 0  # signed on another computer
+    checkpoint_taken: bool = False
+    head_seq: int = 0
+    head_hash: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -74,43 +90,79 @@ def audited_tables(database: Database, context: TenantContext) -> list[str]:
     return database.run(context, lambda uow: uow.audit.table_names(), retry_safe=True)
 
 
-def verify_chain(database: Database, context: TenantContext) -> ChainReport:
-    """Recompute every hash of the company's chain and check links, order and the head."""
-    require(context, "audit.verify")
-    report = ChainReport(context.company_id)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        expected_seq = 1
-        previous_hash: str | None = None
-        after = 0
-        while True:
-            rows = uow.audit.chain_for_verification(after_seq=after)
-            if not rows:
-                break
-            for row in rows:
-                if row.seq != expected_seq:
-                    report.problems.append(
-                        f"Entries {expected_seq} to {row.seq - 1} are missing (removed from the trail)."
-                    )
-                    previous_hash = row.prev_hash  # resynchronise to report further problems
-                if row.prev_hash != previous_hash:
-                    report.problems.append(f"Entry {row.seq} is not linked to the entry before it.")
-                digest = hashlib.sha256(row.hash_input.encode("utf-8")).hexdigest()
-                if digest != row.row_hash:
-                    report.problems.append(f"Entry {row.seq} was altered after it was written.")
-                previous_hash = row.row_hash
-                expected_seq = row.seq + 1
-                report.checked += 1
-            after = rows[-1].seq
-        head = uow.audit.head()
-        last_seq = expected_seq - 1
-        if head is not None and (head.last_seq != last_seq or head.last_hash != previous_hash):
-            report.problems.append(
-                f"The newest entries are missing: the trail ends at entry {last_seq} but "
-                f"{head.last_seq} were written."
-            )
-        if head is None and last_seq:
-            report.problems.append("The audit chain head is missing.")
-
-    database.run(context, work, retry_safe=True)
+def verify_trail(uow: TenantUnitOfWork, book: CheckpointBook | None = None, key: bytes | None = None) -> ChainReport:
+    """Check the company's whole trail in ``uow``: the hash chain and its head, every checkpoint
+    (the database's copies and ``book``'s, those signed with ``key``), and the trail replayed
+    against the rows it describes. See ``domain.audit_chain`` for why each is needed."""
+    company_id = uow.context.company_id
+    report = ChainReport(company_id)
+    checkpoints = uow.audit.checkpoints()
+    if book is not None:
+        from_file, unreadable = book.read(company_id)
+        checkpoints += from_file
+        if unreadable:
+            report.problems.append(f"{unreadable} line(s) of this computer's checkpoint file are not checkpoints: "
+                                   "the file was edited.")
+    authentic = []
+    for checkpoint in checkpoints:
+        if checkpoint.company_id != company_id:
+            continue
+        if key is not None and checkpoint.key_id == key_id(key):
+            if is_authentic(key, checkpoint):
+                authentic.append(checkpoint)
+            else:
+                report.problems.append(
+                    f"A checkpoint of {checkpoint.taken_at:%Y-%m-%d %H:%M} carries this computer's key but its "
+                    "signature does not match: it was altered.")
+        else:
+            report.unchecked_checkpoints += 1  # signed on another computer: its key is not here
+    chain = ChainCheck(keep=frozenset(c.seq for c in authentic))
+    replay = TrailReplay()
+    after = 0
+    while rows := uow.audit.chain_for_verification(after_seq=after):
+        chain.feed(row.entry for row in rows)
+        for row in rows:
+            replay.apply(row.table_name, row.action, row.row_key, row.new_values)
+        after = rows[-1].entry.seq
+    head = uow.audit.head()
+    chain.finish(head.last_seq if head else None, head.last_hash if head else None,
+                 company_exists=uow.audit.company_exists())
+    report.problems += chain.problems
+    report.checked = chain.checked
+    for checkpoint in authentic:
+        report.problems += checkpoint_problems(checkpoint, chain.last_seq, chain.hashes.get(checkpoint.seq))
+    report.checkpoints = len(authentic)
+    for table in uow.audit.audited_tables():
+        report.problems += replay.differences(table, uow.audit.current_rows(table))
+    report.head_seq, report.head_hash = chain.last_seq, chain.last_hash
     return report
+
+
+def take_checkpoint(uow: TenantUnitOfWork, report: ChainReport, key: bytes, book: CheckpointBook | None) -> Checkpoint:
+    """Record the verified chain's length and head, signed, in the database and in ``book``."""
+    checkpoint = sign_checkpoint(key, report.company_id, report.head_seq, report.head_hash, datetime.now(UTC))
+    uow.audit.add_checkpoint(checkpoint)
+    if book is not None:
+        book.append(checkpoint)
+    return checkpoint
+
+
+def verify_chain(database: Database, context: TenantContext, book: CheckpointBook | None = None, *,
+                 checkpoint: bool = True) -> ChainReport:
+    """The manager's check (audit trail screen): verify this practice's trail and, when it is
+    intact and this computer has a keyring, take a checkpoint of it."""
+    require(context, "audit.verify")
+    try:
+        key = signing_key(create=checkpoint)
+    except NoKeyring:
+        key = None
+
+    def work(uow: TenantUnitOfWork) -> ChainReport:
+        report = verify_trail(uow, book, key)
+        if report.intact and checkpoint and key is not None:
+            take_checkpoint(uow, report, key, book)
+            report.checkpoint_taken = True
+            uow.commit()
+        return report
+
+    return database.run(context, work)

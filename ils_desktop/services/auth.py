@@ -30,6 +30,7 @@ from ils_desktop.domain.roles import Role, effective_permissions
 from ils_desktop.errors import SessionEnded, SignInFailed
 from ils_desktop.repositories.sign_in import PasswordCost, SignInAnswer, check_password, password_cost
 from ils_desktop.repositories.sign_in import sign_in as start_session
+from ils_desktop.services.permissions import require
 from ils_desktop.services.settings import security_settings
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,28 @@ def unlock_workstation(database: Database, signed_in: SignedIn, password: str) -
         raise SignInFailed("Enter your password.")
     check_staff_password(database, signed_in.context, signed_in.email, password,
                          wrong="That password is not right.")
+
+
+#: What the practice's background service may do: match readings to patients and store them.
+SERVICE_PERMISSIONS = frozenset({"patients.view"})
+
+
+def service_context(company_id: uuid.UUID, token: str) -> TenantContext:
+    """The background service's context: a session of the practice, not of a person."""
+    return TenantContext(company_id, None, frozenset(), SERVICE_PERMISSIONS, session_token=token)
+
+
+def start_service_session(database: Database, manager: SignedIn, *, workstation: str) -> str:
+    """A manager who may manage equipment starts the background service's session (a year, or
+    until a manager ends it); the token is returned once, to be kept in the OS keyring."""
+    require(manager.context, "equipment.manage")
+
+    def work(uow: TenantUnitOfWork) -> str:
+        token, _session_id = uow.sessions.start_service(workstation=workstation, app_version=__version__)
+        uow.commit()
+        return token
+
+    return database.run(manager.context, work)
 
 
 def sign_out(database: Database, signed_in: SignedIn, *, reason: str = "signed_out") -> None:

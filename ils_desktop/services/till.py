@@ -762,6 +762,9 @@ def verify_manager(database: Database, context: TenantContext, approval: Manager
     if not approval.email.strip() or not approval.password:
         raise ManagerAuthorisationFailed("Enter the manager's email address and password.")
     _refuse_text({"email": (approval.email, text_input.EMAIL)})
+    unusable = text_input.unstorable_character(approval.password)
+    if unusable:  # it cannot be anyone's password
+        raise ValidationFailed({"password": text_input.character_message(unusable)})
     try:
         user_id = check_staff_password(database, context, approval.email, approval.password,
                                        wrong="The email or password is not right, or that person is not a "

@@ -69,6 +69,14 @@ def main() -> int:
         return _gui(args.path, args.close_when_ready)
     from ils_desktop.cli import main as cli_main
 
+    if "ILS_TEST_KEYRING_FILE" in os.environ:  # as tests/keyring_runner.py: a store the app accepts
+        import keyring
+
+        from ils_desktop.db import credentials
+        from tests.memory_keyring import FileKeyringForTests
+
+        credentials.allow_test_backend(FileKeyringForTests)
+        keyring.set_keyring(FileKeyringForTests())
     os.environ["ILS_HOME"] = args.path
     return cli_main(rest)
 

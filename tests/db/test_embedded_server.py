@@ -23,8 +23,10 @@ import psutil
 import psycopg
 import pytest
 
-from ils_desktop.db import embedded
+from ils_desktop.db import credentials, embedded
 from tests.conftest import ROOT_TESTS_BASE, RUNNING_AS_ROOT
+from tests.memory_keyring import FileKeyringForTests
+from tests.sessions import service_token
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(os.name == "nt", reason="Unix sockets and signals")]
 
@@ -86,10 +88,12 @@ def select_one(server: embedded.EmbeddedServer) -> int:
 class App:
     """One run of embedded_app.py, up to its "ready" line."""
 
-    def __init__(self, *args: str, ready: str = "ready", log_dir: Path) -> None:
+    def __init__(self, *args: str, ready: str = "ready", log_dir: Path, keyring_file: Path | None = None) -> None:
         clusters = ["--clusters-dir", str(ROOT_TESTS_BASE / "clusters")] if ROOT_TESTS_BASE else []
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
                "QT_QPA_PLATFORM": "offscreen"}
+        if keyring_file is not None:
+            env["ILS_TEST_KEYRING_FILE"] = str(keyring_file)
         self.stderr = log_dir / f"app-{uuid.uuid4().hex[:8]}.err"
         with self.stderr.open("w") as err:
             self.process = subprocess.Popen([sys.executable, str(HELPER), *clusters, *args], stdout=subprocess.PIPE,
@@ -246,7 +250,7 @@ def test_started_as_root_the_app_says_so_in_one_line_and_starts_nothing(tmp_path
     env = {**os.environ, "ILS_HOME": str(tmp_path / "home"),
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     env.pop("ILS_DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "ils_desktop", "db", "current"], env=env, cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-m", "ils_desktop", "--demo", "db", "current"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
@@ -365,7 +369,14 @@ def practice_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     server = database.target.embedded
     assert server is not None and database.target.owner_url is not None
     owner = create_engine(database.target.owner_url, poolclass=NullPool)
-    make_practice(owner, "Signal Opticians")
+    practice = make_practice(owner, "Signal Opticians")
+    # What a manager's first start of `devices serve` leaves in the keyring.
+    os.environ["ILS_TEST_KEYRING_FILE"] = str(home / "keyring.json")
+    try:
+        FileKeyringForTests().set_password("ils-desktop", credentials.service_account(
+            database.target.label, practice.company_id), service_token(practice.company_id, owner))
+    finally:
+        del os.environ["ILS_TEST_KEYRING_FILE"]
     owner.dispose()
     database.dispose()
     server.stop()
@@ -394,7 +405,8 @@ def test_the_gui_stops_its_server_when_closed_or_signalled(practice_home, logs, 
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
 def test_devices_serve_stops_its_server_on_a_signal(practice_home, logs, how):
     home, pgdata = practice_home
-    with App("cli", str(home), "devices", "serve", "--no-dicom", ready="Receiving for", log_dir=logs) as serve:
+    with App("cli", str(home), "devices", "serve", "--no-dicom", ready="Receiving for", log_dir=logs,
+             keyring_file=home / "keyring.json") as serve:
         assert len(postmasters(pgdata)) == 1
         assert serve.end(getattr(signal, how)) == 0
     assert postmasters(pgdata) == []

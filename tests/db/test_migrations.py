@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
@@ -31,7 +32,9 @@ def test_empty_database_upgrades_downgrades_and_upgrades_again(pg_server):
         with engine.connect() as connection:
             assert schema_status(connection).state is SchemaState.CURRENT
             assert set(Base.metadata.tables) <= set(inspect(connection).get_table_names())
-        downgrade(target.owner_url, "base")
+        # Going back removes the audit triggers, which only a superuser may do (provision's guard).
+        superuser = psycopg.conninfo.conninfo_to_dict(pg_server.superuser_conninfo).get("user", "postgres")
+        downgrade(pg_server.url(str(superuser), name), "base")
         with engine.connect() as connection:
             assert inspect(connection).get_table_names() == ["alembic_version"]
             assert schema_status(connection).current is None

@@ -125,13 +125,10 @@ def test_a_schema_from_a_newer_version_is_refused_with_a_clear_message(
 
 
 def test_a_server_schema_older_than_the_app_asks_for_an_upgrade(qtbot, make_window, app_paths, pg_server):
-    from ils_desktop.db.migrations import downgrade
-
     name = f"ils_older_{uuid.uuid4().hex[:8]}"
     target = pg_server.create_database(name)
     try:
-        upgrade(target.owner_url)
-        downgrade(target.owner_url, "0001_core")
+        upgrade(target.owner_url, "0001_core")
         choice = _server_choice(pg_server, name)
         window = make_window(None, choice, opener=lambda p: open_database(app_paths, choice))
         qtbot.waitUntil(lambda: window.sign_in.retry_button.isVisible(), timeout=20_000)

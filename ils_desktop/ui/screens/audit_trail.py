@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services import audit_trail
+from ils_desktop.services.audit_checkpoints import AUDIT_CHECKPOINT_FOLDER, CheckpointBook
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -260,8 +261,12 @@ class AuditTrailScreen(QWidget):
             self.verify_button.setEnabled(True)
             if report.intact:
                 set_style_property(self.verify_result, "role", "success")
+                against = (f", and it agrees with {report.checkpoints} earlier checkpoint(s)"
+                           if report.checkpoints else "")
+                taken = " A checkpoint of it was kept on this computer." if report.checkpoint_taken else ""
                 self.verify_result.setText(
-                    f"The audit trail is intact: all {report.checked} entries check out.")
+                    f"The audit trail is intact: all {report.checked} entries check out, every record agrees "
+                    f"with its trail{against}.{taken}")
             else:
                 set_style_property(self.verify_result, "role", "error")
                 self.verify_result.setText(
@@ -273,4 +278,6 @@ class AuditTrailScreen(QWidget):
             self.verify_result.hide()
             return False
 
-        run_op(lambda: audit_trail.verify_chain(database, context), on_done=done, on_error=failed, parent=self)
+        book = (CheckpointBook(self.workspace.data_dir / AUDIT_CHECKPOINT_FOLDER)
+                if self.workspace.data_dir is not None else None)
+        run_op(lambda: audit_trail.verify_chain(database, context, book), on_done=done, on_error=failed, parent=self)
