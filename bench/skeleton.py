@@ -10,9 +10,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+import harness
+from harness import signed
 
 ROUNDS = 2000
 USERS = 2000
@@ -29,6 +31,7 @@ def lookup_benchmark(workdir: Path) -> None:
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
     from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.models.core import User
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import add_user_as_owner, create_company
 
@@ -36,19 +39,22 @@ def lookup_benchmark(workdir: Path) -> None:
     upgrade(target.owner_url)
     owner = create_engine(target.owner_url, poolclass=NullPool)
     companies = [create_company(owner, name=f"Practice {i}", company_type="ecp") for i in range(5)]
-    from ils_desktop.services.auth import hash_password
+    from ils_desktop.domain.passwords import new_password_record
 
-    password_hash = hash_password("benchmark password")
+    password = new_password_record("benchmark password")
     emails = []
     for i in range(USERS):
         email = f"user{i}@bench.test"
         company = companies[i % len(companies)]
         add_user_as_owner(owner, company, NewUser("Bench", f"User {i}", email, "benchmark password"),
-                          password_hash=password_hash)
+                          password=password)
         emails.append((company, email))
     company_id, email = emails[USERS // 2]
     database = Database(target)
-    context = TenantContext(company_id, None)
+    context = signed(owner, TenantContext(company_id, None))
+    # What the repository selects (the application role may not read the password record).
+    columns = ", ".join(c.name for c in User.__table__.columns if not c.name.startswith("password_"))
+    by_email = f"SELECT {columns} FROM users WHERE company_id = %s AND email = %s"
 
     # 1. Inside one unit of work: repository query vs the same SQL on the same psycopg connection.
     repo, raw = [], []
@@ -56,15 +62,13 @@ def lookup_benchmark(workdir: Path) -> None:
         connection = uow.session.connection().connection.driver_connection
         for _ in range(200):  # warm both paths (statement caches, prepared plans)
             uow.users.by_email(email)
-            connection.execute("SELECT * FROM users WHERE company_id = %s AND email = %s", (company_id, email))
+            connection.execute(by_email, (company_id, email))
         for _ in range(ROUNDS):
             t = time.perf_counter()
             user = uow.users.by_email(email)
             repo.append(time.perf_counter() - t)
             t = time.perf_counter()
-            row = connection.execute(
-                "SELECT * FROM users WHERE company_id = %s AND email = %s", (company_id, email)
-            ).fetchone()
+            row = connection.execute(by_email, (company_id, email)).fetchone()
             raw.append(time.perf_counter() - t)
         assert user is not None and row is not None
     r, p = _median_us(repo), _median_us(raw)
@@ -89,13 +93,11 @@ def lookup_benchmark(workdir: Path) -> None:
             whole.append(time.perf_counter() - t)
             t = time.perf_counter()
             with direct.transaction():
-                direct.execute("SELECT set_config('app.company_id', %s, true), set_config('app.user_id', '', true)",
-                               (str(company_id),))
-                direct.execute("SELECT * FROM users WHERE company_id = %s AND email = %s",
-                               (company_id, email)).fetchone()
+                direct.execute("SELECT ils_bind_session(%s)", (context.session_token,))
+                direct.execute(by_email, (company_id, email)).fetchone()
             whole_raw.append(time.perf_counter() - t)
     w, wr = _median_us(whole), _median_us(whole_raw)
-    print("whole unit of work: begin, set tenant, look up, commit")
+    print("whole unit of work: begin, bind the signed-in session, look up, commit")
     print(f"  TenantUnitOfWork + repository median {w:8.1f} µs")
     print(f"  raw psycopg transaction       median {wr:8.1f} µs")
     print(f"  ratio                                {w / wr:8.2f}x")
@@ -137,8 +139,8 @@ def cold_start(code: str, runs: int = 7) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        lookup_benchmark(Path(tmp))
+    with harness.workdir("ils-bench-skeleton-") as folder:
+        lookup_benchmark(folder)
     plain = cold_start(_PLAIN_QT)
     ils = cold_start(_ILS)
     print("cold start to window visible (process start → shown, median of 7, offscreen)")

@@ -8,6 +8,7 @@ process id, so a service that runs for weeks and the application beside it can b
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from pathlib import Path
 
@@ -41,6 +42,25 @@ class DailyFileHandler(logging.FileHandler):
         super().emit(record)
 
 
+class RedactingFormatter(logging.Formatter):
+    """Lines as usual, without what a database error may quote from a record.
+
+    PostgreSQL's DETAIL of a failed constraint repeats the row ("Failing row contains (…)", "Key
+    (nhs_number)=(…)"), and SQLAlchemy's message may carry a statement's parameters: a patient's
+    history, a password record. The engine hides parameters already (``hide_parameters``); this
+    removes the rest wherever it appears, in the message or in a traceback."""
+
+    _DETAIL = re.compile(r"(?im)^(\s*)DETAIL:.*$")
+    _QUOTED = re.compile(r"(Failing row contains|Key) \(.*?\)(=\(.*?\))?( already exists)?", re.DOTALL)
+    _PARAMETERS = re.compile(r"\[parameters: .*?\]", re.DOTALL)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        text = self._DETAIL.sub(r"\1DETAIL: (not logged: it may quote a record)", text)
+        text = self._QUOTED.sub(r"\1 (not logged)", text)
+        return self._PARAMETERS.sub("[parameters not logged]", text)
+
+
 _handler: DailyFileHandler | None = None
 
 
@@ -54,7 +74,7 @@ def configure_logging(log_dir: Path, *, verbose: bool = False, tag: str = "app")
     log_dir.mkdir(parents=True, exist_ok=True)
     close_log()
     handler = DailyFileHandler(log_dir)
-    handler.setFormatter(logging.Formatter(
+    handler.setFormatter(RedactingFormatter(
         f"%(asctime)s %(levelname)s {tag.replace('%', '%%')}[%(process)d] %(name)s [%(threadName)s] "
         "%(message)s"
     ))

@@ -8,14 +8,12 @@ registers the owner engine when the database fixture starts.
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from dataclasses import replace
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.tenant import TenantContext
+from ils_desktop.services.seeding import start_session_as_owner
 
 _owner_engine: Engine | None = None
 
@@ -29,17 +27,7 @@ def sign(context: TenantContext, *, hours: int = 24, owner_engine: Engine | None
     """``context`` with a fresh session of its company and user (a service session without a user)."""
     engine = owner_engine or _owner_engine
     assert engine is not None, "the owner_engine fixture has not started"
-    token = secrets.token_hex(32)
-    with engine.begin() as connection:
-        connection.execute(text("SELECT set_config('app.company_id', :c, true)"), {"c": str(context.company_id)})
-        connection.execute(
-            text("INSERT INTO sessions (company_id, id, user_id, kind, workstation, app_version, token_hash, "
-                 "expires_at) VALUES (:company, :id, :user, :kind, 'test', 'test', "
-                 "sha256(convert_to(:token, 'UTF8')), now() + make_interval(hours => :hours))"),
-            {"company": context.company_id, "id": uuid.uuid4(), "user": context.user_id,
-             "kind": "workstation" if context.user_id else "service", "token": token, "hours": hours},
-        )
-    return replace(context, session_token=token)
+    return start_session_as_owner(engine, context, hours=hours)
 
 
 def signed(company_id: uuid.UUID, user_id: uuid.UUID | None = None, roles: frozenset[str] = frozenset(),

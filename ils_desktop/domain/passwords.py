@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 MIN_PASSWORD_LENGTH = 10
+#: Longest password accepted: argon2 takes any length, but a megabyte pasted by mistake should not
+#: be hashed (the limit is far beyond any passphrase).
+MAX_PASSWORD_LENGTH = 1024
 
 _COMMON = frozenset(
     {"password", "password1", "password123", "1234567890", "qwertyuiop", "letmein123",

@@ -20,6 +20,7 @@ from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import (
+    MAX_PASSWORD_LENGTH,
     PasswordRecord,
     UnusablePasswordCost,
     new_password_record,
@@ -36,9 +37,6 @@ from ils_desktop.services.settings import security_settings
 log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "The email or password is not right. Check them and try again."
-#: Longest password accepted: argon2 takes any length, but a megabyte pasted by mistake should not
-#: be hashed (the limit is far beyond any passphrase).
-MAX_PASSWORD_LENGTH = 1024
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from ils_desktop import __version__
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
-from ils_desktop.domain.passwords import looks_like_email, new_password_record, normalise_email, password_problems
+from ils_desktop.domain import text_input
+from ils_desktop.domain.passwords import (
+    MAX_PASSWORD_LENGTH,
+    looks_like_email,
+    new_password_record,
+    normalise_email,
+    password_problems,
+)
 from ils_desktop.domain.postcode import is_valid_postcode
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, CompanyType, Role
 from ils_desktop.errors import UserFacingError, ValidationFailed
@@ -52,8 +59,14 @@ def needs_first_run(database: Database) -> bool:
 
 
 def practice_problems(details: PracticeDetails) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    if not details.name.strip():
+    problems = text_input.text_problems({
+        "name": (details.name, text_input.LABEL), "goc_number": (details.goc_number, text_input.CODE),
+        "ods_code": (details.ods_code, text_input.CODE), "phone": (details.phone, text_input.PHONE),
+        "practice_email": (details.email, text_input.EMAIL),
+        **{key: (value, text_input.POSTCODE if key == "postcode" else text_input.ADDRESS_LINE)
+           for key, value in details.address.items()},
+    })
+    if not details.name.strip() and "name" not in problems:
         problems["name"] = "Enter the practice's name."
     if details.company_type not in {t.value for t in CompanyType}:
         problems["company_type"] = "Choose what kind of business this is."
@@ -66,21 +79,40 @@ def practice_problems(details: PracticeDetails) -> dict[str, str]:
 
 
 def new_user_problems(user: NewUser) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems = account_text_problems(user.first_name, user.last_name, user.goc_number, user.enhanced_role)
+    problems |= text_input.text_problems({"email": (user.email, text_input.EMAIL)})
     if not user.first_name.strip():
-        problems["first_name"] = "Enter a first name."
+        problems.setdefault("first_name", "Enter a first name.")
     if not user.last_name.strip():
-        problems["last_name"] = "Enter a last name."
-    if not looks_like_email(normalise_email(user.email)):
+        problems.setdefault("last_name", "Enter a last name.")
+    if "email" not in problems and not looks_like_email(normalise_email(user.email)):
         problems["email"] = "Enter a valid email address; it is used to sign in."
     if user.role not in {r.value for r in Role}:
         problems["role"] = "Choose a role."
-    password = password_problems(
-        user.password, email=user.email, name=f"{user.first_name}{user.last_name}"
-    )
+    password = new_password_problems(user.password, email=user.email, name=f"{user.first_name}{user.last_name}")
     if password:
-        problems["password"] = " ".join(password)
+        problems["password"] = password
     return problems
+
+
+def account_text_problems(first_name: str, last_name: str, goc_number: str = "",
+                          enhanced_role: str = "") -> dict[str, str]:
+    """What cannot be kept of a member of staff's names and numbers (``domain.text_input``)."""
+    return text_input.text_problems({
+        "first_name": (first_name, text_input.NAME), "last_name": (last_name, text_input.NAME),
+        "goc_number": (goc_number, text_input.CODE), "enhanced_role": (enhanced_role, text_input.LABEL),
+    })
+
+
+def new_password_problems(password: str, *, email: str = "", name: str = "") -> str:
+    """What is wrong with a password someone chooses: the rules of ``domain.passwords``, and no
+    character that cannot be typed back at sign-in (control characters, lone surrogates)."""
+    unusable = text_input.refused_character(password)
+    if unusable:
+        return text_input.character_message(unusable)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return text_input.length_message(len(password), MAX_PASSWORD_LENGTH)
+    return " ".join(password_problems(password, email=email, name=name))
 
 
 def register_practice(database: Database, practice: PracticeDetails, admin: NewUser, *,

@@ -12,12 +12,17 @@ from ils_desktop.db.database import Database
 from ils_desktop.db.refusals import primary_message
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.passwords import normalise_email, password_problems
+from ils_desktop.domain.passwords import normalise_email
 from ils_desktop.domain.roles import REGISTERED_ROLES, Role, UserStatus
 from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
 from ils_desktop.repositories.users import AccountDetails
 from ils_desktop.services.auth import new_password, proof_for
-from ils_desktop.services.onboarding import NewUser, new_user_problems
+from ils_desktop.services.onboarding import (
+    NewUser,
+    account_text_problems,
+    new_password_problems,
+    new_user_problems,
+)
 from ils_desktop.services.permissions import require
 
 
@@ -105,11 +110,12 @@ def add_staff(database: Database, context: TenantContext, new: NewUser) -> uuid.
 
 def update_staff(database: Database, context: TenantContext, user_id: uuid.UUID, changes: StaffChanges) -> None:
     require(context, "users.manage")
-    problems: dict[str, str] = {}
+    problems = account_text_problems(changes.first_name, changes.last_name, changes.goc_number,
+                                     changes.enhanced_role)
     if not changes.first_name.strip():
-        problems["first_name"] = "Enter a first name."
+        problems.setdefault("first_name", "Enter a first name.")
     if not changes.last_name.strip():
-        problems["last_name"] = "Enter a last name."
+        problems.setdefault("last_name", "Enter a last name.")
     if changes.role not in {r.value for r in Role}:
         problems["role"] = "Choose a role."
     if changes.status not in {s.value for s in UserStatus}:
@@ -143,9 +149,9 @@ def reset_password(database: Database, context: TenantContext, user_id: uuid.UUI
         return user.email, user.full_name
 
     email, name = database.run(context, person, retry_safe=True)
-    problems = password_problems(temporary, email=email, name=name)
-    if problems:
-        raise ValidationFailed({"password": " ".join(problems)})
+    problem = new_password_problems(temporary, email=email, name=name)
+    if problem:
+        raise ValidationFailed({"password": problem})
     password = new_password(temporary)
 
     def work(uow: TenantUnitOfWork) -> None:
@@ -176,11 +182,11 @@ def change_own_password(database: Database, context: TenantContext, current: str
         return user.email, user.full_name
 
     email, name = database.run(context, me, retry_safe=True)
-    problems = password_problems(new, email=email, name=name)
+    problem = new_password_problems(new, email=email, name=name)
     if new == current:
-        problems.append("Choose a password different from the current one.")
-    if problems:
-        raise ValidationFailed({"password": " ".join(problems)})
+        problem = " ".join(filter(None, (problem, "Choose a password different from the current one.")))
+    if problem:
+        raise ValidationFailed({"password": problem})
     current_proof = proof_for(database, email, current)
     password = new_password(new)
 

@@ -190,7 +190,7 @@ def test_the_owner_cannot_switch_the_audit_off(owner_engine, checkpointed):
         "TRUNCATE audit_logs",
     ]
     for statement in statements:
-        with owner_engine.connect() as connection, pytest.raises(DBAPIError, match="audit|system trigger"):
+        with owner_engine.connect() as connection, pytest.raises(DBAPIError, match=r"audit|system trigger"):
             connection.execute(text(statement))
             connection.commit()
 
