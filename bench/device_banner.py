@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import tempfile
 import termios
 import time
 import tty
@@ -21,6 +20,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import harness
+from harness import signed
 
 ROUNDS = 40
 
@@ -108,7 +110,7 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
         owner, name="Bench Opticians", company_type="ecp", admin_email="bench@example.test",
         admin_password="benchmark password", admin_first_name="Ben", admin_last_name="Chmark")
     database = Database(target)
-    manager = TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES)
+    manager = signed(owner, TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES))
     staff.add_staff(database, manager, NewUser("Olu", "Optom", "optom@bench.test", "a long enough password",
                                                role="optometrist", goc_number="01-23456"))
     now = datetime.now(UTC)
@@ -175,8 +177,8 @@ def main() -> None:
     rng = random.Random(11)
     frames = [simulators.autorefractor_frame(rng, with_kerato=False) for _ in range(ROUNDS)]
     floor = plain_qt_floor(app, frames)
-    with tempfile.TemporaryDirectory() as tmp:
-        ours = ils_banner(app, Path(tmp), frames)
+    with harness.workdir("ils-bench-banner-") as folder:
+        ours = ils_banner(app, folder, frames)
     print(f"autorefractor frame on a null-modem pty → on screen, {ROUNDS} frames")
     print(_summary("plain Qt: pty → QSocketNotifier → QLabel painted", floor))
     print(_summary("ILS: last byte → reading stored → exam banner painted", ours))

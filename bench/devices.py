@@ -13,10 +13,11 @@ import queue
 import random
 import socket
 import statistics
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
+
+import harness
+from harness import signed
 
 ROUNDS = 40
 
@@ -48,8 +49,7 @@ def main() -> None:
     from ils_desktop.services.device_hub import DeviceHub
     from ils_desktop.services.seeding import create_company_with_admin
 
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+    with harness.workdir("ils-bench-devices-") as work:
         target = embedded_target(work / "pg", cleanup_mode="delete")
         upgrade(target.owner_url)
         owner = create_engine(target.owner_url, poolclass=NullPool)
@@ -59,7 +59,7 @@ def main() -> None:
         database = Database(target)
         from ils_desktop.domain.roles import PERMISSION_CODES
 
-        context = TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES)
+        context = signed(owner, TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES))
         rng = random.Random(5)
         frames = [simulators.tonometer_frame(rng) for _ in range(ROUNDS)]
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+import harness
+from harness import signed
 
 ROUNDS = 300
 PAST_EXAMS = 20
@@ -71,9 +73,9 @@ def main(workdir: Path) -> None:
              "finalised_by": optometrist} for i in range(PAST_EXAMS)])
         uow.commit()
     database = Database(target)
-    clinician = TenantContext(company, optometrist, frozenset({"optometrist"}),
-                              DEFAULT_ROLE_PERMISSIONS[Role.OPTOMETRIST])
-    manager = TenantContext(company, admin, frozenset({"admin"}), DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
+    clinician = signed(owner, TenantContext(company, optometrist, frozenset({"optometrist"}),
+                                            DEFAULT_ROLE_PERMISSIONS[Role.OPTOMETRIST]))
+    manager = signed(owner, TenantContext(company, admin, frozenset({"admin"}), DEFAULT_ROLE_PERMISSIONS[Role.ADMIN]))
     goc.record_goc_check(database, manager, optometrist, goc_number="01-12345", registrant_type="optometrist",
                          status="registered", checked_on=date.today(), valid_until=date.today() + timedelta(days=365))
 
@@ -119,6 +121,6 @@ def main(workdir: Path) -> None:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="ils-bench-exams-") as folder:
-        main(Path(folder))
+    with harness.workdir("ils-bench-exams-") as folder:
+        main(folder)
     sys.exit(0)

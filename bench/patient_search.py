@@ -34,7 +34,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -43,6 +42,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import harness
+from harness import signed
 
 THREE_LETTERS = ("smi", "jon", "wil", "tay", "bro", "dav", "eva", "tho", "rob", "joh", "pat", "zoe", "hug",
                  "mar", "sar", "kha", "obr", "mcd")
@@ -201,11 +203,11 @@ def seed_history(owner_engine: Any, company: uuid.UUID, patient_id: uuid.UUID, c
         uow.commit()
 
 
-def explain(conninfo: str, company: uuid.UUID, name: str) -> None:
+def explain(conninfo: str, company: uuid.UUID, name: str, token: str) -> None:
     import psycopg
 
     with psycopg.connect(conninfo) as conn, conn.transaction():
-        conn.execute("SELECT set_config('app.company_id', %s, true)", (str(company),))
+        conn.execute("SELECT ils_bind_session(%s)", (token,))
         conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
         plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + RAW_NAME_SQL,
                             {"name": name, "company": company}).fetchall()
@@ -235,8 +237,8 @@ def main() -> None:
     if options.pgdata is not None:
         run(options, options.pgdata, keep=True)
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            run(options, Path(tmp) / "pg", keep=False)
+        with harness.workdir("ils-bench-search-") as folder:
+            run(options, folder / "pg", keep=False)
 
 
 def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
@@ -282,10 +284,10 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
             "Rita", "Reception", "reception@bench.test", "bench password 1", Role.FRONT_DESK.value))
         users["optometrist"] = add_user_as_owner(owner, company, NewUser(
             "Omar", "Optom", "optom@bench.test", "bench password 1", Role.OPTOMETRIST.value, goc_number="01-12345"))
-    reception = TenantContext(company, users["front_desk"], frozenset({"front_desk"}),
-                              DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
-    optometrist = TenantContext(company, users["optometrist"], frozenset({"optometrist"}),
-                                DEFAULT_ROLE_PERMISSIONS[Role.OPTOMETRIST])
+    reception = signed(owner, TenantContext(company, users["front_desk"], frozenset({"front_desk"}),
+                                            DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK]))
+    optometrist = signed(owner, TenantContext(company, users["optometrist"], frozenset({"optometrist"}),
+                                              DEFAULT_ROLE_PERMISSIONS[Role.OPTOMETRIST]))
     print(f"  measuring in {practice_name} ({in_company:,} of its patients visible under RLS)")
     database = Database(target)
     app = target.app_url
@@ -293,7 +295,7 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
 
     # --- search ----------------------------------------------------------------------------------
     for name in ("smi", "mar", "jonh smith"):
-        explain(app_conninfo, company, name)
+        explain(app_conninfo, company, name, reception.session_token)
     rounds = options.rounds
     for label, queries in (("3-letter query", THREE_LETTERS), ("full-name query", FULL_NAMES)):
         for warm in queries:  # prime caches and the statement cache, as a day's first searches would
@@ -307,9 +309,8 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
         with psycopg.connect(app_conninfo) as raw:
             def raw_sql(i: int, queries: tuple[str, ...] = queries, raw: psycopg.Connection = raw) -> None:
                 with raw.transaction():
-                    raw.execute("SELECT set_config('app.company_id', %s, true), set_config('app.user_id', %s, true)",
-                                (str(company), str(reception.user_id)))
-                    raw.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
+                    raw.execute("SELECT ils_bind_session(%s), set_config('pg_trgm.word_similarity_threshold', "
+                                "'0.5', true)", (reception.session_token,))
                     raw.execute(RAW_NAME_SQL, {"name": queries[i % len(queries)], "company": company}).fetchall()
 
             timed(len(queries), raw_sql)
@@ -351,8 +352,7 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
         with psycopg.connect(app_conninfo) as raw:
             def raw_sql(i: int, typed: list[str] = typed, raw: psycopg.Connection = raw) -> None:
                 with raw.transaction():
-                    raw.execute("SELECT set_config('app.company_id', %s, true), set_config('app.user_id', %s, true)",
-                                (str(company), str(reception.user_id)))
+                    raw.execute("SELECT ils_bind_session(%s)", (reception.session_token,))
                     raw.execute(RAW_PHONE_SQL, {"company": company, "digits": typed[i % len(typed)].replace(" ", "")
                                                 }).fetchall()
 

@@ -23,11 +23,13 @@ import io
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+
+import harness
+from harness import signed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -128,6 +130,11 @@ def load_history(superuser_conninfo: str, database: str, company_id: uuid.UUID, 
 
 
 def main() -> None:
+    with harness.workdir("ils-bench-till-") as workdir:
+        run(workdir)
+
+
+def run(workdir: Path) -> None:
     import psycopg
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -144,7 +151,6 @@ def main() -> None:
     from ils_desktop.services.seeding import add_user_as_owner, create_company
 
     rng = random.Random(5)
-    workdir = Path(tempfile.mkdtemp(prefix="ils-bench-till-"))
     server = start_embedded(workdir / "pg", cleanup_mode="delete")
     provision(server.superuser_conninfo, "bench")
     params = psycopg.conninfo.conninfo_to_dict(server.superuser_conninfo)
@@ -159,8 +165,8 @@ def main() -> None:
     company_id = create_company(owner, name="Bench Opticians", company_type="ecp")
     user_id = add_user_as_owner(owner, company_id, NewUser("Rita", "Bench", "rita@bench.test", "bench password 1",
                                                            role=Role.PRACTICE_MANAGER.value))
-    context = TenantContext(company_id, user_id, frozenset({"practice_manager"}),
-                            DEFAULT_ROLE_PERMISSIONS[Role.PRACTICE_MANAGER])
+    context = signed(owner, TenantContext(company_id, user_id, frozenset({"practice_manager"}),
+                                          DEFAULT_ROLE_PERMISSIONS[Role.PRACTICE_MANAGER]))
     started = time.perf_counter()
     variants = load_catalogue(server.superuser_conninfo, "bench", company_id, rng)
     print(f"catalogue: {len(variants):,} variants loaded in {time.perf_counter() - started:.1f} s")
@@ -185,7 +191,7 @@ def main() -> None:
     floor = []
     app_conninfo = psycopg.conninfo.make_conninfo(server.superuser_conninfo, dbname="bench", user="ils_app")
     with psycopg.connect(app_conninfo) as raw:
-        raw.execute("SELECT set_config('app.company_id', %s, false)", (str(company_id),))
+        raw.execute("SELECT ils_bind_session(%s)", (context.session_token,))  # kept: one open transaction
         query = ("SELECT v.*, p.*, s.on_hand FROM product_variants v JOIN products p ON p.company_id = v.company_id "
                  "AND p.id = v.product_id LEFT JOIN stock_levels s ON s.company_id = v.company_id AND "
                  "s.variant_id = v.id WHERE v.company_id = %s AND v.barcode = %s")
@@ -222,7 +228,7 @@ def main() -> None:
         for _ in range(CHECKOUTS + 20):
             chosen = rng.sample(variants, 5)
             begin = time.perf_counter()
-            _raw_checkout(raw, company_id, user_id, session.id, chosen)
+            _raw_checkout(raw, company_id, user_id, session.id, chosen, context.session_token)
             raw_checkout.append(time.perf_counter() - begin)
     raw_checkout = raw_checkout[20:]
 
@@ -249,7 +255,7 @@ def main() -> None:
             for _ in range(65):
                 begin = time.perf_counter()
                 with raw.transaction():
-                    raw.execute("SELECT set_config('app.company_id', %s, true)", (str(company_id),))
+                    raw.execute("SELECT ils_bind_session(%s)", (context.session_token,))
                     raw.execute(sql, params).fetchall()
                 floor_samples.append(time.perf_counter() - begin)
             finds.append((label, service, floor_samples[5:], shown))
@@ -292,14 +298,13 @@ def _raw_find_sql(company_id: uuid.UUID, search) -> tuple[str, dict[str, object]
 
 
 def _raw_checkout(raw, company_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID,  # type: ignore[no-untyped-def]
-                  chosen: list[tuple[uuid.UUID, str]]) -> None:
+                  chosen: list[tuple[uuid.UUID, str]], token: str) -> None:
     """The writes of a 5-line sale, straight from psycopg with precomputed figures."""
     gross = D("100.00")
     goods, service = D("55.00"), D("45.00")
     vat = D("9.17")
     with raw.transaction():
-        raw.execute("SELECT set_config('app.company_id', %s, true), set_config('app.user_id', %s, true)",
-                    (str(company_id), str(user_id)))
+        raw.execute("SELECT ils_bind_session(%s)", (token,))
         raw.execute("SELECT pg_advisory_xact_lock(20261125, hashtext(%s))", (str(company_id),))
         number = raw.execute(
             "INSERT INTO company_counters AS c (company_id, name, last_value) VALUES (%s, 'raw_transaction', 1) "
