@@ -578,7 +578,7 @@ def _service_session(database: Database, company_id: Any, name: str) -> Any:  # 
     if token:
         context = service_context(company_id, token)
         try:
-            database.run(context, lambda _uow: None, retry_safe=True)
+            database.run(context, lambda uow: uow.sessions.check(), read_only=True)
             return context
         except SessionEnded:
             log.info("the device service's session for %s has ended; a manager must start it again", name)

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -23,8 +23,8 @@ from ils_desktop.db.ddl import APP_ROLE, OWNER_ROLE
 from ils_desktop.db.embedded import EmbeddedServer, start_embedded
 from ils_desktop.db.migrations import SchemaStatus, schema_status
 from ils_desktop.db.tenant import TenantContext
-from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.errors import ConnectionLost, DatabaseUnavailable, SessionEnded
+from ils_desktop.db.unit_of_work import NothingStarted, TenantUnitOfWork, clear_session, session_ended
+from ils_desktop.errors import ConnectionLost, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,7 +132,10 @@ class Database:
         self.target = target
         self.engine = create_engine(
             target.app_url,
-            pool_pre_ping=True,
+            # The unit of work begins and ends transactions itself (BEGIN with the session's token in
+            # one round trip) and read-only work runs without one. No ping before each use either:
+            # a connection found dead on its first statement is replaced and the work run again.
+            isolation_level="AUTOCOMMIT",
             pool_size=4,
             max_overflow=4,
             # Errors are logged and shown; their statement parameters may be a patient's history or
@@ -143,13 +146,11 @@ class Database:
         )
         event.listen(self.engine, "connect", undo_role_defaults)
 
-    def unit_of_work(self, context: TenantContext) -> TenantUnitOfWork:
+    def unit_of_work(self, context: TenantContext, *, read_only: bool = False) -> TenantUnitOfWork:
         """A unit of work on the application role: only for a signed-in session."""
         if not isinstance(context, TenantContext):
             raise TypeError("a unit of work needs a TenantContext")
-        if context.session_token is None:
-            raise SessionEnded("not signed in")
-        return TenantUnitOfWork(self.engine, context)
+        return TenantUnitOfWork(self.engine, context, verified=True, read_only=read_only)
 
     def run(
         self,
@@ -157,20 +158,36 @@ class Database:
         work: Callable[[TenantUnitOfWork], T],
         *,
         retry_safe: bool = False,
+        read_only: bool = False,
     ) -> T:
-        """Run ``work`` in one unit of work; retry once after a dropped connection if safe."""
-        attempts = 2 if retry_safe else 1
-        for attempt in range(1, attempts + 1):
+        """Run ``work`` in one unit of work; retry once after a dropped connection if safe.
+
+        A connection found dead before the work started is always replaced and the work run; one
+        lost in the middle is retried only for work declared safe to repeat (``retry_safe``; all
+        ``read_only`` work is). A session the database says is over raises ``SessionEnded``."""
+        attempts = 2 if retry_safe or read_only else 1
+        for attempt in range(1, 3):
             try:
-                with self.unit_of_work(context) as uow:
+                with self.unit_of_work(context, read_only=read_only) as uow:
                     return work(uow)
+            except NothingStarted:
+                self.engine.dispose()
+                if attempt == 2:
+                    raise DatabaseUnavailable(
+                        "The database cannot be reached. Nothing was changed. Check the network or the "
+                        "practice server, then try again."
+                    ) from None
+                continue
             except (OperationalError, DBAPIError) as error:
+                ended = session_ended(error)
+                if ended is not None:
+                    raise ended from None
                 if not is_connection_error(error):
                     raise
                 log.warning("database connection lost (attempt %s of %s): %s", attempt, attempts,
                             type(error.orig).__name__ if error.orig is not None else type(error).__name__)
                 self.engine.dispose()
-                if attempt == attempts:
+                if attempt >= attempts:
                     if retry_safe:
                         raise DatabaseUnavailable(
                             "The database cannot be reached. Nothing was changed. Check the "
@@ -183,8 +200,11 @@ class Database:
         raise AssertionError("unreachable")
 
     def connect(self) -> Connection:
+        """A connection with no session on it (anonymous work: signing in, the first-run check)."""
         try:
-            return self.engine.connect()
+            connection = self.engine.connect()
+            clear_session(connection)
+            return connection
         except OperationalError as error:
             raise DatabaseUnavailable(
                 f"Cannot connect to the database ({self.target.label}). Check that the practice "
@@ -196,7 +216,10 @@ class Database:
         for attempt in (1, 2):
             try:
                 with self.connect() as connection, connection.begin():
-                    return work(connection)
+                    connection.exec_driver_sql("BEGIN")
+                    result = work(connection)
+                    connection.exec_driver_sql("COMMIT")
+                    return result
             except (OperationalError, DBAPIError) as error:
                 if not is_connection_error(error) or attempt == 2:
                     if is_connection_error(error):
@@ -206,12 +229,15 @@ class Database:
         raise AssertionError("unreachable")
 
     def ping(self) -> bool:
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except (OperationalError, DBAPIError):
-            return False
+        """Whether the server answers (a dead pooled connection is replaced and asked again)."""
+        for _attempt in (1, 2):
+            try:
+                with self.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+                return True
+            except (OperationalError, DBAPIError):
+                self.engine.dispose()
+        return False
 
     def schema_status(self) -> SchemaStatus:
         with self.connect() as connection:

@@ -27,6 +27,10 @@ class SignInSessionRepository(TenantRepository):
         ).one()
         return row.session_token, row.session_id
 
+    def check(self) -> None:
+        """Ask the database whether this unit of work's session is still on (it raises when not)."""
+        self.session.execute(text("SELECT ils_current_company()"))
+
     def can(self, permission: str) -> bool:
         """Whether the signed-in user holds ``permission`` now, as the database sees it."""
         return bool(self.session.execute(text("SELECT ils_session_can(:p)"), {"p": permission}).scalar_one())

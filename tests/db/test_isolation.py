@@ -88,12 +88,12 @@ def test_no_session_means_no_rows_whatever_the_client_sets(database, practice):
 
 def test_the_session_does_not_leak_to_the_next_transaction(database, practice):
     context = signed(practice.company_id, practice.admin_id)
-    with database.engine.connect() as connection:
-        with connection.begin():
-            connection.execute(text("SELECT ils_bind_session(:t)"), {"t": context.session_token})
-            assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() >= 1
-        with connection.begin():
-            assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
+    with database.connect() as connection:
+        connection.exec_driver_sql("BEGIN")
+        connection.execute(text("SELECT ils_bind_session(:t)"), {"t": context.session_token})
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() >= 1
+        connection.exec_driver_sql("COMMIT")
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
 
 
 def test_work_without_a_signed_in_session_is_refused_before_it_starts(database, practice):
