@@ -101,7 +101,8 @@ def _faker_lists() -> tuple[tuple[str, ...], tuple[str, ...], dict[str, float]]:
 
 
 def valid_nhs_number(rng: random.Random) -> str:
-    """A random 10-digit NHS number with a correct modulus 11 check digit (``uk-optics.md``)."""
+    """A random 10-digit NHS number with a correct modulus 11 check digit (see
+    docs/domain/optical-practice.md, "NHS number")."""
     while True:
         body = [rng.randint(4, 7)] + [rng.randint(0, 9) for _ in range(8)]
         remainder = sum(d * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11

@@ -2,7 +2,7 @@
 
 A serial port hands over bytes in arbitrary chunks: half a frame, two frames at once, line noise
 between them. :class:`NidekFramer` collects chunks and gives back each complete frame once, for the
-layout used by the Nidek family (equipment.md, "Serial > Nidek family"):
+layout used by the Nidek family (docs/domain/equipment.md, "Serial: Nidek family"):
 
     SOH <block id> STX <record> ETB [CR] <record> ETB ... EOT [checksum] [CR]
 
@@ -152,7 +152,7 @@ def split_frames(data: bytes) -> tuple[list[bytes], list[bytes], bytes]:
 def nidek_checksum(frame_through_eot: bytes) -> str:
     """Nidek checksum: low 16 bits of the byte sum from SOH through EOT, CR bytes excluded, as 4 hex.
 
-    Verified on three published frames; no manual states it (equipment.md), hence parsers only warn
-    on a mismatch.
+    Verified on three published frames; no manual states it (docs/domain/equipment.md, "Checksum"),
+    hence parsers only warn on a mismatch.
     """
     return f"{sum(b for b in frame_through_eot if b != CR) & 0xFFFF:04X}"

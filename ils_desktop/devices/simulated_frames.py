@@ -2,7 +2,7 @@
 
 Pure functions used by the round-trip tests now and by device simulators (demo mode, a fake serial
 port for training) later. Each builder writes the layout its parser reads (see the protocol modules
-and equipment.md), with a correct Nidek checksum unless told otherwise.
+and docs/domain/equipment.md), with a correct Nidek checksum unless told otherwise.
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ def calibration_state(next_due: date | None, today: date, *, due_soon_days: int 
 
 @dataclass(frozen=True)
 class LineSettings:
-    """RS-232 settings of a device port (equipment.md: e.g. Nidek ARK 9600 8E1, Huvitz CLM 9600 7E1,
-    Nidek RT phoropters 2400 7E2 with DTR asserted)."""
+    """RS-232 settings of a device port (docs/domain/equipment.md, "Line settings": e.g. Nidek ARK
+    9600 8E1, Huvitz CLM 9600 7E1, Nidek RT phoropters 2400 7E2 with DTR asserted)."""
 
     baudrate: int = 9600
     bytesize: int = 8

@@ -5,11 +5,11 @@ dataclasses here are the only writers and readers of that JSON (``to_json`` / ``
 
 Rules and sources:
 
-* **Record structure** — College of Optometrists guidance on the content of an eye examination record
-  (``uk-optics.md`` § "Clinical records"): reason for visit and symptoms; general health, medication,
-  family ocular history; vision and visual acuity; objective and subjective refraction; binocular
-  vision; anterior and posterior eye; IOP and visual fields where indicated; diagnosis; management,
-  advice and recall; referral.
+* **Record structure** — College of Optometrists guidance on the content of an eye examination
+  record (docs/domain/optical-practice.md, "Clinical records"): reason for visit and symptoms;
+  general health, medication, family ocular history; vision and visual acuity; objective and
+  subjective refraction; binocular vision; anterior and posterior eye; IOP and visual fields where
+  indicated; diagnosis; management, advice and recall; referral.
 * **Refraction** — notation, ranges and 0.25 D steps are ``ils_desktop.domain.rx``'s. Device values
   (0.01 D) are kept as sent in the objective refraction, focimetry and keratometry blocks; only the
   subjective refraction (what becomes the prescription) must be in 0.25 D steps.

@@ -1,6 +1,6 @@
 """General Optical Council (GOC) registration: number shapes, registrant types, current registration.
 
-Rules (``uk-optics.md`` § "Prescriptions (spectacles)" and the Opticians Act 1989):
+Rules (docs/domain/optical-practice.md, "GOC registration", and the Opticians Act 1989):
 
 * Individual registrants have numbers like ``01-12345`` (optometrist) and ``D-12345`` (dispensing
   optician); bodies corporate register too. The register's formats have changed over the years, so

@@ -1,4 +1,4 @@
-"""NHS numbers: validate, normalise and display (``uk-optics.md`` § "NHS identifiers").
+"""NHS numbers: validate, normalise and display (docs/domain/optical-practice.md, "NHS number").
 
 Rule: an NHS number is 10 digits, shown grouped 3 3 4 (``943 476 5919``). The last digit is a
 modulus 11 check digit over the first nine (weights 10…2; 11 → 0; a result of 10 means the number

@@ -10,8 +10,8 @@ The rules, in order:
   - starting ``0`` or ``+44`` / ``44`` with 4 or more digits → **phone** (UK numbers are written
     with the trunk ``0``; ``+44 7700…`` is the same as ``07700…``). The first digits of a number
     find it too (``07700 900`` finds ``07700 900123``): numbers match from their start;
-  - 10 digits with a correct modulus 11 check digit → **NHS number** (``uk-optics.md`` § NHS
-    identifiers; checked by ``domain.nhs_number``). 10 digits with a wrong check digit are
+  - 10 digits with a correct modulus 11 check digit → **NHS number** (docs/domain/optical-practice.md,
+    "NHS number"; checked by ``domain.nhs_number``). 10 digits with a wrong check digit are
     reported as such rather than searched;
   - 1–7 digits → **customer number** (the practice's own number for the patient).
 * **Words** (anything else), each word on its own, all of them must match:

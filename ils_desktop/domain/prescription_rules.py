@@ -1,7 +1,8 @@
 """Rules around an issued spectacle prescription: its re-test (expiry) date, the significant-change
 alert against the previous prescription, and the NHS GOS voucher band it qualifies for.
 
-Pure functions, no I/O. Sources (``uk-optics.md`` § "Prescriptions (spectacles)" and § "NHS GOS"):
+Pure functions, no I/O. Sources (docs/domain/optical-practice.md, "Prescriptions (spectacles)", and
+docs/domain/nhs-gos.md, "Minimum intervals between NHS sight tests" and "Vouchers (GOS 3)"):
 
 * **Re-test date** — practices print a re-test/recall date on the prescription. The default interval
   is the NHS GOS minimum interval between funded sight tests (England; the Memorandum of
@@ -212,7 +213,7 @@ VOUCHER_BANDS: Final[tuple[VoucherBand, ...]] = (
     VoucherBand("B", "F", PowerRange(below=_D(10)), PowerRange(above=_D(2), at_most=_D(6))),
     VoucherBand("A", "E", PowerRange(at_most=_D(6)), PowerRange(at_most=_D(2))),
 )
-"""GOS 3 voucher bands by lens power (uk-optics.md § "NHS GOS"). Rows are in descending band
+"""GOS 3 voucher bands by lens power (docs/domain/nhs-gos.md, "Bands"). Rows are in descending band
 order and the first that matches wins: the published thresholds overlap at exactly 10.00 D (B says
 "not more than 10", C "10 or more"), and the higher band C is taken there, in line with the
 complex-lens threshold of 10 D in any meridian."""

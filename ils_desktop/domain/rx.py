@@ -2,8 +2,8 @@
 
 Pure functions on ``decimal.Decimal`` (never ``float``): no I/O, no Qt, no database.
 
-Rules implemented here come from the domain reference (``uk-optics.md`` § "Prescriptions
-(spectacles)"):
+Rules implemented here come from the domain reference (docs/domain/optical-practice.md,
+"Prescriptions (spectacles)"):
 
 * **Notation** — sphere / cylinder × axis, e.g. ``-1.25/-0.50x180``; ``DS`` marks a sphere alone,
   ``DC`` a cylinder, ``plano``/``pl`` is 0.00. Powers are dioptres (D).

@@ -4,10 +4,11 @@ Legal basis: Opticians Act 1989 s.26 and the Sight Testing (Examination and Pres
 Regulations 1989 (SI 1989/1230). Immediately after a sight test the practitioner must give the
 patient either a written prescription or a statement that no prescription is needed; College of
 Optometrists guidance adds that when there is no clinically significant change the patient gets the
-prescription *and* a statement that it is unchanged. The document carries (``uk-optics.md`` §
-"Prescriptions"): the patient's name and address (and date of birth), the date of the test, the
-practitioner's name and GOC number, the practice's name and address (the letterhead), the Rx per eye,
-and whether a referral was made. Practices also show a re-test date and an expiry date by convention.
+prescription *and* a statement that it is unchanged. The document carries
+(docs/domain/optical-practice.md, "Prescriptions (spectacles)"): the patient's name and address (and
+date of birth), the date of the test, the practitioner's name and GOC number, the practice's name
+and address (the letterhead), the Rx per eye, and whether a referral was made. Practices also show a
+re-test date and an expiry date by convention.
 
 How each kind prints:
 

@@ -1,12 +1,12 @@
 """The referral letter to a GP or the hospital eye service, as a PDF.
 
 Content follows the College of Optometrists guidance on referral and the examination record
-structure (``uk-optics.md`` § "Clinical records"): the urgency (emergency — same day; urgent — within
-a week; routine) shown prominently at the top; the addressee; the patient (name, date of birth,
-address, NHS number); the reason; relevant history; the findings from the examination (visual acuity,
-refraction, IOP with method and time, anterior and posterior eye, visual fields); the practitioner's
-sign-off with GOC number; and who has a copy. Under NHS General Ophthalmic Services (England) a
-referral may also carry GOS 18 wording, given by the caller as ``gos18_text``.
+structure (docs/domain/optical-practice.md, "Clinical records"): the urgency (emergency — same day;
+urgent — within a week; routine) shown prominently at the top; the addressee; the patient (name,
+date of birth, address, NHS number); the reason; relevant history; the findings from the examination
+(visual acuity, refraction, IOP with method and time, anterior and posterior eye, visual fields);
+the practitioner's sign-off with GOC number; and who has a copy. Under NHS General Ophthalmic
+Services (England) a referral may also carry GOS 18 wording, given by the caller as ``gos18_text``.
 
 NHS GOS regulations require the patient to be given a written statement that they have been
 referred, with details: ``copy_to_patient`` prints the "copy to patient" line so the same letter

@@ -8,10 +8,10 @@ patient's details — into plain data, and hands that to the report. Screens ask
 save them where the user chooses.
 
 What a prescription must carry (Opticians Act 1989 s.26; Sight Testing (Examination and
-Prescription) (No.2) Regulations 1989; ``uk-optics.md`` § "Prescriptions"): the patient's name and
-address, the date of the test, the practitioner's name and GOC number, the practice's name and
-address, the Rx per eye (or the statement that none is needed or that it is unchanged) and whether
-a referral was made.
+Prescription) (No.2) Regulations 1989; docs/domain/optical-practice.md, "Prescriptions
+(spectacles)"): the patient's name and address, the date of the test, the practitioner's name and
+GOC number, the practice's name and address, the Rx per eye (or the statement that none is needed or
+that it is unchanged) and whether a referral was made.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ a patient's record (header facts, alerts and the timeline of visits, examination
 referrals and notes).
 
 Patients are never deleted: a record that should no longer appear is archived (clinical records
-are kept for years after the last contact, ``uk-optics.md`` § Clinical records).
+are kept for years after the last contact: docs/domain/optical-practice.md, "Records retention and
+information governance").
 """
 
 from __future__ import annotations

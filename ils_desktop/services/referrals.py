@@ -5,7 +5,7 @@ Rules applied here:
 * A referral (to the GP or the hospital eye service) carries its urgency — emergency, urgent or
   routine — the addressee, the reason and the relevant findings (VA, refraction, IOP, anterior and
   posterior eye, visual fields) pulled from the exam (College of Optometrists record structure,
-  ``uk-optics.md`` § "Clinical records").
+  docs/domain/optical-practice.md, "Clinical records").
 * The letter is kept as written (``referrals``, never deleted) and noted in the consultation log.
 * The exam must record that a referral was made. A draft exam is marked ``referral_made`` directly;
   a finalised exam is read-only (the database refuses updates), so there the consultation-log note

@@ -1,4 +1,5 @@
-"""NHS number rule (uk-optics.md § "NHS identifiers"): 10 digits, modulus 11 check digit, shown 3 3 4."""
+"""NHS number rule (docs/domain/optical-practice.md, "NHS number"): 10 digits, modulus 11 check digit,
+shown 3 3 4."""
 
 from __future__ import annotations
 

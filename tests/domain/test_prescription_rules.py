@@ -1,5 +1,5 @@
 """Rules around an issued prescription: re-test date, significant change, GOS voucher band
-(uk-optics.md § "Prescriptions (spectacles)" and § "NHS GOS")."""
+(docs/domain/optical-practice.md, "Prescriptions (spectacles)"; docs/domain/nhs-gos.md)."""
 
 from __future__ import annotations
 

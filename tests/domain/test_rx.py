@@ -1,4 +1,4 @@
-"""Prescription maths (uk-optics.md § "Prescriptions (spectacles)")."""
+"""Prescription maths (docs/domain/optical-practice.md, "Prescriptions (spectacles)")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 Subjective Refraction, Visual Acuity).
 
 These arrive over the network (the practice's Storage SCP; bridges push them) or as ``.dcm`` files.
-Attributes read (equipment.md, "DICOM"; tags from the DICOM standard as in pydicom's dictionary):
+Attributes read (docs/domain/equipment.md, "DICOM"; tags from the DICOM standard as in pydicom's
+dictionary):
 
 =================================  ==============================  ====================================
 SOP class                          per-eye sequences               values read inside an eye item

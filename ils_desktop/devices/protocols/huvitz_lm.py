@@ -1,6 +1,6 @@
 """Huvitz / Visionix lensmeter one-line format.
 
-Layout (equipment.md, "Others seen in the field"; Huvitz CLM line settings 9600 7E1)::
+Layout (docs/domain/equipment.md, "Serial: other makers"; Huvitz CLM line settings 9600 7E1)::
 
     LM2RK No=00036 R: S=-04.50 C=-00.50 A=103 PX=+00.25 PY=+04.00 PD=00.0 ADD=+2.00 ... L: S=...
 

@@ -1,7 +1,7 @@
 """JOIA XML (Japan Ophthalmic Instruments Association common format, ISO/TS 22218-1).
 
-Written by Topcon and others to a USB export folder or a network share. Layout (equipment.md,
-"Files")::
+Written by Topcon and others to a USB export folder or a network share. Layout
+(docs/domain/equipment.md, "Files > JOIA XML")::
 
     <Ophthalmology>
       <Common> Company, ModelName, MachineNo, Date, Time, Patient/ID, names, DOB </Common>

@@ -1,6 +1,7 @@
 """Nidek RT-2100/3100/5100 phoropter output: final Rx, adds, VA, PD.
 
-Layout (equipment.md, "Phoropter RT-2100/3100/5100"; line 2400 baud 7E2 or 9600 8O1, DTR asserted)::
+Layout (docs/domain/equipment.md, "Nidek RT phoropters"; line 2400 baud 7E2 or 9600 8O1, DTR
+asserted)::
 
     SOH NIDEK RT-5100 ID<12 chars> DAyyyy/ m/ d CR      header (month/day space-padded)
     STX @RT CR                                          source: @LM lensmeter, @RM autorefractor,

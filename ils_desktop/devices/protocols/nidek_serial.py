@@ -1,7 +1,7 @@
 """Nidek serial block format: lensmeters (DLM), autorefractors (DRM), keratometry (DKM), tonometry
 (DNT) and pachymetry (DPM).
 
-Layout (equipment.md, "Serial > Nidek family")::
+Layout (docs/domain/equipment.md, "Serial: Nidek family")::
 
     SOH <block id> STX <record> ETB [CR] <record> ETB ... EOT [checksum] [CR]
 
@@ -281,7 +281,7 @@ def _lensometry(records: list[str], extras: dict[str, str]) -> _Built:
                 warnings.append(f"prism {eye} {amount} sent without a base direction; kept as sent")
             lenses[eye] = set_prism(lenses.get(eye, EyeValues()), amount, base, horizontal=True)
         elif re.fullmatch(r"\s*[+\-]?\d{1,2}\.\d{2}\s*", record, re.ASCII) and last_add_eye is not None:
-            # A bare number after an add record is that lens's second add (equipment.md).
+            # A bare number after an add record is that lens's second add (docs/domain/equipment.md).
             lenses[last_add_eye] = replace(lenses[last_add_eye], add2=parse_decimal(record, "second add"))
         elif record.startswith("PD"):
             pd = _pd_record(record[2:])
@@ -470,7 +470,7 @@ def handshake_reply(device_id: str) -> bytes:
     """The PC's answer in "NIDEK" handshake mode: ``SOH <id> STX SD ETB EOT CR``.
 
     ``device_id`` is ``CLM`` (lensmeter), ``CRK``/``CRM`` (autorefractor with/without kerato) or
-    ``CRL`` (phoropter), per equipment.md.
+    ``CRL`` (phoropter), per docs/domain/equipment.md ("Handshake").
     """
     if not re.fullmatch(r"C[A-Z]{2}", device_id):
         raise ValueError(f"handshake id must be C + two letters, got {device_id!r}")

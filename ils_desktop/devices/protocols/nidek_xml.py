@@ -1,8 +1,8 @@
 """Nidek XML files: ``<Data>`` from ARK/AR autorefractors and TONOREF, and the lensmeters'
 ``<Ophthalmology>``-like file without namespaces.
 
-Layout (equipment.md, "Files > Nidek XML"); the reference gives the element names but not every
-nesting, so this reader finds them by name wherever they sit::
+Layout (docs/domain/equipment.md, "Files > Nidek XML"); the reference gives the element names but
+not every nesting, so this reader finds them by name wherever they sit::
 
     <Data>                                   usually UTF-16 with a BOM
       <Common> Company, ModelName, MachineNo, Date, Time, Patient/ID </Common>

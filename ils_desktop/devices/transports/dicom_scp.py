@@ -2,9 +2,10 @@
 images to, and a Modality Worklist SCP that tells devices who is booked today.
 
 Storage: the five ophthalmic refractive measurement objects (Lensometry, Autorefraction,
-Keratometry, Subjective Refraction, Visual Acuity — equipment.md, "DICOM"), ophthalmic photographs
-and Raw Data (some bridges send IOP that way), plus Verification (C-ECHO). Every object is written
-to ``storage_dir`` as a Part 10 file before it is acknowledged, so nothing acknowledged is lost.
+Keratometry, Subjective Refraction, Visual Acuity — docs/domain/equipment.md, "DICOM"), ophthalmic
+photographs and Raw Data (some bridges send IOP that way), plus Verification (C-ECHO). Every object
+is written to ``storage_dir`` as a Part 10 file before it is acknowledged, so nothing acknowledged is
+lost.
 Worklist: C-FIND on the Modality Worklist Information Model answers with PatientName, PatientID,
 birth date, sex and a Scheduled Procedure Step (station AE title, date/time, modality, description).
 

@@ -1,10 +1,10 @@
 """Listening to a device on a serial line (pyserial), surviving unplug and replug.
 
-Modes (equipment.md, "Nidek family"): ``listen`` — the device sends when the operator presses
-PRINT/SEND ("NCP10"); ``nidek-handshake`` — the device first asks ``SOH C** STX RS ETB EOT`` and the
-PC answers ``SOH <id> STX SD ETB EOT CR`` (``CLM`` lensmeter, ``CRK``/``CRM`` autorefractor,
-``CRL`` phoropter) before the data comes. Frames are cut with :class:`NidekFramer`; one-line formats
-(Huvitz) are taken when the line goes quiet.
+Modes (docs/domain/equipment.md, "Handshake"): ``listen`` — the device sends when the operator
+presses PRINT/SEND ("NCP10"); ``nidek-handshake`` — the device first asks
+``SOH C** STX RS ETB EOT`` and the PC answers ``SOH <id> STX SD ETB EOT CR`` (``CLM`` lensmeter,
+``CRK``/``CRM`` autorefractor, ``CRL`` phoropter) before the data comes. Frames are cut with
+:class:`NidekFramer`; one-line formats (Huvitz) are taken when the line goes quiet.
 
 A USB adapter unplugged mid-day shows up as an OSError/SerialException on read; the listener reports
 "disconnected", keeps every frame it had completely received, and reopens the port (``port`` may be
