@@ -130,8 +130,9 @@ def _check_side(eye: str, side: EyeSide, warnings: dict[str, None]) -> EyeSide |
     before = len(warnings)
     readings = [checked for r in side.readings if not (checked := check_values(eye, r, warnings)).is_empty()]
     if len(warnings) == before:
-        # Nothing dropped from the readings; only the device's own representative can still be off.
-        representative = side.representative if side.computed else check_values(eye, side.representative, warnings)
+        # Nothing dropped from the readings; the representative can still be off — the device's own
+        # summary, or what the parser set on a computed median alone (a vertex distance).
+        representative = check_values(eye, side.representative, warnings)
         if representative is side.representative:
             return side
     elif side.computed:

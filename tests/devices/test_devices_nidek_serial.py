@@ -227,3 +227,14 @@ def test_rt_truncated() -> None:
 def test_rt_is_not_read_as_block_frames(fixture_bytes: Callable[[str], bytes]) -> None:
     with pytest.raises(ParseError, match="no Nidek frame"):
         serial.parse(fixture_bytes("nidek-rt5100-final.bin"))
+
+
+@pytest.mark.parametrize(("vertex", "kept"), [("12.00", Decimal("12.00")), ("99.00", None), ("9" * 300, None)])
+def test_an_implausible_vertex_distance_is_dropped_with_a_warning(vertex: str, kept: Decimal | None) -> None:
+    """Found by the fuzz test: the vertex distance rides on the computed median alone, and was
+    not range-checked when every reading was plausible."""
+    frame = nidek_frame("DRM", ["IDNIDEK/ARK-1a", f"VD{vertex}", "OR+01.25-00.50175", "OR+01.50-00.50175",
+                                "OL+00.75-00.25010"])
+    [measurement] = get_protocol("nidek_serial").parse(frame)
+    assert measurement.eyes[Eye.RIGHT].representative.vertex_distance == kept
+    assert (kept is None) == any("vertex" in w for w in measurement.warnings)
