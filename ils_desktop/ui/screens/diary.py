@@ -4,8 +4,13 @@ days as columns), painted like a practice's appointment book.
 Keyboard first. In the grid: arrows move the cursor slot by slot (over a booking in one step);
 Enter on a free slot books it, on a booking opens its actions; A arrived, S start examination,
 I in test, C completed, D did not attend, X cancel, M move or change; PgUp/PgDn the previous/next
-day (week), T today, W day/week, Home/End the first/last slot. The mouse works too: double-click
-books or opens, right-click for actions, drag a booking to move it or its lower edge to resize.
+day (week; days the practice is closed are passed over), T today, W day/week, Home/End the
+first/last slot. The mouse works too: double-click books or opens, right-click for actions, drag a
+booking to move it or its lower edge to resize.
+
+The week shows the practice's opening days (``diary.opening_hours``) and any other day with
+bookings; each column hatches the time the practice is closed. "Now" comes from
+``services.clock``, never the machine's clock directly, so tests can set it.
 
 ``start_exam_requested(booking_id)`` and ``start_exam_for_patient(patient_id, booking_id)`` are
 emitted when a clinician starts the examination from a booking; the main window connects them
@@ -1197,6 +1202,8 @@ class DiaryScreen(QWidget):
         self.go_to(date(picked.year(), picked.month(), picked.day()))
 
     def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self._scroll_to_now = True  # the week opens on the day being looked at, and back
         self.mode = mode
         self.day_button.setChecked(mode == "day")
         self.week_button.setChecked(mode == "week")
@@ -1222,8 +1229,10 @@ class DiaryScreen(QWidget):
                     self.subject.addItem(icon("users"), person.name, ("clinician", person.id))
             if self.week_subject is None and self.subject.count():
                 self.week_subject = self.subject.itemData(0)
-            index = self.subject.findData(self.week_subject) if self.week_subject else -1
-            self.subject.setCurrentIndex(max(0, index))
+            # (findData does not match the (kind, id) tuples Qt hands back as lists: compare by hand)
+            index = next((i for i in range(self.subject.count())
+                          if tuple(self.subject.itemData(i)) == tuple(self.week_subject or ())), 0)
+            self.subject.setCurrentIndex(index)
         self.subject.blockSignals(False)
 
     def _subject_chosen(self) -> None:
@@ -1430,7 +1439,8 @@ class DiaryScreen(QWidget):
             else:
                 where = column.title if self.mode == "day" else self._subject_name()
                 panel.name.setText(f"{moment:%H:%M}  ·  {where}")
-                panel.facts.setText(f"{moment:%A} {moment.day} {moment:%B %Y}<br>Nothing booked")
+                state = "Nothing booked" if self.opening.is_open(column.day) else "The practice is closed"
+                panel.facts.setText(f"{moment:%A} {moment.day} {moment:%B %Y}<br>{state}")
             panel.status.hide()
             panel.notes.setText("")
             panel.set_action_visible("book", self.can_book and column is not None)
