@@ -406,7 +406,7 @@ def opening_hours_problems(value: object) -> dict[str, str]:
     else:
         wrong = next((entry for entry in closed if _iso_date(entry) is None), None)
         if wrong is not None:
-            problems["closed_dates"] = f"'{wrong}' is not a date: write it like 2025-12-25."
+            problems["closed_dates"] = f"'{wrong}' is not a date."
     return problems
 
 
