@@ -7,6 +7,10 @@ fortnight before today and the three weeks after it.
 - Test room 2 has spectacle collections with the dispensing optician, and a locum's sight tests
   on Saturday mornings.
 
+The practice opens Monday to Friday 09:00–17:30 and Saturday 09:00–13:00 (its opening-hours
+setting, unless the practice already has one); every clinic falls inside the hours of its day, and
+there are none on days it is closed — a demo started on a Sunday has an empty today.
+
 Today follows the clock: what is over is completed (with the odd did-not-attend), the patients in
 the rooms now are "in test", those due within the next 45 minutes have arrived, the rest are
 booked — and the optometrist always has someone waiting or in the chair, for the exam demo.
@@ -28,17 +32,28 @@ from sqlalchemy.engine import Engine
 
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.diary import LONDON, add_minutes, london_time
+from ils_desktop.domain.diary import (
+    LONDON,
+    DayHours,
+    WeeklyHours,
+    add_minutes,
+    clock_minutes,
+    london_time,
+    opening_hours_from_setting,
+)
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
-from ils_desktop.services.diary import install_diary_defaults
+from ils_desktop.services import clock
+from ils_desktop.services.diary import OPENING_HOURS, install_diary_defaults
 
 log = logging.getLogger(__name__)
 
 DAYS_BEFORE = 14
 DAYS_AFTER = 21
 MIN_PATIENTS = 60
+_WEEKDAY = DayHours(time(9), time(17, 30))
+DEMO_HOURS = WeeklyHours((_WEEKDAY,) * 5 + (DayHours(time(9), time(13)), None))
 
 
 @dataclass(frozen=True)
@@ -152,7 +167,11 @@ def seed_diary(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
             select(User).where(User.company_id == company_id).order_by(User.created_at.desc())).all()}
         desk = staff.get("front_desk") or staff.get("admin")
         patients = _patients(uow, company_id, rng)
-        rows = _bookings(rng, rooms, staff, desk, patients, datetime.now(LONDON))
+        stored = uow.settings.get(OPENING_HOURS)
+        if stored is None:
+            uow.settings.seed(OPENING_HOURS, DEMO_HOURS.to_setting())
+        opening = DEMO_HOURS if stored is None else opening_hours_from_setting(stored)
+        rows = _bookings(rng, rooms, staff, desk, patients, clock.now(), opening)
         uow.session.execute(insert(TestRoomBooking), rows)
         uow.commit()
     log.info("demo diary: %s bookings in %.1f s", len(rows), timer.perf_counter() - started)
@@ -160,27 +179,32 @@ def seed_diary(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
 
 
 def _bookings(rng: random.Random, rooms: dict[str, uuid.UUID], staff: dict[str, uuid.UUID],
-              desk: uuid.UUID | None, patients: list[Patient], now: datetime) -> list[dict[str, Any]]:
-    today = now.date()
+              desk: uuid.UUID | None, patients: list[Patient], now: datetime,
+              opening: WeeklyHours = DEMO_HOURS) -> list[dict[str, Any]]:
     demo_now = now.astimezone(LONDON)
+    today = demo_now.date()
     adults = [p for p in patients if 16 <= _age(p.date_of_birth, today) <= 65] or patients
     rows: list[dict[str, Any]] = []
     for offset in range(-DAYS_BEFORE, DAYS_AFTER + 1):
         day = today + timedelta(days=offset)
-        if day.weekday() == 6 and day != today:
-            continue  # closed on Sundays
+        hours = opening.on(day)
+        if hours is None:
+            continue  # no clinics on a day the practice is closed
         seen_today: set[uuid.UUID] = set()
         for room, role, lunch, minutes in LUNCHES:
             if day.weekday() == 5 or room not in rooms:  # Saturdays are mornings only
                 continue
+            if not clock_minutes(hours.opens) <= clock_minutes(lunch) <= clock_minutes(hours.closes) - minutes:
+                continue  # lunch only inside the day's hours
             starts = london_time(day, lunch)
             rows.append(_row(rooms[room], None, staff.get(role), "blocked", starts, add_minutes(starts, minutes),
                              "booked" if starts > demo_now else "completed", "Lunch", desk, starts))
         for session in _sessions(day):
             if session.room not in rooms:
                 continue
-            moment = london_time(day, session.starts)
-            closing = london_time(day, session.ends)
+            # the clinic, cut to the practice's hours that day
+            moment = london_time(day, max(session.starts, hours.opens))
+            closing = london_time(day, min(session.ends, hours.closes))
             fill = session.fill * _fill_for(day, today)
             while True:
                 code, minutes = _choose(rng, session.kinds)

@@ -263,10 +263,191 @@ def next_free_slot(busy: Iterable[tuple[datetime, datetime]], day: date, hours: 
     return None
 
 
-def week_of(day: date, days: int = 6) -> list[date]:
-    """The diary week holding ``day``: Monday and the ``days - 1`` days after it (Mon–Sat by default)."""
+def week_of(day: date, days: int = 7) -> list[date]:
+    """The calendar week holding ``day``: Monday and the ``days - 1`` days after it."""
     monday = day - timedelta(days=day.weekday())
     return [monday + timedelta(days=n) for n in range(days)]
+
+
+# --------------------------------------------------------------------------------------------------
+# The practice's opening days and hours
+
+WEEKDAY_KEYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_CLOSED_DATES: Final = 400  # more than a year of one-off closures is a mistake, not a plan
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """When the practice opens and closes on one day (London wall clock)."""
+
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """The practice's week: hours for each weekday (Monday first; None = closed that day), and the
+    dates it is closed although that weekday is open (bank holidays it takes, a refit, Christmas).
+
+    Not validated on construction, so a screen can build one from what was typed and the service
+    can say what is wrong with it (:func:`opening_hours_problems`)."""
+
+    days: tuple[DayHours | None, ...]
+    closed_dates: frozenset[date] = frozenset()
+
+    def on(self, day: date) -> DayHours | None:
+        """The hours on ``day``; None when the practice is closed then."""
+        if day in self.closed_dates:
+            return None
+        return self.days[day.weekday()]
+
+    def is_open(self, day: date) -> bool:
+        return self.on(day) is not None
+
+    @property
+    def open_weekdays(self) -> frozenset[int]:
+        return frozenset(n for n, hours in enumerate(self.days) if hours is not None)
+
+    def closed_reason(self, day: date) -> str | None:
+        """Why the practice is closed on ``day``, as the diary says it (None if it is open)."""
+        if day in self.closed_dates:
+            return f"The practice is closed on {WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%B %Y}."
+        if self.days[day.weekday()] is None:
+            return f"The practice is closed on {WEEKDAY_NAMES[day.weekday()]}s."
+        return None
+
+    def grid(self, days: Iterable[date], slot_minutes: int = 10) -> OpeningHours:
+        """The diary grid for ``days``: from the earliest opening to the latest closing among them
+        (a Saturday morning shown beside full weekdays is one grid, its afternoon shaded closed).
+        Days that are all closed get the span of the practice's usual week, so a booking made
+        specially on them has rows to sit in. The edges go out to whole rows."""
+        spans = [h for h in (self.on(d) for d in days) if h is not None] or \
+            [h for h in self.days if h is not None] or [DayHours(time(8, 30), time(18))]
+        opens = min(clock_minutes(h.opens) for h in spans) // slot_minutes * slot_minutes
+        closes = -(-max(clock_minutes(h.closes) for h in spans) // slot_minutes) * slot_minutes
+        return OpeningHours(clock_from_minutes(opens), clock_from_minutes(min(closes, 23 * 60 + 55)),
+                            slot_minutes)
+
+    def to_setting(self) -> dict[str, object]:
+        """The JSON value kept in the practice setting (see :func:`opening_hours_problems`)."""
+        return {
+            "days": {key: None if hours is None else {"opens": f"{hours.opens:%H:%M}",
+                                                       "closes": f"{hours.closes:%H:%M}"}
+                     for key, hours in zip(WEEKDAY_KEYS, self.days, strict=True)},
+            "closed_dates": sorted(d.isoformat() for d in self.closed_dates),
+        }
+
+
+_USUAL_DAY: Final = DayHours(time(8, 30), time(18, 0))
+DEFAULT_WEEKLY_HOURS: Final = WeeklyHours((_USUAL_DAY,) * 6 + (None,))
+"""A practice that has not said otherwise: Monday to Saturday, 08:30–18:00, closed on Sundays."""
+
+_HH_MM: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock_value(value: object) -> time | None:
+    if not isinstance(value, str) or not (match := _HH_MM.match(value)):
+        return None
+    return time(int(match[1]), int(match[2]))
+
+
+def opening_hours_problems(value: object) -> dict[str, str]:
+    """What is wrong with an opening-hours setting (empty if nothing), by field, in words for the
+    manager. The value is JSON::
+
+        {"days": {"mon": {"opens": "09:00", "closes": "17:30"}, ..., "sun": null},
+         "closed_dates": ["2025-12-25", "2025-12-26"]}
+
+    Why these rules: the diary's week is built from this value on every workstation, so a bad one
+    would hide days or break the grid for the whole practice.
+
+    - All seven weekdays are given, ``null`` for closed: a day left out by mistake would silently
+      vanish from the week.
+    - Times are ``HH:MM`` on the 24-hour clock and on a five-minute boundary (the diary's finest
+      row), and a day closes after it opens, on the same day (the diary has no overnight shifts).
+    - At least one weekday is open: a practice that never opens has no diary to show.
+    - ``closed_dates`` (optional) are ISO dates (``YYYY-MM-DD``), at most :data:`MAX_CLOSED_DATES`.
+    """
+    if not isinstance(value, dict):
+        return {"opening_hours": "Give the opening hours for each day of the week."}
+    problems: dict[str, str] = {}
+    unknown = set(value) - {"days", "closed_dates"}
+    if unknown:
+        problems["opening_hours"] = f"Unknown opening-hours entry: {', '.join(sorted(map(str, unknown)))}."
+    days = value.get("days")
+    if not isinstance(days, dict):
+        return problems | {"opening_hours": "Give the opening hours for each day of the week."}
+    extra = set(days) - set(WEEKDAY_KEYS)
+    if extra:
+        problems["opening_hours"] = f"Unknown day: {', '.join(sorted(map(str, extra)))}."
+    for key, name in zip(WEEKDAY_KEYS, WEEKDAY_NAMES, strict=True):
+        if key not in days:
+            problems[key] = f"Say whether the practice opens on {name}s."
+            continue
+        hours = days[key]
+        if hours is None:
+            continue
+        if not isinstance(hours, dict) or set(hours) != {"opens", "closes"}:
+            problems[key] = f"Give {name}'s opening and closing times."
+            continue
+        opens, closes = _clock_value(hours["opens"]), _clock_value(hours["closes"])
+        if opens is None or closes is None:
+            problems[key] = f"{name}: type the times like 09:00 and 17:30."
+        elif opens.minute % 5 or closes.minute % 5:
+            problems[key] = f"{name}: the times must be on five minutes (09:00, 09:05, …)."
+        elif closes <= opens:
+            problems[key] = f"{name}: the practice must close after it opens."
+    if not problems and all(days[key] is None for key in WEEKDAY_KEYS):
+        problems["opening_hours"] = "The practice must open on at least one day of the week."
+    closed = value.get("closed_dates", [])
+    if not isinstance(closed, list) or len(closed) > MAX_CLOSED_DATES:
+        problems["closed_dates"] = f"List at most {MAX_CLOSED_DATES} dates the practice is closed."
+    else:
+        wrong = next((entry for entry in closed if _iso_date(entry) is None), None)
+        if wrong is not None:
+            problems["closed_dates"] = f"'{wrong}' is not a date."
+    return problems
+
+
+def _iso_date(value: object) -> date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def opening_hours_from_setting(value: object) -> WeeklyHours:
+    """The practice's week from its setting: the default (:data:`DEFAULT_WEEKLY_HOURS`) when there
+    is none — or when it does not pass :func:`opening_hours_problems` (edited by hand, or written by
+    a later version), since a diary that opens on the usual week beats one that cannot open."""
+    if value is None or opening_hours_problems(value):
+        return DEFAULT_WEEKLY_HOURS
+    assert isinstance(value, dict)
+    days: list[DayHours | None] = []
+    for key in WEEKDAY_KEYS:
+        hours = value["days"][key]
+        if hours is None:
+            days.append(None)
+        else:
+            opens, closes = _clock_value(hours["opens"]), _clock_value(hours["closes"])
+            assert opens is not None and closes is not None
+            days.append(DayHours(opens, closes))
+    closed = frozenset(date.fromisoformat(d) for d in value.get("closed_dates", []))
+    return WeeklyHours(tuple(days), closed)
+
+
+def week_days(day: date, hours: WeeklyHours, booked: Iterable[date] = ()) -> list[date]:
+    """The days the diary's week shows for the week holding ``day``: the days the practice opens,
+    and any other day of that week with bookings (a Sunday clinic booked specially must not vanish).
+    If the practice is closed all that week (Christmas), its usual opening weekdays are shown, each
+    marked closed, so the week is never empty."""
+    week = week_of(day)
+    booked_days = set(booked)
+    shown = [d for d in week if hours.is_open(d) or d in booked_days]
+    return shown or [d for d in week if d.weekday() in hours.open_weekdays] or week
 
 
 _CLOCK: Final = re.compile(r"^\s*(\d{1,2})(?:[:.h ]?(\d{2}))?\s*(am|pm|a|p)?\s*$", re.IGNORECASE)

@@ -10,7 +10,7 @@ to the audit trail by the table's trigger.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -24,9 +24,11 @@ from ils_desktop.domain.diary import (
     BLOCKED_TIME,
     DEFAULT_APPOINTMENT_TYPES,
     DEFAULT_TEST_ROOMS,
+    DEFAULT_WEEKLY_HOURS,
     LONDON,
     BookingStatus,
     OpeningHours,
+    WeeklyHours,
     add_minutes,
     day_bounds,
     double_booking_message,
@@ -34,16 +36,23 @@ from ils_desktop.domain.diary import (
     london_time,
     minutes_between,
     next_free_slot,
+    opening_hours_from_setting,
+    opening_hours_problems,
     patient_display_name,
     status_change_problem,
+    week_days,
     week_of,
 )
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.repositories.diary import BookingRow, DiaryRepository
+from ils_desktop.services import clock
 from ils_desktop.services.permissions import require
 
 CONSTRAINT = "no_double_booking"
+OPENING_HOURS = "diary.opening_hours"
+"""The practice setting holding its opening days and hours (JSON; see
+``domain.diary.opening_hours_problems``). Absent: Monday to Saturday, 08:30–18:00."""
 MAX_NOTES = text_input.LONG_NOTE.max_length
 
 
@@ -126,13 +135,15 @@ class Booking:
 
 @dataclass(frozen=True)
 class DiaryView:
-    """Everything one diary page shows: the days, the rooms, the people, the types and bookings."""
+    """Everything one diary page shows: the days, the rooms, the people, the types and bookings,
+    and the practice's opening hours (read in the same transaction, so they agree)."""
 
     days: tuple[date, ...]
     rooms: tuple[Room, ...]
     clinicians: tuple[Clinician, ...]
     appointment_types: tuple[AppointmentKind, ...]
     bookings: tuple[Booking, ...]
+    opening: WeeklyHours = DEFAULT_WEEKLY_HOURS
 
     def on(self, day: date) -> list[Booking]:
         return [b for b in self.bookings if london_day(b.starts_at) == day]
@@ -311,23 +322,69 @@ def list_clinicians(database: Database, context: TenantContext) -> list[Clinicia
 
 
 # --------------------------------------------------------------------------------------------------
+# Opening days and hours
+
+
+def practice_hours(uow: TenantUnitOfWork) -> WeeklyHours:
+    """The practice's opening days and hours, inside a unit of work (the default if never set)."""
+    return opening_hours_from_setting(uow.settings.get(OPENING_HOURS))
+
+
+def load_opening_hours(database: Database, context: TenantContext) -> WeeklyHours:
+    """The practice's opening days and hours — for the diary and for whoever manages settings."""
+    if not (context.can("diary.view") or context.can("settings.manage")):
+        require(context, "diary.view")
+    return database.run(context, practice_hours, retry_safe=True)
+
+
+def update_opening_hours(database: Database, context: TenantContext,
+                         hours: WeeklyHours | Mapping[str, object]) -> WeeklyHours:
+    """Change the practice's opening days and hours (``settings.manage``). Refused field by field
+    (``mon`` … ``sun``, ``closed_dates``, ``opening_hours``) with :class:`ValidationFailed`.
+    Bookings already made outside the new hours stay where they are: the diary still shows them."""
+    require(context, "settings.manage")
+    value = hours.to_setting() if isinstance(hours, WeeklyHours) else dict(hours)
+    problems = opening_hours_problems(value)
+    if problems:
+        raise ValidationFailed(problems)
+    saved = opening_hours_from_setting(value)
+
+    def work(uow: TenantUnitOfWork) -> None:
+        uow.settings.put(OPENING_HOURS, saved.to_setting())
+        uow.commit()
+
+    database.run(context, work, retry_safe=True)
+    return saved
+
+
+# --------------------------------------------------------------------------------------------------
 # Views
 
 
 def _view(database: Database, context: TenantContext, days: list[date], *, room_id: uuid.UUID | None = None,
-          clinician_id: uuid.UUID | None = None) -> DiaryView:
+          clinician_id: uuid.UUID | None = None, follow_opening: bool = False) -> DiaryView:
+    """The bookings on ``days``. With ``follow_opening`` (the week), only the days the practice
+    opens are kept, and the days with bookings (see ``domain.diary.week_days``)."""
     require(context, "diary.view")
     starts, ends = day_bounds(days[0])[0], day_bounds(days[-1])[1]
 
     def work(uow: TenantUnitOfWork) -> DiaryView:
         diary = uow.repository(DiaryRepository)
-        rows = diary.bookings_between(starts, ends, room_id=room_id, clinician_id=clinician_id)
+        opening = practice_hours(uow)
+        bookings = [_booking(r) for r in diary.bookings_between(starts, ends, room_id=room_id,
+                                                                 clinician_id=clinician_id)]
+        shown = days
+        if follow_opening:
+            booked = {london_day(b.starts_at) for b in bookings if b.status != BookingStatus.CANCELLED}
+            shown = week_days(days[0], opening, booked)
+            bookings = [b for b in bookings if london_day(b.starts_at) in shown]
         return DiaryView(
-            days=tuple(days),
+            days=tuple(shown),
             rooms=tuple(_room(r) for r in diary.rooms()),
             clinicians=tuple(Clinician(u.id, u.full_name, u.role) for u in diary.clinicians()),
             appointment_types=tuple(_kind(t) for t in diary.appointment_types()),
-            bookings=tuple(_booking(r) for r in rows),
+            bookings=tuple(bookings),
+            opening=opening,
         )
 
     return database.run(context, work, retry_safe=True)
@@ -341,9 +398,11 @@ def diary_day(database: Database, context: TenantContext, day: date, *, room_id:
 
 
 def diary_week(database: Database, context: TenantContext, day: date, *, room_id: uuid.UUID | None = None,
-               clinician_id: uuid.UUID | None = None, days: int = 6) -> DiaryView:
-    """The week holding ``day`` (Monday to Saturday unless ``days`` says otherwise)."""
-    return _view(database, context, week_of(day, days), room_id=room_id, clinician_id=clinician_id)
+               clinician_id: uuid.UUID | None = None) -> DiaryView:
+    """The week (Monday to Sunday) holding ``day`` as the diary shows it: the days the practice
+    opens, plus any other day of that week with bookings."""
+    return _view(database, context, week_of(day), room_id=room_id, clinician_id=clinician_id,
+                 follow_opening=True)
 
 
 def get_booking(database: Database, context: TenantContext, booking_id: uuid.UUID) -> Booking:
@@ -421,7 +480,7 @@ def book_appointment(database: Database, context: TenantContext, new: NewBooking
         booking = TestRoomBooking(
             id=uuid.uuid4(), room_id=new.room_id, patient_id=new.patient_id, clinician_id=new.clinician_id,
             appointment_type=kind.code, starts_at=starts, ends_at=ends, status=BookingStatus.BOOKED.value,
-            notes=new.notes.strip() or None, booked_by=context.user_id, status_changed_at=datetime.now(LONDON))
+            notes=new.notes.strip() or None, booked_by=context.user_id, status_changed_at=clock.now())
         _holding_room(uow, new.room_id, starts, ends, booking.id, lambda: diary.add_booking(booking))
         uow.commit()
         return booking.id
@@ -490,7 +549,7 @@ def change_status(database: Database, context: TenantContext, booking_id: uuid.U
         problem = status_change_problem(booking.status, status)
         if problem:
             raise UserFacingError(problem)
-        now = datetime.now(LONDON)
+        now = clock.now()
 
         def change() -> None:
             assert booking is not None
@@ -527,18 +586,20 @@ def update_notes(database: Database, context: TenantContext, booking_id: uuid.UU
 
 
 def find_next_free_slot(database: Database, context: TenantContext, appointment_type: str, *,
-                        after: datetime, room_id: uuid.UUID | None = None, clinician_id: uuid.UUID | None = None,
-                        hours: OpeningHours | None = None, search_days: int = 28,
-                        open_days: frozenset[int] = frozenset(range(6))) -> FreeSlot | None:
-    """The first time at or after ``after`` when a room (the one given, else any, in the rooms'
-    order) is free for the appointment type's length — and, with a clinician, when they are free
-    too. Searches ``search_days`` days of opening hours (Monday–Saturday by default)."""
+                        after: datetime | None = None, room_id: uuid.UUID | None = None,
+                        clinician_id: uuid.UUID | None = None, search_days: int = 28) -> FreeSlot | None:
+    """The first time at or after ``after`` (default: now) when a room (the one given, else any, in
+    the rooms' order) is free for the appointment type's length — and, with a clinician, when they
+    are free too. Searches ``search_days`` days within the practice's opening days and hours."""
     require(context, "diary.view")
     problem = text_input.text_problem(appointment_type, text_input.CODE)
     if problem:
         raise ValidationFailed({"appointment_type": problem})
-    the_hours = hours or OpeningHours()
-    first_day = london_day(after)
+    problems = _aware(after, "after") if after is not None else {}
+    if problems:
+        raise ValidationFailed(problems)
+    start = after or clock.now()
+    first_day = london_day(start)
 
     def work(uow: TenantUnitOfWork) -> FreeSlot | None:
         diary = uow.repository(DiaryRepository)
@@ -548,6 +609,7 @@ def find_next_free_slot(database: Database, context: TenantContext, appointment_
         rooms = [r for r in diary.rooms() if room_id is None or r.id == room_id]
         if not rooms:
             raise ValidationFailed({"room": "Choose a test room."})
+        opening = practice_hours(uow)
         last_day = first_day + timedelta(days=search_days)
         window = (day_bounds(first_day)[0], day_bounds(last_day)[1])
         busy = diary.busy_between(*window, room_ids=[r.id for r in rooms])
@@ -555,12 +617,14 @@ def find_next_free_slot(database: Database, context: TenantContext, appointment_
                           if clinician_id else [])
         for offset in range(search_days + 1):
             day = first_day + timedelta(days=offset)
-            if day.weekday() not in open_days:
+            hours = opening.on(day)
+            if hours is None:
                 continue
+            that_day = OpeningHours(hours.opens, hours.closes)
             for room in rooms:
                 taken = [(s, e) for r, s, e in busy if r == room.id] + clinician_busy
-                starts = next_free_slot(taken, day, the_hours, kind.duration_minutes,
-                                        not_before=after if day == first_day else None, step_minutes=5)
+                starts = next_free_slot(taken, day, that_day, kind.duration_minutes,
+                                        not_before=start if day == first_day else None, step_minutes=5)
                 if starts is not None:
                     return FreeSlot(room.id, room.name, starts, add_minutes(starts, kind.duration_minutes))
         return None

@@ -10,10 +10,13 @@ import pytest
 from ils_desktop.domain.diary import (
     DEFAULT_APPOINTMENT_TYPES,
     DEFAULT_TEST_ROOMS,
+    DEFAULT_WEEKLY_HOURS,
     LONDON,
     BookingStatus,
+    DayHours,
     Lane,
     OpeningHours,
+    WeeklyHours,
     add_minutes,
     day_bounds,
     day_length_hours,
@@ -22,6 +25,8 @@ from ils_desktop.domain.diary import (
     london_time,
     minutes_between,
     next_free_slot,
+    opening_hours_from_setting,
+    opening_hours_problems,
     overlaps,
     parse_clock_time,
     patient_display_name,
@@ -29,6 +34,7 @@ from ils_desktop.domain.diary import (
     snap_to_slot,
     status_change_problem,
     wall_minutes,
+    week_days,
     week_of,
 )
 
@@ -247,11 +253,126 @@ def test_next_free_slot(busy: list[tuple[tuple[int, int], tuple[int, int]]], min
 @pytest.mark.parametrize(("day", "days", "first", "last"), [
     (date(2026, 11, 25), 6, date(2026, 11, 23), date(2026, 11, 28)),  # a Wednesday: Mon–Sat
     (date(2026, 11, 23), 6, date(2026, 11, 23), date(2026, 11, 28)),
-    (date(2026, 11, 29), 7, date(2026, 11, 23), date(2026, 11, 29)),  # Sunday, with a seven-day week
+    (date(2026, 11, 29), 7, date(2026, 11, 23), date(2026, 11, 29)),  # Sunday: the week it ends
 ])
 def test_week_of(day: date, days: int, first: date, last: date) -> None:
     week = week_of(day, days)
     assert (week[0], week[-1], len(week)) == (first, last, days)
+
+
+
+# --- the practice's opening days and hours ---------------------------------------------------------
+
+WEEKDAYS = {"opens": "09:00", "closes": "17:30"}
+USUAL = {"mon": WEEKDAYS, "tue": WEEKDAYS, "wed": WEEKDAYS, "thu": WEEKDAYS, "fri": WEEKDAYS,
+         "sat": {"opens": "09:00", "closes": "13:00"}, "sun": None}
+
+
+def week(**days: object) -> dict[str, object]:
+    return {"days": USUAL | days}
+
+
+@pytest.mark.parametrize(("value", "problems"), [
+    (week(), {}),
+    (week(sun={"opens": "10:00", "closes": "16:00"}), {}),  # open on Sundays
+    (week(mon=None, tue=None) | {"closed_dates": ["2025-12-25", "2025-08-25"]}, {}),
+    ({"days": {key: {"opens": "00:00", "closes": "23:55"} for key in USUAL}}, {}),
+    (None, {"opening_hours": "Give the opening hours for each day of the week."}),
+    ([], {"opening_hours": "Give the opening hours for each day of the week."}),
+    ({"days": "mon-sat"}, {"opening_hours": "Give the opening hours for each day of the week."}),
+    ({"days": {k: v for k, v in USUAL.items() if k != "sun"}}, {"sun": "Say whether the practice opens on Sundays."}),
+    (week(fri={"opens": "17:30", "closes": "09:00"}), {"fri": "Friday: the practice must close after it opens."}),
+    (week(fri={"opens": "09:00", "closes": "09:00"}), {"fri": "Friday: the practice must close after it opens."}),
+    (week(mon={"opens": "9am", "closes": "17:30"}), {"mon": "Monday: type the times like 09:00 and 17:30."}),
+    (week(mon={"opens": "09:00", "closes": "24:00"}), {"mon": "Monday: type the times like 09:00 and 17:30."}),
+    (week(mon={"opens": 900, "closes": "17:30"}), {"mon": "Monday: type the times like 09:00 and 17:30."}),
+    (week(tue={"opens": "09:03", "closes": "17:30"}),
+     {"tue": "Tuesday: the times must be on five minutes (09:00, 09:05, …)."}),
+    (week(wed={"opens": "09:00"}), {"wed": "Give Wednesday's opening and closing times."}),
+    (week(wed="09:00-17:30"), {"wed": "Give Wednesday's opening and closing times."}),
+    ({"days": dict.fromkeys(USUAL)}, {"opening_hours": "The practice must open on at least one day of the week."}),
+    (week(hol=None), {"opening_hours": "Unknown day: hol."}),
+    (week() | {"bank_holidays": "england"}, {"opening_hours": "Unknown opening-hours entry: bank_holidays."}),
+    (week() | {"closed_dates": ["25/12/2025"]},
+     {"closed_dates": "'25/12/2025' is not a date."}),
+    (week() | {"closed_dates": ["2025-02-30"]},
+     {"closed_dates": "'2025-02-30' is not a date."}),
+    (week() | {"closed_dates": "2025-12-25"}, {"closed_dates": "List at most 400 dates the practice is closed."}),
+])
+def test_opening_hours_problems(value: object, problems: dict[str, str]) -> None:
+    assert opening_hours_problems(value) == problems
+
+
+SUNDAY_CLINIC = WeeklyHours((DayHours(time(9), time(17, 30)),) * 5
+                            + (DayHours(time(9), time(13)), DayHours(time(10), time(16))))
+
+
+@pytest.mark.parametrize(("stored", "read"), [
+    (None, DEFAULT_WEEKLY_HOURS),  # never set: Monday to Saturday 08:30–18:00
+    (week(fri={"opens": "17:30", "closes": "09:00"}), DEFAULT_WEEKLY_HOURS),  # unreadable: the usual week
+    (SUNDAY_CLINIC.to_setting(), SUNDAY_CLINIC),
+    (week() | {"closed_dates": ["2025-12-25"]},
+     WeeklyHours((*SUNDAY_CLINIC.days[:6], None), frozenset({date(2025, 12, 25)}))),
+])
+def test_opening_hours_read_from_the_setting(stored: object, read: WeeklyHours) -> None:
+    assert opening_hours_from_setting(stored) == read
+    assert opening_hours_problems(read.to_setting()) == {}
+
+
+def test_the_default_week_is_monday_to_saturday_half_past_eight_to_six() -> None:
+    assert DEFAULT_WEEKLY_HOURS.open_weekdays == frozenset(range(6))
+    assert DEFAULT_WEEKLY_HOURS.on(date(2026, 12, 5)) == DayHours(time(8, 30), time(18))  # Saturday
+    assert DEFAULT_WEEKLY_HOURS.on(date(2026, 12, 6)) is None  # Sunday
+
+
+CHRISTMAS = WeeklyHours(SUNDAY_CLINIC.days, frozenset({date(2025, 12, 25), date(2025, 12, 26)}))
+
+
+@pytest.mark.parametrize(("hours", "day", "reason"), [
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 6), "The practice is closed on Sundays."),
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 7), None),
+    (DEFAULT_WEEKLY_HOURS, date(2025, 8, 25), None),  # a bank holiday is a working day unless listed
+    (CHRISTMAS, date(2025, 12, 25), "The practice is closed on Thursday 25 December 2025."),
+    (CHRISTMAS, date(2025, 12, 28), None),  # its Sunday clinic
+])
+def test_closed_reason(hours: WeeklyHours, day: date, reason: str | None) -> None:
+    assert hours.closed_reason(day) == reason
+    assert hours.is_open(day) is (reason is None)
+
+
+@pytest.mark.parametrize(("hours", "days", "slot", "grid"), [
+    (DEFAULT_WEEKLY_HOURS, [date(2026, 12, 7)], 10, ("08:30", "18:00")),
+    (SUNDAY_CLINIC, [date(2026, 12, 5)], 10, ("09:00", "13:00")),  # Saturday morning alone
+    (SUNDAY_CLINIC, week_of(date(2026, 12, 7)), 10, ("09:00", "17:30")),  # earliest to latest over the week
+    (SUNDAY_CLINIC, [date(2026, 12, 6)], 15, ("10:00", "16:00")),
+    (WeeklyHours((DayHours(time(8, 5), time(17, 55)),) * 7), [date(2026, 12, 7)], 15, ("08:00", "18:00")),
+    (DEFAULT_WEEKLY_HOURS, [date(2026, 12, 6)], 10, ("08:30", "18:00")),  # closed: the usual span
+    (CHRISTMAS, [date(2025, 12, 25)], 5, ("09:00", "17:30")),
+])
+def test_the_grid_spans_the_shown_days_opening_hours(hours: WeeklyHours, days: list[date], slot: int,
+                                                     grid: tuple[str, str]) -> None:
+    found = hours.grid(days, slot)
+    assert (f"{found.opens:%H:%M}", f"{found.closes:%H:%M}", found.slot_minutes) == (*grid, slot)
+
+
+MON_TO_SAT = [date(2026, 11, 30) + timedelta(days=n) for n in range(6)]
+
+
+@pytest.mark.parametrize(("hours", "day", "booked", "shown"), [
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 2), [], MON_TO_SAT),
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 6), [], MON_TO_SAT),  # a Sunday: its week, without it
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 6), [date(2026, 12, 6)], [*MON_TO_SAT, date(2026, 12, 6)]),
+    (DEFAULT_WEEKLY_HOURS, date(2026, 12, 2), [date(2026, 12, 13)], MON_TO_SAT),  # another week's booking
+    (SUNDAY_CLINIC, date(2026, 12, 2), [], [*MON_TO_SAT, date(2026, 12, 6)]),
+    (WeeklyHours((None, *SUNDAY_CLINIC.days[1:])), date(2026, 12, 2), [], [*MON_TO_SAT[1:], date(2026, 12, 6)]),
+    (CHRISTMAS, date(2025, 12, 24), [],
+     [date(2025, 12, 22), date(2025, 12, 23), date(2025, 12, 24), date(2025, 12, 27), date(2025, 12, 28)]),
+    (WeeklyHours((DayHours(time(9), time(17)),) + (None,) * 6, frozenset({date(2026, 11, 30)})),
+     date(2026, 12, 2), [], [date(2026, 11, 30)]),  # closed all week: its usual day, shown closed
+])
+def test_the_week_shows_the_opening_days_and_any_day_with_bookings(hours: WeeklyHours, day: date,
+                                                                   booked: list[date], shown: list[date]) -> None:
+    assert week_days(day, hours, booked) == shown
 
 
 # --- what people type and read ---------------------------------------------------------------------

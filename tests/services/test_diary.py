@@ -1,12 +1,18 @@
 """The diary against a real database: setting up rooms and appointment types, booking, the
 database's refusal to double-book a room (and the message the front desk reads), moving, the
-patient's day, the next free slot, the devices' worklist, permissions and tenancy."""
+patient's day, the practice's opening days and hours, the week and the next free slot on every day
+of the week, a bank holiday and the days the clocks change, the devices' worklist, permissions and
+tenancy.
+
+Every test runs on a clock it sets (``services.clock``), never the machine's: what the diary does
+"now" must not depend on the day the tests run."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 import pytest
@@ -16,11 +22,12 @@ from sqlalchemy.engine import Engine
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.diary import LONDON, london_time
+from ils_desktop.domain.diary import LONDON, DayHours, WeeklyHours, london_time
 from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
 from ils_desktop.models.audit import AuditLog
 from ils_desktop.models.diary import TestRoomBooking
-from ils_desktop.services import diary
+from ils_desktop.services import clock, diary
+from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.diary import DoubleBooking, NewBooking
 from tests.conftest import Practice, make_practice
 from tests.services.test_prescriptions import ClinicalPractice, add_patient, make_clinical_practice, rows
@@ -31,6 +38,13 @@ DAY = date(2030, 6, 4)  # a Tuesday
 
 def at(hh: int, mm: int = 0, day: date = DAY) -> datetime:
     return london_time(day, time(hh, mm))
+
+
+@pytest.fixture(autouse=True)
+def now() -> Iterator[FixedClock]:
+    """The diary's clock, set to 08:00 on DAY; a test moves it with ``now.set(...)``."""
+    with clock.using(FixedClock(at(8))) as fixed:
+        yield fixed
 
 
 @dataclass(frozen=True)
@@ -267,14 +281,16 @@ def test_a_completed_appointment_cannot_be_moved(database, setup):  # type: igno
 # The patient's day
 
 
-def test_patient_arrives_is_seen_and_completes_with_each_step_audited(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+def test_patient_arrives_is_seen_and_completes_with_each_step_audited(database, owner_engine, setup, now):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
+    assert booking_row(owner_engine, setup, booking_id).status_changed_at == at(8)
     seen = []
-    for status in ("arrived", "in_test", "completed"):
+    for minute, status in ((55, "arrived"), (59, "in_test"), (29, "completed")):
+        now.set(at(9 if status != "completed" else 10, minute))
         diary.change_status(database, setup.desk, booking_id, status)
         row = booking_row(owner_engine, setup, booking_id)
         seen.append(row.status)
-        assert row.status_changed_at is not None
+        assert row.status_changed_at == clock.now()  # when it happened, by the diary's clock
     assert seen == ["arrived", "in_test", "completed"]
     audit = [a for a in rows(owner_engine, setup.company_id, AuditLog, table_name="test_room_bookings")
              if a.row_key.get("id") == str(booking_id) and a.action == "UPDATE"]
@@ -301,7 +317,7 @@ def test_cancelling_needs_a_reason_which_is_kept(database, owner_engine, setup):
         diary.change_status(database, setup.desk, booking_id, "cancelled", "  ")
     diary.change_status(database, setup.desk, booking_id, "cancelled", "Phoned: unwell")
     row = booking_row(owner_engine, setup, booking_id)
-    assert row.status == "cancelled" and row.notes is not None and row.notes.endswith(": Phoned: unwell")
+    assert row.status == "cancelled" and row.notes == "Cancelled 04/06/2030 08:00: Phoned: unwell"
 
 
 def test_a_dna_is_reinstated_only_while_the_room_is_free(database, setup):  # type: ignore[no-untyped-def]
@@ -425,3 +441,167 @@ def test_times_are_shown_in_london_winter_and_summer(database, setup):  # type: 
     [summer] = diary.diary_day(database, setup.desk, DAY).bookings
     assert winter.starts_at.tzinfo == LONDON and f"{winter.starts_at:%H:%M %Z}" == "10:00 GMT"
     assert f"{summer.starts_at:%H:%M %Z}" == "10:00 BST"
+
+
+# --------------------------------------------------------------------------------------------------
+# The practice's opening days and hours
+
+WEEKDAY = DayHours(time(9), time(17, 30))
+SATURDAY_MORNING = DayHours(time(9), time(13))
+SUNDAY_CLINIC = DayHours(time(10), time(16))
+OPEN_ON_SUNDAYS = WeeklyHours((WEEKDAY,) * 5 + (SATURDAY_MORNING, SUNDAY_CLINIC))
+
+
+def set_hours(database: Database, setup: Diary, hours: WeeklyHours) -> None:
+    diary.update_opening_hours(database, setup.practice.manager, hours)
+
+
+def test_opening_hours_default_to_monday_to_saturday_and_a_manager_changes_them(database, owner_engine, setup):  # type: ignore[no-untyped-def]
+    usual = diary.load_opening_hours(database, setup.desk)
+    assert usual.open_weekdays == frozenset(range(6)) and usual.on(DAY) == DayHours(time(8, 30), time(18))
+    saved = diary.update_opening_hours(database, setup.practice.manager, OPEN_ON_SUNDAYS)
+    assert saved == OPEN_ON_SUNDAYS == diary.load_opening_hours(database, setup.desk)
+    # Kept as the practice setting, in the audit trail like every setting.
+    with TenantUnitOfWork(owner_engine, TenantContext(setup.company_id)) as uow:
+        stored = uow.settings.get(diary.OPENING_HOURS)
+    assert stored["days"]["sun"] == {"opens": "10:00", "closes": "16:00"}
+    assert stored["days"]["sat"] == {"opens": "09:00", "closes": "13:00"}
+    assert any(a.row_key.get("key") == diary.OPENING_HOURS
+               for a in rows(owner_engine, setup.company_id, AuditLog, table_name="organization_settings"))
+
+
+def test_only_settings_managers_change_the_opening_hours(database, setup):  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        diary.update_opening_hours(database, setup.desk, OPEN_ON_SUNDAYS)
+    assert diary.load_opening_hours(database, setup.desk).on(date(2030, 6, 9)) is None  # still shut on Sunday
+
+
+@pytest.mark.parametrize(("value", "problems"), [
+    (WeeklyHours((DayHours(time(17), time(9)), *OPEN_ON_SUNDAYS.days[1:])),
+     {"mon": "Monday: the practice must close after it opens."}),
+    (WeeklyHours((None,) * 7), {"opening_hours": "The practice must open on at least one day of the week."}),
+    ({"days": {"mon": {"opens": "9", "closes": "5"}}}, "every weekday"),
+    ({"days": OPEN_ON_SUNDAYS.to_setting()["days"], "closed_dates": ["Christmas"]},
+     {"closed_dates": "'Christmas' is not a date."}),
+])
+def test_opening_hours_that_do_not_add_up_are_refused_field_by_field(database, setup, value, problems):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed) as refused:
+        diary.update_opening_hours(database, setup.practice.manager, value)
+    if problems == "every weekday":
+        assert set(refused.value.problems) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    else:
+        assert refused.value.problems == problems
+    assert diary.load_opening_hours(database, setup.desk) == diary.DEFAULT_WEEKLY_HOURS
+
+
+def test_the_week_and_the_next_free_slot_follow_the_opening_hours(database, setup):  # type: ignore[no-untyped-def]
+    saturday, sunday = date(2030, 6, 8), date(2030, 6, 9)
+    assert [d.weekday() for d in diary.diary_week(database, setup.desk, DAY).days] == [0, 1, 2, 3, 4, 5]
+    set_hours(database, setup, OPEN_ON_SUNDAYS)
+    week = diary.diary_week(database, setup.desk, DAY)
+    assert [d.weekday() for d in week.days] == [0, 1, 2, 3, 4, 5, 6] and week.opening == OPEN_ON_SUNDAYS
+    # Saturday closes at 13:00: an hour's visit after 12:30 goes to Sunday's clinic at 10:00.
+    found = diary.find_next_free_slot(database, setup.desk, "domiciliary", after=at(12, 30, saturday))
+    assert found is not None and found.starts_at == at(10, 0, sunday)
+    # Closed on Mondays from now on: Monday's column goes, and the search passes over it.
+    set_hours(database, setup, WeeklyHours((None, *OPEN_ON_SUNDAYS.days[1:])))
+    assert [d.weekday() for d in diary.diary_week(database, setup.desk, DAY).days] == [1, 2, 3, 4, 5, 6]
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(16, 30, sunday))
+    assert found is not None and found.starts_at == at(9, 0, date(2030, 6, 11))
+
+
+def test_a_booking_on_a_closed_day_keeps_its_day_in_the_week(database, setup):  # type: ignore[no-untyped-def]
+    """A Sunday clinic booked specially: the practice is closed on Sundays, but the week shows it."""
+    sunday = date(2030, 6, 9)
+    booked = book(database, setup, 11, day=sunday)
+    week = diary.diary_week(database, setup.desk, DAY)
+    assert week.days[-1] == sunday and [b.id for b in week.on(sunday)] == [booked]
+    diary.change_status(database, setup.desk, booked, "cancelled", "Clinic called off")
+    assert sunday not in diary.diary_week(database, setup.desk, DAY).days  # only a cancellation left
+
+
+# --------------------------------------------------------------------------------------------------
+# Any day the tests run: every day of the week, a bank holiday, the days the clocks change
+
+WEEK_OF_DAYS = [date(2030, 6, 3) + timedelta(days=n) for n in range(7)]  # Monday 3 to Sunday 9 June 2030
+
+
+@pytest.mark.parametrize("today", WEEK_OF_DAYS, ids=lambda d: f"{d:%A}")
+def test_todays_booking_is_in_this_weeks_diary_whatever_the_day(database, setup, now, today):  # type: ignore[no-untyped-def]
+    now.set(at(10, 15, today))
+    booked = book(database, setup, 11, day=clock.today())
+    week = diary.diary_week(database, setup.desk, clock.today())
+    assert today in week.days and [b.id for b in week.on(today)] == [booked]
+    # The practice's days, and Sunday only because of today's booking on it.
+    assert [d.weekday() for d in week.days] == [0, 1, 2, 3, 4, 5] + ([6] if today.weekday() == 6 else [])
+    # The next free slot starts from now: today at 10:15 (10:20 in Test room 1's grid of 5 minutes).
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test", room_id=setup.rooms["Test room 2"])
+    if today.weekday() == 6:
+        assert found is not None and found.starts_at == at(8, 30, today + timedelta(days=1))  # Monday
+    else:
+        assert found is not None and found.starts_at == at(10, 15, today)
+
+
+SUMMER_BANK_HOLIDAY = date(2025, 8, 25)  # England and Wales; a Monday
+CHRISTMAS_DAY = date(2025, 12, 25)  # a Thursday
+
+
+def test_a_bank_holiday_is_an_ordinary_day_unless_the_practice_closes_on_it(database, setup, now):  # type: ignore[no-untyped-def]
+    """The diary keeps no calendar of bank holidays (they differ across the UK and new ones are
+    declared); many practices open on them. One that closes lists the date as closed."""
+    now.set(at(9, 0, SUMMER_BANK_HOLIDAY))
+    week = diary.diary_week(database, setup.desk, clock.today())
+    assert week.days[0] == SUMMER_BANK_HOLIDAY and len(week.days) == 6
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    assert found is not None and found.starts_at == at(9, 0, SUMMER_BANK_HOLIDAY)
+
+    closed = WeeklyHours(diary.DEFAULT_WEEKLY_HOURS.days, frozenset({SUMMER_BANK_HOLIDAY, CHRISTMAS_DAY}))
+    set_hours(database, setup, closed)
+    week = diary.diary_week(database, setup.desk, clock.today())
+    assert week.days[0] == date(2025, 8, 26) and len(week.days) == 5
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    assert found is not None and found.starts_at == at(8, 30, date(2025, 8, 26))
+    # Christmas week: Thursday goes, the rest of the week stays.
+    now.set(at(9, 0, CHRISTMAS_DAY))
+    christmas = diary.diary_week(database, setup.desk, clock.today())
+    assert [d.day for d in christmas.days] == [22, 23, 24, 26, 27]
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    assert found is not None and found.starts_at == at(8, 30, date(2025, 12, 26))
+
+
+SPRING_FORWARD = date(2025, 3, 30)  # 01:00 GMT → 02:00 BST
+FALL_BACK = date(2025, 10, 26)  # 02:00 BST → 01:00 GMT
+
+
+@pytest.mark.parametrize(("sunday", "across_ends", "zone_before", "zone_after"), [
+    (SPRING_FORWARD, "03:30", "GMT", "BST"),  # 00:30 + 2 h elapsed: the hour from 01:00 is skipped
+    (FALL_BACK, "01:30", "BST", "GMT"),  # 00:30 + 2 h elapsed: 01:00–02:00 happens twice
+], ids=["spring forward", "fall back"])
+def test_bookings_keep_their_wall_clock_times_and_lengths_across_the_clock_change(  # type: ignore[no-untyped-def]
+        database, owner_engine, setup, now, sunday, across_ends, zone_before, zone_after):
+    now.set(datetime(sunday.year, sunday.month, sunday.day, 1, 0, tzinfo=UTC))  # the moment the clocks change
+    set_hours(database, setup, OPEN_ON_SUNDAYS)
+    saturday, monday = sunday - timedelta(days=1), sunday + timedelta(days=1)
+    before = book(database, setup, 10, day=saturday)
+    on_the_day = book(database, setup, 10, day=sunday)
+    after = book(database, setup, 10, day=monday)
+    across = book(database, setup, 0, 30, day=sunday, kind="blocked", minutes=120, room="Test room 2")
+    week = diary.diary_week(database, setup.desk, clock.today())
+    assert week.days == tuple(saturday - timedelta(days=5) + timedelta(days=n) for n in range(7))
+    shown = {b.id: b for b in week.bookings}
+    assert [f"{shown[i].starts_at:%a %H:%M %Z}" for i in (before, on_the_day)] == [
+        f"Sat 10:00 {zone_before}", f"Sun 10:00 {zone_after}"]
+    assert [shown[i].duration_minutes for i in (before, on_the_day)] == [30, 30]
+    assert f"{shown[across].starts_at:%H:%M}–{shown[across].ends_at:%H:%M}" == f"00:30–{across_ends}"
+    assert shown[across].duration_minutes == 120
+    # Moved across the change, a booking keeps its length and lands on the wall-clock time asked for.
+    diary.move_booking(database, setup.desk, before, starts_at=at(11, 0, monday))
+    row = booking_row(owner_engine, setup, before)
+    assert f"{row.starts_at.astimezone(LONDON):%a %H:%M}" == "Mon 11:00"
+    assert (row.ends_at - row.starts_at) == timedelta(minutes=30)
+    # From the moment of the change, the next free slot is the Sunday clinic's first free time.
+    found = diary.find_next_free_slot(database, setup.desk, "sight_test", room_id=setup.rooms["Test room 1"])
+    assert found is not None and found.starts_at == at(10, 30, sunday)
+    monday_shown = diary.diary_week(database, setup.desk, monday).on(monday)
+    assert [(b.id, f"{b.starts_at:%H:%M}", b.duration_minutes) for b in monday_shown] == [
+        (after, "10:00", 30), (before, "11:00", 30)]

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from ils_desktop.db.database import Database
 from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.diary import LONDON
 from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
@@ -121,7 +122,9 @@ def test_customer_numbers_continue_after_patients_loaded_directly(
     ({"first_name": " "}, "first_name", "Enter the patient's first name."),
     ({"last_name": ""}, "last_name", "Enter the patient's last name."),
     ({"date_of_birth": None}, "date_of_birth", "Enter the date of birth, e.g. 12/03/1960."),
-    ({"date_of_birth": date.today() + timedelta(days=1)}, "date_of_birth", "The date of birth is in the future."),
+    # The day after tomorrow: in the future by London's date (a day ahead of UTC's late on a summer
+    # evening) even if the run crosses midnight after this list is built.
+    ({"date_of_birth": date.today() + timedelta(days=2)}, "date_of_birth", "The date of birth is in the future."),
     ({"date_of_birth": date(1890, 1, 1)}, "date_of_birth", "more than 120 years ago"),
     ({"nhs_number": "943 476 5918"}, "nhs_number", "the check digit is wrong"),
     ({"nhs_number": "943 476 591"}, "nhs_number", "has 9 digits"),
@@ -362,7 +365,7 @@ def test_summary_for_the_exam_header(database: Database, reception: TenantContex
     assert summary.nhs_number == "943 476 5919"
     assert summary.allergies == "Penicillin"
     assert summary.medical_flags == ("Diabetic", "FH glaucoma")  # "no glaucoma" is not a flag
-    today = date.today()
+    today = datetime.now(LONDON).date()  # the service's "today" is London's, not the machine's zone's
     assert summary.age == today.year - 1952 - ((today.month, today.day) < (4, 9))
 
 

@@ -81,7 +81,7 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     with database.unit_of_work(manager) as uow:
         limits = till.till_limits(uow)
-        scheme = till.scheme_on(uow, date.today())
+        scheme = till.scheme_on(uow, till.london_today())  # recorded from London's today, not the machine's
         april = {v.code: v.value for v in till.voucher_values_on(uow, date(2027, 4, 1))}
         today = {v.code: v.value for v in till.voucher_values_on(uow, date(2026, 11, 25))}
         sources = uow.session.execute(text("SELECT source FROM nhs_voucher_values WHERE code = 'A' "

@@ -4,8 +4,13 @@ days as columns), painted like a practice's appointment book.
 Keyboard first. In the grid: arrows move the cursor slot by slot (over a booking in one step);
 Enter on a free slot books it, on a booking opens its actions; A arrived, S start examination,
 I in test, C completed, D did not attend, X cancel, M move or change; PgUp/PgDn the previous/next
-day (week), T today, W day/week, Home/End the first/last slot. The mouse works too: double-click
-books or opens, right-click for actions, drag a booking to move it or its lower edge to resize.
+day (week; days the practice is closed are passed over), T today, W day/week, Home/End the
+first/last slot. The mouse works too: double-click books or opens, right-click for actions, drag a
+booking to move it or its lower edge to resize.
+
+The week shows the practice's opening days (``diary.opening_hours``) and any other day with
+bookings; each column hatches the time the practice is closed. "Now" comes from
+``services.clock``, never the machine's clock directly, so tests can set it.
 
 ``start_exam_requested(booking_id)`` and ``start_exam_for_patient(patient_id, booking_id)`` are
 emitted when a clinician starts the examination from a booking; the main window connects them
@@ -60,9 +65,10 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.diary import (
     BLOCKED_TIME,
-    LONDON,
+    DEFAULT_WEEKLY_HOURS,
     SLOT_SIZES,
     BookingStatus,
+    DayHours,
     Lane,
     OpeningHours,
     clock_from_minutes,
@@ -75,7 +81,7 @@ from ils_desktop.domain.diary import (
     wall_minutes,
 )
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import diary
+from ils_desktop.services import clock, diary
 from ils_desktop.services.diary import Booking, DiaryView, PatientChoice
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
@@ -87,13 +93,15 @@ HINT = ("Arrows move · Enter books or opens · A arrived · S exam · D did not
         "PgUp/PgDn day · T today · W week")
 GUTTER = 66
 HEADER = 54
-DEFAULT_HOURS = OpeningHours()
+DEFAULT_HOURS = DEFAULT_WEEKLY_HOURS.grid([])
 
 # Painting colours that the style sheet cannot reach (the grid is drawn by hand); from the palette.
 GRID_HOUR = QColor("#D5DCE3")
 GRID_HALF = QColor("#E4E9EE")
 GRID_SLOT = QColor("#F1F4F7")
 PAST_SHADE = QColor(243, 245, 247, 150)
+CLOSED_SHADE = QColor("#EEF1F4")
+CLOSED_HATCH = QColor("#DDE3E9")
 NOW_RED = QColor("#DC2626")
 BADGES: dict[str, tuple[str, str]] = {  # status: (label on the block, pill colour)
     "arrived": ("Arrived", PALETTE.SUCCESS),
@@ -117,6 +125,7 @@ class DiaryColumn:
     by_clinician: bool = False  # True: bookings here are this clinician's (or nobody's), any room
     is_today: bool = False
     main_clinician: str | None = None  # who works here most: blocks name only someone else
+    open_hours: DayHours | None = None  # the practice's hours that day; None: closed all day
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,14 @@ class DiaryGrid(QAbstractScrollArea):
         self._press: QPoint | None = None
         self._pressed_booking: Booking | None = None
         self._hover: tuple[int, int] | None = None
-        self.now_override: datetime | None = None  # tests and snapshots can fix "now"
+        # Said over the grid when there is nothing to book into (the practice is closed that day).
+        self.notice = QLabel(self.viewport())
+        self.notice.setObjectName("diaryClosedNotice")
+        self.notice.setProperty("role", "card")
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setWordWrap(True)
+        self.notice.setMargin(18)
+        self.notice.hide()
 
     # --- content ---------------------------------------------------------------------------------
     def set_content(self, columns: list[DiaryColumn], bookings: list[list[Booking]], hours: OpeningHours) -> None:
@@ -184,7 +200,19 @@ class DiaryGrid(QAbstractScrollArea):
         self.cursor_moved.emit()
 
     def now(self) -> datetime:
-        return self.now_override or datetime.now(LONDON)
+        return clock.now()
+
+    def set_notice(self, text: str | None) -> None:
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+        self._place_notice()
+
+    def _place_notice(self) -> None:
+        width = min(420, self.viewport().width() - GUTTER - 40)
+        self.notice.setFixedWidth(max(120, width))
+        self.notice.adjustSize()
+        x = GUTTER + (self.viewport().width() - GUTTER - self.notice.width()) // 2
+        self.notice.move(max(GUTTER, x), HEADER + 48)
 
     # --- geometry --------------------------------------------------------------------------------
     def _column_width(self) -> float:
@@ -203,6 +231,13 @@ class DiaryGrid(QAbstractScrollArea):
     def _rows_of(self, booking: Booking) -> tuple[float, float]:
         top = self.hours.row_of(booking.starts_at)
         bottom = top + booking.duration_minutes / self.hours.slot_minutes
+        # Across the clock change a booking's wall-clock end is an hour off its length (00:30–03:30
+        # is two hours in March): the block spans the rows its times say, like a paper diary —
+        # unless the end's wall time comes round again (the October repeat), then its length.
+        if london_day(booking.ends_at) == london_day(booking.starts_at):
+            wall_bottom = self.hours.row_of(booking.ends_at)
+            if wall_bottom > top:
+                bottom = wall_bottom
         return top, bottom
 
     def block_rect(self, column: int, placed: Placed) -> QRectF:
@@ -247,6 +282,7 @@ class DiaryGrid(QAbstractScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_scrollbar()
+        self._place_notice()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
@@ -466,6 +502,7 @@ class DiaryGrid(QAbstractScrollArea):
         painter.fillRect(0, 0, width, height, QColor(PALETTE.SURFACE))
         painter.save()
         painter.setClipRect(0, HEADER, width, height - HEADER)
+        self._paint_closed(painter)
         self._paint_rows(painter, width)
         self._paint_past(painter)
         self._paint_cursor(painter)
@@ -514,6 +551,27 @@ class DiaryGrid(QAbstractScrollArea):
         for column in range(len(self.columns) + 1):
             x = int(GUTTER + column * self._column_width()) + 0.5
             painter.drawLine(int(x), HEADER, int(x), self.viewport().height())
+
+    def _paint_closed(self, painter: QPainter) -> None:
+        """Time the practice is closed is hatched grey, per column (a Saturday's afternoon, a
+        closed day), so what can be booked stands out."""
+        opens = clock_minutes(self.hours.opens)
+        for column, info in enumerate(self.columns):
+            rect = self.column_rect(column)
+            if info.open_hours is None:
+                spans = [(0.0, float(self.hours.rows))]
+            else:
+                first = (clock_minutes(info.open_hours.opens) - opens) / self.hours.slot_minutes
+                last = (clock_minutes(info.open_hours.closes) - opens) / self.hours.slot_minutes
+                spans = [(0.0, first), (last, float(self.hours.rows))]
+            for top, bottom in spans:
+                top, bottom = max(0.0, top), min(float(self.hours.rows), bottom)
+                if bottom <= top:
+                    continue
+                area = QRectF(rect.left() + 1, self._y_of_row(top), rect.width() - 1,
+                              self._y_of_row(bottom) - self._y_of_row(top))
+                painter.fillRect(area, CLOSED_SHADE)
+                painter.fillRect(area, QBrush(CLOSED_HATCH, Qt.BrushStyle.BDiagPattern))
 
     def _paint_past(self, painter: QPainter) -> None:
         """Time already gone today is shaded, so the eye goes to what is still to come."""
@@ -935,7 +993,7 @@ class DiaryScreen(QWidget):
         self.workspace = workspace
         self.can_book = workspace.can("diary.book")
         self.can_examine = workspace.can("exams.perform")
-        self.day = datetime.now(LONDON).date()
+        self.day = clock.today()
         self.mode = "day"  # or "week"
         self.by = "rooms"  # day view columns: "rooms" or "clinicians"
         self.week_subject: tuple[str, uuid.UUID] | None = None  # ("room" | "clinician", id)
@@ -1119,19 +1177,33 @@ class DiaryScreen(QWidget):
         self.refresh()
 
     def go_today(self) -> None:
-        self.go_to(datetime.now(LONDON).date())
+        self.go_to(clock.today())
+
+    @property
+    def opening(self) -> diary.WeeklyHours:
+        """The practice's opening days and hours, as last loaded."""
+        return self.view.opening if self.view is not None else DEFAULT_WEEKLY_HOURS
 
     def step(self, direction: int) -> None:
-        days = 7 if self.mode == "week" else 1
-        target = self.day + timedelta(days=direction * days)
-        if self.mode == "day" and target.weekday() == 6:
-            target += timedelta(days=direction)  # the practice is closed on Sundays
+        if self.mode == "week":
+            self.go_to(self.day + timedelta(days=7 * direction))
+            return
+        # Day by day, the days the practice is closed are passed over (T or the date still reach them).
+        target = self.day + timedelta(days=direction)
+        for _ in range(7):
+            if self.opening.is_open(target):
+                break
+            target += timedelta(days=direction)
+        else:
+            target = self.day + timedelta(days=direction)
         self.go_to(target)
 
     def _date_picked(self, picked: QDate) -> None:
         self.go_to(date(picked.year(), picked.month(), picked.day()))
 
     def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self._scroll_to_now = True  # the week opens on the day being looked at, and back
         self.mode = mode
         self.day_button.setChecked(mode == "day")
         self.week_button.setChecked(mode == "week")
@@ -1157,8 +1229,10 @@ class DiaryScreen(QWidget):
                     self.subject.addItem(icon("users"), person.name, ("clinician", person.id))
             if self.week_subject is None and self.subject.count():
                 self.week_subject = self.subject.itemData(0)
-            index = self.subject.findData(self.week_subject) if self.week_subject else -1
-            self.subject.setCurrentIndex(max(0, index))
+            # (findData does not match the (kind, id) tuples Qt hands back as lists: compare by hand)
+            index = next((i for i in range(self.subject.count())
+                          if tuple(self.subject.itemData(i)) == tuple(self.week_subject or ())), 0)
+            self.subject.setCurrentIndex(index)
         self.subject.blockSignals(False)
 
     def _subject_chosen(self) -> None:
@@ -1223,9 +1297,11 @@ class DiaryScreen(QWidget):
     def _visible(self, bookings: list[Booking] | tuple[Booking, ...]) -> list[Booking]:
         return [b for b in bookings if self.show_cancelled or b.status != BookingStatus.CANCELLED]
 
-    def _hours(self, bookings: list[Booking]) -> OpeningHours:
-        """The practice's day, widened to show any booking made outside it."""
-        opens, closes = clock_minutes(DEFAULT_HOURS.opens), clock_minutes(DEFAULT_HOURS.closes)
+    def _hours(self, days: list[date], bookings: list[Booking]) -> OpeningHours:
+        """The grid: the practice's hours over the days shown, widened to show any booking made
+        outside them."""
+        grid = self.opening.grid(days, self.slot_minutes)
+        opens, closes = clock_minutes(grid.opens), clock_minutes(grid.closes)
         for booking in bookings:
             opens = min(opens, wall_minutes(booking.starts_at) // 60 * 60)
             end = wall_minutes(booking.ends_at) if london_day(booking.ends_at) == london_day(booking.starts_at) \
@@ -1238,56 +1314,70 @@ class DiaryScreen(QWidget):
         view = self.view
         if view is None:
             return
-        today = datetime.now(LONDON).date()
+        today = clock.today()
+        opening = view.opening
         bookings = self._visible(view.bookings)
         columns: list[DiaryColumn] = []
         per_column: list[list[Booking]] = []
+        day_hours = opening.on(self.day)
         if self.mode == "day":
             if self.by == "rooms":
                 for room in view.rooms:
                     mine = [b for b in bookings if b.room_id == room.id]
                     people = sorted({b.clinician_name for b in mine if b.clinician_name and b.occupies_room})
                     columns.append(DiaryColumn(str(room.id), room.name, _column_subtitle(mine, people),
-                                               self.day, room_id=room.id, main_clinician=_main_clinician(mine)))
+                                               self.day, room_id=room.id, main_clinician=_main_clinician(mine),
+                                               open_hours=day_hours))
                     per_column.append(mine)
             else:
                 for person in view.clinicians:
                     mine = [b for b in bookings if b.clinician_id == person.id]
                     rooms = sorted({b.room_name for b in mine if b.occupies_room})
                     columns.append(DiaryColumn(str(person.id), person.name, _column_subtitle(mine, rooms),
-                                               self.day, clinician_id=person.id, by_clinician=True))
+                                               self.day, clinician_id=person.id, by_clinician=True,
+                                               open_hours=day_hours))
                     per_column.append(mine)
                 nobody = [b for b in bookings if b.clinician_id is None]
                 if nobody:
                     columns.append(DiaryColumn("nobody", "No clinician", _column_subtitle(nobody, []),
-                                               self.day, by_clinician=True))
+                                               self.day, by_clinician=True, open_hours=day_hours))
                     per_column.append(nobody)
+            shown_days = [self.day]
         else:
             subject = self.week_subject
             for day in view.days:
                 mine = [b for b in bookings if london_day(b.starts_at) == day]
                 room_id = subject[1] if subject and subject[0] == "room" else None
                 clinician_id = subject[1] if subject and subject[0] == "clinician" else None
+                subtitle = _column_subtitle(mine, [])
+                if not opening.is_open(day):
+                    subtitle = f"Closed · {subtitle}"
                 columns.append(DiaryColumn(day.isoformat(), f"{day:%a} {day.day} {day:%b}",
-                                           _column_subtitle(mine, []), day, room_id=room_id,
+                                           subtitle, day, room_id=room_id,
                                            clinician_id=clinician_id, by_clinician=clinician_id is not None,
-                                           is_today=day == today, main_clinician=_main_clinician(bookings)))
+                                           is_today=day == today, main_clinician=_main_clinician(bookings),
+                                           open_hours=opening.on(day)))
                 per_column.append(mine)
-        hours = self._hours(bookings)
+            shown_days = list(view.days)
+        hours = self._hours(shown_days, bookings)
         first_load = not self.loaded or self._scroll_to_now
         self.grid.set_content(columns, per_column, hours)
+        closed = self.mode == "day" and day_hours is None and not bookings
+        self.grid.set_notice(f"{opening.closed_reason(self.day)}\n\nPage Up / Page Down for another day, "
+                             "T for today." if closed else None)
         if first_load:
             self._scroll_to_now = False
-            now = datetime.now(LONDON)
+            now = clock.now()
             if self.mode == "week":
-                column = next((i for i, c in enumerate(columns) if c.day == self.day), 0)
+                column = next((i for i, c in enumerate(columns) if c.day >= self.day), len(columns) - 1)
                 self.grid.set_cursor(column, self.grid.cursor_row, scroll=False)
             if now.date() in [c.day for c in columns] and 0 <= hours.row_of(now) < hours.rows:
                 self.grid.go_to_time(now)
             else:
                 first = min((b.starts_at for b in bookings if b.occupies_room), default=None,
                             key=lambda m: wall_minutes(m))
-                self.grid.go_to_time(first if first is not None else london_time(self.day, hours.opens))
+                opens = day_hours.opens if day_hours is not None else hours.opens
+                self.grid.go_to_time(first if first is not None else london_time(self.day, opens))
         self._show_summary(bookings)
         self._show_selection()
 
@@ -1297,9 +1387,11 @@ class DiaryScreen(QWidget):
         patients = [b for b in bookings if b.patient_id is not None and b.status != BookingStatus.CANCELLED]
         counts = {s: sum(1 for b in patients if b.status == s) for s in BookingStatus}
         if self.mode == "day":
-            today = datetime.now(LONDON).date()
+            today = clock.today()
             when = "Today" if self.day == today else "Tomorrow" if self.day == today + timedelta(days=1) \
                 else "Yesterday" if self.day == today - timedelta(days=1) else f"{self.day:%A}"
+            if not view.opening.is_open(self.day):
+                when += "  ·  Closed"
         else:
             when = f"Week of {view.days[0].day} {view.days[0]:%B} · {self.subject.currentText() or '—'}"
         parts = [when, f"{len(patients)} appointment{'s' if len(patients) != 1 else ''}"]
@@ -1309,7 +1401,7 @@ class DiaryScreen(QWidget):
         self.summary.setText("  ·  ".join(parts))
         self.summary.setToolTip(self.summary.text())
         self.panel.set_figures({s.value: n for s, n in counts.items()})
-        now = datetime.now(LONDON)
+        now = clock.now()
         waiting = sorted((b for b in patients if b.status == BookingStatus.ARRIVED
                           and london_day(b.starts_at) == now.date()), key=lambda b: b.starts_at)
         self.panel.set_waiting(waiting, now)
@@ -1347,7 +1439,8 @@ class DiaryScreen(QWidget):
             else:
                 where = column.title if self.mode == "day" else self._subject_name()
                 panel.name.setText(f"{moment:%H:%M}  ·  {where}")
-                panel.facts.setText(f"{moment:%A} {moment.day} {moment:%B %Y}<br>Nothing booked")
+                state = "Nothing booked" if self.opening.is_open(column.day) else "The practice is closed"
+                panel.facts.setText(f"{moment:%A} {moment.day} {moment:%B %Y}<br>{state}")
             panel.status.hide()
             panel.notes.setText("")
             panel.set_action_visible("book", self.can_book and column is not None)
@@ -1363,7 +1456,7 @@ class DiaryScreen(QWidget):
                  f"{format_span(booking.starts_at, booking.ends_at)} ({booking.duration_minutes} min)",
                  f"{booking.room_name}" + (f" · {booking.clinician_name}" if booking.clinician_name else "")]
         if booking.date_of_birth is not None:
-            today = datetime.now(LONDON).date()
+            today = clock.today()
             facts.append(f"Born {booking.date_of_birth:%d %b %Y} ({_age(booking.date_of_birth, today)})"
                          + (f" · #{booking.customer_number}" if booking.customer_number else ""))
         panel.facts.setText("<br>".join(facts))

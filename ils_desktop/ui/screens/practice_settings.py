@@ -1,4 +1,5 @@
-"""Practice settings: the details printed on documents, sign-in security, and the till's rules."""
+"""Practice settings: the details printed on documents, sign-in security, opening hours, and the till's
+rules."""
 
 from __future__ import annotations
 
@@ -114,6 +115,10 @@ class PracticeSettingsScreen(QWidget):
         row.addWidget(self.save_security)
         security_box.addLayout(row)
         layout.addWidget(security)
+        from ils_desktop.ui.widgets.opening_hours_card import OpeningHoursCard
+
+        self.opening_hours = OpeningHoursCard(workspace)
+        layout.addWidget(self.opening_hours)
         from ils_desktop.ui.widgets.till_settings import TillSettingsCards
 
         self.till = TillSettingsCards(workspace)
@@ -126,6 +131,7 @@ class PracticeSettingsScreen(QWidget):
         run_op(lambda: (practice.load_profile(database, context),
                         settings.load_security_settings(database, context)),
                on_done=self._loaded, parent=self)
+        self.opening_hours.refresh()
         self.till.refresh()
 
     def _loaded(self, loaded: tuple[practice.PracticeProfile, settings.SecuritySettings]) -> None:

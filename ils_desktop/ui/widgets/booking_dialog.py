@@ -32,12 +32,12 @@ from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.diary import (
     BLOCKED_TIME,
     LONDON,
-    OpeningHours,
     add_minutes,
     london_time,
     parse_clock_time,
 )
 from ils_desktop.errors import UserFacingError, ValidationFailed
+from ils_desktop.services import clock as practice_clock
 from ils_desktop.services import diary
 from ils_desktop.services.diary import AppointmentKind, Booking, Clinician, NewBooking, PatientChoice, Room
 from ils_desktop.ui.ops import changes, run_op
@@ -305,7 +305,7 @@ class BookingDialog(QDialog):
                 return  # an older search answered late
             self._search_pending = False
             self.results.clear()
-            today = datetime.now(LONDON).date()
+            today = practice_clock.today()
             for choice in found:
                 item = QListWidgetItem(
                     f"{choice.name}    #{choice.customer_number} · born {choice.date_of_birth:%d %b %Y} "
@@ -342,7 +342,7 @@ class BookingDialog(QDialog):
     def choose(self, patient: PatientChoice) -> None:
         """Book for ``patient`` (also used when the diary already knows who it is)."""
         self.patient = patient
-        today = datetime.now(LONDON).date()
+        today = practice_clock.today()
         self.chosen.setText(f"<b>{patient.name}</b> &nbsp;·&nbsp; #{patient.customer_number} &nbsp;·&nbsp; "
                             f"born {patient.date_of_birth:%d %b %Y} ({_age(patient.date_of_birth, today)})")
         self.chosen.show()
@@ -403,7 +403,7 @@ class BookingDialog(QDialog):
         self.ends.setText(f"Ends {add_minutes(starts, self.length.value()):%H:%M}")
 
     def find_next_free(self) -> None:
-        starts = self.starts_at() or datetime.now(LONDON)
+        starts = self.starts_at() or practice_clock.now()
         database, context = self.workspace.database, self.workspace.context
         code, room_id, clinician_id = self.kind.currentData(), self.room.currentData(), self.clinician.currentData()
         self.next_free.setEnabled(False)
@@ -424,7 +424,7 @@ class BookingDialog(QDialog):
             return None
 
         run_op(lambda: diary.find_next_free_slot(database, context, code, after=starts, room_id=room_id,
-                                                 clinician_id=clinician_id, hours=OpeningHours()),
+                                                 clinician_id=clinician_id),
                on_done=done, on_error=failed, parent=self)
 
     # --- saving ----------------------------------------------------------------------------------
