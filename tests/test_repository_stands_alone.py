@@ -31,9 +31,7 @@ MARKDOWN_REFERENCE = re.compile(r"(?<![\w./:-])((?:\.{1,2}/)*[\w-][\w./-]*\.md)\
 
 # Files another engineer is editing right now; their pointers are fixed there. Each entry must
 # still occur (a stale entry fails below): delete it once the file no longer has the pointer.
-PENDING: dict[str, set[str]] = {
-    "ils_desktop/domain/diary.py": {"ARCHITECTURE.md"},
-}
+PENDING: dict[str, set[str]] = {}
 
 
 def _tracked_files() -> list[str]:

@@ -1,9 +1,9 @@
 """The test-room diary's rules: appointment types, booking statuses, and clock arithmetic in
 Europe/London (pure, no I/O).
 
-- Times are stored as timestamptz and shown in Europe/London (ARCHITECTURE.md § "Data
-  conventions"). A diary row is a *wall-clock* time ("10:30"), but a booking's length is *elapsed*
-  time: a 30-minute sight test lasts 30 minutes even across the clock change. Python's aware
+- Times are stored as timestamptz and shown in Europe/London (the practice's wall clock). A
+  diary row is a *wall-clock* time ("10:30"), but a booking's length is *elapsed* time: a
+  30-minute sight test lasts 30 minutes even across the clock change. Python's aware
   ``datetime + timedelta`` is wall-clock arithmetic within one zone, so lengths here are added in
   UTC and converted back (:func:`add_minutes`).
 - On the last Sunday of March London has 23 hours (01:00 GMT jumps to 02:00 BST); on the last
