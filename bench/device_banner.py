@@ -92,14 +92,15 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
     from ils_desktop.config import AppPaths
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.devices import simulators
     from ils_desktop.domain.roles import PERMISSION_CODES
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
     from ils_desktop.models.patients import Patient
     from ils_desktop.services import equipment, staff
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import create_company_with_admin
+    from ils_desktop.services.use_case import run
     from ils_desktop.startup import ServerChoice
     from ils_desktop.ui.app import ApplicationWindow
 
@@ -111,7 +112,7 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
         admin_password="benchmark password", admin_first_name="Ben", admin_last_name="Chmark")
     database = Database(target)
     manager = signed(owner, TenantContext(company, admin, frozenset({"admin"}), PERMISSION_CODES))
-    staff.add_staff(database, manager, NewUser("Olu", "Optom", "optom@bench.test", "a long enough password",
+    run(database, manager, staff.add_staff, NewUser("Olu", "Optom", "optom@bench.test", "a long enough password",
                                                role="optometrist", goc_number="01-23456"))
     now = datetime.now(UTC)
     with database.unit_of_work(manager) as uow:

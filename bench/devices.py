@@ -40,11 +40,11 @@ def main() -> None:
 
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.devices import simulators
     from ils_desktop.devices.measurement import EyeValues
     from ils_desktop.devices.simulated_frames import dicom_autorefraction_dataset
     from ils_desktop.devices.transports.dicom_scp import StorageSCP, send_c_store
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.services import equipment
     from ils_desktop.services.device_hub import DeviceHub
     from ils_desktop.services.seeding import create_company_with_admin

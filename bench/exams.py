@@ -36,7 +36,6 @@ def main(workdir: Path) -> None:
 
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.db.unit_of_work import TenantUnitOfWork
     from ils_desktop.domain.exam import (
         AnteriorSegment,
@@ -47,6 +46,7 @@ def main(workdir: Path) -> None:
     )
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
     from ils_desktop.domain.rx import parse_sca
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.models.clinical import EyeExamination
     from ils_desktop.models.patients import Patient
     from ils_desktop.services import exams, goc

@@ -161,8 +161,8 @@ def seed_history(owner_engine: Any, company: uuid.UUID, patient_id: uuid.UUID, c
     """20 past visits for one patient: bookings, finalised examinations, prescriptions, notes."""
     from sqlalchemy import insert
 
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.db.unit_of_work import TenantUnitOfWork
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription
     from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 
@@ -248,11 +248,11 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
 
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.db.unit_of_work import TenantUnitOfWork
     from ils_desktop.domain.exam import RefractionEye, SubjectiveRefraction
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
     from ils_desktop.domain.rx import parse_sca
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.models.core import Company, User
     from ils_desktop.models.patients import Patient
     from ils_desktop.services import exams, patients

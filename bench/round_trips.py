@@ -95,8 +95,8 @@ def run(folder: Path, delay: float) -> None:
 
     from ils_desktop.db.database import Database, DatabaseTarget, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.services import patients
     from ils_desktop.services.patients import PatientDetails
     from ils_desktop.services.seeding import create_company_with_admin

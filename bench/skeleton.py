@@ -30,7 +30,7 @@ def lookup_benchmark(workdir: Path) -> None:
 
     from ils_desktop.db.database import Database, embedded_target
     from ils_desktop.db.migrations import upgrade
-    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.models.core import User
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import add_user_as_owner, create_company

@@ -143,8 +143,8 @@ def run(workdir: Path) -> None:
     from ils_desktop.db.embedded import start_embedded
     from ils_desktop.db.migrations import upgrade
     from ils_desktop.db.provision import provision
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.domain.till_rules import TenderKind
     from ils_desktop.services import catalogue, till
     from ils_desktop.services.onboarding import NewUser

@@ -508,8 +508,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     from sqlalchemy.pool import NullPool
 
     from ils_desktop.config import AppPaths
-    from ils_desktop.db.tenant import TenantContext
     from ils_desktop.db.unit_of_work import TenantUnitOfWork
+    from ils_desktop.domain.tenant import TenantContext
     from ils_desktop.errors import NoKeyring
     from ils_desktop.services.audit_checkpoints import AUDIT_CHECKPOINT_FOLDER, CheckpointBook, signing_key
     from ils_desktop.services.audit_trail import take_checkpoint, verify_trail

@@ -417,3 +417,26 @@ def open_database(
     database = Database(server_target(choice.url, password=password))
     database.schema_status().require_current()
     return database
+
+
+def save_server_password(url: str, password: str) -> None:
+    """Keep a server's password in the OS keyring (``NoKeyring`` where there is no trusted one)."""
+    from sqlalchemy.engine import make_url
+
+    from ils_desktop.db import credentials
+
+    credentials.set_password(keyring_account(make_url(url)), password)
+
+
+def install_signal_handlers(on_signal: Callable[[int], None] | None = None) -> None:
+    """SIGTERM, SIGINT and SIGHUP end the program so the embedded server is stopped (see there)."""
+    from ils_desktop.db.embedded import install_signal_handlers as install
+
+    install(on_signal)
+
+
+def stop_embedded_servers() -> None:
+    """Stop the embedded servers this process started, unless another program still uses them."""
+    from ils_desktop.db.embedded import stop_all
+
+    stop_all()

@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services.seeding import start_session_as_owner
 
 _owner_engine: Engine | None = None

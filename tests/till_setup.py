@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
 from ils_desktop.models.patients import Patient
 from ils_desktop.services import catalogue, till

@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ils_desktop.db.ddl import APP_ROLE, OWNER_ROLE
 from ils_desktop.db.embedded import EmbeddedServer, start_embedded
 from ils_desktop.db.migrations import SchemaStatus, schema_status
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import NothingStarted, TenantUnitOfWork, clear_session, session_ended
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import ConnectionLost, DatabaseUnavailable
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ils_desktop.db.refusals import primary_message, sqlstate
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import SessionEnded
 from ils_desktop.repositories.audit import AuditRepository
 from ils_desktop.repositories.base import TenantRepository

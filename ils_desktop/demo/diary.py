@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.diary import (
     LONDON,
@@ -41,6 +40,7 @@ from ils_desktop.domain.diary import (
     london_time,
     opening_hours_from_setting,
 )
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient

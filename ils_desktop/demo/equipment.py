@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.core import User
 from ils_desktop.models.equipment import CalibrationRecord, DeviceReading, Equipment
 

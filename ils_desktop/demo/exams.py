@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import (
     DEFAULT_PROTOCOLS,
@@ -45,6 +44,7 @@ from ils_desktop.domain.exam import (
     suggest_recall,
 )
 from ils_desktop.domain.rx import Sca, round_to_step
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.clinical import EyeExamination, GocComplianceCheck, Prescription, Recall
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoomBooking

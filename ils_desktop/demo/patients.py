@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.patients import PatientRepository

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.till_rules import TenderKind, voucher_share_of_refund
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
 from ils_desktop.errors import ValidationFailed

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.base import TenantMixin
 
 Row = TypeVar("Row", bound=TenantMixin)

@@ -57,6 +57,15 @@ class UserRepository(TenantRepository):
             select(UserRole.role).where(UserRole.company_id == self.company_id, UserRole.user_id == user_id)
         ))
 
+    def extra_roles_by_user(self) -> dict[uuid.UUID, set[str]]:
+        """Every member of staff's extra roles, in one query."""
+        found: dict[uuid.UUID, set[str]] = {}
+        for user_id, role in self.session.execute(
+            select(UserRole.user_id, UserRole.role).where(UserRole.company_id == self.company_id)
+        ):
+            found.setdefault(user_id, set()).add(role)
+        return found
+
     def role_permissions(self, roles: set[str]) -> set[str]:
         return set(self.session.scalars(
             select(RolePermission.permission_code).where(

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.audit_chain import (
     ChainCheck,
@@ -25,6 +24,7 @@ from ils_desktop.domain.audit_chain import (
     key_id,
     sign_checkpoint,
 )
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.text_input import clean_search_text
 from ils_desktop.errors import NoKeyring
 from ils_desktop.repositories.audit import AuditFilter

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from ils_desktop import __version__
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -28,6 +27,7 @@ from ils_desktop.domain.passwords import (
     password_proof,
 )
 from ils_desktop.domain.roles import Role, effective_permissions
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import SessionEnded, SignInFailed
 from ils_desktop.repositories.sign_in import PasswordCost, SignInAnswer, check_password, password_cost
 from ils_desktop.repositories.sign_in import sign_in as start_session
@@ -64,10 +64,11 @@ def new_password(password: str) -> PasswordRecord:
 def proof_for(database: Database, email: str, password: str) -> bytes:
     """The argon2id proof of ``password`` for the account of ``email`` (made up if there is none)."""
     cost = database.run_anonymous(lambda connection: password_cost(connection, email))
-    return _proof(password, cost)
+    return proof_with(password, cost)
 
 
-def _proof(password: str, cost: PasswordCost) -> bytes:
+def proof_with(password: str, cost: PasswordCost) -> bytes:
+    """The argon2id proof of ``password`` at an account's salt and cost (see ``domain.passwords``)."""
     try:
         return password_proof(password[:MAX_PASSWORD_LENGTH], cost.salt, cost.params)
     except UnicodeEncodeError:

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.money import parse_money
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.catalogue import PRODUCT_CATEGORIES, SUPPLY_KINDS, VAT_RATES, Product, ProductVariant
 from ils_desktop.repositories.catalogue import CatalogueRepository, VariantRow

@@ -23,10 +23,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.roles import Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.core import Company, User
 from ils_desktop.models.patients import Patient

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.devices.transports.received import Received
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services import equipment
 from ils_desktop.services.device_readings import IncomingReading, StoredReading, measurement_as_json, store_reading
 

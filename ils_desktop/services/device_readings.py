@@ -18,10 +18,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.equipment import MatchMethod
 from ils_desktop.domain.patient_matching import Candidate, DeviceIdentity, Match, classify_device_id, match_patient
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.equipment import DeviceReading, DicomReading
 from ils_desktop.repositories.equipment import ReadingRepository

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.diary import (
@@ -43,6 +42,7 @@ from ils_desktop.domain.diary import (
     week_days,
     week_of,
 )
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.repositories.diary import BookingRow, DiaryRepository

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.equipment import CalibrationState, LineSettings, calibration_state
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, ValidationFailed
 from ils_desktop.models.equipment import (
     CONNECTION_TYPES,

@@ -27,7 +27,6 @@ from pathlib import Path
 from sqlalchemy.orm.exc import StaleDataError
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
@@ -49,6 +48,7 @@ from ils_desktop.domain.exam import (
     suggest_recall,
 )
 from ils_desktop.domain.goc import not_current_message
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import ClinicalProtocol, ConsultLog, EyeExamination, Recall
 from ils_desktop.models.patients import Patient

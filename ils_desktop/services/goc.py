@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.goc import RegistrationCheck, check_problems
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import GocComplianceCheck
 from ils_desktop.repositories.exams import GocCheckRepository

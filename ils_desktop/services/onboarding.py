@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ils_desktop import __version__
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain import text_input
 from ils_desktop.domain.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -21,6 +20,7 @@ from ils_desktop.domain.passwords import (
 )
 from ils_desktop.domain.postcode import is_valid_postcode
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, CompanyType, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.repositories.sign_in import company_count, register_first_practice
 from ils_desktop.services.settings import DEFAULT_SETTINGS

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import LONDON, age_on, mentions
@@ -28,6 +27,7 @@ from ils_desktop.domain.passwords import looks_like_email
 from ils_desktop.domain.patient_search import PatientQuery, classify
 from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
 from ils_desktop.domain.rx import Sca, format_sca
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.text_input import TextRule
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.patients import SEXES, Patient

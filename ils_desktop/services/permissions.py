@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.roles import PERMISSIONS
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import PermissionDenied
 
 _DESCRIPTIONS = {p.code: p.description.lower() for p in PERMISSIONS}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.passwords import looks_like_email
 from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import ValidationFailed
 from ils_desktop.services.permissions import require
 

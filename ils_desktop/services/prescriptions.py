@@ -23,7 +23,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
@@ -46,6 +45,7 @@ from ils_desktop.domain.prescription_rules import (
     significant_changes,
 )
 from ils_desktop.domain.rx import STANDARD_STEP, Prism, Sca, validate_sca, with_add
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert, PrescriptionTemplate
 from ils_desktop.models.patients import Patient

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON, age_on
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
 from ils_desktop.repositories.prescriptions import RecallListRow, RecallRepository

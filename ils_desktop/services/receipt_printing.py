@@ -23,9 +23,9 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain import text_input
 from ils_desktop.domain.money import format_money
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services.permissions import require
 from ils_desktop.services.till import RECEIPT_PRINTERS, SaleDocument, SessionReport, sale_document

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
@@ -50,6 +49,7 @@ from ils_desktop.domain.exam import (
     format_eye_rx,
 )
 from ils_desktop.domain.rx import format_prism
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Referral
 from ils_desktop.repositories.exams import ClinicalRecordRepository, ExamRepository

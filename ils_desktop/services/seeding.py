@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import PasswordRecord, new_password_record, normalise_email
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.core import Company, User
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.settings import DEFAULT_SETTINGS

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import ValidationFailed
 from ils_desktop.services.permissions import require
 

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.refusals import primary_message
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import normalise_email
 from ils_desktop.domain.roles import REGISTERED_ROLES, Role, UserStatus
 from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
+from ils_desktop.repositories.sign_in import password_cost
 from ils_desktop.repositories.users import AccountDetails
-from ils_desktop.services.auth import new_password, proof_for
+from ils_desktop.services.auth import new_password, proof_with
 from ils_desktop.services.onboarding import (
     NewUser,
     account_text_problems,
     new_password_problems,
     new_user_problems,
 )
-from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
 
 @dataclass(frozen=True)
@@ -57,23 +58,21 @@ class StaffChanges:
     extra_roles: frozenset[str] = frozenset()
 
 
-def list_staff(database: Database, context: TenantContext) -> list[StaffMember]:
-    require(context, "users.view")
-
-    def work(uow: TenantUnitOfWork) -> list[StaffMember]:
-        now = datetime.now(UTC)
-        return [
-            StaffMember(
-                id=u.id, name=u.full_name, first_name=u.first_name, last_name=u.last_name,
-                email=u.email, role=u.role, extra_roles=frozenset(uow.users.extra_roles(u.id)),
-                enhanced_role=u.enhanced_role or "", status=u.status, goc_number=u.goc_number or "",
-                last_login_at=u.last_login_at,
-                locked=u.locked_until is not None and u.locked_until > now,
-            )
-            for u in uow.users.list()
-        ]
-
-    return database.run(context, work, retry_safe=True)
+@use_case(permission="users.view", read_only=True)
+def list_staff(uow: TenantUnitOfWork) -> list[StaffMember]:
+    """Everyone on the practice's staff list, with their extra roles (two queries)."""
+    now = datetime.now(UTC)
+    extra = uow.users.extra_roles_by_user()
+    return [
+        StaffMember(
+            id=u.id, name=u.full_name, first_name=u.first_name, last_name=u.last_name,
+            email=u.email, role=u.role, extra_roles=frozenset(extra.get(u.id, ())),
+            enhanced_role=u.enhanced_role or "", status=u.status, goc_number=u.goc_number or "",
+            last_login_at=u.last_login_at,
+            locked=u.locked_until is not None and u.locked_until > now,
+        )
+        for u in uow.users.list()
+    ]
 
 
 def _registration_problem(role: str, goc_number: str) -> dict[str, str]:
@@ -82,34 +81,25 @@ def _registration_problem(role: str, goc_number: str) -> dict[str, str]:
     return {}
 
 
-def add_staff(database: Database, context: TenantContext, new: NewUser) -> uuid.UUID:
-    """Add a member of staff; they must change the temporary password at first sign-in."""
-    require(context, "users.manage")
+@use_case(permission="users.manage")
+def add_staff(uow: TenantUnitOfWork, new: NewUser) -> uuid.UUID:
+    """Add a member of staff (they change the temporary password at first sign-in, when asked to)."""
     problems = new_user_problems(new)
     if not problems:
         problems |= _registration_problem(new.role, new.goc_number)
     if problems:
         raise ValidationFailed(problems)
-    password = new_password(new.password)
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        user_id = uow.users.add(normalise_email(new.email), account_details(new), password,
+    with account_refusals():
+        user_id = uow.users.add(normalise_email(new.email), account_details(new), new_password(new.password),
                                 must_change_password=new.must_change_password)
-        uow.commit()
-        return user_id
-
-    try:
-        return database.run(context, work)
-    except IntegrityError as error:
-        if "uq_users_email" in str(error.orig):
-            raise ValidationFailed(
-                {"email": "This email address is already used by another account."}
-            ) from error
-        raise
+    uow.commit()
+    return user_id
 
 
-def update_staff(database: Database, context: TenantContext, user_id: uuid.UUID, changes: StaffChanges) -> None:
-    require(context, "users.manage")
+@use_case(permission="users.manage")
+def update_staff(uow: TenantUnitOfWork, user_id: uuid.UUID, changes: StaffChanges) -> None:
+    """Change a member of staff's names, role, status and registration (the database keeps the
+    practice's last active administrator, and signs out anyone who stops being active)."""
     problems = account_text_problems(changes.first_name, changes.last_name, changes.goc_number,
                                      changes.enhanced_role)
     if not changes.first_name.strip():
@@ -129,81 +119,61 @@ def update_staff(database: Database, context: TenantContext, user_id: uuid.UUID,
         goc_number=changes.goc_number.strip() or None, enhanced_role=changes.enhanced_role.strip() or None,
         extra_roles=frozenset(changes.extra_roles) - {changes.role},
     )
-
-    def work(uow: TenantUnitOfWork) -> None:
+    with account_refusals():
         uow.users.update(user_id, details, changes.status)
-        uow.commit()
-
-    _account_change(database, context, work)
+    uow.commit()
 
 
-def reset_password(database: Database, context: TenantContext, user_id: uuid.UUID, temporary: str) -> None:
+@use_case(permission="users.manage")
+def reset_password(uow: TenantUnitOfWork, user_id: uuid.UUID, temporary: str) -> None:
     """Set a temporary password (to be changed at next sign-in), clear any lock and sign the
     person out of every workstation."""
-    require(context, "users.manage")
-
-    def person(uow: TenantUnitOfWork) -> tuple[str, str]:
-        user = uow.users.get(user_id)
-        if user is None:
-            raise NotFound("That member of staff no longer exists.")
-        return user.email, user.full_name
-
-    email, name = database.run(context, person, retry_safe=True)
-    problem = new_password_problems(temporary, email=email, name=name)
+    user = uow.users.get(user_id)
+    if user is None:
+        raise NotFound("That member of staff no longer exists.")
+    problem = new_password_problems(temporary, email=user.email, name=user.full_name)
     if problem:
         raise ValidationFailed({"password": problem})
-    password = new_password(temporary)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        uow.users.set_password(user_id, password)
-        uow.commit()
-
-    _account_change(database, context, work)
+    with account_refusals():
+        uow.users.set_password(user_id, new_password(temporary))
+    uow.commit()
 
 
-def unlock_account(database: Database, context: TenantContext, user_id: uuid.UUID) -> None:
-    require(context, "users.manage")
-
-    def work(uow: TenantUnitOfWork) -> None:
+@use_case(permission="users.manage", retry_safe=True)
+def unlock_account(uow: TenantUnitOfWork, user_id: uuid.UUID) -> None:
+    with account_refusals():
         uow.users.unlock(user_id)
-        uow.commit()
-
-    _account_change(database, context, work, retry_safe=True)
+    uow.commit()
 
 
-def change_own_password(database: Database, context: TenantContext, current: str, new: str) -> None:
-    """The signed-in person changes their password; their other sessions end."""
-    assert context.user_id is not None
-
-    def me(uow: TenantUnitOfWork) -> tuple[str, str]:
-        user = uow.users.get(context.user_id)  # type: ignore[arg-type]
-        if user is None:
-            raise NotFound("Your account no longer exists.")
-        return user.email, user.full_name
-
-    email, name = database.run(context, me, retry_safe=True)
-    problem = new_password_problems(new, email=email, name=name)
+@use_case(permission=None)
+def change_own_password(uow: TenantUnitOfWork, current: str, new: str) -> None:
+    """The signed-in person changes their password; their other sessions end. A wrong current
+    password counts towards their lock-out."""
+    assert uow.context.user_id is not None
+    me = uow.users.get(uow.context.user_id)
+    if me is None:
+        raise NotFound("Your account no longer exists.")
+    problem = new_password_problems(new, email=me.email, name=me.full_name)
     if new == current:
         problem = " ".join(filter(None, (problem, "Choose a password different from the current one.")))
     if problem:
         raise ValidationFailed({"password": problem})
-    current_proof = proof_for(database, email, current)
-    password = new_password(new)
-
-    def work(uow: TenantUnitOfWork) -> bool:
-        changed = uow.users.change_own_password(current_proof, password)
-        uow.commit()  # a wrong current password counts towards the lock-out
-        return changed
-
-    if not database.run(context, work):
+    current_proof = proof_with(current, password_cost(uow.session, me.email))
+    changed = uow.users.change_own_password(current_proof, new_password(new))
+    uow.commit()  # a wrong current password still counts
+    if not changed:
         raise ValidationFailed({"current": "Your current password is not right."})
 
 
-def _account_change(database: Database, context: TenantContext, work, *, retry_safe: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Run an account change, turning the database's refusals into what the manager is told."""
+@contextlib.contextmanager
+def account_refusals() -> Iterator[None]:
+    """The database's refusals of an account change, as the manager is told them."""
     try:
-        database.run(context, work, retry_safe=retry_safe)
+        yield
     except DBAPIError as error:
+        if isinstance(error, IntegrityError) and "uq_users_email" in str(error.orig):
+            raise ValidationFailed({"email": "This email address is already used by another account."}) from None
         message = primary_message(error)
         if "last administrator" in message:
             raise UserFacingError(

@@ -33,11 +33,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.money import PENNY, format_money, require_pennies
 from ils_desktop.domain.roles import effective_permissions
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.till_rules import (
     VOUCHER_APPLIANCES,
     ZERO,

@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.domain.vat import RateTotal, SupplyKind, VatPart, VatRate, VatTotals
 from ils_desktop.errors import NotFound, UserFacingError

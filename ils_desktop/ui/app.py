@@ -143,10 +143,11 @@ class ApplicationWindow(QMainWindow):
 
     # --- signed in ---------------------------------------------------------------------------
     def _signed_in(self, signed_in: Any) -> None:
+        from ils_desktop.services.gateway import Gateway
         from ils_desktop.ui.main_window import MainPage
         from ils_desktop.ui.session import Workspace
 
-        self.workspace = Workspace(self.database, signed_in,
+        self.workspace = Workspace(Gateway(self.database, signed_in),
                                    WorkstationSettings.load(self.paths).workstation_name, self.paths.data_dir)
         self.main_page = MainPage(self.workspace)
         self.main_page.sign_out_requested.connect(self.sign_out)
@@ -165,10 +166,8 @@ class ApplicationWindow(QMainWindow):
     def sign_out(self, reason: str = "signed_out") -> None:
         if self.main_page is None:
             return
-        from ils_desktop.services.auth import sign_out
-
-        database, signed_in = self.database, self.workspace.signed_in
-        run_op(lambda: sign_out(database, signed_in, reason=reason),
+        gateway = self.workspace.gateway
+        run_op(lambda: gateway.sign_out(reason),
                on_error=lambda error: (log.warning("sign-out not recorded: %s", error), True)[1])
         self.main_page.shutdown()
         self.stack.setCurrentWidget(self.sign_in)
@@ -194,10 +193,8 @@ class ApplicationWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         if self.main_page is not None and self.workspace is not None:
-            from ils_desktop.services.auth import sign_out
-
             try:
-                sign_out(self.database, self.workspace.signed_in, reason="app_closed")
+                self.workspace.gateway.sign_out("app_closed")
             except Exception as error:  # closing must never fail
                 log.warning("could not record the end of the session: %s", error)
             self.main_page.shutdown()
@@ -223,7 +220,7 @@ class _QuitOnSignal(QObject):
 
     def __init__(self, app: QApplication) -> None:
         super().__init__()
-        from ils_desktop.db.embedded import install_signal_handlers
+        from ils_desktop.startup import install_signal_handlers
 
         self.app = app
         self.received: int | None = None
@@ -257,14 +254,14 @@ class _QuitOnSignal(QObject):
 
 def _shut_down(window: ApplicationWindow | None) -> None:
     """The GUI's way out (window closed, or a signal): close connections, then stop the server."""
-    from ils_desktop.db.embedded import stop_all
+    from ils_desktop.startup import stop_embedded_servers
 
     if window is not None and window.database is not None:
         try:
             window.database.dispose()
         except Exception as error:  # closing must never fail
             log.warning("could not close the database connections: %s", error)
-    stop_all()
+    stop_embedded_servers()
     # Work still running on the pool (a start-up being cut short) ends quickly once the server is
     # gone; let it, rather than finalise Python under it.
     QThreadPool.globalInstance().waitForDone(30_000)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ils_desktop.services.device_hub import DeviceHub
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
 
@@ -23,8 +22,8 @@ class DeviceFeed(QObject):
 
     def __init__(self, workspace: Workspace, data_dir: Path) -> None:
         super().__init__()
-        self.hub = DeviceHub(
-            workspace.database, workspace.context, data_dir / "devices",
+        self.hub = workspace.gateway.device_hub(
+            data_dir / "devices",
             on_stored=self.reading_stored.emit,
             on_status=lambda device, status: self.device_status.emit(device, status),
             workstation=workspace.workstation,

@@ -58,7 +58,7 @@ class MainPage(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.screens: dict[str, QWidget] = {}
-        self._entries = entries_for(workspace.context.permissions)
+        self._entries = entries_for(workspace.gateway.permissions)
 
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -150,7 +150,7 @@ class MainPage(QWidget):
         signed = self.workspace.signed_in
         self.user_label = QLabel(f"{signed.user_name} · {signed.role_label}")
         self.practice_label = QLabel(signed.company_name)
-        self.database_label = QLabel(self.workspace.database.target.label)
+        self.database_label = QLabel(self.workspace.gateway.database_label)
         self.connection_label = QLabel("● Connected")
         for label in (self.user_label, self.practice_label, self.database_label):
             label.setProperty("role", "status")
@@ -238,7 +238,7 @@ class MainPage(QWidget):
         if self._pinging:
             return
         self._pinging = True
-        run_op(self.workspace.database.ping, on_done=self._connection_state,
+        run_op(self.workspace.gateway.ping, on_done=self._connection_state,
                on_error=lambda _e: (self._connection_state(False), True)[1])
 
     def _connection_state(self, ok: bool) -> None:

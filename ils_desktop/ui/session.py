@@ -1,25 +1,46 @@
-"""What every screen of a signed-in window needs: the database and who is signed in."""
+"""What every screen of a signed-in window holds: the way to the practice's data (a ``Gateway``),
+who is signed in, and this computer's workstation name and data folder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
-from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.services.auth import SignedIn
+from ils_desktop.services.gateway import Gateway
+from ils_desktop.services.use_case import UseCase
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Workspace:
-    database: Database
-    signed_in: SignedIn
+    gateway: Gateway
     workstation: str
     data_dir: Path | None = None  # this computer's data folder (device files, crash-recovery copies)
 
     @property
-    def context(self) -> TenantContext:
-        return self.signed_in.context
+    def signed_in(self) -> SignedIn:
+        return self.gateway.signed_in
+
+    def call(self, case: UseCase[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a use case for the signed-in person (call it off the GUI thread, in ``run_op``)."""
+        return self.gateway(case, *args, **kwargs)
 
     def can(self, permission: str) -> bool:
-        return self.signed_in.context.can(permission)
+        return self.gateway.can(permission)
+
+    @property
+    def user_id(self) -> Any:
+        return self.gateway.user_id
+
+    # --- while screens move to use cases (see docs/architecture.md); then these go ---------------
+    @property
+    def database(self) -> Any:
+        return self.gateway._database
+
+    @property
+    def context(self) -> Any:
+        return self.gateway.signed_in.context

@@ -23,6 +23,7 @@ from ils_desktop.services.audit_checkpoints import CheckpointBook
 from ils_desktop.services.audit_trail import ChainReport, verify_chain
 from ils_desktop.services.patients import PatientDetails
 from ils_desktop.services.staff import StaffChanges
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 # Recompute every hash from entry ``first`` on, as an intruder who knows the (public) rule would.
@@ -66,7 +67,7 @@ def checkpointed(database, practice, book):  # type: ignore[no-untyped-def]
                                                                       date_of_birth=date(1960, 3, 12)))
     report = verify_chain(database, manager, book)
     assert report.intact and report.checkpoint_taken, report.problems
-    staff.update_staff(database, manager, practice.admin_id, StaffChanges(
+    run(database, manager, staff.update_staff, practice.admin_id, StaffChanges(
         first_name="Alexandra", last_name="Admin", role="admin", status="active"))
     return practice
 

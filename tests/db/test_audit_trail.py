@@ -12,6 +12,7 @@ from ils_desktop.services.audit_trail import verify_chain
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
 from ils_desktop.services.staff import StaffChanges
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 
@@ -20,7 +21,7 @@ def _context(practice):
 
 
 def test_every_change_is_recorded_with_who_and_what(database, practice):
-    staff.update_staff(database, _context(practice), practice.admin_id, StaffChanges(
+    run(database, _context(practice), staff.update_staff, practice.admin_id, StaffChanges(
         first_name="Alexandra", last_name="Admin", role="admin", status="active"))
     with database.unit_of_work(_context(practice)) as uow:
         entry = uow.session.execute(text(
@@ -40,7 +41,7 @@ def test_password_changes_are_recorded_without_the_password_record(database, pra
     other = add_user_as_owner(owner_engine, practice.company_id, NewUser(
         first_name="Olive", last_name="Other", email=f"olive-{practice.company_id.hex[:8]}@example.test",
         password="an old password 1", role="front_desk"))
-    staff.reset_password(database, _context(practice), other, "a temporary password 2")
+    run(database, _context(practice), staff.reset_password, other, "a temporary password 2")
     with database.unit_of_work(_context(practice)) as uow:
         new = uow.session.execute(text(
             "SELECT new_values FROM audit_logs WHERE table_name = 'users' ORDER BY seq DESC LIMIT 1")).scalar_one()

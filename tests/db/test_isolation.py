@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import SessionEnded
 from tests.sessions import signed
 

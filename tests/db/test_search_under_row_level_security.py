@@ -11,9 +11,9 @@ import psycopg
 from sqlalchemy import event, text
 
 from ils_desktop.db.provision import TRIGRAM_OPERATOR_FUNCTIONS
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.patient_search import classify
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.repositories.patients import PatientRepository
 
 #: Every index of the patients table but those kept, and the constraint it backs (if any).

@@ -144,7 +144,7 @@ def arena(pg_server: TestServer) -> Iterator[Arena]:
                                 "VALUES (:c, :u, 'reports.view', true)"), {"c": victim, "u": front_desk})
         connection.commit()
 
-    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.domain.tenant import TenantContext
 
     def token(company: uuid.UUID, user: uuid.UUID | None, hours: int = 24) -> str:
         value = sign(TenantContext(company, user), hours=hours, owner_engine=owner).session_token

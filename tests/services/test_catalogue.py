@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import PermissionDenied, ValidationFailed
 from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import ItemDetails, item_name, parse_catalogue_csv

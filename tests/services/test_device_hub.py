@@ -15,13 +15,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.devices import simulators
 from ils_desktop.devices.measurement import EyeValues
 from ils_desktop.devices.simulate_command import main as simulate
 from ils_desktop.devices.simulated_frames import dicom_autorefraction_dataset
 from ils_desktop.devices.transports.dicom_scp import query_worklist, send_c_store
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.counters import CounterRepository

@@ -20,9 +20,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.diary import LONDON, DayHours, WeeklyHours, london_time
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
 from ils_desktop.models.audit import AuditLog
 from ils_desktop.models.diary import TestRoomBooking

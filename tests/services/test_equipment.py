@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.equipment import CalibrationState, LineSettings
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import PermissionDenied, ValidationFailed
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.counters import CounterRepository

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import (
     LONDON,
@@ -30,6 +29,7 @@ from ils_desktop.domain.exam import (
 )
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.rx import parse_sca
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import PermissionDenied, UserFacingError, ValidationFailed
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient

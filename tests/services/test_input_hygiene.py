@@ -23,7 +23,6 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.exam import (
     LONDON,
     AnteriorEye,
@@ -41,6 +40,7 @@ from ils_desktop.domain.exam import (
     Vision,
     VisualFields,
 )
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.text_input import MAX_SEARCH_LENGTH
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme

@@ -14,11 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.diary import LONDON
 from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Referral
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking

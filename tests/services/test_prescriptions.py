@@ -20,7 +20,6 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import (
     LONDON,
@@ -38,6 +37,7 @@ from ils_desktop.domain.exam import (
 from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.rx import Prism, Sca, parse_sca
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert
 from ils_desktop.models.core import Company

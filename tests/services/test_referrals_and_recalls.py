@@ -11,10 +11,10 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy.engine import Engine
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.rx import parse_sca
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Recall, Referral
 from ils_desktop.services import clinical_documents, prescriptions, recalls, referrals

@@ -18,6 +18,7 @@ from ils_desktop.services.auth import WRONG_CREDENTIALS, sign_in
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
 from ils_desktop.services.staff import StaffChanges
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 PASSWORD = "the right password 42"
@@ -60,7 +61,7 @@ def test_until_the_password_is_right_every_refusal_reads_and_costs_the_same(
         database, owner_engine, practice, proofs, case):  # type: ignore[no-untyped-def]
     user_id, email = _member(owner_engine, practice)
     if case.startswith(("suspended", "left")):
-        staff.update_staff(database, _admin(practice), user_id, StaffChanges(
+        run(database, _admin(practice), staff.update_staff, user_id, StaffChanges(
             "Pat", "Member", "front_desk", "suspended" if case.startswith("suspended") else "left"))
     if case.startswith("locked"):
         _lock(database, email)
@@ -82,7 +83,7 @@ def test_with_the_right_password_the_person_is_told_why_they_cannot_sign_in(
     if state == "locked":
         _lock(database, email)
     else:
-        staff.update_staff(database, _admin(practice), user_id, StaffChanges("Pat", "Member", "front_desk", state))
+        run(database, _admin(practice), staff.update_staff, user_id, StaffChanges("Pat", "Member", "front_desk", state))
     with pytest.raises(SignInFailed, match=told):
         sign_in(database, email, PASSWORD, workstation="test")
 
@@ -92,7 +93,7 @@ def test_a_lock_out_is_counted_by_the_database_and_a_manager_lifts_it(database, 
     _lock(database, email)
     with pytest.raises(SignInFailed, match="locked until"):
         sign_in(database, email, PASSWORD, workstation="test")
-    staff.unlock_account(database, _admin(practice), user_id)
+    run(database, _admin(practice), staff.unlock_account, user_id)
     assert sign_in(database, email, PASSWORD, workstation="test").context.user_id == user_id
 
 
@@ -112,7 +113,7 @@ def test_signing_out_ends_the_session_for_the_database(database, practice):  # t
 
 
 def test_an_expired_session_reaches_nothing(database, practice):  # type: ignore[no-untyped-def]
-    from ils_desktop.db.tenant import TenantContext
+    from ils_desktop.domain.tenant import TenantContext
     from tests.sessions import sign
 
     expired = sign(TenantContext(practice.company_id, practice.admin_id), hours=-1)
@@ -128,10 +129,10 @@ def test_a_manager_s_change_signs_the_person_out_everywhere(
     user_id, email = _member(owner_engine, practice)
     person = sign_in(database, email, PASSWORD, workstation="front desk")
     if change == "suspend":
-        staff.update_staff(database, _admin(practice), user_id,
+        run(database, _admin(practice), staff.update_staff, user_id,
                            StaffChanges("Pat", "Member", "front_desk", "suspended"))
     elif change == "reset password":
-        staff.reset_password(database, _admin(practice), user_id, "a temporary password 3")
+        run(database, _admin(practice), staff.reset_password, user_id, "a temporary password 3")
     else:
         database.run(_admin(practice), lambda uow: (uow.sessions.end(person.session_id), uow.commit()))
     with pytest.raises(SessionEnded, match=reason):
@@ -142,8 +143,8 @@ def test_changing_one_s_own_password_keeps_this_session_and_ends_the_others(data
     here = sign_in(database, practice.admin_email, practice.admin_password, workstation="here")
     there = sign_in(database, practice.admin_email, practice.admin_password, workstation="there")
     with pytest.raises(ValidationFailed, match="current password is not right"):
-        staff.change_own_password(database, here.context, "a wrong guess 123", "a brand new password 9")
-    staff.change_own_password(database, here.context, practice.admin_password, "a brand new password 9")
+        run(database, here.context, staff.change_own_password, "a wrong guess 123", "a brand new password 9")
+    run(database, here.context, staff.change_own_password, practice.admin_password, "a brand new password 9")
     database.run(here.context, lambda uow: uow.users.list())
     with pytest.raises(SessionEnded, match="changed"):
         database.run(there.context, lambda uow: uow.users.list())
@@ -181,7 +182,7 @@ def test_account_text_that_cannot_be_kept_is_refused_on_its_field(database, prac
                "password": "a long enough password", "role": "front_desk", "goc_number": ""}
     details[field] = value
     with pytest.raises(ValidationFailed) as refused:
-        staff.add_staff(database, _admin(practice), NewUser(**details))
+        run(database, _admin(practice), staff.add_staff, NewUser(**details))
     assert key in refused.value.problems
 
 
@@ -191,5 +192,5 @@ def test_a_receptionist_cannot_use_the_manager_functions_even_with_a_forged_cont
     # The client claims every permission; the database checks the session's real ones.
     forged = signed(practice.company_id, desk_id, frozenset({"admin"}), PERMISSION_CODES)
     with pytest.raises(PermissionDenied):
-        staff.unlock_account(database, forged, practice.admin_id)
+        run(database, forged, staff.unlock_account, practice.admin_id)
     assert DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK].isdisjoint({"users.manage"})

@@ -21,6 +21,7 @@ from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
 from ils_desktop.services import equipment, staff
 from ils_desktop.services.onboarding import NewUser
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -28,7 +29,7 @@ from tests.ui.conftest import sign_in_by_keyboard
 def test_autorefractor_reading_is_offered_in_the_open_exam_and_accepted(qtbot, make_window, database, practice):
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     email = f"optom-{uuid.uuid4().hex[:6]}@example.test"
-    staff.add_staff(database, manager, NewUser("Olu", "Optom", email, "a long enough password", role="optometrist",
+    run(database, manager, staff.add_staff, NewUser("Olu", "Optom", email, "a long enough password", role="optometrist",
                                                goc_number="01-23456"))
     now = datetime.now(UTC)
     with database.unit_of_work(manager) as uow:

@@ -12,9 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services import patients, till
 from ils_desktop.services.auth import SignedIn
+from ils_desktop.services.gateway import Gateway
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.discount_dialog import DiscountDialog
 from ils_desktop.ui.widgets.patient_form import PatientFormDialog
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.gui
 def workspace_for(database: Database, context: TenantContext, role: str) -> Workspace:
     signed_in = SignedIn(context, uuid.uuid4(), "Rita Tester", "rita@example.test", role, "Test Opticians", "ecp",
                          15, False)
-    return Workspace(database, signed_in, "TILL-1")
+    return Workspace(Gateway(database, signed_in), "TILL-1")
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.clinical import EyeExamination, Recall
 from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import text
 
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard, wait_for_sign_in_ready
 
@@ -146,7 +147,7 @@ def test_manager_records_a_goc_check_from_the_staff_screen(qtbot, make_window, d
     from ils_desktop.ui.widgets.goc_check_dialog import GocCheckDialog
 
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
-    optom_id = staff_service.add_staff(database, manager, NewUser(
+    optom_id = run(database, manager, staff_service.add_staff, NewUser(
         "Rhys", "Optom", f"rhys-{practice.company_id.hex[:6]}@example.test", "a long enough password",
         role="optometrist", goc_number="01-54321"))
     window = make_window(database)

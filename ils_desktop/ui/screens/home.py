@@ -52,7 +52,7 @@ class HomeScreen(QWidget):
         grid.setSpacing(16)
         cards = [
             ("Signed in as", signed.role_label, signed.email, "shield"),
-            ("Database", workspace.database.target.label, f"Workstation {workspace.workstation}", "database"),
+            ("Database", workspace.gateway.database_label, f"Workstation {workspace.workstation}", "database"),
             ("Security", f"Locks after {signed.idle_lock_minutes} idle minutes",
              "Press Ctrl+L to lock now", "lock"),
         ]
@@ -65,7 +65,7 @@ class HomeScreen(QWidget):
         layout.addWidget(section)
         shortcuts = QGridLayout()
         shortcuts.setSpacing(16)
-        others = [e for e in entries_for(workspace.context.permissions) if e.key != "home"]
+        others = [e for e in entries_for(workspace.gateway.permissions) if e.key != "home"]
         for index, entry in enumerate(others):
             card = self._card(entry.title, "", f"Open with {entry.shortcut}", entry.icon, clickable=True)
             card.clicked.connect(lambda key=entry.key: self.open_screen.emit(key))

@@ -163,14 +163,14 @@ class StaffDialog(QDialog):
         self.general_error.hide()
         self.save_button.setEnabled(False)
         extra = frozenset(r for r, box in self.extra_roles.items() if box.isChecked())
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         if self.member is None:
             new = NewUser(
                 first_name=self.first_name.text(), last_name=self.last_name.text(), email=self.email.text(),
                 password=self.password.text(), role=self.role.currentData(),
                 goc_number=self.goc_number.text(), extra_roles=extra, must_change_password=True,
             )
-            work = lambda: staff.add_staff(database, context, new)  # noqa: E731
+            work = lambda: call(staff.add_staff, new)  # noqa: E731
         else:
             change = staff.StaffChanges(
                 first_name=self.first_name.text(), last_name=self.last_name.text(),
@@ -178,7 +178,7 @@ class StaffDialog(QDialog):
                 goc_number=self.goc_number.text(), extra_roles=extra,
             )
             member_id = self.member.id
-            work = lambda: staff.update_staff(database, context, member_id, change)  # noqa: E731
+            work = lambda: call(staff.update_staff, member_id, change)  # noqa: E731
         run_op(work, on_done=self._saved, on_error=self._failed, parent=self)
 
     def _saved(self, _result: object) -> None:
@@ -306,8 +306,8 @@ class StaffScreen(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: staff.list_staff(database, context), on_done=self._loaded, parent=self)
+        call = self.workspace.call
+        run_op(lambda: call(staff.list_staff), on_done=self._loaded, parent=self)
 
     def _loaded(self, members: list[staff.StaffMember]) -> None:
         self.model.set_rows(members)
@@ -348,8 +348,8 @@ class StaffScreen(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: staff.reset_password(database, context, member.id, temporary),
+        call = self.workspace.call
+        run_op(lambda: call(staff.reset_password, member.id, temporary),
                on_done=lambda _r: changes.changed.emit("staff"), parent=self)
 
     def record_goc_check(self) -> None:
@@ -364,6 +364,6 @@ class StaffScreen(QWidget):
         member = self.selected()
         if member is None:
             return
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: staff.unlock_account(database, context, member.id),
+        call = self.workspace.call
+        run_op(lambda: call(staff.unlock_account, member.id),
                on_done=lambda _r: changes.changed.emit("staff"), parent=self)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.diary import (
     BLOCKED_TIME,
     LONDON,
@@ -36,6 +35,7 @@ from ils_desktop.domain.diary import (
     london_time,
     parse_clock_time,
 )
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import clock as practice_clock
 from ils_desktop.services import diary

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services.staff import change_own_password
+from ils_desktop.services import staff
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.widgets.forms import FieldError, labelled
 
@@ -49,7 +49,7 @@ class ChangePasswordDialog(QDialog):
         if self.new.text() != self.again.text():
             self.errors["again"].show_message("The two new passwords are different.")
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         current, new = self.current.text(), self.new.text()
 
         def failed(error: BaseException) -> bool:
@@ -59,5 +59,5 @@ class ChangePasswordDialog(QDialog):
                 return True
             return isinstance(error, UserFacingError) and False
 
-        run_op(lambda: change_own_password(database, context, current, new),
+        run_op(lambda: call(staff.change_own_password, current, new),
                on_done=lambda _r: self.accept(), on_error=failed, parent=self)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import clinical_documents, pdf_files
 from ils_desktop.ui.ops import run_op

@@ -96,12 +96,10 @@ class DatabaseSettingsDialog(QDialog):
             self._error("Leave the password out of the address; type it in the password field.")
             return
         if self.password.text():
-            from ils_desktop.db import credentials
+            from ils_desktop.startup import save_server_password
 
-            account = credentials.account_for(parsed.username or "", parsed.host or "", parsed.port,
-                                              parsed.database or "")
             try:
-                credentials.set_password(account, self.password.text())
+                save_server_password(url, self.password.text())
             except NoKeyring as error:
                 self._error(f"{error} The address is saved; you will be asked for the password at start.")
                 self.settings.database_url = url

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.exam import PupillaryDistance, RefractionEye
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import clinical_documents, prescriptions
 from ils_desktop.ui.ops import changes, run_op

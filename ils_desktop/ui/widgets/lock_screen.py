@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services.auth import unlock_workstation
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.theme import icon, set_style_property
 from ils_desktop.ui.widgets.forms import labelled
@@ -83,5 +82,6 @@ class LockScreen(QWidget):
             self.password.clear()
             self.unlocked.emit()
 
-        run_op(lambda: unlock_workstation(self.workspace.database, self.workspace.signed_in, password),
+        gateway = self.workspace.gateway
+        run_op(lambda: gateway.unlock(password),
                on_done=done, on_error=failed, parent=self)

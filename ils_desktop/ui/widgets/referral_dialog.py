@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import clinical_documents, referrals
 from ils_desktop.ui.ops import changes, run_op

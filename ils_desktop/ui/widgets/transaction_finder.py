@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.db.database import Database
-from ils_desktop.db.tenant import TenantContext
 from ils_desktop.domain.money import format_money
+from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
 from ils_desktop.services.till import ReceiptSearch, TransactionSummary, TransactionView, read_receipt_search

@@ -1,4 +1,5 @@
-"""The tenant a piece of work runs for: without one no repository can be built."""
+"""The tenant a piece of work runs for: who is working, for which company, in which signed-in
+session. Without one no repository can be built (a plain value: no I/O)."""
 
 from __future__ import annotations
 
