@@ -24,7 +24,7 @@ def test_invoice_carries_the_full_invoice_particulars() -> None:
     text = flat_text(pdf)
     for expected in (
         # (The head's two columns interleave in the text, so labels and values are checked apart.)
-        "VAT invoice", "Invoice number", "INV-000123", "Time of supply 10/03/2026 14:32", "Supplier VAT no.",
+        "VAT invoice", "Invoice number", "INV-000123", "Time of supply", "10/03/2026 14:32", "Supplier VAT no.",
         "VAT reg. no. GB 123 4567 89", "Hughes & Daughters Opticians", "14 Market Street, Ludlow, Shropshire, SY8 1AA",
         "Invoice to", "Margaret Hughes", "3 Broad Street", "SY8 1NG", "Account C-10442",
         "Description Qty", "Unit price", "Net", "VAT",
