@@ -194,3 +194,12 @@ def test_a_receptionist_cannot_use_the_manager_functions_even_with_a_forged_cont
     with pytest.raises(PermissionDenied):
         run(database, forged, staff.unlock_account, practice.admin_id)
     assert DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK].isdisjoint({"users.manage"})
+
+
+def test_signing_in_is_recorded_as_the_person_not_the_system(database, practice):  # type: ignore[no-untyped-def]
+    signed_in = sign_in(database, practice.admin_email, practice.admin_password, workstation="test")
+    with database.unit_of_work(signed_in.context) as uow:
+        actor, changed = uow.session.execute(text(
+            "SELECT user_id, new_values FROM audit_logs WHERE table_name = 'users' ORDER BY seq DESC LIMIT 1")).one()
+    assert "last_login_at" in changed
+    assert actor == practice.admin_id
