@@ -136,6 +136,9 @@ class Database:
             # one round trip) and read-only work runs without one. No ping before each use either:
             # a connection found dead on its first statement is replaced and the work run again.
             isolation_level="AUTOCOMMIT",
+            # The unit of work leaves every connection idle (it rolls back what it did not commit),
+            # so the pool need not reset it on the way back.
+            pool_reset_on_return=None,
             pool_size=4,
             max_overflow=4,
             # Errors are logged and shown; their statement parameters may be a patient's history or

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
+from psycopg.rows import class_row
 from sqlalchemy.orm import Session
 
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.base import TenantMixin
 
 Row = TypeVar("Row", bound=TenantMixin)
+Record = TypeVar("Record")
 
 
 class TenantRepository:
@@ -33,3 +36,18 @@ class TenantRepository:
         row.company_id = self.company_id
         self.session.add(row)
         return row
+
+    # --- hot paths ------------------------------------------------------------------------------
+    # A look-up on the path of a keystroke or a scan may skip the ORM and SQLAlchemy's statement
+    # machinery (several times the cost of the query itself on a local server): it runs fixed SQL
+    # on this unit of work's own connection — same transaction, same session, same row-level
+    # security — and builds a plain, frozen record. psycopg prepares a statement it sees often.
+
+    def _records(self, record: type[Record], sql: str, params: Sequence[Any]) -> list[Record]:
+        driver = self.session.connection().connection.driver_connection
+        with driver.cursor(row_factory=class_row(record)) as cursor:  # type: ignore[union-attr]
+            return cursor.execute(sql, params).fetchall()
+
+    def _record(self, record: type[Record], sql: str, params: Sequence[Any]) -> Record | None:
+        found = self._records(record, sql, params)
+        return found[0] if found else None
