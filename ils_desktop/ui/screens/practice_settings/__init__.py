@@ -1,26 +1,36 @@
-"""Practice settings: the details printed on documents, sign-in security, opening hours, and the till's
-rules."""
+"""Practice settings: the practice's details and sign-in security, opening hours, test rooms,
+appointment types, clinical protocols, prescription note templates, what each role may do, and the
+till's rules — one card each on one page, with an index on the left that jumps to a card.
+
+Each card loads and saves on its own, through its use cases; every change is in the audit trail.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
+    QListWidget,
+    QListWidgetItem,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import practice, settings
-from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.screens.practice_settings.appointment_types import AppointmentTypesCard
+from ils_desktop.ui.screens.practice_settings.details import PracticeDetailsCard, SecurityCard
+from ils_desktop.ui.screens.practice_settings.protocols import ProtocolsCard, TemplatesCard
+from ils_desktop.ui.screens.practice_settings.role_permissions import RolePermissionsCard
+from ils_desktop.ui.screens.practice_settings.rooms import RoomsCard
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.widgets.forms import FieldError, form_card, labelled, mark_invalid, say
+from ils_desktop.ui.widgets.opening_hours_card import OpeningHoursCard
+from ils_desktop.ui.widgets.till_settings import TillSettingsCards
+
+__all__ = ["PracticeSettingsScreen"]
 
 
 class PracticeSettingsScreen(QWidget):
@@ -28,170 +38,70 @@ class PracticeSettingsScreen(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(32, 28, 32, 24)
-        layout.setSpacing(16)
+        outer.setContentsMargins(32, 28, 32, 0)
+        outer.setSpacing(14)
         title = QLabel("Practice settings")
         title.setProperty("role", "title")
-        subtitle = QLabel("Printed on prescriptions, receipts and letters. Every change is in the audit trail.")
+        subtitle = QLabel("How the practice works, for everyone in it. Every change is in the audit trail.")
         subtitle.setProperty("role", "subtitle")
-        layout.addWidget(title)
-        layout.addWidget(subtitle)
+        outer.addWidget(title)
+        outer.addWidget(subtitle)
 
-        self.fields = {name: QLineEdit() for name in
-                       ("name", "goc_number", "ods_code", "vat_number", "line1", "line2", "town",
-                        "county", "postcode", "phone", "email")}
-        for name, field in self.fields.items():
-            field.setObjectName(f"practice_{name}")
-        self.errors = {name: FieldError() for name in self.fields}
-        details, details_box = form_card("Practice details")
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(10)
-        f, e = self.fields, self.errors
-        grid.addWidget(labelled("Practice name", f["name"], e["name"]), 0, 0, 1, 2)
-        grid.addWidget(labelled("GOC registration (body corporate)", f["goc_number"], e["goc_number"]), 1, 0)
-        grid.addWidget(labelled("ODS code", f["ods_code"], e["ods_code"]), 1, 1)
-        grid.addWidget(labelled("VAT number", f["vat_number"], e["vat_number"]), 2, 0)
-        grid.addWidget(labelled("Phone", f["phone"], e["phone"]), 2, 1)
-        grid.addWidget(labelled("Address", f["line1"], e["line1"]), 3, 0)
-        grid.addWidget(labelled("Address line 2", f["line2"], e["line2"]), 3, 1)
-        grid.addWidget(labelled("Town", f["town"], e["town"]), 4, 0)
-        grid.addWidget(labelled("County", f["county"], e["county"]), 4, 1)
-        grid.addWidget(labelled("Postcode", f["postcode"], e["postcode"]), 5, 0)
-        grid.addWidget(labelled("Email", f["email"], e["email"]), 5, 1)
-        details_box.addLayout(grid)
-        self.save_details = QPushButton("Save practice details")
-        self.save_details.setObjectName("saveDetails")
-        self.save_details.setProperty("role", "primary")
-        self.save_details.clicked.connect(self._save_details)
-        self.details_message = QLabel()
-        self.details_message.hide()
-        row = QHBoxLayout()
-        row.addWidget(self.details_message)
-        row.addStretch(1)
-        row.addWidget(self.save_details)
-        details_box.addLayout(row)
-        layout.addWidget(details)
+        body = QHBoxLayout()
+        body.setSpacing(20)
+        outer.addLayout(body, 1)
+        self.index = QListWidget()
+        self.index.setObjectName("SettingsIndex")
+        self.index.setFixedWidth(220)
+        self.index.setFrameShape(QFrame.Shape.NoFrame)
+        self.index.itemActivated.connect(self._jump)
+        self.index.itemClicked.connect(self._jump)
+        body.addWidget(self.index, 0, Qt.AlignmentFlag.AlignTop)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body.addWidget(self.scroll, 1)
+        page = QWidget()
+        self.scroll.setWidget(page)
+        self.cards = QVBoxLayout(page)
+        self.cards.setContentsMargins(0, 0, 12, 24)
+        self.cards.setSpacing(16)
 
-        security, security_box = form_card("Sign-in security")
-        self.idle = QSpinBox()
-        self.idle.setObjectName("idleMinutes")
-        self.idle.setRange(1, 240)
-        self.idle.setSuffix(" minutes")
-        self.attempts = QSpinBox()
-        self.attempts.setObjectName("maxFailedSignIns")
-        self.attempts.setRange(3, 20)
-        self.attempts.setSuffix(" attempts")
-        self.lockout = QSpinBox()
-        self.lockout.setObjectName("lockoutMinutes")
-        self.lockout.setRange(1, 1440)
-        self.lockout.setSuffix(" minutes")
-        sgrid = QGridLayout()
-        sgrid.setHorizontalSpacing(16)
-        sgrid.addWidget(labelled("Lock an idle workstation after", self.idle,
-                                 hint="Patient records are hidden until the user signs in again."), 0, 0)
-        sgrid.addWidget(labelled("Lock an account after", self.attempts,
-                                 hint="Failed sign-ins in a row."), 0, 1)
-        sgrid.addWidget(labelled("Keep it locked for", self.lockout,
-                                 hint="A manager can unlock it sooner."), 0, 2)
-        security_box.addLayout(sgrid)
-        self.save_security = QPushButton("Save security settings")
-        self.save_security.setObjectName("saveSecurity")
-        self.save_security.setProperty("role", "primary")
-        self.save_security.clicked.connect(self._save_security)
-        self.security_message = QLabel()
-        self.security_message.hide()
-        row = QHBoxLayout()
-        row.addWidget(self.security_message)
-        row.addStretch(1)
-        row.addWidget(self.save_security)
-        security_box.addLayout(row)
-        layout.addWidget(security)
-        from ils_desktop.ui.widgets.opening_hours_card import OpeningHoursCard
-
+        self.details = PracticeDetailsCard(workspace)
+        self.security = SecurityCard(workspace)
         self.opening_hours = OpeningHoursCard(workspace)
-        layout.addWidget(self.opening_hours)
-        from ils_desktop.ui.widgets.till_settings import TillSettingsCards
-
+        self.rooms = RoomsCard(workspace)
+        self.appointment_types = AppointmentTypesCard(workspace)
+        self.protocols = ProtocolsCard(workspace)
+        self.templates = TemplatesCard(workspace)
+        self.role_permissions = RolePermissionsCard(workspace)
         self.till = TillSettingsCards(workspace)
-        layout.addWidget(self.till)
-        layout.addStretch(1)
+        for caption, card in (("Practice details", self.details), ("Sign-in security", self.security),
+                              ("Opening hours", self.opening_hours), ("Test rooms", self.rooms),
+                              ("Appointment types", self.appointment_types),
+                              ("Clinical protocols", self.protocols), ("Prescription notes", self.templates),
+                              ("What each role may do", self.role_permissions), ("Till", self.till)):
+            self.cards.addWidget(card)
+            item = QListWidgetItem(caption)
+            item.setData(Qt.ItemDataRole.UserRole, card)
+            self.index.addItem(item)
+        self.cards.addStretch(1)
+        self.index.setFixedHeight(self.index.sizeHintForRow(0) * self.index.count() + 8)
         self.refresh()
 
+    def _jump(self, item: QListWidgetItem) -> None:
+        card: QWidget = item.data(Qt.ItemDataRole.UserRole)
+        self.scroll.verticalScrollBar().setValue(card.y())
+
     def refresh(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: (practice.load_profile(database, context),
-                        settings.load_security_settings(database, context)),
+        call = self.workspace.call
+        run_op(lambda: (call(practice.load_profile), call(settings.security_settings)),
                on_done=self._loaded, parent=self)
-        self.opening_hours.refresh()
-        self.till.refresh()
+        for card in (self.opening_hours, self.rooms, self.appointment_types, self.protocols, self.templates,
+                     self.role_permissions, self.till):
+            card.refresh()
 
     def _loaded(self, loaded: tuple[practice.PracticeProfile, settings.SecuritySettings]) -> None:
         profile, security = loaded
-        values = {"name": profile.name, "goc_number": profile.goc_number, "ods_code": profile.ods_code,
-                  "vat_number": profile.vat_number, "phone": profile.phone, "email": profile.email,
-                  **{k: profile.address.get(k, "") for k in ("line1", "line2", "town", "county", "postcode")}}
-        for name, value in values.items():
-            self.fields[name].setText(value)
-        self._company_type = profile.company_type
-        self.idle.setValue(security.idle_lock_minutes)
-        self.attempts.setValue(security.max_failed_sign_ins)
-        self.lockout.setValue(security.lockout_minutes)
-
-    def _save_details(self) -> None:
-        for name, error in self.errors.items():
-            error.show_message("")
-            mark_invalid(self.fields[name], False)
-        f = {name: field.text() for name, field in self.fields.items()}
-        profile = practice.PracticeProfile(
-            name=f["name"], company_type=getattr(self, "_company_type", "ecp"), goc_number=f["goc_number"],
-            ods_code=f["ods_code"], vat_number=f["vat_number"], phone=f["phone"], email=f["email"],
-            address={k: f[k] for k in ("line1", "line2", "town", "county", "postcode")},
-        )
-        database, context = self.workspace.database, self.workspace.context
-
-        def failed(error: BaseException) -> bool:
-            if isinstance(error, ValidationFailed):
-                for name, message in error.problems.items():
-                    if name in self.errors:
-                        self.errors[name].show_message(message)
-                        mark_invalid(self.fields[name], True)
-                    else:  # not a field of this form (e.g. the address as a whole): say it beside Save
-                        say(self.details_message, message, "error")
-                return True
-            if isinstance(error, UserFacingError):
-                say(self.details_message, str(error), "error")
-                return True
-            return False
-
-        def done(_result: object) -> None:
-            say(self.details_message, "Saved.", "success")
-            changes.changed.emit("practice")
-
-        run_op(lambda: practice.update_profile(database, context, profile), on_done=done, on_error=failed,
-               parent=self)
-
-    def _save_security(self) -> None:
-        new = settings.SecuritySettings(self.idle.value(), self.attempts.value(), self.lockout.value())
-        database, context = self.workspace.database, self.workspace.context
-
-        def failed(error: BaseException) -> bool:
-            if isinstance(error, UserFacingError):
-                say(self.security_message, str(error), "error")
-                return True
-            return False
-
-        def done(_result: object) -> None:
-            say(self.security_message, "Saved. The new idle time applies at the next sign-in.", "success")
-            changes.changed.emit("settings")
-
-        run_op(lambda: settings.update_security_settings(database, context, new), on_done=done,
-               on_error=failed, parent=self)
+        self.details.show_profile(profile)
+        self.security.show_settings(security)
