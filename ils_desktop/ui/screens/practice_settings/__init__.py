@@ -1,6 +1,6 @@
 """Practice settings: the practice's details and sign-in security, opening hours, test rooms,
 appointment types, clinical protocols, prescription note templates, what each role may do, and the
-till's rules — one card each on one page, with an index on the left that jumps to a card.
+till's rules — one card each on one page, with a row of links under the title that jumps to a card.
 
 Each card loads and saves on its own, through its use cases; every change is in the audit trail.
 """
@@ -8,16 +8,7 @@ Each card loads and saves on its own, through its use cases; every change is in 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ils_desktop.services import practice, settings
 from ils_desktop.ui.ops import run_op
@@ -39,7 +30,7 @@ class PracticeSettingsScreen(QWidget):
         self.workspace = workspace
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 28, 32, 0)
-        outer.setSpacing(14)
+        outer.setSpacing(10)
         title = QLabel("Practice settings")
         title.setProperty("role", "title")
         subtitle = QLabel("How the practice works, for everyone in it. Every change is in the audit trail.")
@@ -47,20 +38,15 @@ class PracticeSettingsScreen(QWidget):
         outer.addWidget(title)
         outer.addWidget(subtitle)
 
-        body = QHBoxLayout()
-        body.setSpacing(20)
-        outer.addLayout(body, 1)
-        self.index = QListWidget()
-        self.index.setObjectName("SettingsIndex")
-        self.index.setFixedWidth(220)
-        self.index.setFrameShape(QFrame.Shape.NoFrame)
-        self.index.itemActivated.connect(self._jump)
-        self.index.itemClicked.connect(self._jump)
-        body.addWidget(self.index, 0, Qt.AlignmentFlag.AlignTop)
+        self.index = QHBoxLayout()
+        self.index.setSpacing(2)
+        self.index.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self.index)
+        self.links: dict[str, QPushButton] = {}
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        body.addWidget(self.scroll, 1)
+        outer.addWidget(self.scroll, 1)
         page = QWidget()
         self.scroll.setWidget(page)
         self.cards = QVBoxLayout(page)
@@ -82,15 +68,21 @@ class PracticeSettingsScreen(QWidget):
                               ("Clinical protocols", self.protocols), ("Prescription notes", self.templates),
                               ("What each role may do", self.role_permissions), ("Till", self.till)):
             self.cards.addWidget(card)
-            item = QListWidgetItem(caption)
-            item.setData(Qt.ItemDataRole.UserRole, card)
-            self.index.addItem(item)
+            link = QPushButton(caption)
+            link.setProperty("role", "link")
+            link.clicked.connect(lambda _checked=False, c=card: self.jump_to(c))
+            self.index.addWidget(link)
+            self.links[caption] = link
+        self.index.addStretch(1)
         self.cards.addStretch(1)
-        self.index.setFixedHeight(self.index.sizeHintForRow(0) * self.index.count() + 8)
         self.refresh()
 
-    def _jump(self, item: QListWidgetItem) -> None:
-        card: QWidget = item.data(Qt.ItemDataRole.UserRole)
+    def jump_to(self, card: QWidget) -> None:
+        """Scroll the page to ``card`` and put the keyboard in it."""
+        first = next((w for w in card.findChildren(QWidget)
+                      if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible() and w.isEnabled()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.TabFocusReason)
         self.scroll.verticalScrollBar().setValue(card.y())
 
     def refresh(self) -> None:

@@ -98,6 +98,7 @@ class AppointmentTypesCard(SetupCard[AppointmentTypeSetup]):
              "A retired type is no longer offered; bookings made with it keep it.")
     NOUN = "appointment type"
     CHANGED = "diary"
+    COLUMN_WIDTHS = {1: 72, 2: 150}
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         self.types_model = TypesModel()

@@ -55,6 +55,7 @@ class ProtocolsCard(SetupCard[ProtocolSetup]):
              "word (diabet, glaucoma…), or both. A retired protocol is no longer shown; exams that ticked it "
              "keep their ticks.")
     NOUN = "protocol"
+    COLUMN_WIDTHS = {1: 190, 2: 70}
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         self.protocols_model = ProtocolsModel()
@@ -140,6 +141,7 @@ class TemplatesCard(SetupCard[TemplateSetup]):
     INTRO = ("Wording a prescription can carry, picked when it is issued (“Suitable for driving”, “For screen "
              "use only”). A retired template is no longer offered; prescriptions keep the words they were given.")
     NOUN = "template"
+    COLUMN_WIDTHS = {1: 200}
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(workspace, TemplatesModel(), parent)

@@ -5,8 +5,8 @@ manage staff whatever is sent."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import form_card, say
 
 CODE = Qt.ItemDataRole.UserRole
+ROLE_COLUMN_WIDTH = 124
 
 
 class RolePermissionsCard(QWidget):
@@ -54,6 +55,11 @@ class RolePermissionsCard(QWidget):
         self.grid.verticalHeader().setVisible(False)
         self.grid.setShowGrid(False)
         self.grid.setAlternatingRowColors(True)
+        self.grid.setWordWrap(True)
+        self.grid.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Rows are as tall as their words at the width the permission column ends up with.
+        self.grid.horizontalHeader().sectionResized.connect(
+            lambda column, _old, _new: column == 0 and QTimer.singleShot(0, self._fit_height))
         box.addWidget(self.grid)
         self.message = QLabel()
         self.message.setObjectName("rolePermissionsMessage")
@@ -84,7 +90,9 @@ class RolePermissionsCard(QWidget):
         grid = self.grid
         grid.clear()
         grid.setColumnCount(1 + len(setup.roles))
-        grid.setHorizontalHeaderLabels(["Permission", *(label for _role, label in setup.roles)])
+        # Two-line role names keep the columns narrow, so the permissions read on one or two lines.
+        grid.setHorizontalHeaderLabels(["Permission", *(label.replace(" ", "\n", 1) if len(label) > 11 else label
+                                                         for _role, label in setup.roles)])
         rows: list[tuple[str, object]] = []
         category = None
         for permission in setup.permissions:
@@ -127,9 +135,26 @@ class RolePermissionsCard(QWidget):
         header = grid.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, grid.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        grid.resizeRowsToContents()
-        # The whole grid shows: the page scrolls, not the grid inside it.
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, ROLE_COLUMN_WIDTH)
+        QTimer.singleShot(0, self._fit_height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """The whole grid shows (the page scrolls, not the grid inside it), rows as tall as their words."""
+        grid = self.grid
+        # Measured here rather than by resizeRowsToContents, which leaves out the style sheet's cell
+        # padding and so gives some two-line permissions one line.
+        metrics = QFontMetrics(grid.font())
+        width = max(60, grid.columnWidth(0) - 28)
+        for row in range(grid.rowCount()):
+            item = grid.item(row, 0)
+            text = item.text() if item is not None else ""
+            lines = metrics.boundingRect(0, 0, width, 10_000, int(Qt.TextFlag.TextWordWrap), text).height()
+            grid.setRowHeight(row, max(28, lines + 10))
         height = grid.horizontalHeader().height() + sum(grid.rowHeight(r) for r in range(grid.rowCount())) + 4
         grid.setFixedHeight(height)
 

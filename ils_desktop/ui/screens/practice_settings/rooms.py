@@ -42,6 +42,7 @@ class RoomsCard(SetupCard[RoomSetup]):
              "than removed: it leaves the diary and its history stays.")
     NOUN = "room"
     CHANGED = "diary"
+    COLUMN_WIDTHS = {1: 110, 2: 170}
     REMOVABLE = True
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -46,6 +47,8 @@ class SetupCard(QWidget, Generic[Row]):
     NOUN = "item"  # "room": the buttons say "New room", "Save room"
     CHANGED = "settings"  # what ``changes.changed`` announces after a change
     REMOVABLE = False
+    #: Widths of the list's columns after the first (which takes the rest): {column: pixels}.
+    COLUMN_WIDTHS: dict[int, int] = {}
 
     def __init__(self, workspace: Workspace, model: RowsModel[Row], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +63,8 @@ class SetupCard(QWidget, Generic[Row]):
         card, box = form_card(self.HEADING, self.INTRO)
         outer.addWidget(card)
 
-        body = QHBoxLayout()
+        # Side by side where there is room (1920 wide), the form under the list where there is not.
+        self.body = body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         body.setSpacing(20)
         self.table = QTableView()
         self.table.setObjectName(f"{self.NOUN.replace(' ', '')}List")
@@ -70,10 +74,13 @@ class SetupCard(QWidget, Generic[Row]):
         self.table.setTabKeyNavigation(False)  # Tab leaves the list for the form
         polish_table(self.table, row_height=30)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        self.table.setMinimumHeight(230)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in self.COLUMN_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.setMinimumSectionSize(48)
+        self.table.setMinimumHeight(200)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._picked(current.row()))
         list_side = QVBoxLayout()
         list_side.addWidget(self.table, 1)
@@ -85,7 +92,7 @@ class SetupCard(QWidget, Generic[Row]):
         new_row.addWidget(self.new_button)
         new_row.addStretch(1)
         list_side.addLayout(new_row)
-        body.addLayout(list_side, 5)
+        body.addLayout(list_side, 6)
 
         form_side = QVBoxLayout()
         form_side.setSpacing(8)
@@ -95,6 +102,8 @@ class SetupCard(QWidget, Generic[Row]):
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(14)
         self.grid.setVerticalSpacing(8)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
         form_side.addLayout(self.grid)
         form_side.addStretch(1)
         self.message = QLabel()
@@ -121,10 +130,20 @@ class SetupCard(QWidget, Generic[Row]):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         form_side.addLayout(buttons)
-        body.addLayout(form_side, 6)
+        body.addLayout(form_side, 5)
         box.addLayout(body)
         QShortcut(QKeySequence("Ctrl+N"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
                   ).activated.connect(self.start_new)
+
+    #: Below this width the form goes under the list.
+    SIDE_BY_SIDE_FROM = 960
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= self.SIDE_BY_SIDE_FROM
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+        super().resizeEvent(event)
 
     # --- what a subclass provides --------------------------------------------------------------
     def list_case(self) -> Any:
