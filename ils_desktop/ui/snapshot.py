@@ -1,5 +1,10 @@
 """``ils-desktop snapshot``: render one screen offscreen to a PNG (docs, and looking at screens
-on a machine without a display)."""
+on a machine without a display).
+
+``ILS_SNAPSHOT_AT=2026-12-08T10:40`` renders the screen as at that London wall-clock moment (the
+diary's and the Home screen's "now"), so that a picture for the README shows a working day's clinic
+whatever day it is taken on (the demo's diary covers the weeks around the day it was built).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +88,15 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     from ils_desktop.ui.theme import apply_theme
 
     apply_theme(app)
+    try:
+        at = _moment(os.environ.get("ILS_SNAPSHOT_AT", ""))
+    except ValueError:
+        print("ils-desktop: ILS_SNAPSHOT_AT must look like 2026-12-08T10:40", file=sys.stderr)
+        return 2
+    from ils_desktop.services import clock
+
+    if at is not None:
+        clock.use(clock.FixedClock(at))
     widget = render(screen, width, height, demo=demo, database_url=database_url, signed_in_as=signed_in_as)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(out):
@@ -89,6 +104,15 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
         return 1
     print(f"Wrote {out} ({width}x{height}, {screen})")
     return 0
+
+
+def _moment(text: str) -> datetime | None:
+    """A London wall-clock moment typed as 2026-12-08T10:40 (None when nothing is typed)."""
+    if not text.strip():
+        return None
+    from ils_desktop.domain.diary import LONDON
+
+    return datetime.fromisoformat(text.strip()).replace(tzinfo=LONDON)
 
 
 def render(screen: str, width: int, height: int, *, demo: bool, database_url: str | None,

@@ -95,7 +95,7 @@ def test_rooms_are_added_renamed_retired_and_removed_only_when_never_used(databa
     with pytest.raises(UserFacingError, match="Contact lens room has 1 appointment still to come"):
         run(database, manager, practice_setup.set_room_active, second, False)
     # One with only past bookings is retired, not removed.
-    with pytest.raises(UserFacingError, match="Test room 1 has 1 booking on record.*Retire it instead"):
+    with pytest.raises(UserFacingError, match=r"Test room 1 has 1 booking on record.*Retire it instead"):
         run(database, manager, practice_setup.remove_room, first)
     run(database, manager, practice_setup.set_room_active, first, False)
     run(database, manager, practice_setup.remove_room, spare)

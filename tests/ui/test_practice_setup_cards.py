@@ -113,7 +113,7 @@ def test_an_appointment_type_for_one_room_and_clinician(qtbot, workspace, databa
     cl_room = run(database, manager, practice_setup.add_room, "Contact lens room")
     run(database, manager, practice_setup.add_room, "Test room 1")
     card = _show(qtbot, AppointmentTypesCard(workspace))
-    assert [t.name for t in card.rows][0] == "Blocked time"
+    assert card.rows[0].name == "Blocked time"
     card.table.selectRow(0)
     assert not card.retire_button.isEnabled()  # blocked time stays
 
