@@ -19,6 +19,8 @@ from typing import Any
 SCREENS: dict[str, str] = {
     "sign-in": "the sign-in window",
     "first-run": "the first-run wizard (practice page)",
+    "welcome": "a new workstation's first screen: join the server or set up a new practice",
+    "connect": "the same, connecting to the practice's server",
     "main": "the main window, home screen (needs --demo)",
     "staff": "Staff (needs --demo)",
     "staff-add": "the Add staff member dialog (needs --demo)",
@@ -73,7 +75,7 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     if not out:
         print("ils-desktop: --out FILE.png is required", file=sys.stderr)
         return 2
-    if screen not in ("sign-in", "first-run") and not demo:
+    if screen not in ("sign-in", "first-run", "welcome", "connect") and not demo:
         print(f"ils-desktop: the '{screen}' screen needs a signed-in user: add --demo.", file=sys.stderr)
         return 2
     try:
@@ -123,11 +125,21 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if screen == "first-run":
         from ils_desktop.ui.screens.first_run import FirstRunScreen
 
-        screen = FirstRunScreen()
-        screen.resize(width, height)
-        screen.show()
+        shown = FirstRunScreen()
+        shown.resize(width, height)
+        shown.show()
         _settle()
-        return screen
+        return shown
+    if screen in ("welcome", "connect"):
+        from ils_desktop.ui.screens.first_run import WelcomeScreen
+
+        welcome = WelcomeScreen(AppPaths.default())
+        welcome.resize(width, height)
+        welcome.show()
+        if screen == "connect":
+            welcome.show_server_form()
+        _settle()
+        return welcome
 
     from ils_desktop.ui.app import ApplicationWindow
 
