@@ -26,6 +26,7 @@ SCREENS: dict[str, str] = {
     "staff-add": "the Add staff member dialog (needs --demo)",
     "audit": "Audit trail (needs --demo)",
     "settings": "Practice settings (needs --demo)",
+    "setup": "Practice settings at the practice's set-up: test rooms, appointment types (needs --demo)",
     "lock": "the locked workstation (needs --demo)",
 }
 SIGNED_IN_AS = "admin@harbourview.demo"
@@ -160,9 +161,13 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if not wait_for(lambda: window.main_page is not None, 30):
         raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
-    key = {"main": "home", "staff-add": "staff", "lock": "home"}.get(screen, screen)
+    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings"}.get(screen, screen)
     page.show_screen(key)
     _settle()
+    if screen == "setup":
+        settings = page.screen("settings")
+        settings.jump_to(settings.rooms)
+        _settle()
     if screen == "lock":
         page.lock()
         _settle()
