@@ -13,7 +13,7 @@ from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.day_view import Appointment, next_to_see, seen, still_to_see, waiting, week_ends
 from ils_desktop.domain.diary import LONDON, day_bounds, patient_display_name
 from ils_desktop.repositories.day_view import DayViewRepository
-from ils_desktop.repositories.diary import CLINICIAN_ROLES, DiaryRepository
+from ils_desktop.repositories.diary import CLINICIAN_ROLES
 from ils_desktop.services import clock
 from ils_desktop.services.use_case import use_case
 
@@ -72,18 +72,14 @@ def day_view(uow: TenantUnitOfWork) -> DayView:
         scope = ClinicScope.NONE
     appointments: list[Appointment] = []
     if scope is not ClinicScope.NONE:
-        rows = uow.repository(DiaryRepository).bookings_between(
-            starts, ends, clinician_id=me if scope is ClinicScope.MINE else None, include_cancelled=False)
-        for row in rows:
-            b, patient = row.booking, row.patient
-            if patient is None or b.status == "did_not_attend":  # blocked time; no-shows are not the clinic
-                continue
-            appointments.append(Appointment(
-                booking_id=b.id, patient_id=patient.id, starts_at=b.starts_at.astimezone(LONDON),
-                ends_at=b.ends_at.astimezone(LONDON),
-                patient_name=patient_display_name(patient.title, patient.first_name, patient.last_name),
-                type_name=row.type_name or b.appointment_type.replace("_", " ").capitalize(),
-                room_name=row.room_name, clinician_name=row.clinician_name, status=b.status))
+        rows = uow.repository(DayViewRepository).clinic(
+            starts, ends, clinician_id=me if scope is ClinicScope.MINE else None)
+        appointments = [Appointment(
+            booking_id=r.booking_id, patient_id=r.patient_id, starts_at=r.starts_at.astimezone(LONDON),
+            ends_at=r.ends_at.astimezone(LONDON), patient_name=patient_display_name(r.title, r.first_name, r.last_name),
+            type_name=r.type_name or r.appointment_type.replace("_", " ").capitalize(), room_name=r.room_name,
+            clinician_name=f"{r.clinician_first_name} {r.clinician_last_name}" if r.clinician_first_name else None,
+            status=r.status) for r in rows]
     figures = uow.repository(DayViewRepository).figures(
         today=today, day_starts=starts, week_ends=week_ends(today),
         takings=context.can("till.sell"), recalls=context.can("patients.view"),

@@ -32,7 +32,7 @@ def load_profile(uow: TenantUnitOfWork) -> PracticeProfile:
                            c.vat_number or "", dict(c.address), c.phone or "", c.email or "")
 
 
-def profile_problems(profile: PracticeProfile) -> dict[str, str]:
+def _profile_problems(profile: PracticeProfile) -> dict[str, str]:
     """What is wrong with the practice's details, by field (the address by its key: ``line1``,
     ``town``, ``postcode``…). Text that cannot be stored or is too long is reported first
     (``domain.text_input``)."""
@@ -59,7 +59,7 @@ def profile_problems(profile: PracticeProfile) -> dict[str, str]:
 
 @use_case(permission="settings.manage")
 def update_profile(uow: TenantUnitOfWork, profile: PracticeProfile) -> None:
-    problems = profile_problems(profile)
+    problems = _profile_problems(profile)
     if problems:
         raise ValidationFailed(problems)
     address = {k: v.strip() for k, v in profile.address.items() if v.strip()}
