@@ -64,6 +64,7 @@ def test_the_optometrists_day(qtbot, database, owner_engine, practice):  # type:
     screen = _home(qtbot, database, day.clinic.optometrist_email)
 
     assert screen.clinic_title.text() == "Your clinic today"
+    assert list(screen.quick) == ["exam", "diary", "patients", "till"]  # a clinician's day starts in the test room
     assert screen.clinic_summary.text() == "4 appointments · 1 seen · 1 waiting · 1 still to come"
     assert screen.next_patient.text() == "<b>Next:</b> 11:00 Pat Waiting, Sight test in Test room 1 — waiting now"
     assert screen.clinic_table.isColumnHidden(3)
@@ -81,3 +82,16 @@ def test_the_optometrists_day(qtbot, database, owner_engine, practice):  # type:
     add_unmatched_reading(owner_engine, day.clinic.company_id)
     changes.changed.emit("equipment")
     qtbot.waitUntil(lambda: screen.readings.value.text() == "2 readings waiting", timeout=10_000)
+
+
+def test_quick_actions_follow_what_the_person_does():
+    from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
+    from ils_desktop.ui.screens.home import quick_actions_for
+
+    def first(role: Role) -> str:
+        return quick_actions_for(frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])[0]
+
+    assert first(Role.OPTOMETRIST) == "exam"
+    assert first(Role.PRACTICE_MANAGER) == "staff"
+    assert first(Role.ADMIN) == "staff"
+    assert first(Role.FRONT_DESK) == "diary"

@@ -39,12 +39,25 @@ from ils_desktop.ui.theme import icon, polish_table
 REFRESH_MS = 60_000
 TONES = {"warning": "#7C3A06", "danger": "#8F1D14"}
 STATUS_WORDS = {"booked": "Booked", "arrived": "Waiting", "in_test": "In test", "completed": "Seen"}
-#: Quick actions by what the person does most: (screen, label); only screens they may open are shown.
-QUICK_ACTIONS = (
-    ("exam", "Eye examination"), ("diary", "Book an appointment"), ("patients", "Find a patient"),
-    ("till", "Take a payment"), ("recalls", "Ring recalls"), ("staff", "Staff"),
-    ("settings", "Practice settings"), ("audit", "Audit trail"),
-)
+QUICK_LABELS = {"exam": "Eye examination", "diary": "Book an appointment", "patients": "Find a patient",
+                "till": "Take a payment", "recalls": "Ring recalls", "staff": "Staff", "settings": "Practice settings",
+                "audit": "Audit trail"}
+#: The screens each kind of person goes to most, first first; only those they may open are shown.
+QUICK_ACTIONS = {
+    "clinician": ("exam", "diary", "patients", "till", "recalls"),
+    "manager": ("staff", "settings", "diary", "audit", "till", "patients"),
+    "front desk": ("diary", "patients", "till", "recalls", "exam"),
+}
+CLINICAL_ROLES = frozenset({"optometrist", "contact_lens_optician", "dispensing_optician"})
+
+
+def quick_actions_for(roles: frozenset[str], permissions: frozenset[str]) -> tuple[str, ...]:
+    """A clinician's (by role), a manager's (may manage staff or settings), else the front desk's."""
+    if roles & CLINICAL_ROLES:
+        return QUICK_ACTIONS["clinician"]
+    if {"users.manage", "settings.manage"} & permissions:
+        return QUICK_ACTIONS["manager"]
+    return QUICK_ACTIONS["front desk"]
 
 
 class FigureCard(QFrame):
@@ -190,8 +203,9 @@ class HomeScreen(QWidget):
         grid.setSpacing(8)
         available = {e.key: e for e in entries_for(self.workspace.gateway.permissions)}
         self.quick: dict[str, QPushButton] = {}
-        for key, label in QUICK_ACTIONS:
-            entry = available.get(key)
+        signed = self.workspace.signed_in
+        for key in quick_actions_for(frozenset(signed.context.roles), self.workspace.gateway.permissions):
+            entry, label = available.get(key), QUICK_LABELS[key]
             if entry is None or len(self.quick) == 4:
                 continue
             button = QPushButton(icon(entry.icon), label)
