@@ -67,3 +67,89 @@ class WorkstationSettings:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         tmp.replace(path)
+
+
+# --- the practice server, as the workstation's settings name it ------------------------------------
+
+#: How the connection to the server is protected (libpq's ``sslmode``), in the words staff choose from.
+SECURITY_CHOICES: dict[str, str] = {
+    "verify-full": "Encrypted, and the server's certificate checked (recommended)",
+    "require": "Encrypted, but the server's certificate not checked",
+    "disable": "Not encrypted (only on a network nobody else uses)",
+}
+#: Where a server on this computer is: nobody on the network can stand in for it.
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+_TLS_KEYS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """Where the practice server is and how to reach it: what ``database_url`` holds, field by field.
+
+    ``sslmode`` ``verify-full`` checks the server's certificate against ``sslrootcert`` (the CA that
+    signed it) and its name; ``require`` only encrypts. ``sslcert``/``sslkey``: this workstation's own
+    certificate, for servers that sign the application role in by certificate (docs/security.md).
+    Other options of the address (``connect_timeout``…) are kept as they were in ``extra``."""
+
+    host: str
+    port: int = 5432
+    database: str = "ils"
+    role: str = "ils_app"
+    sslmode: str = "verify-full"
+    sslrootcert: str = ""
+    sslcert: str = ""
+    sslkey: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def local(self) -> bool:
+        return self.host.strip().lower() in LOCAL_HOSTS or self.host.startswith("/")
+
+    def url(self) -> str:
+        from sqlalchemy.engine import URL
+
+        query = dict(self.extra)
+        for key in _TLS_KEYS:
+            value = getattr(self, key).strip()
+            if value:
+                query[key] = value
+        return URL.create("postgresql", username=self.role.strip(), host=self.host.strip(), port=self.port,
+                          database=self.database.strip(), query=query).render_as_string(hide_password=False)
+
+    @classmethod
+    def of_url(cls, url: str) -> ServerAddress:
+        """The fields of a saved address (a ``sslmode`` not offered, e.g. libpq's default, stays as it is)."""
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        query = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in parsed.query.items()}
+        tls = {key: str(query.pop(key, "")) for key in _TLS_KEYS}
+        return cls(host=parsed.host or str(query.pop("host", "")), port=parsed.port or int(query.pop("port", 5432)),
+                   database=parsed.database or "", role=parsed.username or "", sslmode=tls["sslmode"] or "prefer",
+                   sslrootcert=tls["sslrootcert"], sslcert=tls["sslcert"], sslkey=tls["sslkey"],
+                   extra=tuple(sorted((k, str(v)) for k, v in query.items())))
+
+    def problems(self) -> dict[str, str]:
+        """What is missing or wrong, by field, before anyone tries to connect."""
+        problems: dict[str, str] = {}
+        if not self.host.strip():
+            problems["host"] = "Enter the server's name or address (e.g. practice-server or 192.168.1.10)."
+        elif any(c.isspace() or c in "/@?#" for c in self.host.strip()):
+            problems["host"] = "Enter the server's name or address only, e.g. practice-server."
+        if not 1 <= self.port <= 65535:
+            problems["port"] = "A port is a number from 1 to 65535 (PostgreSQL's is 5432)."
+        if not self.database.strip():
+            problems["database"] = "Enter the database's name (usually ils)."
+        if not self.role.strip():
+            problems["role"] = "Enter the role the workstations use (usually ils_app)."
+        if self.sslmode == "verify-full" and not self.sslrootcert.strip():
+            problems["sslrootcert"] = ("Choose the file of the certificate authority that signed the server's "
+                                       "certificate (ask whoever set up the server).")
+        for key in ("sslrootcert", "sslcert", "sslkey"):
+            path = getattr(self, key).strip()
+            if path and key not in problems and not Path(path).expanduser().is_file():
+                problems[key] = f"There is no file {path}."
+        if bool(self.sslcert.strip()) != bool(self.sslkey.strip()):
+            problems.setdefault("sslkey" if self.sslcert.strip() else "sslcert",
+                                "A workstation certificate comes with its key: choose both, or neither.")
+        return problems

@@ -387,9 +387,14 @@ def open_database(
     choice: ServerChoice,
     *,
     password: str | None = None,
+    password_source: str = "",
     progress: Callable[[str], None] = lambda _message: None,
 ):  # -> Database (imported lazily to keep start-up light)
-    """Start or connect to the database, migrate the embedded one, refuse a schema we don't know."""
+    """Start or connect to the database, migrate the embedded one, refuse a schema we don't know.
+
+    A server that cannot be reached or refuses us says which it is (``connection_failure``:
+    unreachable, password refused or needed, TLS, database or role missing); ``password_source``
+    names where the password came from ("the one saved on this computer")."""
     from ils_desktop.db.database import Database, embedded_target, server_target
     from ils_desktop.db.migrations import SchemaState, upgrade
 
@@ -414,9 +419,74 @@ def open_database(
         return database
     assert choice.url is not None
     progress("Connecting to the practice server…")
+    url = parse_server_url(choice.url, "The practice server's address")
     database = Database(server_target(choice.url, password=password))
-    database.schema_status().require_current()
+    try:
+        database.schema_status().require_current()
+    except UserFacingError as error:
+        database.dispose()
+        cause = error.__cause__
+        if cause is not None and is_connect_failure(cause):
+            raise connection_failure(cause, Account.of_url(url), password_source=password_source) from error
+        raise
     return database
+
+
+def check_server(url: str, password: str | None, *, password_source: str = "the one typed") -> None:
+    """Connect to the practice server as a workstation will, and check its schema: nothing is
+    saved. Raises what stands in the way, in words (``CannotConnect`` with its ``problem``,
+    ``NotProvisioned``, ``SchemaMismatch``)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from ils_desktop.db.migrations import schema_status
+
+    parsed = parse_server_url(url, "The practice server's address")
+    account = Account.of_url(parsed)
+    engine = create_engine(parsed if password is None else parsed.set(password=password), poolclass=NullPool,
+                           connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as connection:
+            status = schema_status(connection)
+    except Exception as error:
+        if is_connect_failure(error):
+            raise connection_failure(error, account, password_source=password_source if password else "") from error
+        raise
+    finally:
+        engine.dispose()
+    status.require_current()
+
+
+def security_note(url: str | None) -> str | None:
+    """What to tell staff when the connection to a server on the network is not checked: libpq's
+    default (no ``sslmode``) encrypts when it can but never checks who answers, so anyone on the
+    network could stand in for the server and collect every password and record. None when the
+    certificate is checked or the server is on this computer."""
+    if not url:
+        return None
+    from ils_desktop.config import ServerAddress
+
+    try:
+        address = ServerAddress.of_url(url)
+    except Exception:  # a malformed address is refused elsewhere, in words
+        return None
+    if address.local or address.sslmode == "verify-full":
+        return None
+    if address.sslmode in ("disable", "allow"):
+        how = "is not encrypted"
+    elif address.sslmode in ("require", "verify-ca"):
+        how = "is encrypted, but the server's name is not checked against its certificate"
+    else:
+        how = "does not check the server's certificate"
+    return (f"The connection to {address.host} {how}: someone on the network could stand in for the server. "
+            "Choose “Encrypted, and the server's certificate checked” in Database settings.")
+
+
+def local_database_exists(paths: AppPaths) -> bool:
+    """Whether this computer already has its own practice database (made at a first start)."""
+    from ils_desktop.db.embedded import cluster_exists
+
+    return cluster_exists(paths.embedded_pgdata())
 
 
 def save_server_password(url: str, password: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import random
 import uuid
-from importlib.util import find_spec
 
 from sqlalchemy.engine import Engine
 
@@ -22,5 +21,4 @@ STEPS = (
 def seed_clinical(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) -> None:
     for step in STEPS:
         module_name, _, function = step.partition(":")
-        if find_spec(module_name) is not None:
-            getattr(importlib.import_module(module_name), function)(owner_engine, company_id, rng)
+        getattr(importlib.import_module(module_name), function)(owner_engine, company_id, rng)

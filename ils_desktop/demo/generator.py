@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
 from ils_desktop.domain.roles import Role
@@ -49,11 +51,8 @@ def _accounts() -> list[DemoAccount]:
     ]
     accounts: list[DemoAccount] = []
     for role, handle in practice_roles:
-        goc = ""
-        if role in (Role.OPTOMETRIST, Role.CONTACT_LENS_OPTICIAN):
-            goc = f"01-{fake.random_number(digits=5, fix_len=True)}"
-        elif role is Role.DISPENSING_OPTICIAN:
-            goc = f"D-{fake.random_number(digits=5, fix_len=True)}"
+        prefix = GOC_PREFIX.get(role)
+        goc = f"{prefix}-{fake.random_number(digits=5, fix_len=True)}" if prefix else ""
         accounts.append(DemoAccount(f"{handle}@harbourview.demo", fake.first_name(), fake.last_name(),
                                     role, DEMO_PRACTICE, goc))
     accounts.append(DemoAccount("lab@lenscraft.demo", fake.first_name(), fake.last_name(),
@@ -62,6 +61,11 @@ def _accounts() -> list[DemoAccount]:
                                 Role.SUPPLIER, "Northern Frames Ltd"))
     return accounts
 
+
+#: GOC numbers by role (docs/domain/optical-practice.md): optometrists ``01-``, dispensing opticians
+#: ``D-`` — contact lens opticians too: they are dispensing opticians with a contact lens speciality.
+GOC_PREFIX: dict[Role, str] = {Role.OPTOMETRIST: "01", Role.CONTACT_LENS_OPTICIAN: "D",
+                               Role.DISPENSING_OPTICIAN: "D"}
 
 DEMO_ACCOUNTS: list[DemoAccount] = []
 
@@ -74,14 +78,11 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
 )
 
 
-def _load_extension(step: str):  # type: ignore[no-untyped-def]
+def _load_extension(step: str) -> Callable[[Engine, uuid.UUID, random.Random], None]:
     import importlib
-    from importlib.util import find_spec
 
     module_name, _, function = step.partition(":")
-    if find_spec(module_name) is None:
-        return None
-    return getattr(importlib.import_module(module_name), function)
+    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
 
 
 def demo_accounts() -> list[DemoAccount]:
@@ -128,10 +129,8 @@ def ensure_demo_practice(owner_url: URL | str) -> bool:
                 password=DEMO_PASSWORD, role=account.role.value, goc_number=account.goc_number,
             ), password=password)
         for step in DEMO_EXTENSIONS:
-            seed_step = _load_extension(step)
-            if seed_step is not None:
-                log.info("demo data: %s", step)
-                seed_step(engine, companies[DEMO_PRACTICE], rng)
+            log.info("demo data: %s", step)
+            _load_extension(step)(engine, companies[DEMO_PRACTICE], rng)
         log.info("demo practice created")
         return True
     finally:

@@ -4,10 +4,21 @@ Importing this package registers every table on ``Base.metadata`` (Alembic and t
 walk it), so each new domain module must be imported here.
 """
 
-from ils_desktop.models import audit, catalogue, clinical, core, counters, diary, equipment, patients, till
+from ils_desktop.models import (
+    audit,
+    catalogue,
+    clinical,
+    core,
+    counters,
+    diary,
+    equipment,
+    patients,
+    practice_setup,
+    till,
+)
 from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
     "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "patients",
-    "till",
+    "practice_setup", "till",
 ]

@@ -15,28 +15,23 @@ from ils_desktop.models.audit import AuditChainHead, AuditCheckpoint, AuditLog
 from ils_desktop.repositories.base import TenantRepository
 
 
-@dataclass(frozen=True)
-class AuditFilter:
-    table_name: str | None = None
-    user_id: uuid.UUID | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    text: str | None = None
-
-
 class AuditRepository(TenantRepository):
-    def recent(self, filters: AuditFilter, limit: int = 500) -> Sequence[AuditLog]:
+    def recent(self, *, table_name: str | None = None, user_id: uuid.UUID | None = None,
+               since: datetime | None = None, until: datetime | None = None, containing: str | None = None,
+               limit: int = 500) -> Sequence[AuditLog]:
+        """The newest entries (up to ``limit``) of one kind of record, one person, a time range
+        [since, until) and/or with ``containing`` in their values."""
         query = select(AuditLog).where(AuditLog.company_id == self.company_id)
-        if filters.table_name:
-            query = query.where(AuditLog.table_name == filters.table_name)
-        if filters.user_id:
-            query = query.where(AuditLog.user_id == filters.user_id)
-        if filters.since:
-            query = query.where(AuditLog.occurred_at >= filters.since)
-        if filters.until:
-            query = query.where(AuditLog.occurred_at < filters.until)
-        if filters.text:
-            like = f"%{filters.text}%"
+        if table_name:
+            query = query.where(AuditLog.table_name == table_name)
+        if user_id:
+            query = query.where(AuditLog.user_id == user_id)
+        if since:
+            query = query.where(AuditLog.occurred_at >= since)
+        if until:
+            query = query.where(AuditLog.occurred_at < until)
+        if containing:
+            like = f"%{containing}%"
             query = query.where(
                 func.coalesce(cast(AuditLog.new_values, Text), "").ilike(like)
                 | func.coalesce(cast(AuditLog.old_values, Text), "").ilike(like)

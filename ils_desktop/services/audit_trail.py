@@ -9,11 +9,10 @@ removed, rewound or rehashed by someone with direct database access (``domain.au
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.audit_chain import (
     ChainCheck,
@@ -24,12 +23,21 @@ from ils_desktop.domain.audit_chain import (
     key_id,
     sign_checkpoint,
 )
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.domain.text_input import clean_search_text
 from ils_desktop.errors import NoKeyring
-from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services.audit_checkpoints import CheckpointBook, signing_key
-from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries the audit trail screen lists (every field optional)."""
+
+    table_name: str | None = None
+    user_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,33 +69,30 @@ class ChainReport:
         return not self.problems
 
 
-def recent_entries(
-    database: Database, context: TenantContext, filters: AuditFilter | None = None, limit: int = 500
-) -> list[AuditEntry]:
-    require(context, "audit.view")
+@use_case(permission="audit.view", read_only=True)
+def recent_entries(uow: TenantUnitOfWork, filters: AuditFilter | None = None, limit: int = 500) -> list[AuditEntry]:
+    """The newest entries that match ``filters``, with who made them (two queries)."""
     filters = filters or AuditFilter()
     # The search box and the table filter are searches: bounded and storable, never an error.
-    filters = replace(filters, text=clean_search_text(filters.text) if filters.text else filters.text,
-                      table_name=clean_search_text(filters.table_name) if filters.table_name else filters.table_name)
-
-    def work(uow: TenantUnitOfWork) -> list[AuditEntry]:
-        names = {u.id: u.full_name for u in uow.users.list()}
-        return [
-            AuditEntry(
-                seq=row.seq, occurred_at=row.occurred_at, user_id=row.user_id,
-                user_name=names.get(row.user_id, "System") if row.user_id else "System",
-                table_name=row.table_name, action=row.action, row_key=row.row_key,
-                old_values=row.old_values, new_values=row.new_values,
-            )
-            for row in uow.audit.recent(filters, limit)
-        ]
-
-    return database.run(context, work, retry_safe=True)
+    text = clean_search_text(filters.text) if filters.text else filters.text
+    table_name = clean_search_text(filters.table_name) if filters.table_name else filters.table_name
+    names = {u.id: u.full_name for u in uow.users.list()}
+    return [
+        AuditEntry(
+            seq=row.seq, occurred_at=row.occurred_at, user_id=row.user_id,
+            user_name=names.get(row.user_id, "System") if row.user_id else "System",
+            table_name=row.table_name, action=row.action, row_key=row.row_key,
+            old_values=row.old_values, new_values=row.new_values,
+        )
+        for row in uow.audit.recent(table_name=table_name, user_id=filters.user_id, since=filters.since,
+                                    until=filters.until, containing=text, limit=limit)
+    ]
 
 
-def audited_tables(database: Database, context: TenantContext) -> list[str]:
-    require(context, "audit.view")
-    return database.run(context, lambda uow: uow.audit.table_names(), retry_safe=True)
+@use_case(permission="audit.view", read_only=True)
+def audited_tables(uow: TenantUnitOfWork) -> list[str]:
+    """The kinds of record the practice's trail has entries for."""
+    return uow.audit.table_names()
 
 
 def verify_trail(uow: TenantUnitOfWork, book: CheckpointBook | None = None, key: bytes | None = None) -> ChainReport:
@@ -147,22 +152,17 @@ def take_checkpoint(uow: TenantUnitOfWork, report: ChainReport, key: bytes, book
     return checkpoint
 
 
-def verify_chain(database: Database, context: TenantContext, book: CheckpointBook | None = None, *,
-                 checkpoint: bool = True) -> ChainReport:
+@use_case(permission="audit.verify")
+def verify_chain(uow: TenantUnitOfWork, book: CheckpointBook | None = None, *, checkpoint: bool = True) -> ChainReport:
     """The manager's check (audit trail screen): verify this practice's trail and, when it is
     intact and this computer has a keyring, take a checkpoint of it."""
-    require(context, "audit.verify")
     try:
         key = signing_key(create=checkpoint)
     except NoKeyring:
         key = None
-
-    def work(uow: TenantUnitOfWork) -> ChainReport:
-        report = verify_trail(uow, book, key)
-        if report.intact and checkpoint and key is not None:
-            take_checkpoint(uow, report, key, book)
-            report.checkpoint_taken = True
-            uow.commit()
-        return report
-
-    return database.run(context, work)
+    report = verify_trail(uow, book, key)
+    if report.intact and checkpoint and key is not None:
+        take_checkpoint(uow, report, key, book)
+        report.checkpoint_taken = True
+        uow.commit()
+    return report

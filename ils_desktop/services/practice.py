@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.passwords import looks_like_email
 from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import ValidationFailed
-from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
 
 @dataclass(frozen=True)
@@ -26,16 +24,15 @@ class PracticeProfile:
     email: str
 
 
-def load_profile(database: Database, context: TenantContext) -> PracticeProfile:
-    def work(uow: TenantUnitOfWork) -> PracticeProfile:
-        c = uow.companies.current()
-        return PracticeProfile(c.name, c.company_type, c.goc_number or "", c.ods_code or "",
-                               c.vat_number or "", dict(c.address), c.phone or "", c.email or "")
+@use_case(permission=None, read_only=True)
+def load_profile(uow: TenantUnitOfWork) -> PracticeProfile:
+    """The practice's details as printed on its documents (anyone signed in may read them)."""
+    c = uow.companies.current()
+    return PracticeProfile(c.name, c.company_type, c.goc_number or "", c.ods_code or "",
+                           c.vat_number or "", dict(c.address), c.phone or "", c.email or "")
 
-    return database.run(context, work, retry_safe=True)
 
-
-def profile_problems(profile: PracticeProfile) -> dict[str, str]:
+def _profile_problems(profile: PracticeProfile) -> dict[str, str]:
     """What is wrong with the practice's details, by field (the address by its key: ``line1``,
     ``town``, ``postcode``…). Text that cannot be stored or is too long is reported first
     (``domain.text_input``)."""
@@ -60,25 +57,21 @@ def profile_problems(profile: PracticeProfile) -> dict[str, str]:
     return problems
 
 
-def update_profile(database: Database, context: TenantContext, profile: PracticeProfile) -> None:
-    require(context, "settings.manage")
-    problems = profile_problems(profile)
+@use_case(permission="settings.manage")
+def update_profile(uow: TenantUnitOfWork, profile: PracticeProfile) -> None:
+    problems = _profile_problems(profile)
     if problems:
         raise ValidationFailed(problems)
     address = {k: v.strip() for k, v in profile.address.items() if v.strip()}
     postcode = address.get("postcode", "")
     if postcode:
         address["postcode"] = normalise_postcode(postcode)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        company = uow.companies.current()
-        company.name = profile.name.strip()
-        company.goc_number = profile.goc_number.strip() or None
-        company.ods_code = profile.ods_code.strip().upper() or None
-        company.vat_number = profile.vat_number.strip() or None
-        company.address = address
-        company.phone = profile.phone.strip() or None
-        company.email = profile.email.strip() or None
-        uow.commit()
-
-    database.run(context, work)
+    company = uow.companies.current()
+    company.name = profile.name.strip()
+    company.goc_number = profile.goc_number.strip() or None
+    company.ods_code = profile.ods_code.strip().upper() or None
+    company.vat_number = profile.vat_number.strip() or None
+    company.address = address
+    company.phone = profile.phone.strip() or None
+    company.email = profile.email.strip() or None
+    uow.commit()

@@ -49,6 +49,12 @@ class ApplicationWindow(QMainWindow):
         self.main_page: Any = None
         self.first_run: Any = None
         self.first_run_screen: Any = None
+        self.welcome: Any = None
+        self._welcomed = False
+        # Where the password came from ("keyring", "typed", or "" when none was given), and whether the
+        # server refused it: then the next attempt asks for it rather than offering the same one again.
+        self.password_source = "keyring" if password else ""
+        self._ask_password = False
         self.setWindowTitle("ILS Desktop" + (" — demo practice" if choice.demo else ""))
         self.setWindowIcon(app_icon())
         self.resize(1366, 768)
@@ -56,7 +62,7 @@ class ApplicationWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.sign_in = SignInScreen()
         self.sign_in.signed_in.connect(self._signed_in)
-        self.sign_in.retry_requested.connect(self.start)
+        self.sign_in.retry_requested.connect(self._retry)
         self.sign_in.settings_requested.connect(self._database_settings)
         self.stack.addWidget(self.sign_in)
         self._progress = _Progress()
@@ -65,10 +71,17 @@ class ApplicationWindow(QMainWindow):
 
     # --- start-up ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start or connect to the database in the background; the sign-in screen shows progress."""
+        """Start or connect to the database in the background; the sign-in screen shows progress.
+
+        A computer with no server configured and no database of its own yet first asks which it is
+        to be: a workstation of the practice's server, or a new practice (``WelcomeScreen``)."""
+        if self._needs_welcome():
+            self._show_welcome()
+            return
+        self.stack.setCurrentWidget(self.sign_in)
         self.sign_in.set_starting("Starting…")
         paths, choice, password, progress = self.paths, self.choice, self.password, self._progress
-        opener = self.opener
+        opener, source = self.opener, self._password_words()
 
         def work() -> tuple[Any, bool, list[tuple[str, str, str]]]:
             from ils_desktop.startup import open_database
@@ -76,7 +89,8 @@ class ApplicationWindow(QMainWindow):
             if opener is not None:
                 database = opener(progress.message.emit)
             else:
-                database = open_database(paths, choice, password=password, progress=progress.message.emit)
+                database = open_database(paths, choice, password=password, password_source=source,
+                                         progress=progress.message.emit)
             from ils_desktop.services.onboarding import needs_first_run
 
             accounts: list[tuple[str, str, str]] = []
@@ -86,33 +100,99 @@ class ApplicationWindow(QMainWindow):
                 accounts = [(a.name, a.role.label, a.email) for a in demo_accounts()]
             return database, needs_first_run(database), accounts
 
-        def failed(error: BaseException) -> bool:
-            log.error("start-up failed", exc_info=error)
-            if isinstance(error, UserFacingError):
-                self.sign_in.set_failed(str(error))
-            else:
-                self.sign_in.set_failed(
-                    "The database could not be started or reached. Nothing has been lost. "
-                    "Check the database settings, then try again. Details are in the log file.")
-            return True
+        run_op(work, on_done=self._database_ready, on_error=self._start_failed, parent=self)
 
-        run_op(work, on_done=self._database_ready, on_error=failed, parent=self)
+    def _password_words(self) -> str:
+        return {"keyring": "the one saved on this computer", "typed": "the one typed"}.get(self.password_source, "")
+
+    def _start_failed(self, error: BaseException) -> bool:
+        from ils_desktop.errors import CannotConnect
+        from ils_desktop.startup import ConnectionProblem
+
+        log.error("start-up failed: %s", error, exc_info=not isinstance(error, UserFacingError))
+        password_problem = isinstance(error, CannotConnect) and error.problem in (
+            ConnectionProblem.WRONG_PASSWORD, ConnectionProblem.NEEDS_PASSWORD)
+        if password_problem:
+            # Never tried again with the password just refused: the next attempt asks for it.
+            self.password, self.password_source, self._ask_password = None, "", True
+            self.sign_in.set_failed(f"{error} Enter the password to try again.", retry="Enter the password…")
+        elif isinstance(error, UserFacingError):
+            self.sign_in.set_failed(str(error))
+        else:
+            self.sign_in.set_failed(
+                "The database could not be started or reached. Nothing has been lost. "
+                "Check the database settings, then try again. Details are in the log file.")
+        return True
+
+    def _retry(self) -> None:
+        if self._ask_password and self.choice.url:
+            from ils_desktop.startup import Account, parse_server_url
+
+            account = Account.of_url(parse_server_url(self.choice.url, "The practice server's address"))
+            typed = ask_password(f"The password of {account.role} on the practice server {account.server}.", self)
+            if typed is None:
+                return
+            self.password, self.password_source, self._ask_password = typed, "typed", False
+        self.start()
 
     def _database_ready(self, ready: tuple[Any, bool, list[tuple[str, str, str]]]) -> None:
         self.database, first_run, accounts = ready
+        if self.password_source == "typed" and self.choice.url and self.password:
+            self._keep_password(self.choice.url, self.password)
         if first_run:
             self._show_first_run()
             return
         from ils_desktop.services.auth import sign_in
+        from ils_desktop.startup import security_note
 
         database = self.database
         workstation = WorkstationSettings.load(self.paths).workstation_name
         self.sign_in.set_ready(lambda email, password: sign_in(database, email, password, workstation=workstation),
-                               database_label=database.target.label)
+                               database_label=database.target.label, security_note=security_note(self.choice.url))
         if accounts and not self.sign_in.demo_box.isVisible():
             from ils_desktop.demo.generator import DEMO_PASSWORD
 
             self.sign_in.show_demo_accounts(accounts, DEMO_PASSWORD)
+
+    def _keep_password(self, url: str, password: str) -> None:
+        """A password typed and accepted by the server is kept in the OS keyring for the next start."""
+        from ils_desktop.errors import NoKeyring
+        from ils_desktop.startup import save_server_password
+
+        try:
+            save_server_password(url, password)
+            self.password_source = "keyring"
+        except NoKeyring as error:
+            log.info("the database password is not kept: %s", error)
+
+    def _needs_welcome(self) -> bool:
+        if self._welcomed or not self.choice.embedded or self.choice.demo:
+            return False
+        from ils_desktop.startup import local_database_exists
+
+        return not local_database_exists(self.paths)
+
+    def _show_welcome(self) -> None:
+        from ils_desktop.ui.screens.first_run import WelcomeScreen
+
+        if self.welcome is None:
+            self.welcome = WelcomeScreen(self.paths)
+            self.welcome.new_practice.connect(self._welcome_new_practice)
+            self.welcome.connected.connect(self._welcome_connected)
+            self.stack.addWidget(self.welcome)
+        self.stack.setCurrentWidget(self.welcome)
+
+    def _welcome_new_practice(self) -> None:
+        self._welcomed = True
+        self.start()
+
+    def _welcome_connected(self, url: str, password: str) -> None:
+        self._welcomed = True
+        self.choice = ServerChoice(url)
+        self.password, self.password_source = (password, "keyring") if password else (None, "")
+        if self.welcome is not None and self.welcome.note:
+            self.sign_in.show_notice(self.welcome.note)
+        self.start()
 
     def _show_first_run(self) -> None:
         from ils_desktop.ui.screens.first_run import FirstRunScreen
@@ -120,6 +200,7 @@ class ApplicationWindow(QMainWindow):
         self.first_run_screen = FirstRunScreen()
         self.first_run = self.first_run_screen.wizard
         self.first_run.completed.connect(self._register_practice)
+        self.first_run_screen.server_requested.connect(lambda: self._database_settings(server=True))
         self.stack.addWidget(self.first_run_screen)
         self.stack.setCurrentWidget(self.first_run_screen)
 
@@ -131,15 +212,29 @@ class ApplicationWindow(QMainWindow):
         run_op(lambda: register_practice(database, practice, admin, workstation=workstation),
                on_done=self._signed_in, on_error=self.first_run.failed, parent=self)
 
-    def _database_settings(self) -> None:
+    def _database_settings(self, *, server: bool = False) -> None:
         from ils_desktop.ui.widgets.database_settings import DatabaseSettingsDialog
 
-        if DatabaseSettingsDialog(self.paths, self).exec():
+        dialog = DatabaseSettingsDialog(self.paths, self, server=server)
+        if dialog.exec():
             from ils_desktop.startup import choose_server, server_password
 
+            self._leave_first_run()
             self.choice = choose_server(self.paths, demo=self.choice.demo, database_url=None)
-            self.password = server_password(self.choice.url, ask_password) if self.choice.url else None
+            self.password = server_password(self.choice.url, None) if self.choice.url else None
+            self.password_source = "keyring" if self.password else ""
+            self._ask_password = False
+            self._welcomed = True  # chosen here: this computer's own database, or the server
+            if dialog.note:
+                self.sign_in.show_notice(dialog.note)
             self.start()
+
+    def _leave_first_run(self) -> None:
+        if self.first_run_screen is not None:
+            self.stack.setCurrentWidget(self.sign_in)
+            self.stack.removeWidget(self.first_run_screen)
+            self.first_run_screen.deleteLater()
+            self.first_run = self.first_run_screen = None
 
     # --- signed in ---------------------------------------------------------------------------
     def _signed_in(self, signed_in: Any) -> None:
@@ -154,9 +249,8 @@ class ApplicationWindow(QMainWindow):
         self.stack.addWidget(self.main_page)
         self.stack.setCurrentWidget(self.main_page)
         if self.first_run is not None:
-            self.stack.removeWidget(self.first_run_screen)
-            self.first_run_screen.deleteLater()
-            self.first_run = self.first_run_screen = None
+            self._leave_first_run()
+            self.stack.setCurrentWidget(self.main_page)
             self._database_ready((self.database, False, []))
         if signed_in.must_change_password:
             from ils_desktop.ui.widgets.change_password import ChangePasswordDialog
@@ -202,9 +296,10 @@ class ApplicationWindow(QMainWindow):
 
 
 def ask_password(reason: str, parent: QWidget | None = None) -> str | None:
+    """The practice database's password, typed (None: cancelled). Kept in the OS keyring once the
+    server accepts it."""
     password, ok = QInputDialog.getText(
-        parent, "Database password", f"{reason}\n\nPassword for the practice database:",
-        QLineEdit.EchoMode.Password,
+        parent, "Database password", f"{reason}\n\nPassword:", QLineEdit.EchoMode.Password,
     )
     return password if ok and password else None
 
@@ -286,7 +381,9 @@ def run_gui(*, demo: bool, database_url: str | None, verbose: bool = False) -> i
         set_log_file(configure_logging(paths.log_dir, verbose=verbose))
         install_excepthook()
         choice = choose_server(paths, demo=demo, database_url=database_url)
-        password = server_password(choice.url, ask_password) if choice.url else None
+        # The keyring's password, if there is one; the window asks for it only when the server says it
+        # needs one or refuses this one, and says which.
+        password = server_password(choice.url, None) if choice.url else None
         if quit_on_signal.received is None:  # else the signal came while the password was asked for
             window = ApplicationWindow(paths, choice, password=password)
             window.show()

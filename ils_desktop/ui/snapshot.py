@@ -1,5 +1,10 @@
 """``ils-desktop snapshot``: render one screen offscreen to a PNG (docs, and looking at screens
-on a machine without a display)."""
+on a machine without a display).
+
+``ILS_SNAPSHOT_AT=2026-12-08T10:40`` renders the screen as at that London wall-clock moment (the
+diary's and the Home screen's "now"), so that a picture for the README shows a working day's clinic
+whatever day it is taken on (the demo's diary covers the weeks around the day it was built).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,21 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 SCREENS: dict[str, str] = {
     "sign-in": "the sign-in window",
     "first-run": "the first-run wizard (practice page)",
+    "welcome": "a new workstation's first screen: join the server or set up a new practice",
+    "connect": "the same, connecting to the practice's server",
     "main": "the main window, home screen (needs --demo)",
     "staff": "Staff (needs --demo)",
     "staff-add": "the Add staff member dialog (needs --demo)",
     "audit": "Audit trail (needs --demo)",
     "settings": "Practice settings (needs --demo)",
+    "setup": "Practice settings at the practice's set-up: test rooms, appointment types (needs --demo)",
     "lock": "the locked workstation (needs --demo)",
 }
 SIGNED_IN_AS = "admin@harbourview.demo"
@@ -67,7 +76,7 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     if not out:
         print("ils-desktop: --out FILE.png is required", file=sys.stderr)
         return 2
-    if screen not in ("sign-in", "first-run") and not demo:
+    if screen not in ("sign-in", "first-run", "welcome", "connect") and not demo:
         print(f"ils-desktop: the '{screen}' screen needs a signed-in user: add --demo.", file=sys.stderr)
         return 2
     try:
@@ -82,6 +91,15 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
     from ils_desktop.ui.theme import apply_theme
 
     apply_theme(app)
+    try:
+        at = _moment(os.environ.get("ILS_SNAPSHOT_AT", ""))
+    except ValueError:
+        print("ils-desktop: ILS_SNAPSHOT_AT must look like 2026-12-08T10:40", file=sys.stderr)
+        return 2
+    from ils_desktop.services import clock
+
+    if at is not None:
+        clock.use(clock.FixedClock(at))
     widget = render(screen, width, height, demo=demo, database_url=database_url, signed_in_as=signed_in_as)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(out):
@@ -89,6 +107,15 @@ def snapshot_command(screen: str, out: str | None, size: str, *, demo: bool, dat
         return 1
     print(f"Wrote {out} ({width}x{height}, {screen})")
     return 0
+
+
+def _moment(text: str) -> datetime | None:
+    """A London wall-clock moment typed as 2026-12-08T10:40 (None when nothing is typed)."""
+    if not text.strip():
+        return None
+    from ils_desktop.domain.diary import LONDON
+
+    return datetime.fromisoformat(text.strip()).replace(tzinfo=LONDON)
 
 
 def render(screen: str, width: int, height: int, *, demo: bool, database_url: str | None,
@@ -99,11 +126,21 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if screen == "first-run":
         from ils_desktop.ui.screens.first_run import FirstRunScreen
 
-        screen = FirstRunScreen()
-        screen.resize(width, height)
-        screen.show()
+        shown = FirstRunScreen()
+        shown.resize(width, height)
+        shown.show()
         _settle()
-        return screen
+        return shown
+    if screen in ("welcome", "connect"):
+        from ils_desktop.ui.screens.first_run import WelcomeScreen
+
+        welcome = WelcomeScreen(AppPaths.default())
+        welcome.resize(width, height)
+        welcome.show()
+        if screen == "connect":
+            welcome.show_server_form()
+        _settle()
+        return welcome
 
     from ils_desktop.ui.app import ApplicationWindow
 
@@ -124,9 +161,13 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if not wait_for(lambda: window.main_page is not None, 30):
         raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
-    key = {"main": "home", "staff-add": "staff", "lock": "home"}.get(screen, screen)
+    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings"}.get(screen, screen)
     page.show_screen(key)
     _settle()
+    if screen == "setup":
+        settings = page.screen("settings")
+        settings.jump_to(settings.rooms)
+        _settle()
     if screen == "lock":
         page.lock()
         _settle()

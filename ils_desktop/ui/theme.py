@@ -11,7 +11,7 @@ window is built.  Everything else in the UI then follows two conventions:
   property that changes *after* the widget is shown needs :func:`set_style_property` (or
   :func:`repolish`) to take effect.
 * Icons are monochrome 24×24 line drawings in ``resources/icons``; use :func:`icon` (optionally
-  recoloured) rather than loading the files directly, and :func:`nav_icon` in the sidebar.
+  recoloured) rather than loading the files directly.
 * Python subclasses of plain ``QWidget`` that carry an object name or a ``role`` get
   ``WA_StyledBackground`` automatically (see :class:`ThemeStyle`), so sheet backgrounds such as
   ``QWidget#SignInBackground`` paint on them as they would on a plain ``QWidget``.
@@ -56,8 +56,6 @@ __all__ = [
     "build_palette",
     "choose_font_family",
     "icon",
-    "icon_names",
-    "nav_icon",
     "polish_table",
     "repolish",
     "set_style_property",
@@ -243,11 +241,6 @@ _ICON_SIZES: tuple[int, ...] = (16, 20, 24, 32, 40, 48, 64, 96, 128, 256)
 _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
-def icon_names() -> list[str]:
-    """Names of the icons available to :func:`icon` (file stems in ``resources/icons``)."""
-    return sorted(p.stem for p in ICONS_DIR.glob("*.svg"))
-
-
 def _svg_bytes(name: str, color: str | None) -> bytes:
     path = ICONS_DIR / f"{name}.svg"
     try:
@@ -292,11 +285,6 @@ def icon(name: str, color: str | None = None, *, selected_color: str | None = No
     the navigation list).  Needs a ``QGuiApplication``.  Results are cached.
     """
     return QIcon(_build_icon(name, color, selected_color))
-
-
-def nav_icon(name: str) -> QIcon:
-    """An icon for ``QListWidget#Navigation``: pale on the dark sidebar, white when selected."""
-    return icon(name, "#B8C7CF", selected_color="#FFFFFF")
 
 
 @functools.lru_cache(maxsize=1)

@@ -65,7 +65,7 @@ def checkpointed(database, practice, book):  # type: ignore[no-untyped-def]
     for surname in ("Hughes", "Okafor", "Nowak"):
         patients.register_patient(database, manager, PatientDetails(first_name="Ann", last_name=surname,
                                                                       date_of_birth=date(1960, 3, 12)))
-    report = verify_chain(database, manager, book)
+    report = run(database, manager, verify_chain, book)
     assert report.intact and report.checkpoint_taken, report.problems
     run(database, manager, staff.update_staff, practice.admin_id, StaffChanges(
         first_name="Alexandra", last_name="Admin", role="admin", status="active"))
@@ -77,7 +77,7 @@ def _manager(practice):  # type: ignore[no-untyped-def]
 
 
 def _check(database, practice, book) -> ChainReport:  # type: ignore[no-untyped-def]
-    return verify_chain(database, _manager(practice), book, checkpoint=False)
+    return run(database, _manager(practice), verify_chain, book, checkpoint=False)
 
 
 def _last_seq(superuser: psycopg.Connection, company: object) -> int:
@@ -135,11 +135,11 @@ def test_a_whole_trail_deleted_is_not_intact(database, checkpointed, book, super
     superuser.execute("DELETE FROM audit_logs WHERE company_id = %s", (company,))
     superuser.execute("DELETE FROM audit_chain_heads WHERE company_id = %s", (company,))
     superuser.execute("DELETE FROM audit_checkpoints WHERE company_id = %s", (company,))
-    problems = verify_chain(database, manager, book, checkpoint=False).problems
+    problems = run(database, manager, verify_chain, book, checkpoint=False).problems
     assert "The audit trail is empty although the company exists: it was removed." in problems
     assert any("entries were removed" in p for p in problems)  # the file's checkpoint
     # Without any checkpoint at all, the emptiness alone still fails it.
-    report = verify_chain(database, manager, CheckpointBook(book.folder / "none"), checkpoint=False)
+    report = run(database, manager, verify_chain, CheckpointBook(book.folder / "none"), checkpoint=False)
     assert "The audit trail is empty although the company exists: it was removed." in report.problems
 
 

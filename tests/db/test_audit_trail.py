@@ -69,7 +69,7 @@ def test_even_the_owner_cannot_update_or_delete_audit_rows(owner_engine, practic
 
 
 def test_intact_chain_verifies(database, practice):
-    report = verify_chain(database, _context(practice))
+    report = run(database, _context(practice), verify_chain)
     assert report.intact, report.problems
     assert report.checked >= 3
 
@@ -79,7 +79,7 @@ def test_a_row_altered_with_direct_database_access_is_detected(database, practic
     superuser.execute(
         "UPDATE audit_logs SET new_values = jsonb_set(new_values, '{first_name}', '\"Mallory\"') "
         "WHERE company_id = %s AND table_name = 'users' AND action = 'INSERT'", (practice.company_id,))
-    report = verify_chain(database, _context(practice))
+    report = run(database, _context(practice), verify_chain)
     assert not report.intact
     assert any("altered" in p for p in report.problems)
 
@@ -87,7 +87,7 @@ def test_a_row_altered_with_direct_database_access_is_detected(database, practic
 def test_a_row_removed_with_direct_database_access_is_detected(database, practice, superuser):
     superuser.execute("SET session_replication_role = replica")
     superuser.execute("DELETE FROM audit_logs WHERE company_id = %s AND seq = 2", (practice.company_id,))
-    report = verify_chain(database, _context(practice))
+    report = run(database, _context(practice), verify_chain)
     assert any("missing" in p for p in report.problems)
 
 
@@ -97,7 +97,7 @@ def test_the_newest_rows_removed_is_detected(database, practice, superuser):
     superuser.execute(
         "DELETE FROM audit_logs WHERE company_id = %s AND seq = "
         "(SELECT max(seq) FROM audit_logs WHERE company_id = %s)", (practice.company_id, practice.company_id))
-    report = verify_chain(database, context)
+    report = run(database, context, verify_chain)
     assert any("newest entries are missing" in p for p in report.problems)
 
 
@@ -124,5 +124,5 @@ def test_concurrent_writers_keep_one_linear_chain(database, practice):
     for t in threads:
         t.join()
     assert not errors
-    report = verify_chain(database, _context(practice))
+    report = run(database, _context(practice), verify_chain)
     assert report.intact, report.problems

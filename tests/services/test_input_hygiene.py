@@ -45,7 +45,6 @@ from ils_desktop.domain.text_input import MAX_SEARCH_LENGTH
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
 from ils_desktop.errors import ValidationFailed
-from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services import (
     audit_trail,
     catalogue,
@@ -62,6 +61,7 @@ from ils_desktop.services import (
 from ils_desktop.services.catalogue import CatalogueItem, ItemDetails
 from ils_desktop.services.patients import PatientDetails
 from ils_desktop.services.till import Basket, BasketItem, ManagerApproval, ReturnRequest, Tender
+from ils_desktop.services.use_case import run
 from tests.conftest import make_practice
 from tests.services.test_prescriptions import (
     ClinicalPractice,
@@ -401,12 +401,12 @@ _ADDRESS_FIELDS = ("line1", "line2", "town", "county", "postcode")
 
 def _profile(field_name: str) -> Call:
     def call(db: Database, w: World, bad: str) -> object:
-        current = practice.load_profile(db, w.admin)
+        current = run(db, w.admin, practice.load_profile)
         if field_name in _ADDRESS_FIELDS:
             changed = replace(current, address={**current.address, field_name: bad})
         else:
             changed = replace(current, **{field_name: bad})
-        return practice.update_profile(db, w.admin, changed)
+        return run(db, w.admin, practice.update_profile, changed)
     return call
 
 
@@ -592,8 +592,8 @@ SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
         db, w.desk, till.read_receipt_search(text)),
     "till.find_transactions(words)": lambda db, w, text: till.find_transactions(
         db, w.desk, till.ReceiptSearch(name_words=tuple(text.split()) or (text,))),
-    "audit_trail.recent_entries": lambda db, w, text: audit_trail.recent_entries(
-        db, w.admin, AuditFilter(text=text, table_name=text), limit=5),
+    "audit_trail.recent_entries": lambda db, w, text: run(
+        db, w.admin, audit_trail.recent_entries, audit_trail.AuditFilter(text=text, table_name=text), limit=5),
 }
 SEARCH_TEXTS = {**{k: v for k, v in BAD.items() if k != "long"}, "nul only": "\x00", "superscript": "²²",
                 "megabyte": PASTED_MEGABYTE}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import text
 
@@ -89,7 +89,9 @@ def test_unreachable_server_gives_a_clear_message_and_a_retry(qtbot, make_window
     window = make_window(None, choice, opener=lambda progress: open_database(app_paths, choice, password="x"))
     qtbot.waitUntil(lambda: window.sign_in.retry_button.isVisible(), timeout=20_000)
     message = window.sign_in.message.text()
-    assert "Cannot connect to the database" in message
+    # Which failure it is, where, and what to check (not a general "cannot connect").
+    assert message == ("Cannot reach the database server at 127.0.0.1:1 (Connection refused). Check that it is "
+                       "running and that this computer can reach it.")
     assert "Traceback" not in message
     assert not window.sign_in.sign_in_button.isEnabled()
 
@@ -137,3 +139,42 @@ def test_a_server_schema_older_than_the_app_asks_for_an_upgrade(qtbot, make_wind
         assert "ils-desktop db upgrade" in message
     finally:
         pg_server.drop_database(name)
+
+
+def test_a_computer_with_nothing_set_up_asks_first_and_the_wizard_offers_the_server(qtbot, make_window,
+                                                                                    fresh_database, app_paths):
+    """No server configured and no database here: the first screen asks. "A new practice" starts this
+    computer's own database and its set-up; from there the practice's server is still one click away."""
+    from PySide6.QtWidgets import QApplication
+
+    from ils_desktop.ui.widgets.database_settings import DatabaseSettingsDialog
+
+    opened: list[str] = []
+
+    def opener(_progress):  # type: ignore[no-untyped-def]
+        opened.append("this computer")
+        return fresh_database
+
+    window = make_window(None, ServerChoice(None), opener=opener)
+    assert window.welcome is not None and window.stack.currentWidget() is window.welcome
+    assert not opened  # nothing started before the person chose
+    welcome = window.welcome
+    assert welcome.server_choice.isVisible() and welcome.new_choice.isVisible()
+    welcome.new_choice.setFocus()
+    qtbot.keyClick(welcome.new_choice, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.first_run is not None, timeout=10_000)
+    assert opened == ["this computer"]
+    link = window.first_run_screen.server_link
+    assert link.isVisible() and "Connect this computer to it instead" in link.text()
+
+    def cancel_settings() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, DatabaseSettingsDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(20, cancel_settings)
+            return
+        assert dialogs[0].server.isChecked()  # straight to the server's form
+        dialogs[0].reject()
+
+    QTimer.singleShot(0, cancel_settings)
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
+    assert window.first_run is not None  # cancelled: still setting up the practice here

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop.repositories.audit import AuditFilter
 from ils_desktop.services import audit_trail
 from ils_desktop.services.audit_checkpoints import AUDIT_CHECKPOINT_FOLDER, CheckpointBook
+from ils_desktop.services.audit_trail import AuditFilter
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -40,6 +40,7 @@ TABLE_WORDS = {
     "user_custom_permissions": "Staff permission",
     # clinical
     "patients": "Patient", "test_rooms": "Test room", "appointment_types": "Appointment type",
+    "appointment_type_rooms": "Appointment type's room", "appointment_type_clinicians": "Appointment type's clinician",
     "test_room_bookings": "Booking", "eye_examinations": "Eye examination", "consult_logs": "Consultation note",
     "prescriptions": "Prescription", "prescription_templates": "Prescription template",
     "prescription_alerts": "Prescription alert", "referrals": "Referral letter", "recalls": "Recall",
@@ -206,13 +207,13 @@ class AuditTrailScreen(QWidget):
             self.refresh()
 
     def _load_tables(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def loaded(names: list[str]) -> None:
             for name in names:
                 self.table_filter.addItem(TABLE_WORDS.get(name, name), name)
 
-        run_op(lambda: audit_trail.audited_tables(database, context), on_done=loaded, parent=self)
+        run_op(lambda: call(audit_trail.audited_tables), on_done=loaded, parent=self)
 
     def current_filter(self) -> AuditFilter:
         since = self.since.date().toPython()
@@ -225,8 +226,8 @@ class AuditTrailScreen(QWidget):
         )
 
     def refresh(self) -> None:
-        database, context, filters = self.workspace.database, self.workspace.context, self.current_filter()
-        run_op(lambda: audit_trail.recent_entries(database, context, filters), on_done=self._loaded, parent=self)
+        call, filters = self.workspace.call, self.current_filter()
+        run_op(lambda: call(audit_trail.recent_entries, filters), on_done=self._loaded, parent=self)
 
     def _loaded(self, entries: list[audit_trail.AuditEntry]) -> None:
         self.model.set_rows(entries)
@@ -255,7 +256,7 @@ class AuditTrailScreen(QWidget):
         self.verify_result.setText("Checking every entry of the chain…")
         set_style_property(self.verify_result, "role", "info")
         self.verify_result.show()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(report: audit_trail.ChainReport) -> None:
             self.verify_button.setEnabled(True)
@@ -280,4 +281,4 @@ class AuditTrailScreen(QWidget):
 
         book = (CheckpointBook(self.workspace.data_dir / AUDIT_CHECKPOINT_FOLDER)
                 if self.workspace.data_dir is not None else None)
-        run_op(lambda: audit_trail.verify_chain(database, context, book), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(audit_trail.verify_chain, book), on_done=done, on_error=failed, parent=self)

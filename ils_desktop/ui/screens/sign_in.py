@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -51,10 +51,12 @@ class SignInScreen(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(48, 32, 48, 24)
         right_layout.addStretch(1)
-        right_layout.addWidget(self._form_card(), 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred in rows of their own, not with an alignment flag: an aligned widget's height is
+        # worked out for the whole row's width, which clipped the fields under a long message.
+        right_layout.addLayout(_centred(self._form_card()))
         right_layout.addSpacing(12)
         self.demo_box = self._demo_box()
-        right_layout.addWidget(self.demo_box, 0, Qt.AlignmentFlag.AlignHCenter)
+        right_layout.addLayout(_centred(self.demo_box))
         right_layout.addStretch(1)
         self.footer = QLabel(f"ILS Desktop {__version__}")
         self.footer.setProperty("role", "hint")
@@ -74,7 +76,7 @@ class SignInScreen(QWidget):
         card = QFrame()
         card.setObjectName("SignInPanel")
         card.setProperty("role", "card")
-        card.setFixedWidth(400)
+        card.setFixedWidth(CARD_WIDTH)
         layout = QVBoxLayout(card)
         layout.setContentsMargins(32, 32, 32, 28)
         layout.setSpacing(14)
@@ -101,6 +103,12 @@ class SignInScreen(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
+        self.security_note = QLabel("")
+        self.security_note.setObjectName("securityNote")
+        self.security_note.setProperty("role", "warning")
+        self.security_note.setWordWrap(True)
+        self.security_note.hide()
+        layout.addWidget(self.security_note)
 
         self.sign_in_button = QPushButton("Sign in")
         self.sign_in_button.setObjectName("signInButton")
@@ -136,7 +144,7 @@ class SignInScreen(QWidget):
         box = QFrame()
         box.setProperty("role", "card")
         box.setObjectName("DemoAccounts")
-        box.setFixedWidth(400)
+        box.setFixedWidth(CARD_WIDTH)
         self._demo_layout = QGridLayout(box)
         self._demo_layout.setContentsMargins(16, 10, 16, 10)
         self._demo_layout.setHorizontalSpacing(8)
@@ -151,17 +159,26 @@ class SignInScreen(QWidget):
         self.retry_button.hide()
         self._show_message(message, "info")
 
-    def set_failed(self, message: str) -> None:
+    def set_failed(self, message: str, *, retry: str = "Try again") -> None:
+        """The database could not be started or reached: why, and the way on (``retry``'s words:
+        "Enter the password…" when the server refused the one it was given)."""
         self._attempt = None
         self._set_inputs_enabled(False)
+        self.retry_button.setText(retry)
         self.retry_button.show()
+        self.security_note.hide()
         self._show_message(message, "error")
+        self.retry_button.setFocus()
 
-    def set_ready(self, attempt: SignInAttempt, *, database_label: str, practice: str = "") -> None:
+    def set_ready(self, attempt: SignInAttempt, *, database_label: str, practice: str = "",
+                  security_note: str | None = None) -> None:
+        """Ready to sign in; ``security_note``: why the connection to the server is not safe yet."""
         self._attempt = attempt
         self._set_inputs_enabled(True)
         self.retry_button.hide()
         self.message.hide()
+        self.security_note.setText(security_note or "")
+        self.security_note.setVisible(bool(security_note))
         self.footer.setText(f"ILS Desktop {__version__}  ·  {database_label}")
         self.practice_line.setText(practice)
         (self.password if self.email.text() else self.email).setFocus()
@@ -227,8 +244,17 @@ class SignInScreen(QWidget):
             return True
         return False
 
-    def sizeHint(self):  # type: ignore[no-untyped-def]
-        from PySide6.QtCore import QSize
-
+    def sizeHint(self) -> QSize:
         return QSize(1100, 700)
+
+
+CARD_WIDTH = 420
+
+
+def _centred(widget: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
 

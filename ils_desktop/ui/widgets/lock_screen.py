@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ils_desktop.errors import UserFacingError
 from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, set_style_property
 from ils_desktop.ui.widgets.forms import labelled
 
@@ -15,7 +16,7 @@ class LockScreen(QWidget):
     unlocked = Signal()
     sign_out_requested = Signal()
 
-    def __init__(self, workspace, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.setObjectName("SignInBackground")
@@ -53,7 +54,13 @@ class LockScreen(QWidget):
         for widget in (badge, title, who, labelled("Password", self.password), self.message,
                        self.unlock_button, other):
             layout.addWidget(widget)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred in a row of its own (an alignment flag would size its height for the whole row's
+        # width and clip the password field under the words above it).
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
+        outer.addLayout(row)
         outer.addStretch(2)
 
     def prepare(self) -> None:
