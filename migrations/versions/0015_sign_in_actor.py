@@ -5,7 +5,7 @@ it now binds that session for the rest of its own transaction first, so the audi
 the change names the person. The old body is 0007's.
 
 Revision ID: 0015_sign_in_actor
-Revises: 0010_session_per_connection
+Revises: 0014_practice_setup
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015_sign_in_actor"
-down_revision: str | None = "0010_session_per_connection"
+down_revision: str | None = "0014_practice_setup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
