@@ -299,11 +299,11 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     rounds = options.rounds
     for label, queries in (("3-letter query", THREE_LETTERS), ("full-name query", FULL_NAMES)):
         for warm in queries:  # prime caches and the statement cache, as a day's first searches would
-            patients.search_patients(database, reception, warm)
+            patients.find_patients(database, reception, warm)
         found: list[int] = []
 
         def through_service(i: int, queries: tuple[str, ...] = queries, found: list[int] = found) -> None:
-            found.append(len(patients.search_patients(database, reception, queries[i % len(queries)]).patients))
+            found.append(len(patients.find_patients(database, reception, queries[i % len(queries)]).patients))
 
         service = timed(rounds, through_service)
         with psycopg.connect(app_conninfo) as raw:
@@ -331,9 +331,9 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     print("other searches through the service")
     for label, query in others.items():
         assert query is not None
-        patients.search_patients(database, reception, query)
-        samples = timed(max(50, rounds // 4), lambda _i, q=query: patients.search_patients(database, reception, q))
-        shown = len(patients.search_patients(database, reception, query).patients)
+        patients.find_patients(database, reception, query)
+        samples = timed(max(50, rounds // 4), lambda _i, q=query: patients.find_patients(database, reception, q))
+        shown = len(patients.find_patients(database, reception, query).patients)
         _line(f"{label} ({query})", samples, f"   {shown} rows")
 
     # --- phone search ----------------------------------------------------------------------------
@@ -343,10 +343,10 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
                                                ~Patient.mobile_phone.startswith("+")).limit(12)))
     for label, typed in (("whole number", numbers), ("first 9 digits", [n.replace(" ", "")[:9] for n in numbers])):
         for warm in typed:
-            patients.search_patients(database, reception, warm)
-        service = timed(max(50, rounds // 4), lambda i, typed=typed: patients.search_patients(
+            patients.find_patients(database, reception, warm)
+        service = timed(max(50, rounds // 4), lambda i, typed=typed: patients.find_patients(
             database, reception, typed[i % len(typed)]))
-        shown = statistics.median(len(patients.search_patients(database, reception, t).patients) for t in typed)
+        shown = statistics.median(len(patients.find_patients(database, reception, t).patients) for t in typed)
         print(f"phone search, {label} (e.g. {typed[0]!r}; median {shown:.0f} rows shown)")
         _line("through the service (what the screen calls)", service)
         with psycopg.connect(app_conninfo) as raw:

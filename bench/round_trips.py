@@ -118,9 +118,9 @@ def run(folder: Path, delay: float) -> None:
     for surname in ("Smith", "Smithson", "Jones", "Taylor"):
         patients.register_patient(near, context, PatientDetails(first_name="Sam", last_name=surname,
                                                                 date_of_birth=date(1970, 1, 1)))
-    patient_id = patients.search_patients(near, context, "smith").patients[0].id
+    patient_id = patients.find_patients(near, context, "smith").patients[0].id
     work: dict[str, Callable[[Database], Any]] = {
-        "search patients ('smi')": lambda db: patients.search_patients(db, context, "smi"),
+        "search patients ('smi')": lambda db: patients.find_patients(db, context, "smi"),
         "patient summary (exam header)": lambda db: patients.patient_summary(db, context, patient_id),
         "patient record (timeline)": lambda db: patients.patient_record(db, context, patient_id),
     }

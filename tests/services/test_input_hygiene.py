@@ -580,7 +580,7 @@ def test_the_safety_net_refuses_a_field_no_service_checks(database, world, audit
 PASTED_MEGABYTE = "smith " * 200_000
 
 SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
-    "patients.search_patients": lambda db, w, text: patients.search_patients(db, w.desk, text),
+    "patients.search_patients": lambda db, w, text: patients.find_patients(db, w.desk, text),
     "patients.find_likely_duplicates": lambda db, w, text: patients.find_likely_duplicates(
         db, w.desk, PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
     "till.find_customers": lambda db, w, text: till.find_customers(db, w.desk, text),
@@ -629,6 +629,6 @@ def test_a_search_never_fails_and_searches_at_most_the_cap(database, world, stat
 def test_a_pasted_megabyte_finds_what_its_first_characters_find(database, world):
     """Cut to the cap, not refused: a name pasted with a megabyte of trailing blanks still finds the patient."""
     pasted = "Ada Lovelace" + " " * 1_000_000
-    found = patients.search_patients(database, world.desk, pasted)
+    found = patients.find_patients(database, world.desk, pasted)
     assert len(found.text) <= MAX_SEARCH_LENGTH
     assert world.shop.patient_id in {p.id for p in found.patients}

@@ -68,7 +68,7 @@ def test_the_patient_form_shows_unstorable_and_over_long_text_on_the_field(qtbot
     assert "cannot be stored (a null character)" in form.errors["medical_history"].text()
     assert not form.errors["first_name"].isVisible()
     assert form.isVisible() and form.result() != QDialog.DialogCode.Accepted
-    assert patients.search_patients(database, shop.reception.context, "hopper-hygiene").patients == ()
+    assert patients.find_patients(database, shop.reception.context, "hopper-hygiene").patients == ()
 
 
 def test_the_cash_in_out_reason_with_a_control_character_is_refused_in_the_dialog(qtbot, database, shop):
