@@ -67,13 +67,13 @@ def key(qtbot, key, times: int = 1) -> None:  # type: ignore[no-untyped-def]
 def booking_dialog(qtbot, screen):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: screen.dialog is not None and screen.dialog.isVisible(), timeout=5_000)
     dialog = screen.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.search, timeout=5_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.finder.search, timeout=5_000)
     return dialog
 
 
 def choose_patient(qtbot, dialog, typed: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(dialog.search, typed)
-    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)  # picks the first match (as soon as it is found)
+    qtbot.keyClicks(dialog.finder.search, typed)
+    qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)  # picks the first match (as soon as it is found)
     qtbot.waitUntil(lambda: dialog.patient is not None, timeout=10_000)
 
 
@@ -95,7 +95,7 @@ def test_front_desk_books_is_told_of_a_clash_and_marks_the_patient_arrived(qtbot
     assert dialog.kind.currentData() == "sight_test" and dialog.length.value() == 30
     assert dialog.start_time.text() == "10:00" and dialog.room.currentText() == "Test room 1"
     choose_patient(qtbot, dialog, "smith")
-    assert dialog.patient.name == "Mrs Jane Smith"
+    assert dialog.patient.full_name == "Mrs Jane Smith"
     key(qtbot, Qt.Key.Key_Return)  # Enter books
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
 

@@ -82,7 +82,8 @@ from ils_desktop.domain.diary import (
 )
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import clock, diary
-from ils_desktop.services.diary import Booking, DiaryView, PatientChoice
+from ils_desktop.services.diary import Booking, DiaryView
+from ils_desktop.services.patients import PatientListing
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, set_style_property
@@ -1005,7 +1006,7 @@ class DiaryScreen(QWidget):
         self._set_up = False
         self._scroll_to_now = True
         self._busy = False
-        self._pending_patient: PatientChoice | None = None
+        self._pending_patient: PatientListing | None = None
         self._hint_timer = QTimer(self)
         self._hint_timer.setSingleShot(True)
         self._hint_timer.setInterval(10_000)
@@ -1261,22 +1262,22 @@ class DiaryScreen(QWidget):
     def refresh(self) -> None:
         self._ticket += 1
         ticket = self._ticket
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         day, mode = self.day, self.mode
         subject = self.week_subject
         set_up = not self._set_up
 
         def load() -> DiaryView:
             if set_up:
-                diary.ensure_diary_setup(database, context)
+                call(diary.ensure_diary_setup)
             if mode == "week":
                 room_id = subject[1] if subject and subject[0] == "room" else None
                 clinician_id = subject[1] if subject and subject[0] == "clinician" else None
                 if subject is None:
-                    first = diary.list_rooms(database, context)
+                    first = call(diary.list_rooms)
                     room_id = first[0].id if first else None
-                return diary.diary_week(database, context, day, room_id=room_id, clinician_id=clinician_id)
-            return diary.diary_day(database, context, day)
+                return call(diary.diary_week, day, room_id=room_id, clinician_id=clinician_id)
+            return call(diary.diary_day, day)
 
         def done(view: DiaryView) -> None:
             if ticket != self._ticket:
@@ -1520,7 +1521,7 @@ class DiaryScreen(QWidget):
         if problem:
             self._say(problem, "warning")
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         who = booking.patient_name or booking.type_name
 
         def done(_result: object) -> None:
@@ -1533,7 +1534,7 @@ class DiaryScreen(QWidget):
                 return True
             return False
 
-        run_op(lambda: diary.change_status(database, context, booking.id, status, reason),
+        run_op(lambda: call(diary.change_status, booking.id, status, reason),
                on_done=done, on_error=failed, parent=self)
 
     def cancel_selected(self) -> None:
@@ -1635,7 +1636,7 @@ class DiaryScreen(QWidget):
                                appointment_type=default_kind, slot_minutes=self.slot_minutes, parent=self)
         self._open_dialog(dialog)
 
-    def book_for_patient(self, patient: PatientChoice) -> None:
+    def book_for_patient(self, patient: PatientListing) -> None:
         """Book ``patient`` at the cursor: the dialog opens with them chosen (for the patient record's
         "Book appointment")."""
         self._pending_patient = patient
@@ -1687,7 +1688,7 @@ class DiaryScreen(QWidget):
             london_time(info.day, hours.closes)
         room_id = info.room_id if info.room_id is not None and not info.by_clinician else None
         keep_clinician = not info.by_clinician or info.clinician_id == booking.clinician_id
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(_result: object) -> None:
             self._say(f"{booking.patient_name or booking.type_name} moved to {format_span(starts, ends)}.",
@@ -1700,9 +1701,8 @@ class DiaryScreen(QWidget):
                 return True
             return False
 
-        run_op(lambda: diary.move_booking(database, context, booking.id, starts_at=starts, ends_at=ends,
-                                          room_id=room_id, clinician_id=info.clinician_id,
-                                          keep_clinician=keep_clinician),
+        run_op(lambda: call(diary.move_booking, booking.id, starts_at=starts, ends_at=ends, room_id=room_id,
+                            clinician_id=info.clinician_id, keep_clinician=keep_clinician),
                on_done=done, on_error=failed, parent=self)
 
 
