@@ -12,6 +12,7 @@ the planner.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -19,11 +20,14 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import (
+    CompoundSelect,
     DateTime,
+    Integer,
     Row,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -35,6 +39,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -263,21 +268,8 @@ class PatientRepository(TenantRepository):
         """The patient with who registered them and their next recall (the earliest one still to
         be met: due, contacted or booked) — one query. Columns: ``Patient``, ``registered_by_name``,
         ``recall_due``, ``recall_reason``."""
-        registrar = aliased(User)
-        recall = (
-            select(Recall.due_date, Recall.reason)
-            .where(Recall.company_id == Patient.company_id, Recall.patient_id == Patient.id,
-                   Recall.status.in_(OPEN_RECALL_STATUSES))
-            .order_by(Recall.due_date).limit(1).lateral("next_recall")
-        )
-        return self.session.execute(
-            select(Patient, _full_name(registrar).label("registered_by_name"),
-                   recall.c.due_date.label("recall_due"), recall.c.reason.label("recall_reason"))
-            .outerjoin(registrar, and_(registrar.company_id == Patient.company_id,
-                                       registrar.id == Patient.registered_by))
-            .outerjoin(recall, true())
-            .where(Patient.company_id == self.company_id, Patient.id == patient_id)
-        ).first()
+        return self.session.execute(_record_header(), {"company_id": self.company_id, "patient_id": patient_id}
+                                    ).first()
 
     def timeline(self, patient_id: uuid.UUID, limit: int = TIMELINE_LIMIT) -> Sequence[Row]:
         """Everything that happened to the patient, in one query (UNION ALL): diary visits,
@@ -288,107 +280,136 @@ class PatientRepository(TenantRepository):
         sale), ``id``, ``who`` (clinician, issuer, author or cashier) and ``facts``: a JSON object of
         what that kind shows (money as text, so it comes back exact).
         """
-        branches = [branch.order_by(branch.selected_columns.at.desc()).limit(limit) for branch in (
-            self._visits(patient_id), self._examinations(patient_id), self._prescriptions(patient_id),
-            self._referrals(patient_id), self._notes(patient_id), self._sales(patient_id))]
-        return self.session.execute(union_all(*branches)).all()
-
-    def _visits(self, patient_id: uuid.UUID) -> Select[Any]:
-        clinician = aliased(User)
-        return (
-            select(TestRoomBooking.starts_at.label("at"), literal_column("'visit'").label("kind"),
-                   TestRoomBooking.id.label("id"), _full_name(clinician).label("who"),
-                   func.jsonb_build_object(
-                       "ends_at", TestRoomBooking.ends_at, "status", TestRoomBooking.status,
-                       "notes", TestRoomBooking.notes, "type_code", TestRoomBooking.appointment_type,
-                       "type_name", AppointmentType.name, "room", TestRoom.name).label("facts"))
-            .outerjoin(AppointmentType, and_(AppointmentType.company_id == TestRoomBooking.company_id,
-                                             AppointmentType.code == TestRoomBooking.appointment_type))
-            .outerjoin(TestRoom, and_(TestRoom.company_id == TestRoomBooking.company_id,
-                                      TestRoom.id == TestRoomBooking.room_id))
-            .outerjoin(clinician, and_(clinician.company_id == TestRoomBooking.company_id,
-                                       clinician.id == TestRoomBooking.clinician_id))
-            .where(TestRoomBooking.company_id == self.company_id, TestRoomBooking.patient_id == patient_id)
-        )
-
-    def _examinations(self, patient_id: uuid.UUID) -> Select[Any]:
-        """Summary columns of the examinations, not their clinical blocks."""
-        clinician = aliased(User)
-        return (
-            select(EyeExamination.exam_date.label("at"), literal_column("'exam'").label("kind"),
-                   EyeExamination.id.label("id"), _full_name(clinician).label("who"),
-                   func.jsonb_build_object(
-                       "status", EyeExamination.status, "reason", EyeExamination.reason_for_visit,
-                       "diagnosis", EyeExamination.diagnosis, "management", EyeExamination.management,
-                       "recall_months", EyeExamination.recall_months,
-                       "referral_made", EyeExamination.referral_made).label("facts"))
-            .outerjoin(clinician, and_(clinician.company_id == EyeExamination.company_id,
-                                       clinician.id == EyeExamination.clinician_id))
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.patient_id == patient_id)
-        )
-
-    def _prescriptions(self, patient_id: uuid.UUID) -> Select[Any]:
-        """Prescriptions and statements issued; ``at`` is when it was written (its issue date, at the
-        time it was recorded when that was the same day)."""
-        issuer = aliased(User)
-        rx = Prescription
-        written_at = case(
-            (func.date(func.timezone("Europe/London", rx.created_at)) == rx.issue_date, rx.created_at),
-            else_=func.timezone("Europe/London", cast(rx.issue_date, DateTime)))
-        powers = [getattr(rx, f"{eye}_{part}") for eye in ("right", "left")
-                  for part in ("sphere", "cylinder", "axis", "near_add")]
-        return (
-            select(written_at.label("at"), literal_column("'prescription'").label("kind"), rx.id.label("id"),
-                   _full_name(issuer).label("who"),
-                   func.jsonb_build_object(
-                       "rx_kind", rx.kind, "expiry_date", rx.expiry_date, "superseding", rx.supersedes_id.is_not(None),
-                       *[item for column in powers for item in (column.key, cast(column, String))]
-                   ).label("facts"))
-            .outerjoin(issuer, and_(issuer.company_id == rx.company_id, issuer.id == rx.issued_by))
-            .where(rx.company_id == self.company_id, rx.patient_id == patient_id)
-        )
-
-    def _referrals(self, patient_id: uuid.UUID) -> Select[Any]:
-        author = aliased(User)
-        return (
-            select(Referral.written_at.label("at"), literal_column("'referral'").label("kind"),
-                   Referral.id.label("id"), _full_name(author).label("who"),
-                   func.jsonb_build_object("urgency", Referral.urgency, "addressee", Referral.addressee,
-                                           "reason", Referral.reason).label("facts"))
-            .outerjoin(author, and_(author.company_id == Referral.company_id, author.id == Referral.written_by))
-            .where(Referral.company_id == self.company_id, Referral.patient_id == patient_id)
-        )
-
-    def _notes(self, patient_id: uuid.UUID) -> Select[Any]:
-        author = aliased(User)
-        return (
-            select(ConsultLog.created_at.label("at"), literal_column("'note'").label("kind"),
-                   ConsultLog.id.label("id"), _full_name(author).label("who"),
-                   func.jsonb_build_object("note_kind", ConsultLog.kind, "body", ConsultLog.body).label("facts"))
-            .outerjoin(author, and_(author.company_id == ConsultLog.company_id, author.id == ConsultLog.author_id))
-            .where(ConsultLog.company_id == self.company_id, ConsultLog.patient_id == patient_id)
-        )
-
-    def _sales(self, patient_id: uuid.UUID) -> Select[Any]:
-        """Till transactions for the patient (sales, refunds, voids, exchanges) with their receipt
-        number, total and what was on them."""
-        cashier = aliased(User)
-        sale = PosTransaction
-        lines = (
-            select(func.string_agg(PosTransactionItem.description,
-                                   aggregate_order_by(literal_column("', '"), PosTransactionItem.line_number)))
-            .where(PosTransactionItem.company_id == sale.company_id, PosTransactionItem.transaction_id == sale.id)
-            .scalar_subquery()
-        )
-        return (
-            select(sale.occurred_at.label("at"), literal_column("'sale'").label("kind"), sale.id.label("id"),
-                   _full_name(cashier).label("who"),
-                   func.jsonb_build_object("number", sale.number, "sale_kind", sale.kind, "status", sale.status,
-                                           "total", cast(sale.total, String), "items", lines).label("facts"))
-            .outerjoin(cashier, and_(cashier.company_id == sale.company_id, cashier.id == sale.cashier_id))
-            .where(sale.company_id == self.company_id, sale.patient_id == patient_id)
-        )
+        return self.session.execute(_timeline(), {"company_id": self.company_id, "patient_id": patient_id,
+                                                  "limit": limit}).all()
 
 
 def _full_name(user: Any) -> ColumnElement[str]:
     return user.first_name + " " + user.last_name
+
+
+# --- the record's statements: built once, the company and patient bound at each execution -----------
+_COMPANY = bindparam("company_id", type_=PG_UUID(as_uuid=True))
+_PATIENT = bindparam("patient_id", type_=PG_UUID(as_uuid=True))
+
+
+@functools.cache
+def _record_header() -> Select[Any]:
+    registrar = aliased(User)
+    recall = (
+        select(Recall.due_date, Recall.reason)
+        .where(Recall.company_id == Patient.company_id, Recall.patient_id == Patient.id,
+               Recall.status.in_(OPEN_RECALL_STATUSES))
+        .order_by(Recall.due_date).limit(1).lateral("next_recall")
+    )
+    return (
+        select(Patient, _full_name(registrar).label("registered_by_name"),
+               recall.c.due_date.label("recall_due"), recall.c.reason.label("recall_reason"))
+        .outerjoin(registrar, and_(registrar.company_id == Patient.company_id, registrar.id == Patient.registered_by))
+        .outerjoin(recall, true())
+        .where(Patient.company_id == _COMPANY, Patient.id == _PATIENT)
+    )
+
+
+@functools.cache
+def _timeline() -> CompoundSelect:
+    limit = bindparam("limit", type_=Integer)
+    return union_all(*(branch.order_by(branch.selected_columns.at.desc()).limit(limit) for branch in (
+        _visits(), _examinations(), _prescriptions(), _referrals(), _notes(), _sales())))
+
+
+def _visits() -> Select[Any]:
+    clinician = aliased(User)
+    return (
+        select(TestRoomBooking.starts_at.label("at"), literal_column("'visit'").label("kind"),
+               TestRoomBooking.id.label("id"), _full_name(clinician).label("who"),
+               func.jsonb_build_object(
+                   "ends_at", TestRoomBooking.ends_at, "status", TestRoomBooking.status,
+                   "notes", TestRoomBooking.notes, "type_code", TestRoomBooking.appointment_type,
+                   "type_name", AppointmentType.name, "room", TestRoom.name).label("facts"))
+        .outerjoin(AppointmentType, and_(AppointmentType.company_id == TestRoomBooking.company_id,
+                                         AppointmentType.code == TestRoomBooking.appointment_type))
+        .outerjoin(TestRoom, and_(TestRoom.company_id == TestRoomBooking.company_id,
+                                  TestRoom.id == TestRoomBooking.room_id))
+        .outerjoin(clinician, and_(clinician.company_id == TestRoomBooking.company_id,
+                                   clinician.id == TestRoomBooking.clinician_id))
+        .where(TestRoomBooking.company_id == _COMPANY, TestRoomBooking.patient_id == _PATIENT)
+    )
+
+def _examinations() -> Select[Any]:
+    """Summary columns of the examinations, not their clinical blocks."""
+    clinician = aliased(User)
+    return (
+        select(EyeExamination.exam_date.label("at"), literal_column("'exam'").label("kind"),
+               EyeExamination.id.label("id"), _full_name(clinician).label("who"),
+               func.jsonb_build_object(
+                   "status", EyeExamination.status, "reason", EyeExamination.reason_for_visit,
+                   "diagnosis", EyeExamination.diagnosis, "management", EyeExamination.management,
+                   "recall_months", EyeExamination.recall_months,
+                   "referral_made", EyeExamination.referral_made).label("facts"))
+        .outerjoin(clinician, and_(clinician.company_id == EyeExamination.company_id,
+                                   clinician.id == EyeExamination.clinician_id))
+        .where(EyeExamination.company_id == _COMPANY, EyeExamination.patient_id == _PATIENT)
+    )
+
+def _prescriptions() -> Select[Any]:
+    """Prescriptions and statements issued; ``at`` is when it was written (its issue date, at the
+    time it was recorded when that was the same day)."""
+    issuer = aliased(User)
+    rx = Prescription
+    written_at = case(
+        (func.date(func.timezone("Europe/London", rx.created_at)) == rx.issue_date, rx.created_at),
+        else_=func.timezone("Europe/London", cast(rx.issue_date, DateTime)))
+    powers = [getattr(rx, f"{eye}_{part}") for eye in ("right", "left")
+              for part in ("sphere", "cylinder", "axis", "near_add")]
+    return (
+        select(written_at.label("at"), literal_column("'prescription'").label("kind"), rx.id.label("id"),
+               _full_name(issuer).label("who"),
+               func.jsonb_build_object(
+                   "rx_kind", rx.kind, "expiry_date", rx.expiry_date, "superseding", rx.supersedes_id.is_not(None),
+                   *[item for column in powers for item in (column.key, cast(column, String))]
+               ).label("facts"))
+        .outerjoin(issuer, and_(issuer.company_id == rx.company_id, issuer.id == rx.issued_by))
+        .where(rx.company_id == _COMPANY, rx.patient_id == _PATIENT)
+    )
+
+def _referrals() -> Select[Any]:
+    author = aliased(User)
+    return (
+        select(Referral.written_at.label("at"), literal_column("'referral'").label("kind"),
+               Referral.id.label("id"), _full_name(author).label("who"),
+               func.jsonb_build_object("urgency", Referral.urgency, "addressee", Referral.addressee,
+                                       "reason", Referral.reason).label("facts"))
+        .outerjoin(author, and_(author.company_id == Referral.company_id, author.id == Referral.written_by))
+        .where(Referral.company_id == _COMPANY, Referral.patient_id == _PATIENT)
+    )
+
+def _notes() -> Select[Any]:
+    author = aliased(User)
+    return (
+        select(ConsultLog.created_at.label("at"), literal_column("'note'").label("kind"),
+               ConsultLog.id.label("id"), _full_name(author).label("who"),
+               func.jsonb_build_object("note_kind", ConsultLog.kind, "body", ConsultLog.body).label("facts"))
+        .outerjoin(author, and_(author.company_id == ConsultLog.company_id, author.id == ConsultLog.author_id))
+        .where(ConsultLog.company_id == _COMPANY, ConsultLog.patient_id == _PATIENT)
+    )
+
+def _sales() -> Select[Any]:
+    """Till transactions for the patient (sales, refunds, voids, exchanges) with their receipt
+    number, total and what was on them."""
+    cashier = aliased(User)
+    sale = PosTransaction
+    lines = (
+        select(func.string_agg(PosTransactionItem.description,
+                               aggregate_order_by(literal_column("', '"), PosTransactionItem.line_number)))
+        .where(PosTransactionItem.company_id == sale.company_id, PosTransactionItem.transaction_id == sale.id)
+        .scalar_subquery()
+    )
+    return (
+        select(sale.occurred_at.label("at"), literal_column("'sale'").label("kind"), sale.id.label("id"),
+               _full_name(cashier).label("who"),
+               func.jsonb_build_object("number", sale.number, "sale_kind", sale.kind, "status", sale.status,
+                                       "total", cast(sale.total, String), "items", lines).label("facts"))
+        .outerjoin(cashier, and_(cashier.company_id == sale.company_id, cashier.id == sale.cashier_id))
+        .where(sale.company_id == _COMPANY, sale.patient_id == _PATIENT)
+    )

@@ -20,9 +20,10 @@ from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
-from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Referral
+from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Recall, Referral
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
+from ils_desktop.models.till import PosTransaction, PosTransactionItem
 from ils_desktop.services import patients
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.patients import LikelyDuplicate, PatientDetails, StalePatient
@@ -412,3 +413,41 @@ def test_record_timeline_shows_visits_exams_prescriptions_referrals_and_notes_ne
     assert "Diagnosis: Presbyopia" in record.timeline[3].detail and record.timeline[3].status == "Finalised"
     assert record.timeline[4].status == "Completed" and record.timeline[4].who == "Priya Shah"
     assert record.registered_by == "Rita Desk"
+
+
+def test_record_tells_the_recall_the_practice_set_and_the_sales_with_their_totals(
+        database: Database, reception: TenantContext, owner_engine: Engine) -> None:
+    patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9))
+    company = reception.company_id
+    sold_at = datetime(2025, 6, 10, 11, 0, tzinfo=UTC)
+    sale, refund = uuid.uuid4(), uuid.uuid4()
+    with TenantUnitOfWork(owner_engine, TenantContext(company)) as uow:
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2027, 6, 3),
+                               reason="Aged 70 or over: annual sight test", status="due"))
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2024, 1, 1),
+                               reason="Met long ago", status="done"))
+        for number, (tx, kind, total, when, original) in enumerate((
+                (sale, "sale", Decimal("249.00"), sold_at, None),
+                (refund, "refund", Decimal("-19.50"), sold_at + timedelta(days=3), sale)), start=1):
+            uow.session.add(PosTransaction(
+                id=tx, company_id=company, number=number, idempotency_key=uuid.uuid4(), kind=kind,
+                status="completed", patient_id=patient_id, cashier_id=reception.user_id,
+                original_transaction_id=original, reason=None if kind == "sale" else "Scratched case",
+                subtotal=total, total=total, net_total=total, vat_total=Decimal("0"), paid_total=total,
+                basket_fingerprint="test", occurred_at=when))
+            uow.flush()
+        for line, description in enumerate(("Frames: Ray-Ban RB5154", "Single vision lenses"), start=1):
+            uow.session.add(PosTransactionItem(
+                company_id=company, transaction_id=sale, line_number=line, description=description, quantity=1,
+                unit_price=Decimal("124.50"), gross=Decimal("124.50"), vat_rate="zero", supply_kind="goods",
+                goods_gross=Decimal("124.50"), service_gross=Decimal("0"), net=Decimal("124.50"), vat=Decimal("0")))
+        uow.commit()
+
+    record = run(database, reception, patients.patient_record, patient_id)
+
+    assert (record.next_recall, record.next_recall_reason) == (date(2027, 6, 3), "Aged 70 or over: annual sight test")
+    assert [(e.kind, e.title, e.detail, e.who) for e in record.timeline] == [
+        ("sale", "Refund · receipt 2", "−£19.50", "Rita Desk"),
+        ("sale", "Sale · receipt 1", "£249.00 · Frames: Ray-Ban RB5154, Single vision lenses", "Rita Desk"),
+    ]
+    assert record.timeline[1].when == sold_at and record.timeline[1].reference_id == sale

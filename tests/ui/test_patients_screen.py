@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 from sqlalchemy import text
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
@@ -187,3 +187,39 @@ def test_an_optometrist_starts_and_reopens_an_examination_from_the_patient_recor
     qtbot.keyClick(record_page.timeline, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.current_screen_key() == "exam", timeout=5_000)
     assert exam.record is not None and exam.record.id == exam_id
+
+
+def test_the_record_tells_what_changed_while_it_was_out_of_sight(
+        qtbot, make_window, database, owner_engine, practice):  # type: ignore[no-untyped-def]
+    """A sight test finalised on the examination screen sets the recall while the record is hidden:
+    back on the record, "Next recall" shows it (it used to keep saying "None set")."""
+    from ils_desktop.models.clinical import Recall
+    from ils_desktop.ui.ops import changes
+    from tests.services.test_prescriptions import add_patient, make_clinical_practice
+
+    clinic = make_clinical_practice(owner_engine, practice)
+    patient = add_patient(owner_engine, clinic.company_id, "Margaret", "Hughes")
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, clinic.optometrist_email, PASSWORD)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    page = window.main_page
+    page.show_screen("patients")
+    screen = page.screens["patients"]
+    screen.open_patient(patient)
+    record_page = screen.record_page
+    qtbot.waitUntil(lambda: record_page.record is not None, timeout=10_000)
+    assert record_page.record.next_recall is None
+
+    page.show_screen("diary")  # elsewhere, the exam is finalised and the recall set
+    qtbot.waitUntil(lambda: not record_page.isVisible(), timeout=5_000)
+    with TenantUnitOfWork(owner_engine, TenantContext(clinic.company_id)) as uow:
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=clinic.company_id, patient_id=patient,
+                               due_date=date(2027, 6, 3), reason="Routine: every two years", status="due"))
+        uow.commit()
+    changes.changed.emit("exams")
+
+    page.show_screen("patients")
+    qtbot.waitUntil(lambda: record_page.record is not None and record_page.record.next_recall is not None,
+                    timeout=10_000)
+    shown = [label.text() for label in record_page.findChildren(QLabel)]
+    assert "03/06/2027 · Routine: every two years" in shown
