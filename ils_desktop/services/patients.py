@@ -279,9 +279,9 @@ def find_patients(uow: TenantUnitOfWork, text: str, *, limit: int = SEARCH_LIMIT
     of birth, NHS number, postcode, phone or customer number — or a mix such as ``smith 12/3/1960``
     (``domain.patient_search``). At most ``limit`` patients, best first; one query.
 
-    Whoever may read patient records may search; so may whoever books the diary (they must find
-    the patient to book)."""
-    if not uow.context.can("diary.book"):
+    Whoever may read patient records may search; so may whoever books the diary or sells at the
+    till (they must find the patient to book, or to link the sale to)."""
+    if not (uow.context.can("diary.book") or uow.context.can("till.sell")):
         require(uow.context, "patients.view")
     text = text_input.clean_search_text(text)  # a paste of any size searches at most the cap
     query = classify(text, clock.today())
