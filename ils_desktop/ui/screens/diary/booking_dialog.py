@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -85,8 +86,9 @@ class BookingDialog(QDialog):
         self._saving = False
         self.setWindowTitle("Change appointment" if booking else "Book appointment")
         self.setModal(True)
-        self.setMinimumWidth(620)
         layout = QVBoxLayout(self)
+        # Always as tall as what it shows: it shrinks when the patient list gives way to the patient.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
 
@@ -103,6 +105,7 @@ class BookingDialog(QDialog):
 
         # --- the patient -----------------------------------------------------------------------
         self.patient_box = QWidget()
+        self.patient_box.setMinimumWidth(620)  # the dialog's width (its layout keeps it to what it shows)
         patient_layout = QVBoxLayout(self.patient_box)
         patient_layout.setContentsMargins(0, 0, 0, 0)
         patient_layout.setSpacing(6)
@@ -112,7 +115,7 @@ class BookingDialog(QDialog):
         self.chosen = QLabel()
         self.chosen.setObjectName("bookingChosenPatient")
         self.chosen.setProperty("role", "info")
-        self.chosen.setWordWrap(True)
+        self.chosen.setMinimumHeight(36)  # one line: name, number, born, postcode fit the dialog's width
         self.chosen.hide()
         self.change_patient = QPushButton("Change patient")
         self.change_patient.setProperty("role", "link")
@@ -197,12 +200,7 @@ class BookingDialog(QDialog):
         self.next_free.setToolTip("The first time this room (and clinician) is free for this appointment (F3)")
         self.next_free.setAutoDefault(False)
         self.next_free.clicked.connect(self.find_next_free)
-        free_box = QWidget()
-        free_layout = QVBoxLayout(free_box)
-        free_layout.setContentsMargins(0, 0, 0, 0)
-        free_layout.addStretch(1)
-        free_layout.addWidget(self.next_free)
-        grid.addWidget(free_box, 2, 2)
+        grid.addWidget(self.next_free, 2, 2, Qt.AlignmentFlag.AlignBottom)
         grid.addWidget(labelled("Notes", self.notes, self.errors["notes"]), 3, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)

@@ -35,7 +35,7 @@ class DetailsPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "card")
-        self.setFixedWidth(288)
+        self.setFixedWidth(312)  # wide enough for "Cancel appointment…" beside its key
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(8)
