@@ -265,9 +265,10 @@ class PatientRepository(TenantRepository):
 
     # --- the record ----------------------------------------------------------------------------
     def record_header(self, patient_id: uuid.UUID) -> Row | None:
-        """The patient with who registered them and their next recall (the earliest one still to
-        be met: due, contacted or booked) — one query. Columns: ``Patient``, ``registered_by_name``,
-        ``recall_due``, ``recall_reason``."""
+        """The patient with who registered them and their recall — the one still to be met (due,
+        contacted or booked) that finalising an examination sets: the latest, as
+        ``ExamRepository.open_recall_for_update`` takes it. One query; columns ``Patient``,
+        ``registered_by_name``, ``recall_due``, ``recall_reason``."""
         return self.session.execute(_record_header(), {"company_id": self.company_id, "patient_id": patient_id}
                                     ).first()
 
@@ -300,7 +301,7 @@ def _record_header() -> Select[Any]:
         select(Recall.due_date, Recall.reason)
         .where(Recall.company_id == Patient.company_id, Recall.patient_id == Patient.id,
                Recall.status.in_(OPEN_RECALL_STATUSES))
-        .order_by(Recall.due_date).limit(1).lateral("next_recall")
+        .order_by(Recall.due_date.desc()).limit(1).lateral("next_recall")
     )
     return (
         select(Patient, _full_name(registrar).label("registered_by_name"),

@@ -426,6 +426,9 @@ def test_record_tells_the_recall_the_practice_set_and_the_sales_with_their_total
                                reason="Aged 70 or over: annual sight test", status="due"))
         uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2024, 1, 1),
                                reason="Met long ago", status="done"))
+        # An older one nobody closed: the exam replaced the latest, as finalising does (services.exams).
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2025, 1, 1),
+                               reason="Left open", status="contacted"))
         for number, (tx, kind, total, when, original) in enumerate((
                 (sale, "sale", Decimal("249.00"), sold_at, None),
                 (refund, "refund", Decimal("-19.50"), sold_at + timedelta(days=3), sale)), start=1):

@@ -223,3 +223,41 @@ def test_the_record_tells_what_changed_while_it_was_out_of_sight(
                     timeout=10_000)
     shown = [label.text() for label in record_page.findChildren(QLabel)]
     assert "03/06/2027 · Routine: every two years" in shown
+
+
+def test_the_patient_finder_by_keyboard(qtbot, database, front_desk):  # type: ignore[no-untyped-def]
+    """The one finder (booking dialog, Patients screen, till): type, Down to the second match,
+    Enter picks it; Enter typed before the answer comes picks the first match when it does. Each
+    match shows name, date of birth with age, customer number and postcode."""
+    from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS
+    from ils_desktop.services.auth import SignedIn
+    from ils_desktop.services.gateway import Gateway
+    from ils_desktop.ui.session import Workspace
+    from ils_desktop.ui.widgets.patient_finder import PatientFinder
+
+    company_id, user_id, _email = front_desk
+    context = signed(company_id, user_id, frozenset({"front_desk"}), DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
+    workspace = Workspace(Gateway(database, SignedIn(context, uuid.uuid4(), "Rita Desk", "rita@example.test",
+                                                     "front_desk", "Test Opticians", "ecp", 15, False)), "DESK-1")
+    finder = PatientFinder(workspace)
+    qtbot.addWidget(finder)
+    finder.resize(640, 320)
+    finder.show()
+    chosen: list = []
+    finder.chosen.connect(chosen.append)
+    finder.focus()
+
+    qtbot.keyClicks(finder.search, "zo")
+    qtbot.waitUntil(lambda: finder.last_result is not None and finder.model.rowCount() == 2, timeout=10_000)
+    cells = [[finder.model.data(finder.model.index(row, column)) for column in range(4)] for row in range(2)]
+    assert cells[0][1:] == ["14/07/1988 (" + str(finder.model.rows[0].age()) + ")", "1", "YO21 3PU"]
+    assert [row[0] for row in cells] == ["O'BRIEN, Zoë", "ZIMMERMAN, Zoe"]
+    qtbot.keyClick(finder.search, Qt.Key.Key_Down)
+    qtbot.keyClick(finder.search, Qt.Key.Key_Return)
+    assert [p.last_name for p in chosen] == ["Zimmerman"]
+
+    finder.search.selectAll()
+    qtbot.keyClicks(finder.search, "hughes")
+    qtbot.keyClick(finder.search, Qt.Key.Key_Return)  # before the pause in typing has searched
+    qtbot.waitUntil(lambda: len(chosen) == 2, timeout=10_000)
+    assert chosen[1].full_name == "Margaret Hughes" and chosen[1].customer_number == 2
