@@ -17,7 +17,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
@@ -25,11 +24,8 @@ from ils_desktop.domain.diary import LONDON, day_bounds
 from ils_desktop.domain.exam import age_on
 from ils_desktop.domain.nhs_number import normalise_nhs_number
 from ils_desktop.domain.patient_details import (
-    CONSENT_CHANNELS,
-    SEX_LABELS,
     STATUS_LABELS,
     TEXT_RULES,
-    TITLES,
     PatientDetails,
     display_name,
     medical_flags,
@@ -46,10 +42,6 @@ from ils_desktop.repositories.patients import PatientRepository
 from ils_desktop.services import clock
 from ils_desktop.services.permissions import require
 from ils_desktop.services.use_case import use_case
-
-__all__ = [  # the form's values and labels, from the domain, for the screens that show them
-    "CONSENT_CHANNELS", "SEX_LABELS", "STATUS_LABELS", "TITLES", "PatientDetails",
-]
 
 SEARCH_LIMIT = 50
 
@@ -235,7 +227,7 @@ def _details_of(patient: Patient) -> PatientDetails:
     return PatientDetails(**values)
 
 
-def _listing(row: Row) -> PatientListing:
+def _listing(row: Any) -> PatientListing:
     return PatientListing(
         id=row.id, customer_number=row.customer_number, title=row.title, first_name=row.first_name,
         preferred_name=row.preferred_name, last_name=row.last_name, date_of_birth=row.date_of_birth,
@@ -450,7 +442,7 @@ def _parts(*parts: object) -> str:
     return " · ".join(str(p) for p in parts if p)
 
 
-def _entry(row: Row) -> TimelineEntry:
+def _entry(row: Any) -> TimelineEntry:
     """One timeline row (``PatientRepository.timeline``) as the record shows it."""
     facts: dict[str, Any] = row.facts
     when = row.at.astimezone(LONDON)
