@@ -17,7 +17,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.diary import LONDON, day_bounds
