@@ -11,7 +11,7 @@ What it does:
    afterwards exactly as the migration defined them; rows are interleaved across practices, the
    way a shared server fills up. The generated columns (``search_name``, ``postcode_key``,
    ``mobile_national``, ``home_national``) compute themselves. Then ANALYZE.
-2. Search-as-you-type as the Patients screen calls it — ``services.patients.search_patients``
+2. Search-as-you-type as the Patients screen calls it — ``services.patients.find_patients``
    (classify, unit of work, tenant set, repository query, result objects) — for a 3-letter query
    and a full-name query (a rotating set of each), p50/p95; and beside it the same SQL on a raw
    psycopg connection in the same transaction shape (tenant set, threshold set, query).
@@ -258,6 +258,7 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     from ils_desktop.services import exams, patients
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import add_user_as_owner, create_company
+    from ils_desktop.services.use_case import run as run_case
 
     print(f"patient search benchmark: {options.patients:,} patients over {options.companies} practices")
     target = embedded_target(pgdata, cleanup_mode=None if keep else "delete")
@@ -299,11 +300,11 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     rounds = options.rounds
     for label, queries in (("3-letter query", THREE_LETTERS), ("full-name query", FULL_NAMES)):
         for warm in queries:  # prime caches and the statement cache, as a day's first searches would
-            patients.search_patients(database, reception, warm)
+            run_case(database, reception, patients.find_patients, warm)
         found: list[int] = []
 
         def through_service(i: int, queries: tuple[str, ...] = queries, found: list[int] = found) -> None:
-            found.append(len(patients.search_patients(database, reception, queries[i % len(queries)]).patients))
+            found.append(len(run_case(database, reception, patients.find_patients, queries[i % len(queries)]).patients))
 
         service = timed(rounds, through_service)
         with psycopg.connect(app_conninfo) as raw:
@@ -331,9 +332,10 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     print("other searches through the service")
     for label, query in others.items():
         assert query is not None
-        patients.search_patients(database, reception, query)
-        samples = timed(max(50, rounds // 4), lambda _i, q=query: patients.search_patients(database, reception, q))
-        shown = len(patients.search_patients(database, reception, query).patients)
+        run_case(database, reception, patients.find_patients, query)
+        samples = timed(max(50, rounds // 4),
+                        lambda _i, q=query: run_case(database, reception, patients.find_patients, q))
+        shown = len(run_case(database, reception, patients.find_patients, query).patients)
         _line(f"{label} ({query})", samples, f"   {shown} rows")
 
     # --- phone search ----------------------------------------------------------------------------
@@ -343,10 +345,10 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
                                                ~Patient.mobile_phone.startswith("+")).limit(12)))
     for label, typed in (("whole number", numbers), ("first 9 digits", [n.replace(" ", "")[:9] for n in numbers])):
         for warm in typed:
-            patients.search_patients(database, reception, warm)
-        service = timed(max(50, rounds // 4), lambda i, typed=typed: patients.search_patients(
-            database, reception, typed[i % len(typed)]))
-        shown = statistics.median(len(patients.search_patients(database, reception, t).patients) for t in typed)
+            run_case(database, reception, patients.find_patients, warm)
+        service = timed(max(50, rounds // 4), lambda i, typed=typed: run_case(
+            database, reception, patients.find_patients, typed[i % len(typed)]))
+        shown = statistics.median(len(run_case(database, reception, patients.find_patients, t).patients) for t in typed)
         print(f"phone search, {label} (e.g. {typed[0]!r}; median {shown:.0f} rows shown)")
         _line("through the service (what the screen calls)", service)
         with psycopg.connect(app_conninfo) as raw:
@@ -367,12 +369,12 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
             text("SELECT count(*) FROM test_room_bookings WHERE patient_id = :p"), {"p": patient_id}).scalar_one()
     if not has_history:
         seed_history(owner, company, patient_id, users["optometrist"])
-    record = patients.patient_record(database, reception, patient_id)
-    samples = timed(rounds, lambda _i: patients.patient_record(database, reception, patient_id))
+    record = run_case(database, reception, patients.patient_record, patient_id)
+    samples = timed(rounds, lambda _i: run_case(database, reception, patients.patient_record, patient_id))
     print(f"opening a patient record ({len(record.timeline)} timeline entries: 20 visits, exams, prescriptions, "
           "notes)")
     _line("services.patients.patient_record", samples)
-    samples = timed(rounds, lambda _i: patients.patient_summary(database, reception, patient_id))
+    samples = timed(rounds, lambda _i: run_case(database, reception, patients.patient_summary, patient_id))
     _line("services.patients.patient_summary (exam header)", samples)
 
     # --- saving an examination draft -------------------------------------------------------------

@@ -100,6 +100,7 @@ def run(folder: Path, delay: float) -> None:
     from ils_desktop.services import patients
     from ils_desktop.services.patients import PatientDetails
     from ils_desktop.services.seeding import create_company_with_admin
+    from ils_desktop.services.use_case import run as run_case
 
     target = embedded_target(folder / "pg", cleanup_mode="delete")
     assert target.owner_url is not None and target.embedded is not None
@@ -116,13 +117,13 @@ def run(folder: Path, delay: float) -> None:
         "postgresql+psycopg", username="ils_app", database=target.app_url.database,
         host="127.0.0.1", port=proxy.port), None, "through the delaying proxy"))
     for surname in ("Smith", "Smithson", "Jones", "Taylor"):
-        patients.register_patient(near, context, PatientDetails(first_name="Sam", last_name=surname,
-                                                                date_of_birth=date(1970, 1, 1)))
-    patient_id = patients.search_patients(near, context, "smith").patients[0].id
+        run_case(near, context, patients.register_patient, PatientDetails(
+            first_name="Sam", last_name=surname, date_of_birth=date(1970, 1, 1)))
+    patient_id = run_case(near, context, patients.find_patients, "smith").patients[0].id
     work: dict[str, Callable[[Database], Any]] = {
-        "search patients ('smi')": lambda db: patients.search_patients(db, context, "smi"),
-        "patient summary (exam header)": lambda db: patients.patient_summary(db, context, patient_id),
-        "patient record (timeline)": lambda db: patients.patient_record(db, context, patient_id),
+        "search patients ('smi')": lambda db: run_case(db, context, patients.find_patients, "smi"),
+        "patient summary (exam header)": lambda db: run_case(db, context, patients.patient_summary, patient_id),
+        "patient record (timeline)": lambda db: run_case(db, context, patients.patient_record, patient_id),
     }
     link = 2 * delay * 1000
     print(f"round trips over a link adding {delay * 1000:.1f} ms each way ({link:.1f} ms a round trip), "

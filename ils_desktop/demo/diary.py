@@ -32,6 +32,8 @@ from sqlalchemy.engine import Engine
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.diary import (
+    DEFAULT_APPOINTMENT_TYPES,
+    DEFAULT_TEST_ROOMS,
     LONDON,
     DayHours,
     WeeklyHours,
@@ -44,8 +46,9 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.diary import DiaryRepository
 from ils_desktop.services import clock
-from ils_desktop.services.diary import OPENING_HOURS, install_diary_defaults
+from ils_desktop.services.diary import OPENING_HOURS
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +163,7 @@ def seed_diary(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
     started = timer.perf_counter()
     context = TenantContext(company_id)
     with TenantUnitOfWork(owner_engine, context) as uow:
-        install_diary_defaults(uow)
+        uow.repository(DiaryRepository).add_missing_defaults(DEFAULT_APPOINTMENT_TYPES, DEFAULT_TEST_ROOMS)
         rooms = {r.name: r.id for r in uow.session.scalars(
             select(TestRoom).where(TestRoom.company_id == company_id)).all()}
         staff = {u.role: u.id for u in uow.session.scalars(

@@ -1,19 +1,20 @@
 """Tenant-bound access to the diary: test rooms, appointment types, bookings, and the few patient
-and staff details a diary shows beside them."""
+and staff details a diary shows beside them. Patients to book are found with the patients'
+search (``PatientRepository.search``)."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ils_desktop.domain.diary import BookingStatus
+from ils_desktop.domain.diary import AppointmentTypeDefault, BookingStatus, TestRoomDefault
 from ils_desktop.models.core import User, UserRole
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
@@ -21,6 +22,8 @@ from ils_desktop.repositories.base import TenantRepository
 
 #: Roles whose holders see patients in a room and so appear as the diary's clinicians.
 CLINICIAN_ROLES = ("optometrist", "contact_lens_optician", "dispensing_optician")
+#: The exclusion constraint that keeps two bookings out of one room at one time.
+DOUBLE_BOOKING = "no_double_booking"
 ROOM_HOLDING = tuple(s.value for s in BookingStatus if s.occupies_room)
 
 
@@ -62,6 +65,27 @@ class DiaryRepository(TenantRepository):
     def add_appointment_type(self, kind: AppointmentType) -> AppointmentType:
         return self._add(kind)
 
+    def add_missing_defaults(self, kinds: Sequence[AppointmentTypeDefault], rooms: Sequence[TestRoomDefault]
+                             ) -> tuple[int, int]:
+        """Add the appointment types the company lacks (by code), and ``rooms`` if it has none;
+        returns (types added, rooms added). Never duplicates or overwrites."""
+        have = {t.code for t in self.appointment_types(active_only=False)}
+        types_added = 0
+        for default in kinds:
+            if default.code not in have:
+                self._add(AppointmentType(
+                    code=default.code, name=default.name, duration_minutes=default.duration_minutes,
+                    colour=default.colour, is_clinical=default.is_clinical, is_active=True))
+                types_added += 1
+        rooms_added = 0
+        if not self.rooms(active_only=False):
+            for order, room in enumerate(rooms, start=1):
+                self._add(TestRoom(id=uuid.uuid4(), name=room.name, location=room.location,
+                                   station_ae_title=room.station_ae_title, is_active=True, sort_order=order))
+                rooms_added += 1
+        self.session.flush()
+        return types_added, rooms_added
+
     # --- people ------------------------------------------------------------------------------
     def clinicians(self) -> Sequence[User]:
         """Active staff who see patients: by main role or an extra role."""
@@ -78,27 +102,6 @@ class DiaryRepository(TenantRepository):
 
     def patient(self, patient_id: uuid.UUID) -> Patient | None:
         return self.session.get(Patient, (self.company_id, patient_id))
-
-    def find_patients(self, text: str, limit: int = 12) -> Sequence[Patient]:
-        """Active patients by name (accent- and case-free, any order of words), customer number or
-        date of birth (dd/mm/yyyy) — enough to pick a patient while booking."""
-        words = text.strip()
-        query = select(Patient).where(Patient.company_id == self.company_id, Patient.status == "active")
-        born = _date_typed(words)
-        if born is not None:
-            query = query.where(Patient.date_of_birth == born)
-        elif words.lstrip("#Cc").isdigit():
-            query = query.where(Patient.customer_number == int(words.lstrip("#Cc")))
-        else:
-            for word in words.split():
-                query = query.where(Patient.search_name.contains(func.ils_search_text(word)))
-        return self.session.scalars(query.order_by(Patient.last_name, Patient.first_name).limit(limit)).all()
-
-    def some_patients(self, limit: int) -> Sequence[Patient]:
-        return self.session.scalars(
-            select(Patient).where(Patient.company_id == self.company_id, Patient.status == "active")
-            .order_by(Patient.customer_number).limit(limit)
-        ).all()
 
     # --- bookings ----------------------------------------------------------------------------
     def _with_names(self) -> Select[Any]:
@@ -120,6 +123,23 @@ class DiaryRepository(TenantRepository):
 
     def add_booking(self, booking: TestRoomBooking) -> TestRoomBooking:
         return self._add(booking)
+
+    def hold_room(self, change: Callable[[], object]) -> bool:
+        """Make ``change`` (adding or altering a booking) and flush it in a savepoint. False when the
+        database refuses it as a double booking (the ``no_double_booking`` exclusion constraint: the
+        room is taken then); the transaction carries on without it."""
+        savepoint = self.session.begin_nested()
+        try:
+            change()
+            self.session.flush()
+        except IntegrityError as error:
+            savepoint.rollback()
+            diag = getattr(error.orig, "diag", None)
+            if getattr(diag, "constraint_name", None) == DOUBLE_BOOKING or DOUBLE_BOOKING in str(error.orig):
+                return False
+            raise
+        savepoint.commit()
+        return True
 
     def booking(self, booking_id: uuid.UUID) -> TestRoomBooking | None:
         return self.session.get(TestRoomBooking, (self.company_id, booking_id))
@@ -201,16 +221,3 @@ def _row(row: Row[Any]) -> BookingRow:
     return BookingRow(booking, room_name, patient, f"{first} {last}".strip() if first is not None else None,
                       type_name, colour)
 
-
-_TYPED_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-
-def _date_typed(text: str) -> date | None:
-    match = _TYPED_DATE.match(text)
-    if not match:
-        return None
-    day, month, year = (int(v) for v in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None

@@ -12,11 +12,36 @@ the planner.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Row, String, and_, case, func, literal, or_, select, text
+import psycopg
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from ils_desktop.domain.patient_search import PatientQuery
@@ -24,8 +49,10 @@ from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
+from ils_desktop.models.till import PosTransaction, PosTransactionItem
 from ils_desktop.repositories.base import TenantRepository
 from ils_desktop.repositories.counters import CounterRepository
+from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
 
 CUSTOMER_NUMBER_COUNTER = "customer_number"
 #: pg_trgm's word-similarity cut-off for name search, set per transaction so a server with other
@@ -33,6 +60,10 @@ CUSTOMER_NUMBER_COUNTER = "customer_number"
 #: — "jonh smith" scores 0.57 against John Smith, "obrien" 0.57 against O'Brien — while "smi"
 #: (0.75 against Smith) and "jo" (0.67 against Joanne) still find what starts that way.
 NAME_SIMILARITY_THRESHOLD = 0.5
+#: Where a connection remembers that it carries that threshold for its whole session.
+_THRESHOLD_SET = "ils_name_similarity_threshold"
+#: At most this many events of each kind in a record's timeline.
+TIMELINE_LIMIT = 200
 
 #: The columns a search result list needs (not the whole record: search runs on every keystroke).
 LISTING_COLUMNS = (
@@ -136,10 +167,7 @@ class PatientRepository(TenantRepository):
         tier: ColumnElement[int]
         closeness: ColumnElement[float]
         if query.has_name:
-            self.session.execute(
-                text("SELECT set_config('pg_trgm.word_similarity_threshold', :threshold, true)"),
-                {"threshold": str(NAME_SIMILARITY_THRESHOLD)},
-            )
+            self._use_name_threshold()
             folded = func.ils_search_text(literal(query.name, String))
             conditions.append(Patient.search_name.op("%>")(folded))
             tier = self._name_tier(folded)
@@ -156,6 +184,27 @@ class PatientRepository(TenantRepository):
             .limit(limit)
         )
         return self.session.execute(statement).all()
+
+    def _use_name_threshold(self) -> None:
+        """Put ``NAME_SIMILARITY_THRESHOLD`` in force for the name match (``%>``).
+
+        Outside a transaction (a read-only use case: each statement on its own) it is set for the
+        connection's session, once, and remembered on the connection, so a search is one round trip
+        from then on. Inside a transaction it is set for that transaction only: a rollback would
+        undo a session-wide setting behind the connection's back.
+        """
+        connection = self.session.connection()
+        driver = connection.connection.driver_connection
+        outside = (isinstance(driver, psycopg.Connection)
+                   and driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
+        if outside and connection.info.get(_THRESHOLD_SET) == NAME_SIMILARITY_THRESHOLD:
+            return
+        self.session.execute(
+            text("SELECT set_config('pg_trgm.word_similarity_threshold', :threshold, :local)"),
+            {"threshold": str(NAME_SIMILARITY_THRESHOLD), "local": not outside},
+        )
+        if outside:
+            connection.info[_THRESHOLD_SET] = NAME_SIMILARITY_THRESHOLD
 
     @staticmethod
     def _name_tier(folded: ColumnElement[str]) -> ColumnElement[int]:
@@ -214,77 +263,154 @@ class PatientRepository(TenantRepository):
             statement = statement.where(Patient.id != exclude)
         return self.session.execute(statement).all()
 
-    # --- the record's timeline ---------------------------------------------------------------
-    def visits(self, patient_id: uuid.UUID, limit: int = 200) -> Sequence[Row]:
-        """Diary bookings of the patient, newest first, with room, clinician and appointment type."""
-        return self.session.execute(
-            select(TestRoomBooking.id, TestRoomBooking.starts_at, TestRoomBooking.ends_at, TestRoomBooking.status,
-                   TestRoomBooking.notes, TestRoomBooking.appointment_type,
-                   AppointmentType.name.label("appointment_type_name"), TestRoom.name.label("room_name"),
-                   (User.first_name + " " + User.last_name).label("clinician_name"))
-            .outerjoin(AppointmentType, and_(AppointmentType.company_id == TestRoomBooking.company_id,
-                                             AppointmentType.code == TestRoomBooking.appointment_type))
-            .outerjoin(TestRoom, and_(TestRoom.company_id == TestRoomBooking.company_id,
-                                      TestRoom.id == TestRoomBooking.room_id))
-            .outerjoin(User, and_(User.company_id == TestRoomBooking.company_id,
-                                  User.id == TestRoomBooking.clinician_id))
-            .where(TestRoomBooking.company_id == self.company_id, TestRoomBooking.patient_id == patient_id)
-            .order_by(TestRoomBooking.starts_at.desc()).limit(limit)
-        ).all()
+    # --- the record ----------------------------------------------------------------------------
+    def record_header(self, patient_id: uuid.UUID) -> Row | None:
+        """The patient with who registered them and their recall — the one still to be met (due,
+        contacted or booked) that finalising an examination sets: the latest, as
+        ``ExamRepository.open_recall_for_update`` takes it. One query; columns ``Patient``,
+        ``registered_by_name``, ``recall_due``, ``recall_reason``."""
+        return self.session.execute(_record_header(), {"company_id": self.company_id, "patient_id": patient_id}
+                                    ).first()
 
-    def examinations(self, patient_id: uuid.UUID, limit: int = 200) -> Sequence[Row]:
-        """The patient's examinations (summary columns, not the clinical blocks), newest first."""
-        return self.session.execute(
-            select(EyeExamination.id, EyeExamination.exam_date, EyeExamination.status,
-                   EyeExamination.appointment_type, EyeExamination.reason_for_visit, EyeExamination.diagnosis,
-                   EyeExamination.management, EyeExamination.recall_months, EyeExamination.referral_made,
-                   EyeExamination.booking_id, EyeExamination.finalised_at,
-                   (User.first_name + " " + User.last_name).label("clinician_name"))
-            .outerjoin(User, and_(User.company_id == EyeExamination.company_id,
-                                  User.id == EyeExamination.clinician_id))
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.patient_id == patient_id)
-            .order_by(EyeExamination.exam_date.desc()).limit(limit)
-        ).all()
+    def timeline(self, patient_id: uuid.UUID, limit: int = TIMELINE_LIMIT) -> Sequence[Row]:
+        """Everything that happened to the patient, in one query (UNION ALL): diary visits,
+        examinations, prescriptions and statements, referrals, consultation-log notes and till
+        transactions — at most ``limit`` of each kind, newest first within a kind.
 
-    def prescriptions(self, patient_id: uuid.UUID, limit: int = 200) -> Sequence[Row]:
-        """Prescriptions and statements issued to the patient (``Prescription`` and ``issuer_name``)."""
-        return self.session.execute(
-            select(Prescription, (User.first_name + " " + User.last_name).label("issuer_name"))
-            .outerjoin(User, and_(User.company_id == Prescription.company_id, User.id == Prescription.issued_by))
-            .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id)
-            .order_by(Prescription.issue_date.desc(), Prescription.created_at.desc()).limit(limit)
-        ).all()
+        Each row is ``at`` (when it happened), ``kind`` (visit, exam, prescription, referral, note,
+        sale), ``id``, ``who`` (clinician, issuer, author or cashier) and ``facts``: a JSON object of
+        what that kind shows (money as text, so it comes back exact).
+        """
+        return self.session.execute(_timeline(), {"company_id": self.company_id, "patient_id": patient_id,
+                                                  "limit": limit}).all()
 
-    def referrals(self, patient_id: uuid.UUID, limit: int = 100) -> Sequence[Row]:
-        return self.session.execute(
-            select(Referral.id, Referral.written_at, Referral.urgency, Referral.addressee, Referral.reason,
-                   Referral.exam_id, (User.first_name + " " + User.last_name).label("author_name"))
-            .outerjoin(User, and_(User.company_id == Referral.company_id, User.id == Referral.written_by))
-            .where(Referral.company_id == self.company_id, Referral.patient_id == patient_id)
-            .order_by(Referral.written_at.desc()).limit(limit)
-        ).all()
 
-    def consult_log(self, patient_id: uuid.UUID, limit: int = 200) -> Sequence[Row]:
-        return self.session.execute(
-            select(ConsultLog.id, ConsultLog.created_at, ConsultLog.kind, ConsultLog.body, ConsultLog.exam_id,
-                   (User.first_name + " " + User.last_name).label("author_name"))
-            .outerjoin(User, and_(User.company_id == ConsultLog.company_id, User.id == ConsultLog.author_id))
-            .where(ConsultLog.company_id == self.company_id, ConsultLog.patient_id == patient_id)
-            .order_by(ConsultLog.created_at.desc()).limit(limit)
-        ).all()
+def _full_name(user: Any) -> ColumnElement[str]:
+    return user.first_name + " " + user.last_name
 
-    def open_recall(self, patient_id: uuid.UUID) -> Recall | None:
-        """The patient's next recall still to be met (due, contacted or booked), earliest first."""
-        return self.session.scalars(
-            select(Recall).where(Recall.company_id == self.company_id, Recall.patient_id == patient_id,
-                                 Recall.status.in_(("due", "contacted", "booked")))
-            .order_by(Recall.due_date).limit(1)
-        ).first()
 
-    def user_name(self, user_id: uuid.UUID | None) -> str | None:
-        if user_id is None:
-            return None
-        row = self.session.execute(
-            select(User.first_name, User.last_name).where(User.company_id == self.company_id, User.id == user_id)
-        ).first()
-        return f"{row.first_name} {row.last_name}" if row else None
+# --- the record's statements: built once, the company and patient bound at each execution -----------
+_COMPANY = bindparam("company_id", type_=PG_UUID(as_uuid=True))
+_PATIENT = bindparam("patient_id", type_=PG_UUID(as_uuid=True))
+
+
+@functools.cache
+def _record_header() -> Select[Any]:
+    registrar = aliased(User)
+    recall = (
+        select(Recall.due_date, Recall.reason)
+        .where(Recall.company_id == Patient.company_id, Recall.patient_id == Patient.id,
+               Recall.status.in_(OPEN_RECALL_STATUSES))
+        .order_by(Recall.due_date.desc()).limit(1).lateral("next_recall")
+    )
+    return (
+        select(Patient, _full_name(registrar).label("registered_by_name"),
+               recall.c.due_date.label("recall_due"), recall.c.reason.label("recall_reason"))
+        .outerjoin(registrar, and_(registrar.company_id == Patient.company_id, registrar.id == Patient.registered_by))
+        .outerjoin(recall, true())
+        .where(Patient.company_id == _COMPANY, Patient.id == _PATIENT)
+    )
+
+
+@functools.cache
+def _timeline() -> CompoundSelect:
+    limit = bindparam("limit", type_=Integer)
+    return union_all(*(branch.order_by(branch.selected_columns.at.desc()).limit(limit) for branch in (
+        _visits(), _examinations(), _prescriptions(), _referrals(), _notes(), _sales())))
+
+
+def _visits() -> Select[Any]:
+    clinician = aliased(User)
+    return (
+        select(TestRoomBooking.starts_at.label("at"), literal_column("'visit'").label("kind"),
+               TestRoomBooking.id.label("id"), _full_name(clinician).label("who"),
+               func.jsonb_build_object(
+                   "ends_at", TestRoomBooking.ends_at, "status", TestRoomBooking.status,
+                   "notes", TestRoomBooking.notes, "type_code", TestRoomBooking.appointment_type,
+                   "type_name", AppointmentType.name, "room", TestRoom.name).label("facts"))
+        .outerjoin(AppointmentType, and_(AppointmentType.company_id == TestRoomBooking.company_id,
+                                         AppointmentType.code == TestRoomBooking.appointment_type))
+        .outerjoin(TestRoom, and_(TestRoom.company_id == TestRoomBooking.company_id,
+                                  TestRoom.id == TestRoomBooking.room_id))
+        .outerjoin(clinician, and_(clinician.company_id == TestRoomBooking.company_id,
+                                   clinician.id == TestRoomBooking.clinician_id))
+        .where(TestRoomBooking.company_id == _COMPANY, TestRoomBooking.patient_id == _PATIENT)
+    )
+
+def _examinations() -> Select[Any]:
+    """Summary columns of the examinations, not their clinical blocks."""
+    clinician = aliased(User)
+    return (
+        select(EyeExamination.exam_date.label("at"), literal_column("'exam'").label("kind"),
+               EyeExamination.id.label("id"), _full_name(clinician).label("who"),
+               func.jsonb_build_object(
+                   "status", EyeExamination.status, "reason", EyeExamination.reason_for_visit,
+                   "diagnosis", EyeExamination.diagnosis, "management", EyeExamination.management,
+                   "recall_months", EyeExamination.recall_months,
+                   "referral_made", EyeExamination.referral_made).label("facts"))
+        .outerjoin(clinician, and_(clinician.company_id == EyeExamination.company_id,
+                                   clinician.id == EyeExamination.clinician_id))
+        .where(EyeExamination.company_id == _COMPANY, EyeExamination.patient_id == _PATIENT)
+    )
+
+def _prescriptions() -> Select[Any]:
+    """Prescriptions and statements issued; ``at`` is when it was written (its issue date, at the
+    time it was recorded when that was the same day)."""
+    issuer = aliased(User)
+    rx = Prescription
+    written_at = case(
+        (func.date(func.timezone("Europe/London", rx.created_at)) == rx.issue_date, rx.created_at),
+        else_=func.timezone("Europe/London", cast(rx.issue_date, DateTime)))
+    powers = [getattr(rx, f"{eye}_{part}") for eye in ("right", "left")
+              for part in ("sphere", "cylinder", "axis", "near_add")]
+    return (
+        select(written_at.label("at"), literal_column("'prescription'").label("kind"), rx.id.label("id"),
+               _full_name(issuer).label("who"),
+               func.jsonb_build_object(
+                   "rx_kind", rx.kind, "expiry_date", rx.expiry_date, "superseding", rx.supersedes_id.is_not(None),
+                   *[item for column in powers for item in (column.key, cast(column, String))]
+               ).label("facts"))
+        .outerjoin(issuer, and_(issuer.company_id == rx.company_id, issuer.id == rx.issued_by))
+        .where(rx.company_id == _COMPANY, rx.patient_id == _PATIENT)
+    )
+
+def _referrals() -> Select[Any]:
+    author = aliased(User)
+    return (
+        select(Referral.written_at.label("at"), literal_column("'referral'").label("kind"),
+               Referral.id.label("id"), _full_name(author).label("who"),
+               func.jsonb_build_object("urgency", Referral.urgency, "addressee", Referral.addressee,
+                                       "reason", Referral.reason).label("facts"))
+        .outerjoin(author, and_(author.company_id == Referral.company_id, author.id == Referral.written_by))
+        .where(Referral.company_id == _COMPANY, Referral.patient_id == _PATIENT)
+    )
+
+def _notes() -> Select[Any]:
+    author = aliased(User)
+    return (
+        select(ConsultLog.created_at.label("at"), literal_column("'note'").label("kind"),
+               ConsultLog.id.label("id"), _full_name(author).label("who"),
+               func.jsonb_build_object("note_kind", ConsultLog.kind, "body", ConsultLog.body).label("facts"))
+        .outerjoin(author, and_(author.company_id == ConsultLog.company_id, author.id == ConsultLog.author_id))
+        .where(ConsultLog.company_id == _COMPANY, ConsultLog.patient_id == _PATIENT)
+    )
+
+def _sales() -> Select[Any]:
+    """Till transactions for the patient (sales, refunds, voids, exchanges) with their receipt
+    number, total and what was on them."""
+    cashier = aliased(User)
+    sale = PosTransaction
+    lines = (
+        select(func.string_agg(PosTransactionItem.description,
+                               aggregate_order_by(literal_column("', '"), PosTransactionItem.line_number)))
+        .where(PosTransactionItem.company_id == sale.company_id, PosTransactionItem.transaction_id == sale.id)
+        .scalar_subquery()
+    )
+    return (
+        select(sale.occurred_at.label("at"), literal_column("'sale'").label("kind"), sale.id.label("id"),
+               _full_name(cashier).label("who"),
+               func.jsonb_build_object("number", sale.number, "sale_kind", sale.kind, "status", sale.status,
+                                       "total", cast(sale.total, String), "items", lines).label("facts"))
+        .outerjoin(cashier, and_(cashier.company_id == sale.company_id, cashier.id == sale.cashier_id))
+        .where(sale.company_id == _COMPANY, sale.patient_id == _PATIENT)
+    )

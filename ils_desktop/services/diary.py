@@ -1,5 +1,7 @@
 """The test-room diary: rooms and appointment types, the day and week views, booking, moving,
 arrival and the rest of a patient's day, the next free slot, and today's worklist for devices.
+Every public function is a use case (``services.use_case``); the patient to book is found with
+``services.patients.find_patients``.
 
 Double-booking a room is made impossible by the database (the ``no_double_booking`` exclusion
 constraint on room and time range), so it holds for every workstation at once; this module turns
@@ -12,11 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.diary import (
@@ -32,7 +33,6 @@ from ils_desktop.domain.diary import (
     day_bounds,
     double_booking_message,
     london_day,
-    london_time,
     minutes_between,
     next_free_slot,
     opening_hours_from_setting,
@@ -42,14 +42,13 @@ from ils_desktop.domain.diary import (
     week_days,
     week_of,
 )
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.repositories.diary import BookingRow, DiaryRepository
 from ils_desktop.services import clock
 from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
-CONSTRAINT = "no_double_booking"
 OPENING_HOURS = "diary.opening_hours"
 """The practice setting holding its opening days and hours (JSON; see
 ``domain.diary.opening_hours_problems``). Absent: Monday to Saturday, 08:30–18:00."""
@@ -169,15 +168,6 @@ class FreeSlot:
 
 
 @dataclass(frozen=True)
-class PatientChoice:
-    id: uuid.UUID
-    name: str
-    customer_number: int
-    date_of_birth: date
-    postcode: str | None
-
-
-@dataclass(frozen=True)
 class WorklistBooking:
     """A booked patient as the DICOM modality worklist offers them to the devices in their room."""
 
@@ -229,29 +219,18 @@ def _clash_message(clash: BookingRow) -> str:
     return double_booking_message(clash.room_name, b.starts_at, b.ends_at, who, clash.type_name)
 
 
-def _is_double_booking(error: IntegrityError) -> bool:
-    diag = getattr(error.orig, "diag", None)
-    return getattr(diag, "constraint_name", None) == CONSTRAINT or CONSTRAINT in str(error.orig)
-
-
 def _holding_room(uow: TenantUnitOfWork, room_id: uuid.UUID, starts: datetime, ends: datetime,
                   booking_id: uuid.UUID, change: Callable[[], object]) -> None:
-    """Make ``change`` (which adds or alters the booking to hold ``room_id`` over [starts, ends))
-    and flush it in a savepoint. If the database refuses it as a double booking, raise
-    :class:`DoubleBooking` naming the booking in the way, found in the same transaction."""
-    savepoint = uow.session.begin_nested()
-    try:
-        change()
-        uow.session.flush()
-    except IntegrityError as error:
-        savepoint.rollback()
-        if not _is_double_booking(error):
-            raise
-        clash = uow.repository(DiaryRepository).clash(room_id, starts, ends, exclude=booking_id)
-        if clash is None:  # taken and freed again between the two statements
-            raise DoubleBooking("That room was booked by someone else at the same moment. Try again.") from None
-        raise DoubleBooking(_clash_message(clash), clash.booking.id) from None
-    savepoint.commit()
+    """Make ``change`` (which adds or alters the booking to hold ``room_id`` over [starts, ends)).
+    If the database refuses it as a double booking, raise :class:`DoubleBooking` naming the
+    booking in the way, found in the same transaction."""
+    diary = uow.repository(DiaryRepository)
+    if diary.hold_room(change):
+        return
+    clash = diary.clash(room_id, starts, ends, exclude=booking_id)
+    if clash is None:  # taken and freed again between the two statements
+        raise DoubleBooking("That room was booked by someone else at the same moment. Try again.")
+    raise DoubleBooking(_clash_message(clash), clash.booking.id)
 
 
 def _aware(moment: datetime, field: str) -> dict[str, str]:
@@ -262,98 +241,66 @@ def _aware(moment: datetime, field: str) -> dict[str, str]:
 # Rooms, appointment types, clinicians
 
 
-def install_diary_defaults(uow: TenantUnitOfWork) -> tuple[int, int]:
-    """Add the usual appointment types the company lacks (by code), and the usual rooms if it has
-    none; returns (types added, rooms added). Safe to run again: it never duplicates or overwrites."""
-    diary = uow.repository(DiaryRepository)
-    have = {t.code for t in diary.appointment_types(active_only=False)}
-    types_added = 0
-    for default in DEFAULT_APPOINTMENT_TYPES:
-        if default.code not in have:
-            diary.add_appointment_type(AppointmentType(
-                code=default.code, name=default.name, duration_minutes=default.duration_minutes,
-                colour=default.colour, is_clinical=default.is_clinical, is_active=True))
-            types_added += 1
-    rooms_added = 0
-    if not diary.rooms(active_only=False):
-        for order, room in enumerate(DEFAULT_TEST_ROOMS, start=1):
-            diary.add_room(TestRoom(id=uuid.uuid4(), name=room.name, location=room.location,
-                                    station_ae_title=room.station_ae_title, is_active=True, sort_order=order))
-            rooms_added += 1
-    uow.flush()
-    return types_added, rooms_added
-
-
-def ensure_diary_setup(database: Database, context: TenantContext) -> tuple[int, int]:
+@use_case(permission="diary.view", retry_safe=True)
+def ensure_diary_setup(uow: TenantUnitOfWork) -> tuple[int, int]:
     """Make sure the practice has its test rooms and appointment types (idempotent): a diary
-    without rooms cannot take a booking, so the first person to open it gets the usual ones."""
-    require(context, "diary.view")
-
-    def work(uow: TenantUnitOfWork) -> tuple[int, int]:
-        added = install_diary_defaults(uow)
-        uow.commit()
-        return added
-
+    without rooms cannot take a booking, so the first person to open it gets the usual ones.
+    Returns (types added, rooms added); it never duplicates or overwrites."""
     try:
-        return database.run(context, work, retry_safe=True)
+        added = uow.repository(DiaryRepository).add_missing_defaults(DEFAULT_APPOINTMENT_TYPES, DEFAULT_TEST_ROOMS)
+        uow.commit()
     except IntegrityError:
         # Two workstations set up at the same moment: the other one's defaults are there now.
         return (0, 0)
+    return added
 
 
-def list_rooms(database: Database, context: TenantContext) -> list[Room]:
-    require(context, "diary.view")
-    return database.run(context, lambda uow: [_room(r) for r in uow.repository(DiaryRepository).rooms()],
-                        retry_safe=True)
+@use_case(permission="diary.view", read_only=True)
+def list_rooms(uow: TenantUnitOfWork) -> list[Room]:
+    """The practice's test rooms in the diary's order."""
+    return [_room(r) for r in uow.repository(DiaryRepository).rooms()]
 
 
-def list_appointment_types(database: Database, context: TenantContext) -> list[AppointmentKind]:
-    require(context, "diary.view")
-    return database.run(
-        context, lambda uow: [_kind(t) for t in uow.repository(DiaryRepository).appointment_types()],
-        retry_safe=True)
+@use_case(permission="diary.view", read_only=True)
+def list_appointment_types(uow: TenantUnitOfWork) -> list[AppointmentKind]:
+    return [_kind(t) for t in uow.repository(DiaryRepository).appointment_types()]
 
 
-def list_clinicians(database: Database, context: TenantContext) -> list[Clinician]:
-    require(context, "diary.view")
-    return database.run(context, lambda uow: [
-        Clinician(u.id, u.full_name, u.role) for u in uow.repository(DiaryRepository).clinicians()
-    ], retry_safe=True)
+@use_case(permission="diary.view", read_only=True)
+def list_clinicians(uow: TenantUnitOfWork) -> list[Clinician]:
+    """Active staff who see patients in a room."""
+    return [Clinician(u.id, u.full_name, u.role) for u in uow.repository(DiaryRepository).clinicians()]
 
 
 # --------------------------------------------------------------------------------------------------
 # Opening days and hours
 
 
-def practice_hours(uow: TenantUnitOfWork) -> WeeklyHours:
-    """The practice's opening days and hours, inside a unit of work (the default if never set)."""
+def _practice_hours(uow: TenantUnitOfWork) -> WeeklyHours:
+    """The practice's opening days and hours (the default if never set)."""
     return opening_hours_from_setting(uow.settings.get(OPENING_HOURS))
 
 
-def load_opening_hours(database: Database, context: TenantContext) -> WeeklyHours:
+@use_case(permission=None, read_only=True)
+def load_opening_hours(uow: TenantUnitOfWork) -> WeeklyHours:
     """The practice's opening days and hours — for the diary and for whoever manages settings."""
-    if not (context.can("diary.view") or context.can("settings.manage")):
-        require(context, "diary.view")
-    return database.run(context, practice_hours, retry_safe=True)
+    if not uow.context.can("settings.manage"):
+        require(uow.context, "diary.view")
+    return _practice_hours(uow)
 
 
-def update_opening_hours(database: Database, context: TenantContext,
-                         hours: WeeklyHours | Mapping[str, object]) -> WeeklyHours:
-    """Change the practice's opening days and hours (``settings.manage``). Refused field by field
-    (``mon`` … ``sun``, ``closed_dates``, ``opening_hours``) with :class:`ValidationFailed`.
-    Bookings already made outside the new hours stay where they are: the diary still shows them."""
-    require(context, "settings.manage")
+@use_case(permission="settings.manage", retry_safe=True)
+def update_opening_hours(uow: TenantUnitOfWork, hours: WeeklyHours | Mapping[str, object]) -> WeeklyHours:
+    """Change the practice's opening days and hours. Refused field by field (``mon`` … ``sun``,
+    ``closed_dates``, ``opening_hours``) with :class:`ValidationFailed`. Bookings already made
+    outside the new hours stay where they are: the diary still shows them."""
     value = hours.to_setting() if isinstance(hours, WeeklyHours) else dict(hours)
     problems = opening_hours_problems(value)
     if problems:
         raise ValidationFailed(problems)
     saved = opening_hours_from_setting(value)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        uow.settings.put(OPENING_HOURS, saved.to_setting())
-        uow.commit()
-
-    database.run(context, work, retry_safe=True)
+    uow.settings.put(OPENING_HOURS, saved.to_setting())
+    uow.commit()
     return saved
 
 
@@ -361,90 +308,53 @@ def update_opening_hours(database: Database, context: TenantContext,
 # Views
 
 
-def _view(database: Database, context: TenantContext, days: list[date], *, room_id: uuid.UUID | None = None,
+def _view(uow: TenantUnitOfWork, days: list[date], *, room_id: uuid.UUID | None = None,
           clinician_id: uuid.UUID | None = None, follow_opening: bool = False) -> DiaryView:
     """The bookings on ``days``. With ``follow_opening`` (the week), only the days the practice
     opens are kept, and the days with bookings (see ``domain.diary.week_days``)."""
-    require(context, "diary.view")
     starts, ends = day_bounds(days[0])[0], day_bounds(days[-1])[1]
-
-    def work(uow: TenantUnitOfWork) -> DiaryView:
-        diary = uow.repository(DiaryRepository)
-        opening = practice_hours(uow)
-        bookings = [_booking(r) for r in diary.bookings_between(starts, ends, room_id=room_id,
-                                                                 clinician_id=clinician_id)]
-        shown = days
-        if follow_opening:
-            booked = {london_day(b.starts_at) for b in bookings if b.status != BookingStatus.CANCELLED}
-            shown = week_days(days[0], opening, booked)
-            bookings = [b for b in bookings if london_day(b.starts_at) in shown]
-        return DiaryView(
-            days=tuple(shown),
-            rooms=tuple(_room(r) for r in diary.rooms()),
-            clinicians=tuple(Clinician(u.id, u.full_name, u.role) for u in diary.clinicians()),
-            appointment_types=tuple(_kind(t) for t in diary.appointment_types()),
-            bookings=tuple(bookings),
-            opening=opening,
-        )
-
-    return database.run(context, work, retry_safe=True)
+    diary = uow.repository(DiaryRepository)
+    opening = _practice_hours(uow)
+    bookings = [_booking(r) for r in diary.bookings_between(starts, ends, room_id=room_id, clinician_id=clinician_id)]
+    shown = days
+    if follow_opening:
+        booked = {london_day(b.starts_at) for b in bookings if b.status != BookingStatus.CANCELLED}
+        shown = week_days(days[0], opening, booked)
+        bookings = [b for b in bookings if london_day(b.starts_at) in shown]
+    return DiaryView(
+        days=tuple(shown),
+        rooms=tuple(_room(r) for r in diary.rooms()),
+        clinicians=tuple(Clinician(u.id, u.full_name, u.role) for u in diary.clinicians()),
+        appointment_types=tuple(_kind(t) for t in diary.appointment_types()),
+        bookings=tuple(bookings),
+        opening=opening,
+    )
 
 
-def diary_day(database: Database, context: TenantContext, day: date, *, room_id: uuid.UUID | None = None,
+@use_case(permission="diary.view", read_only=True)
+def diary_day(uow: TenantUnitOfWork, day: date, *, room_id: uuid.UUID | None = None,
               clinician_id: uuid.UUID | None = None) -> DiaryView:
     """One day's bookings (every status; the screen decides what to show), for all rooms or one
     room or one clinician, with the rooms, clinicians and appointment types to lay them out."""
-    return _view(database, context, [day], room_id=room_id, clinician_id=clinician_id)
+    return _view(uow, [day], room_id=room_id, clinician_id=clinician_id)
 
 
-def diary_week(database: Database, context: TenantContext, day: date, *, room_id: uuid.UUID | None = None,
+@use_case(permission="diary.view", read_only=True)
+def diary_week(uow: TenantUnitOfWork, day: date, *, room_id: uuid.UUID | None = None,
                clinician_id: uuid.UUID | None = None) -> DiaryView:
     """The week (Monday to Sunday) holding ``day`` as the diary shows it: the days the practice
     opens, plus any other day of that week with bookings."""
-    return _view(database, context, week_of(day), room_id=room_id, clinician_id=clinician_id,
-                 follow_opening=True)
-
-
-def get_booking(database: Database, context: TenantContext, booking_id: uuid.UUID) -> Booking:
-    require(context, "diary.view")
-
-    def work(uow: TenantUnitOfWork) -> Booking:
-        diary = uow.repository(DiaryRepository)
-        found = diary.booking(booking_id)
-        if found is None:
-            raise NotFound("That appointment is no longer in the diary.")
-        rows = diary.bookings_between(found.starts_at, found.starts_at + timedelta(microseconds=1),
-                                      room_id=found.room_id)
-        return _booking(next(r for r in rows if r.booking.id == booking_id))
-
-    return database.run(context, work, retry_safe=True)
-
-
-def find_patients(database: Database, context: TenantContext, text: str) -> list[PatientChoice]:
-    """Patients to book: by name (any order, accents and case ignored), customer number or date of
-    birth typed dd/mm/yyyy. Empty for fewer than two characters (unless they are a number)."""
-    require(context, "diary.book")
-    text = text_input.clean_search_text(text)
-    if len(text.strip()) < 2 and not text.strip().isdigit():
-        return []
-    number = text.strip().lstrip("#Cc")
-    if number.isdigit() and not number.isdecimal():
-        return []  # superscripts and the like pass isdigit() but are no customer number (int() refuses them)
-    return database.run(context, lambda uow: [
-        PatientChoice(p.id, patient_display_name(p.title, p.first_name, p.last_name), p.customer_number,
-                      p.date_of_birth, p.postcode)
-        for p in uow.repository(DiaryRepository).find_patients(text)
-    ], retry_safe=True)
+    return _view(uow, week_of(day), room_id=room_id, clinician_id=clinician_id, follow_opening=True)
 
 
 # --------------------------------------------------------------------------------------------------
 # Booking, moving, status
 
 
-def book_appointment(database: Database, context: TenantContext, new: NewBooking) -> uuid.UUID:
+@use_case(permission="diary.book")
+def book_appointment(uow: TenantUnitOfWork, new: NewBooking) -> uuid.UUID:
     """Book a patient (or block time) in a room; it ends after the appointment type's usual length
     unless another is given. Refused with :class:`DoubleBooking` if the room is taken then."""
-    require(context, "diary.book")
     problems = _aware(new.starts_at, "starts_at")
     if new.duration_minutes is not None and not 5 <= new.duration_minutes <= 480:
         problems["duration"] = "An appointment lasts between 5 minutes and 8 hours."
@@ -452,146 +362,129 @@ def book_appointment(database: Database, context: TenantContext, new: NewBooking
                                           "appointment_type": (new.appointment_type, text_input.CODE)})
     if problems:
         raise ValidationFailed(problems)
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        diary = uow.repository(DiaryRepository)
-        kind = diary.appointment_type(new.appointment_type)
-        room = diary.room(new.room_id)
-        found: dict[str, str] = {}
-        if kind is None or not kind.is_active:
-            found["appointment_type"] = "Choose the kind of appointment."
-        if room is None or not room.is_active:
-            found["room"] = "Choose a test room."
-        if new.patient_id is None and new.appointment_type != BLOCKED_TIME:
-            found["patient"] = "Choose the patient, or book blocked time instead."
-        if new.patient_id is not None:
-            patient = diary.patient(new.patient_id)
-            if patient is None:
-                found["patient"] = "That patient is no longer on record."
-            elif patient.status != "active":
-                found["patient"] = f"This patient's record is {patient.status}; reactivate it before booking."
-        if new.clinician_id is not None and diary.user(new.clinician_id) is None:
-            found["clinician"] = "That clinician is no longer on the staff list."
-        if found:
-            raise ValidationFailed(found)
-        assert kind is not None
-        starts = new.starts_at.astimezone(LONDON)
-        ends = add_minutes(starts, new.duration_minutes or kind.duration_minutes)
-        booking = TestRoomBooking(
-            id=uuid.uuid4(), room_id=new.room_id, patient_id=new.patient_id, clinician_id=new.clinician_id,
-            appointment_type=kind.code, starts_at=starts, ends_at=ends, status=BookingStatus.BOOKED.value,
-            notes=new.notes.strip() or None, booked_by=context.user_id, status_changed_at=clock.now())
-        _holding_room(uow, new.room_id, starts, ends, booking.id, lambda: diary.add_booking(booking))
-        uow.commit()
-        return booking.id
-
-    return database.run(context, work)
+    diary = uow.repository(DiaryRepository)
+    kind = diary.appointment_type(new.appointment_type)
+    room = diary.room(new.room_id)
+    found: dict[str, str] = {}
+    if kind is None or not kind.is_active:
+        found["appointment_type"] = "Choose the kind of appointment."
+    if room is None or not room.is_active:
+        found["room"] = "Choose a test room."
+    if new.patient_id is None and new.appointment_type != BLOCKED_TIME:
+        found["patient"] = "Choose the patient, or book blocked time instead."
+    if new.patient_id is not None:
+        patient = diary.patient(new.patient_id)
+        if patient is None:
+            found["patient"] = "That patient is no longer on record."
+        elif patient.status != "active":
+            found["patient"] = f"This patient's record is {patient.status}; reactivate it before booking."
+    if new.clinician_id is not None and diary.user(new.clinician_id) is None:
+        found["clinician"] = "That clinician is no longer on the staff list."
+    if found:
+        raise ValidationFailed(found)
+    assert kind is not None
+    starts = new.starts_at.astimezone(LONDON)
+    ends = add_minutes(starts, new.duration_minutes or kind.duration_minutes)
+    booking = TestRoomBooking(
+        id=uuid.uuid4(), room_id=new.room_id, patient_id=new.patient_id, clinician_id=new.clinician_id,
+        appointment_type=kind.code, starts_at=starts, ends_at=ends, status=BookingStatus.BOOKED.value,
+        notes=new.notes.strip() or None, booked_by=uow.context.user_id, status_changed_at=clock.now())
+    _holding_room(uow, new.room_id, starts, ends, booking.id, lambda: diary.add_booking(booking))
+    uow.commit()
+    return booking.id
 
 
-def move_booking(database: Database, context: TenantContext, booking_id: uuid.UUID, *,
-                 starts_at: datetime, ends_at: datetime | None = None, room_id: uuid.UUID | None = None,
+@use_case(permission="diary.book")
+def move_booking(uow: TenantUnitOfWork, booking_id: uuid.UUID, *, starts_at: datetime,
+                 ends_at: datetime | None = None, room_id: uuid.UUID | None = None,
                  clinician_id: uuid.UUID | None = None, keep_clinician: bool = True) -> None:
     """Move a booking to another time and/or room, or resize it (a new end). Without ``ends_at``
     it keeps its length. Only bookings still to happen (booked or arrived) can be moved."""
-    require(context, "diary.book")
     problems = _aware(starts_at, "starts_at") | (_aware(ends_at, "ends_at") if ends_at else {})
     if problems:
         raise ValidationFailed(problems)
+    diary = uow.repository(DiaryRepository)
+    booking = diary.booking_for_update(booking_id)
+    if booking is None:
+        raise NotFound("That appointment is no longer in the diary.")
+    if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.ARRIVED.value):
+        label = BookingStatus(booking.status).label.lower()
+        raise UserFacingError(f"This appointment is {label}, so it can no longer be moved.")
+    length = minutes_between(booking.starts_at, booking.ends_at)
+    starts = starts_at.astimezone(LONDON)
+    ends = ends_at.astimezone(LONDON) if ends_at else add_minutes(starts, length)
+    if not 5 <= minutes_between(starts, ends) <= 480:
+        raise ValidationFailed({"duration": "An appointment lasts between 5 minutes and 8 hours."})
+    target_room = booking.room_id if room_id is None else room_id
+    if target_room != booking.room_id:
+        room = diary.room(target_room)
+        if room is None or not room.is_active:
+            raise ValidationFailed({"room": "Choose a test room."})
 
-    def work(uow: TenantUnitOfWork) -> None:
-        diary = uow.repository(DiaryRepository)
-        booking = diary.booking_for_update(booking_id)
-        if booking is None:
-            raise NotFound("That appointment is no longer in the diary.")
-        if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.ARRIVED.value):
-            label = BookingStatus(booking.status).label.lower()
-            raise UserFacingError(f"This appointment is {label}, so it can no longer be moved.")
-        length = minutes_between(booking.starts_at, booking.ends_at)
-        starts = starts_at.astimezone(LONDON)
-        ends = ends_at.astimezone(LONDON) if ends_at else add_minutes(starts, length)
-        if not 5 <= minutes_between(starts, ends) <= 480:
-            raise ValidationFailed({"duration": "An appointment lasts between 5 minutes and 8 hours."})
-        target_room = booking.room_id if room_id is None else room_id
-        if target_room != booking.room_id:
-            room = diary.room(target_room)
-            if room is None or not room.is_active:
-                raise ValidationFailed({"room": "Choose a test room."})
+    def change() -> None:
+        assert booking is not None
+        booking.room_id, booking.starts_at, booking.ends_at = target_room, starts, ends
+        if not keep_clinician:
+            booking.clinician_id = clinician_id
 
-        def change() -> None:
-            assert booking is not None
-            booking.room_id, booking.starts_at, booking.ends_at = target_room, starts, ends
-            if not keep_clinician:
-                booking.clinician_id = clinician_id
-
-        _holding_room(uow, target_room, starts, ends, booking_id, change)
-        uow.commit()
-
-    database.run(context, work)
+    _holding_room(uow, target_room, starts, ends, booking_id, change)
+    uow.commit()
 
 
-def change_status(database: Database, context: TenantContext, booking_id: uuid.UUID, status: str,
-                  reason: str = "") -> None:
+@use_case(permission="diary.book")
+def change_status(uow: TenantUnitOfWork, booking_id: uuid.UUID, status: str, reason: str = "") -> None:
     """Move a booking along the patient's day (see ``domain.diary.ALLOWED_STATUS_CHANGES``).
     Cancelling needs a reason, kept in the booking's notes; reinstating a cancelled or DNA booking
     is refused if its room has been given to someone else meanwhile."""
-    require(context, "diary.book")
     if status == BookingStatus.CANCELLED and not reason.strip():
         raise ValidationFailed({"reason": "Say why the appointment is cancelled (e.g. patient phoned, unwell)."})
     problems = text_input.text_problems({"reason": (reason, text_input.NOTE), "status": (status, text_input.CODE)})
     if problems:
         raise ValidationFailed(problems)
+    diary = uow.repository(DiaryRepository)
+    booking = diary.booking_for_update(booking_id)
+    if booking is None:
+        raise NotFound("That appointment is no longer in the diary.")
+    problem = status_change_problem(booking.status, status)
+    if problem:
+        raise UserFacingError(problem)
+    now = clock.now()
 
-    def work(uow: TenantUnitOfWork) -> None:
-        diary = uow.repository(DiaryRepository)
-        booking = diary.booking_for_update(booking_id)
-        if booking is None:
-            raise NotFound("That appointment is no longer in the diary.")
-        problem = status_change_problem(booking.status, status)
-        if problem:
-            raise UserFacingError(problem)
-        now = clock.now()
+    def change() -> None:
+        assert booking is not None
+        if status == BookingStatus.CANCELLED:
+            note = f"Cancelled {now:%d/%m/%Y %H:%M}: {reason.strip()}"
+            booking.notes = f"{booking.notes}\n{note}" if booking.notes else note
+        booking.status = status
+        booking.status_changed_at = now
 
-        def change() -> None:
-            assert booking is not None
-            if status == BookingStatus.CANCELLED:
-                note = f"Cancelled {now:%d/%m/%Y %H:%M}: {reason.strip()}"
-                booking.notes = f"{booking.notes}\n{note}" if booking.notes else note
-            booking.status = status
-            booking.status_changed_at = now
-
-        _holding_room(uow, booking.room_id, booking.starts_at, booking.ends_at, booking_id, change)
-        uow.commit()
-
-    database.run(context, work)
+    _holding_room(uow, booking.room_id, booking.starts_at, booking.ends_at, booking_id, change)
+    uow.commit()
 
 
-def update_notes(database: Database, context: TenantContext, booking_id: uuid.UUID, notes: str) -> None:
-    require(context, "diary.book")
+@use_case(permission="diary.book", retry_safe=True)
+def update_notes(uow: TenantUnitOfWork, booking_id: uuid.UUID, notes: str) -> None:
     problem = text_input.text_problem(notes, text_input.LONG_NOTE)
     if problem:
         raise ValidationFailed({"notes": problem})
-
-    def work(uow: TenantUnitOfWork) -> None:
-        booking = uow.repository(DiaryRepository).booking_for_update(booking_id)
-        if booking is None:
-            raise NotFound("That appointment is no longer in the diary.")
-        booking.notes = notes.strip() or None
-        uow.commit()
-
-    database.run(context, work)
+    booking = uow.repository(DiaryRepository).booking_for_update(booking_id)
+    if booking is None:
+        raise NotFound("That appointment is no longer in the diary.")
+    booking.notes = notes.strip() or None
+    uow.commit()
 
 
 # --------------------------------------------------------------------------------------------------
 # Finding time
 
 
-def find_next_free_slot(database: Database, context: TenantContext, appointment_type: str, *,
-                        after: datetime | None = None, room_id: uuid.UUID | None = None,
-                        clinician_id: uuid.UUID | None = None, search_days: int = 28) -> FreeSlot | None:
+@use_case(permission="diary.view", read_only=True)
+def find_next_free_slot(uow: TenantUnitOfWork, appointment_type: str, *, after: datetime | None = None,
+                        room_id: uuid.UUID | None = None, clinician_id: uuid.UUID | None = None,
+                        search_days: int = 28) -> FreeSlot | None:
     """The first time at or after ``after`` (default: now) when a room (the one given, else any, in
     the rooms' order) is free for the appointment type's length — and, with a clinician, when they
     are free too. Searches ``search_days`` days within the practice's opening days and hours."""
-    require(context, "diary.view")
     problem = text_input.text_problem(appointment_type, text_input.CODE)
     if problem:
         raise ValidationFailed({"appointment_type": problem})
@@ -600,62 +493,50 @@ def find_next_free_slot(database: Database, context: TenantContext, appointment_
         raise ValidationFailed(problems)
     start = after or clock.now()
     first_day = london_day(start)
-
-    def work(uow: TenantUnitOfWork) -> FreeSlot | None:
-        diary = uow.repository(DiaryRepository)
-        kind = diary.appointment_type(appointment_type)
-        if kind is None:
-            raise ValidationFailed({"appointment_type": "Choose the kind of appointment."})
-        rooms = [r for r in diary.rooms() if room_id is None or r.id == room_id]
-        if not rooms:
-            raise ValidationFailed({"room": "Choose a test room."})
-        opening = practice_hours(uow)
-        last_day = first_day + timedelta(days=search_days)
-        window = (day_bounds(first_day)[0], day_bounds(last_day)[1])
-        busy = diary.busy_between(*window, room_ids=[r.id for r in rooms])
-        clinician_busy = ([(s, e) for _r, s, e in diary.busy_between(*window, clinician_id=clinician_id)]
-                          if clinician_id else [])
-        for offset in range(search_days + 1):
-            day = first_day + timedelta(days=offset)
-            hours = opening.on(day)
-            if hours is None:
-                continue
-            that_day = OpeningHours(hours.opens, hours.closes)
-            for room in rooms:
-                taken = [(s, e) for r, s, e in busy if r == room.id] + clinician_busy
-                starts = next_free_slot(taken, day, that_day, kind.duration_minutes,
-                                        not_before=start if day == first_day else None, step_minutes=5)
-                if starts is not None:
-                    return FreeSlot(room.id, room.name, starts, add_minutes(starts, kind.duration_minutes))
-        return None
-
-    return database.run(context, work, retry_safe=True)
+    diary = uow.repository(DiaryRepository)
+    kind = diary.appointment_type(appointment_type)
+    if kind is None:
+        raise ValidationFailed({"appointment_type": "Choose the kind of appointment."})
+    rooms = [r for r in diary.rooms() if room_id is None or r.id == room_id]
+    if not rooms:
+        raise ValidationFailed({"room": "Choose a test room."})
+    opening = _practice_hours(uow)
+    last_day = first_day + timedelta(days=search_days)
+    window = (day_bounds(first_day)[0], day_bounds(last_day)[1])
+    busy = diary.busy_between(*window, room_ids=[r.id for r in rooms])
+    clinician_busy = ([(s, e) for _r, s, e in diary.busy_between(*window, clinician_id=clinician_id)]
+                      if clinician_id else [])
+    for offset in range(search_days + 1):
+        day = first_day + timedelta(days=offset)
+        hours = opening.on(day)
+        if hours is None:
+            continue
+        that_day = OpeningHours(hours.opens, hours.closes)
+        for room in rooms:
+            taken = [(s, e) for r, s, e in busy if r == room.id] + clinician_busy
+            starts = next_free_slot(taken, day, that_day, kind.duration_minutes,
+                                    not_before=start if day == first_day else None, step_minutes=5)
+            if starts is not None:
+                return FreeSlot(room.id, room.name, starts, add_minutes(starts, kind.duration_minutes))
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
 # The devices' worklist
 
 
-def todays_worklist(database: Database, context: TenantContext, day: date) -> list[WorklistBooking]:
+@use_case(permission="diary.view", read_only=True)
+def todays_worklist(uow: TenantUnitOfWork, day: date) -> list[WorklistBooking]:
     """Patients booked on ``day`` who are still to be seen or being seen, with their room's station
     AE title — what the DICOM Modality Worklist SCP offers the devices in each room."""
-    require(context, "diary.view")
     starts, ends = day_bounds(day)
+    return [
+        WorklistBooking(
+            booking_id=b.id, patient_id=p.id, customer_number=p.customer_number, first_name=p.first_name,
+            last_name=p.last_name, date_of_birth=p.date_of_birth, sex=p.sex,
+            starts_at=b.starts_at.astimezone(LONDON), room_name=r.name, station_ae_title=r.station_ae_title,
+            appointment_type=b.appointment_type,
+            type_name=type_name or b.appointment_type.replace("_", " ").capitalize())
+        for b, p, r, type_name in uow.repository(DiaryRepository).worklist_rows(starts, ends)
+    ]
 
-    def work(uow: TenantUnitOfWork) -> list[WorklistBooking]:
-        return [
-            WorklistBooking(
-                booking_id=b.id, patient_id=p.id, customer_number=p.customer_number, first_name=p.first_name,
-                last_name=p.last_name, date_of_birth=p.date_of_birth, sex=p.sex,
-                starts_at=b.starts_at.astimezone(LONDON), room_name=r.name, station_ae_title=r.station_ae_title,
-                appointment_type=b.appointment_type,
-                type_name=type_name or b.appointment_type.replace("_", " ").capitalize())
-            for b, p, r, type_name in uow.repository(DiaryRepository).worklist_rows(starts, ends)
-        ]
-
-    return database.run(context, work, retry_safe=True)
-
-
-def slot_moment(day: date, clock: time) -> datetime:
-    """The aware moment of a diary row (``day`` at ``clock`` in London) — for screens and tests."""
-    return london_time(day, clock)

@@ -26,9 +26,10 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, UserFacingError, ValidationFailed
 from ils_desktop.models.audit import AuditLog
 from ils_desktop.models.diary import TestRoomBooking
-from ils_desktop.services import clock, diary
+from ils_desktop.services import clock, diary, patients
 from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.diary import DoubleBooking, NewBooking
+from ils_desktop.services.use_case import run
 from tests.conftest import Practice, make_practice
 from tests.services.test_prescriptions import ClinicalPractice, add_patient, make_clinical_practice, rows
 from tests.sessions import signed
@@ -70,8 +71,8 @@ class Diary:
 
 def make_diary(database: Database, owner_engine: Engine, practice: Practice) -> Diary:
     clinical = make_clinical_practice(owner_engine, practice)
-    diary.ensure_diary_setup(database, clinical.front_desk)
-    rooms = {r.name: r.id for r in diary.list_rooms(database, clinical.front_desk)}
+    run(database, clinical.front_desk, diary.ensure_diary_setup)
+    rooms = {r.name: r.id for r in run(database, clinical.front_desk, diary.list_rooms)}
     jane = add_patient(owner_engine, practice.company_id, "Jane", "Smith", date(1961, 3, 14), title="Mrs",
                        sex="female")
     tom = add_patient(owner_engine, practice.company_id, "Tomás", "Ó Briain", date(1990, 11, 2), sex="male")
@@ -86,7 +87,7 @@ def setup(database: Database, owner_engine: Engine, practice: Practice) -> Diary
 def book(database: Database, setup: Diary, hh: int, mm: int = 0, *, room: str = "Test room 1",
          kind: str = "sight_test", patient: uuid.UUID | None = None, minutes: int | None = None,
          day: date = DAY, clinician: uuid.UUID | None = None) -> uuid.UUID:
-    return diary.book_appointment(database, setup.desk, NewBooking(
+    return run(database, setup.desk, diary.book_appointment, NewBooking(
         room_id=setup.rooms[room], starts_at=at(hh, mm, day), appointment_type=kind,
         patient_id=patient if patient is not None or kind == "blocked" else setup.jane,
         clinician_id=clinician, duration_minutes=minutes))
@@ -103,15 +104,15 @@ def booking_row(owner_engine: Engine, setup: Diary, booking_id: uuid.UUID) -> Te
 
 def test_a_new_practice_gets_its_rooms_and_appointment_types_once(database, owner_engine, practice):  # type: ignore[no-untyped-def]
     clinical = make_clinical_practice(owner_engine, practice)
-    assert diary.ensure_diary_setup(database, clinical.front_desk) == (6, 3)
-    assert diary.ensure_diary_setup(database, clinical.front_desk) == (0, 0)
-    rooms = diary.list_rooms(database, clinical.front_desk)
+    assert run(database, clinical.front_desk, diary.ensure_diary_setup) == (6, 3)
+    assert run(database, clinical.front_desk, diary.ensure_diary_setup) == (0, 0)
+    rooms = run(database, clinical.front_desk, diary.list_rooms)
     assert [(r.name, r.station_ae_title) for r in rooms] == [
         ("Test room 1", "TESTROOM1"), ("Test room 2", "TESTROOM2"), ("Contact lens room", "CLROOM")]
-    kinds = {k.code: k.duration_minutes for k in diary.list_appointment_types(database, clinical.front_desk)}
+    kinds = {k.code: k.duration_minutes for k in run(database, clinical.front_desk, diary.list_appointment_types)}
     assert kinds == {"sight_test": 30, "cl_assessment": 40, "cl_aftercare": 20, "domiciliary": 60,
                      "collection": 15, "blocked": 30}
-    assert [c.name for c in diary.list_clinicians(database, clinical.front_desk)] == ["Priya Shah"]
+    assert [c.name for c in run(database, clinical.front_desk, diary.list_clinicians)] == ["Priya Shah"]
 
 
 def test_setup_keeps_a_practices_own_rooms_and_fills_only_missing_types(database, owner_engine, setup):  # type: ignore[no-untyped-def]
@@ -119,8 +120,8 @@ def test_setup_keeps_a_practices_own_rooms_and_fills_only_missing_types(database
         uow.session.execute(text("UPDATE appointment_types SET duration_minutes = 25 WHERE code = 'sight_test'"))
         uow.session.execute(text("DELETE FROM appointment_types WHERE code = 'collection'"))
         uow.commit()
-    assert diary.ensure_diary_setup(database, setup.desk) == (1, 0)
-    kinds = {k.code: k.duration_minutes for k in diary.list_appointment_types(database, setup.desk)}
+    assert run(database, setup.desk, diary.ensure_diary_setup) == (1, 0)
+    kinds = {k.code: k.duration_minutes for k in run(database, setup.desk, diary.list_appointment_types)}
     assert kinds["sight_test"] == 25 and kinds["collection"] == 15
 
 
@@ -134,7 +135,7 @@ def test_front_desk_books_a_sight_test_that_lasts_its_usual_length(database, own
     assert (row.starts_at, row.ends_at) == (at(10), at(10, 30))
     assert (row.status, row.patient_id, row.appointment_type) == ("booked", setup.jane, "sight_test")
     assert row.booked_by == setup.desk.user_id and row.clinician_id == setup.optometrist_id
-    [shown] = diary.diary_day(database, setup.desk, DAY).bookings
+    [shown] = run(database, setup.desk, diary.diary_day, DAY).bookings
     assert (shown.patient_name, shown.type_name, shown.room_name, shown.clinician_name) == (
         "Mrs Jane Smith", "Sight test", "Test room 1", "Priya Shah")
     assert shown.duration_minutes == 30 and shown.status_label == "Booked"
@@ -156,7 +157,7 @@ def test_lengths_come_from_the_appointment_type_unless_given(database, owner_eng
 def test_blocked_time_needs_no_patient_but_appointments_do(database, setup):  # type: ignore[no-untyped-def]
     book(database, setup, 13, kind="blocked", minutes=60)
     with pytest.raises(ValidationFailed) as refused:
-        diary.book_appointment(database, setup.desk, NewBooking(
+        run(database, setup.desk, diary.book_appointment, NewBooking(
             room_id=setup.rooms["Test room 1"], starts_at=at(9), appointment_type="sight_test"))
     assert refused.value.problems == {"patient": "Choose the patient, or book blocked time instead."}
 
@@ -173,7 +174,7 @@ def test_a_booking_that_does_not_add_up_is_refused_field_by_field(database, setu
     values = {"room_id": setup.rooms["Test room 1"], "starts_at": at(10), "appointment_type": "sight_test",
               "patient_id": setup.jane} | change
     with pytest.raises(ValidationFailed) as refused:
-        diary.book_appointment(database, setup.desk, NewBooking(**values))
+        run(database, setup.desk, diary.book_appointment, NewBooking(**values))
     assert field in refused.value.problems
 
 
@@ -210,12 +211,12 @@ def test_double_booking_a_room_is_impossible(database, owner_engine, setup, case
                          patient_id=setup.tom, duration_minutes=minutes)
     if refused:
         with pytest.raises(DoubleBooking) as clash:
-            diary.book_appointment(database, setup.desk, attempt)
+            run(database, setup.desk, diary.book_appointment, attempt)
         assert str(clash.value) == CLASH
         assert clash.value.clash_id == first
         assert len(rows(owner_engine, setup.company_id, TestRoomBooking)) == 1
     else:
-        second = diary.book_appointment(database, setup.desk, attempt)
+        second = run(database, setup.desk, diary.book_appointment, attempt)
         assert booking_row(owner_engine, setup, second).patient_id == setup.tom
 
 
@@ -225,8 +226,8 @@ def test_another_practice_books_the_same_time_in_its_own_room(database, owner_en
     other_id = book(database, other, 10, 15)
     assert booking_row(owner_engine, other, other_id).starts_at == at(10, 15)
     # ... and neither sees the other's diary
-    assert [b.patient_id for b in diary.diary_day(database, other.desk, DAY).bookings] == [other.jane]
-    assert [b.patient_id for b in diary.diary_day(database, setup.desk, DAY).bookings] == [setup.jane]
+    assert [b.patient_id for b in run(database, other.desk, diary.diary_day, DAY).bookings] == [other.jane]
+    assert [b.patient_id for b in run(database, setup.desk, diary.diary_day, DAY).bookings] == [setup.jane]
 
 
 def test_the_database_itself_refuses_a_double_booking(database, setup, superuser):  # type: ignore[no-untyped-def]
@@ -251,10 +252,10 @@ def test_blocked_time_in_the_way_is_named_as_such(database, setup):  # type: ign
 
 def test_moving_and_resizing_a_booking(database, owner_engine, setup):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
-    diary.move_booking(database, setup.desk, booking_id, starts_at=at(11), room_id=setup.rooms["Test room 2"])
+    run(database, setup.desk, diary.move_booking, booking_id, starts_at=at(11), room_id=setup.rooms["Test room 2"])
     row = booking_row(owner_engine, setup, booking_id)
     assert (row.room_id, row.starts_at, row.ends_at) == (setup.rooms["Test room 2"], at(11), at(11, 30))
-    diary.move_booking(database, setup.desk, booking_id, starts_at=at(11), ends_at=at(11, 45))
+    run(database, setup.desk, diary.move_booking, booking_id, starts_at=at(11), ends_at=at(11, 45))
     assert booking_row(owner_engine, setup, booking_id).ends_at == at(11, 45)
 
 
@@ -262,19 +263,19 @@ def test_moving_onto_someone_else_is_refused_and_nothing_changes(database, owner
     first = book(database, setup, 10)
     second = book(database, setup, 11, patient=setup.tom)
     with pytest.raises(DoubleBooking, match=r"^Test room 1 is already booked 10:00–10:30 \(Mrs Jane Smith"):
-        diary.move_booking(database, setup.desk, second, starts_at=at(10, 20))
+        run(database, setup.desk, diary.move_booking, second, starts_at=at(10, 20))
     assert booking_row(owner_engine, setup, second).starts_at == at(11)
     # moving a booking over its own old time is not a clash with itself
-    diary.move_booking(database, setup.desk, first, starts_at=at(10, 10))
+    run(database, setup.desk, diary.move_booking, first, starts_at=at(10, 10))
     assert booking_row(owner_engine, setup, first).starts_at == at(10, 10)
 
 
 def test_a_completed_appointment_cannot_be_moved(database, setup):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
     for status in ("arrived", "in_test", "completed"):
-        diary.change_status(database, setup.desk, booking_id, status)
+        run(database, setup.desk, diary.change_status, booking_id, status)
     with pytest.raises(UserFacingError, match="completed, so it can no longer be moved"):
-        diary.move_booking(database, setup.desk, booking_id, starts_at=at(12))
+        run(database, setup.desk, diary.move_booking, booking_id, starts_at=at(12))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ def test_patient_arrives_is_seen_and_completes_with_each_step_audited(database, 
     seen = []
     for minute, status in ((55, "arrived"), (59, "in_test"), (29, "completed")):
         now.set(at(9 if status != "completed" else 10, minute))
-        diary.change_status(database, setup.desk, booking_id, status)
+        run(database, setup.desk, diary.change_status, booking_id, status)
         row = booking_row(owner_engine, setup, booking_id)
         seen.append(row.status)
         assert row.status_changed_at == clock.now()  # when it happened, by the diary's clock
@@ -306,28 +307,28 @@ def test_patient_arrives_is_seen_and_completes_with_each_step_audited(database, 
 def test_status_changes_out_of_order_are_refused(database, setup, path, refused, says):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
     for status in path[:-1] if path[-1] == refused else path:
-        diary.change_status(database, setup.desk, booking_id, status)
+        run(database, setup.desk, diary.change_status, booking_id, status)
     with pytest.raises(UserFacingError, match=says):
-        diary.change_status(database, setup.desk, booking_id, refused)
+        run(database, setup.desk, diary.change_status, booking_id, refused)
 
 
 def test_cancelling_needs_a_reason_which_is_kept(database, owner_engine, setup):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
     with pytest.raises(ValidationFailed, match="Say why"):
-        diary.change_status(database, setup.desk, booking_id, "cancelled", "  ")
-    diary.change_status(database, setup.desk, booking_id, "cancelled", "Phoned: unwell")
+        run(database, setup.desk, diary.change_status, booking_id, "cancelled", "  ")
+    run(database, setup.desk, diary.change_status, booking_id, "cancelled", "Phoned: unwell")
     row = booking_row(owner_engine, setup, booking_id)
     assert row.status == "cancelled" and row.notes == "Cancelled 04/06/2030 08:00: Phoned: unwell"
 
 
 def test_a_dna_is_reinstated_only_while_the_room_is_free(database, setup):  # type: ignore[no-untyped-def]
     first = book(database, setup, 10)
-    diary.change_status(database, setup.desk, first, "did_not_attend")
+    run(database, setup.desk, diary.change_status, first, "did_not_attend")
     second = book(database, setup, 10, 15, patient=setup.tom)  # the slot is given to a walk-in
     with pytest.raises(DoubleBooking, match=r"^Test room 1 is already booked 10:15–10:45 \(Tomás Ó Briain"):
-        diary.change_status(database, setup.desk, first, "booked")
-    diary.change_status(database, setup.desk, second, "cancelled", "Walked out")
-    diary.change_status(database, setup.desk, first, "booked")
+        run(database, setup.desk, diary.change_status, first, "booked")
+    run(database, setup.desk, diary.change_status, second, "cancelled", "Walked out")
+    run(database, setup.desk, diary.change_status, first, "booked")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -338,12 +339,12 @@ def test_day_and_week_views_by_room_and_by_clinician(database, setup):  # type: 
     book(database, setup, 9, clinician=setup.optometrist_id)
     book(database, setup, 9, room="Contact lens room", kind="cl_aftercare", patient=setup.tom)
     book(database, setup, 9, day=DAY + timedelta(days=2), clinician=setup.optometrist_id)
-    day = diary.diary_day(database, setup.desk, DAY)
+    day = run(database, setup.desk, diary.diary_day, DAY)
     assert len(day.bookings) == 2 and day.days == (DAY,)
-    assert [b.room_name for b in diary.diary_day(database, setup.desk, DAY,
+    assert [b.room_name for b in run(database, setup.desk, diary.diary_day, DAY,
                                                  room_id=setup.rooms["Contact lens room"]).bookings] == [
         "Contact lens room"]
-    week = diary.diary_week(database, setup.desk, DAY, clinician_id=setup.optometrist_id)
+    week = run(database, setup.desk, diary.diary_week, DAY, clinician_id=setup.optometrist_id)
     assert week.days[0] == date(2030, 6, 3) and len(week.days) == 6
     assert [b.starts_at.date() for b in week.bookings] == [DAY, DAY + timedelta(days=2)]
     assert [b.starts_at.date() for b in week.on(DAY)] == [DAY]
@@ -352,22 +353,22 @@ def test_day_and_week_views_by_room_and_by_clinician(database, setup):  # type: 
 def test_next_free_slot_in_a_room_and_for_a_clinician(database, setup):  # type: ignore[no-untyped-def]
     book(database, setup, 9, clinician=setup.optometrist_id)
     book(database, setup, 9, 30, patient=setup.tom, clinician=setup.optometrist_id)
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test", after=at(9),
                                       room_id=setup.rooms["Test room 1"])
     assert found is not None and (found.room_name, found.starts_at, found.ends_at) == ("Test room 1", at(10),
                                                                                        at(10, 30))
     # Any room: Test room 2 is free at 09:00 — but not if the optometrist must do it.
-    anywhere = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9))
+    anywhere = run(database, setup.desk, diary.find_next_free_slot, "sight_test", after=at(9))
     assert anywhere is not None and (anywhere.room_name, anywhere.starts_at) == ("Test room 1", at(10))
     assert anywhere.room_name == "Test room 1"
-    other_room = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+    other_room = run(database, setup.desk, diary.find_next_free_slot, "sight_test", after=at(9),
                                            room_id=setup.rooms["Test room 2"])
     assert other_room is not None and other_room.starts_at == at(9)
-    busy_optom = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(9),
+    busy_optom = run(database, setup.desk, diary.find_next_free_slot, "sight_test", after=at(9),
                                            room_id=setup.rooms["Test room 2"], clinician_id=setup.optometrist_id)
     assert busy_optom is not None and busy_optom.starts_at == at(10)
     # Late in the day the search rolls on to the next open day.
-    late = diary.find_next_free_slot(database, setup.desk, "domiciliary", after=at(17, 30))
+    late = run(database, setup.desk, diary.find_next_free_slot, "domiciliary", after=at(17, 30))
     assert late is not None and late.starts_at == at(8, 30, DAY + timedelta(days=1))
 
 
@@ -377,11 +378,11 @@ def test_todays_worklist_for_the_devices(database, setup):  # type: ignore[no-un
     seen = book(database, setup, 11)
     book(database, setup, 13, kind="blocked")
     for status in ("arrived", "in_test", "completed"):
-        diary.change_status(database, setup.desk, seen, status)
+        run(database, setup.desk, diary.change_status, seen, status)
     gone = book(database, setup, 12, patient=setup.tom)
-    diary.change_status(database, setup.desk, gone, "did_not_attend")
+    run(database, setup.desk, diary.change_status, gone, "did_not_attend")
     book(database, setup, 9, day=DAY + timedelta(days=1))
-    worklist = diary.todays_worklist(database, setup.desk, DAY)
+    worklist = run(database, setup.desk, diary.todays_worklist, DAY)
     assert [(w.patient_name, w.station_ae_title, w.type_name, w.starts_at.strftime("%H:%M")) for w in worklist] == [
         ("Jane Smith", "TESTROOM1", "Sight test", "09:00"),
         ("Tomás Ó Briain", "CLROOM", "Contact lens aftercare", "10:00")]
@@ -395,12 +396,24 @@ def test_todays_worklist_for_the_devices(database, setup):  # type: ignore[no-un
     ("14/03/1961", ["Mrs Jane Smith"]), ("x", []), ("nobody", []),
 ])
 def test_finding_the_patient_to_book(database, setup, typed, found):  # type: ignore[no-untyped-def]
-    assert [p.name for p in diary.find_patients(database, setup.desk, typed)] == found
+    """The diary books whoever the one patient search finds (``patients.find_patients``)."""
+    assert [p.full_name for p in run(database, setup.desk, patients.find_patients, typed).patients] == found
 
 
 def test_finding_a_patient_by_customer_number(database, setup):  # type: ignore[no-untyped-def]
-    number = diary.find_patients(database, setup.desk, "Smith")[0].customer_number
-    assert [p.name for p in diary.find_patients(database, setup.desk, str(number))] == ["Mrs Jane Smith"]
+    number = run(database, setup.desk, patients.find_patients, "Smith").patients[0].customer_number
+    assert [p.full_name for p in run(database, setup.desk, patients.find_patients, str(number)).patients] == [
+        "Mrs Jane Smith"]
+
+
+def test_who_books_but_may_not_read_records_still_finds_the_patient(database, setup):  # type: ignore[no-untyped-def]
+    booker = signed(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}),
+                    frozenset({"diary.view", "diary.book"}))
+    assert [p.full_name for p in run(database, booker, patients.find_patients, "smith").patients] == [
+        "Mrs Jane Smith"]
+    viewer = signed(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}), frozenset({"diary.view"}))
+    with pytest.raises(PermissionDenied):
+        run(database, viewer, patients.find_patients, "smith")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -410,25 +423,25 @@ def test_finding_a_patient_by_customer_number(database, setup):  # type: ignore[
 def test_viewing_without_booking_rights(database, setup):  # type: ignore[no-untyped-def]
     viewer = signed(setup.company_id, setup.desk.user_id, frozenset({"front_desk"}),
                            frozenset({"diary.view"}))
-    assert diary.diary_day(database, viewer, DAY).bookings == ()
+    assert run(database, viewer, diary.diary_day, DAY).bookings == ()
     with pytest.raises(PermissionDenied, match="book, move and cancel appointments"):
-        diary.book_appointment(database, viewer, NewBooking(
+        run(database, viewer, diary.book_appointment, NewBooking(
             room_id=setup.rooms["Test room 1"], starts_at=at(10), appointment_type="sight_test",
             patient_id=setup.jane))
     nobody = signed(setup.company_id, setup.desk.user_id, frozenset(), frozenset())
     with pytest.raises(PermissionDenied):
-        diary.diary_day(database, nobody, DAY)
+        run(database, nobody, diary.diary_day, DAY)
     with pytest.raises(PermissionDenied):
-        diary.todays_worklist(database, nobody, DAY)
+        run(database, nobody, diary.todays_worklist, DAY)
 
 
 def test_another_practices_booking_cannot_be_touched(database, owner_engine, setup):  # type: ignore[no-untyped-def]
     booking_id = book(database, setup, 10)
     other = make_diary(database, owner_engine, make_practice(owner_engine, "Other Opticians"))
     with pytest.raises(NotFound):
-        diary.change_status(database, other.desk, booking_id, "arrived")
+        run(database, other.desk, diary.change_status, booking_id, "arrived")
     with pytest.raises(NotFound):
-        diary.move_booking(database, other.desk, booking_id, starts_at=at(12))
+        run(database, other.desk, diary.move_booking, booking_id, starts_at=at(12))
     assert booking_row(owner_engine, setup, booking_id).status == "booked"
     with TenantUnitOfWork(owner_engine, TenantContext(other.company_id)) as uow:
         assert uow.session.scalars(select(TestRoomBooking)).all() == []
@@ -437,8 +450,8 @@ def test_another_practices_booking_cannot_be_touched(database, owner_engine, set
 def test_times_are_shown_in_london_winter_and_summer(database, setup):  # type: ignore[no-untyped-def]
     book(database, setup, 10, day=date(2030, 1, 8))
     book(database, setup, 10)
-    [winter] = diary.diary_day(database, setup.desk, date(2030, 1, 8)).bookings
-    [summer] = diary.diary_day(database, setup.desk, DAY).bookings
+    [winter] = run(database, setup.desk, diary.diary_day, date(2030, 1, 8)).bookings
+    [summer] = run(database, setup.desk, diary.diary_day, DAY).bookings
     assert winter.starts_at.tzinfo == LONDON and f"{winter.starts_at:%H:%M %Z}" == "10:00 GMT"
     assert f"{summer.starts_at:%H:%M %Z}" == "10:00 BST"
 
@@ -453,14 +466,14 @@ OPEN_ON_SUNDAYS = WeeklyHours((WEEKDAY,) * 5 + (SATURDAY_MORNING, SUNDAY_CLINIC)
 
 
 def set_hours(database: Database, setup: Diary, hours: WeeklyHours) -> None:
-    diary.update_opening_hours(database, setup.practice.manager, hours)
+    run(database, setup.practice.manager, diary.update_opening_hours, hours)
 
 
 def test_opening_hours_default_to_monday_to_saturday_and_a_manager_changes_them(database, owner_engine, setup):  # type: ignore[no-untyped-def]
-    usual = diary.load_opening_hours(database, setup.desk)
+    usual = run(database, setup.desk, diary.load_opening_hours)
     assert usual.open_weekdays == frozenset(range(6)) and usual.on(DAY) == DayHours(time(8, 30), time(18))
-    saved = diary.update_opening_hours(database, setup.practice.manager, OPEN_ON_SUNDAYS)
-    assert saved == OPEN_ON_SUNDAYS == diary.load_opening_hours(database, setup.desk)
+    saved = run(database, setup.practice.manager, diary.update_opening_hours, OPEN_ON_SUNDAYS)
+    assert saved == OPEN_ON_SUNDAYS == run(database, setup.desk, diary.load_opening_hours)
     # Kept as the practice setting, in the audit trail like every setting.
     with TenantUnitOfWork(owner_engine, TenantContext(setup.company_id)) as uow:
         stored = uow.settings.get(diary.OPENING_HOURS)
@@ -472,8 +485,8 @@ def test_opening_hours_default_to_monday_to_saturday_and_a_manager_changes_them(
 
 def test_only_settings_managers_change_the_opening_hours(database, setup):  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
-        diary.update_opening_hours(database, setup.desk, OPEN_ON_SUNDAYS)
-    assert diary.load_opening_hours(database, setup.desk).on(date(2030, 6, 9)) is None  # still shut on Sunday
+        run(database, setup.desk, diary.update_opening_hours, OPEN_ON_SUNDAYS)
+    assert run(database, setup.desk, diary.load_opening_hours).on(date(2030, 6, 9)) is None  # still shut on Sunday
 
 
 @pytest.mark.parametrize(("value", "problems"), [
@@ -486,27 +499,27 @@ def test_only_settings_managers_change_the_opening_hours(database, setup):  # ty
 ])
 def test_opening_hours_that_do_not_add_up_are_refused_field_by_field(database, setup, value, problems):  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed) as refused:
-        diary.update_opening_hours(database, setup.practice.manager, value)
+        run(database, setup.practice.manager, diary.update_opening_hours, value)
     if problems == "every weekday":
         assert set(refused.value.problems) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
     else:
         assert refused.value.problems == problems
-    assert diary.load_opening_hours(database, setup.desk) == diary.DEFAULT_WEEKLY_HOURS
+    assert run(database, setup.desk, diary.load_opening_hours) == diary.DEFAULT_WEEKLY_HOURS
 
 
 def test_the_week_and_the_next_free_slot_follow_the_opening_hours(database, setup):  # type: ignore[no-untyped-def]
     saturday, sunday = date(2030, 6, 8), date(2030, 6, 9)
-    assert [d.weekday() for d in diary.diary_week(database, setup.desk, DAY).days] == [0, 1, 2, 3, 4, 5]
+    assert [d.weekday() for d in run(database, setup.desk, diary.diary_week, DAY).days] == [0, 1, 2, 3, 4, 5]
     set_hours(database, setup, OPEN_ON_SUNDAYS)
-    week = diary.diary_week(database, setup.desk, DAY)
+    week = run(database, setup.desk, diary.diary_week, DAY)
     assert [d.weekday() for d in week.days] == [0, 1, 2, 3, 4, 5, 6] and week.opening == OPEN_ON_SUNDAYS
     # Saturday closes at 13:00: an hour's visit after 12:30 goes to Sunday's clinic at 10:00.
-    found = diary.find_next_free_slot(database, setup.desk, "domiciliary", after=at(12, 30, saturday))
+    found = run(database, setup.desk, diary.find_next_free_slot, "domiciliary", after=at(12, 30, saturday))
     assert found is not None and found.starts_at == at(10, 0, sunday)
     # Closed on Mondays from now on: Monday's column goes, and the search passes over it.
     set_hours(database, setup, WeeklyHours((None, *OPEN_ON_SUNDAYS.days[1:])))
-    assert [d.weekday() for d in diary.diary_week(database, setup.desk, DAY).days] == [1, 2, 3, 4, 5, 6]
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test", after=at(16, 30, sunday))
+    assert [d.weekday() for d in run(database, setup.desk, diary.diary_week, DAY).days] == [1, 2, 3, 4, 5, 6]
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test", after=at(16, 30, sunday))
     assert found is not None and found.starts_at == at(9, 0, date(2030, 6, 11))
 
 
@@ -514,10 +527,10 @@ def test_a_booking_on_a_closed_day_keeps_its_day_in_the_week(database, setup):  
     """A Sunday clinic booked specially: the practice is closed on Sundays, but the week shows it."""
     sunday = date(2030, 6, 9)
     booked = book(database, setup, 11, day=sunday)
-    week = diary.diary_week(database, setup.desk, DAY)
+    week = run(database, setup.desk, diary.diary_week, DAY)
     assert week.days[-1] == sunday and [b.id for b in week.on(sunday)] == [booked]
-    diary.change_status(database, setup.desk, booked, "cancelled", "Clinic called off")
-    assert sunday not in diary.diary_week(database, setup.desk, DAY).days  # only a cancellation left
+    run(database, setup.desk, diary.change_status, booked, "cancelled", "Clinic called off")
+    assert sunday not in run(database, setup.desk, diary.diary_week, DAY).days  # only a cancellation left
 
 
 # --------------------------------------------------------------------------------------------------
@@ -530,12 +543,12 @@ WEEK_OF_DAYS = [date(2030, 6, 3) + timedelta(days=n) for n in range(7)]  # Monda
 def test_todays_booking_is_in_this_weeks_diary_whatever_the_day(database, setup, now, today):  # type: ignore[no-untyped-def]
     now.set(at(10, 15, today))
     booked = book(database, setup, 11, day=clock.today())
-    week = diary.diary_week(database, setup.desk, clock.today())
+    week = run(database, setup.desk, diary.diary_week, clock.today())
     assert today in week.days and [b.id for b in week.on(today)] == [booked]
     # The practice's days, and Sunday only because of today's booking on it.
     assert [d.weekday() for d in week.days] == [0, 1, 2, 3, 4, 5] + ([6] if today.weekday() == 6 else [])
     # The next free slot starts from now: today at 10:15 (10:20 in Test room 1's grid of 5 minutes).
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test", room_id=setup.rooms["Test room 2"])
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test", room_id=setup.rooms["Test room 2"])
     if today.weekday() == 6:
         assert found is not None and found.starts_at == at(8, 30, today + timedelta(days=1))  # Monday
     else:
@@ -550,22 +563,22 @@ def test_a_bank_holiday_is_an_ordinary_day_unless_the_practice_closes_on_it(data
     """The diary keeps no calendar of bank holidays (they differ across the UK and new ones are
     declared); many practices open on them. One that closes lists the date as closed."""
     now.set(at(9, 0, SUMMER_BANK_HOLIDAY))
-    week = diary.diary_week(database, setup.desk, clock.today())
+    week = run(database, setup.desk, diary.diary_week, clock.today())
     assert week.days[0] == SUMMER_BANK_HOLIDAY and len(week.days) == 6
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test")
     assert found is not None and found.starts_at == at(9, 0, SUMMER_BANK_HOLIDAY)
 
     closed = WeeklyHours(diary.DEFAULT_WEEKLY_HOURS.days, frozenset({SUMMER_BANK_HOLIDAY, CHRISTMAS_DAY}))
     set_hours(database, setup, closed)
-    week = diary.diary_week(database, setup.desk, clock.today())
+    week = run(database, setup.desk, diary.diary_week, clock.today())
     assert week.days[0] == date(2025, 8, 26) and len(week.days) == 5
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test")
     assert found is not None and found.starts_at == at(8, 30, date(2025, 8, 26))
     # Christmas week: Thursday goes, the rest of the week stays.
     now.set(at(9, 0, CHRISTMAS_DAY))
-    christmas = diary.diary_week(database, setup.desk, clock.today())
+    christmas = run(database, setup.desk, diary.diary_week, clock.today())
     assert [d.day for d in christmas.days] == [22, 23, 24, 26, 27]
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test")
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test")
     assert found is not None and found.starts_at == at(8, 30, date(2025, 12, 26))
 
 
@@ -586,7 +599,7 @@ def test_bookings_keep_their_wall_clock_times_and_lengths_across_the_clock_chang
     on_the_day = book(database, setup, 10, day=sunday)
     after = book(database, setup, 10, day=monday)
     across = book(database, setup, 0, 30, day=sunday, kind="blocked", minutes=120, room="Test room 2")
-    week = diary.diary_week(database, setup.desk, clock.today())
+    week = run(database, setup.desk, diary.diary_week, clock.today())
     assert week.days == tuple(saturday - timedelta(days=5) + timedelta(days=n) for n in range(7))
     shown = {b.id: b for b in week.bookings}
     assert [f"{shown[i].starts_at:%a %H:%M %Z}" for i in (before, on_the_day)] == [
@@ -595,13 +608,13 @@ def test_bookings_keep_their_wall_clock_times_and_lengths_across_the_clock_chang
     assert f"{shown[across].starts_at:%H:%M}–{shown[across].ends_at:%H:%M}" == f"00:30–{across_ends}"
     assert shown[across].duration_minutes == 120
     # Moved across the change, a booking keeps its length and lands on the wall-clock time asked for.
-    diary.move_booking(database, setup.desk, before, starts_at=at(11, 0, monday))
+    run(database, setup.desk, diary.move_booking, before, starts_at=at(11, 0, monday))
     row = booking_row(owner_engine, setup, before)
     assert f"{row.starts_at.astimezone(LONDON):%a %H:%M}" == "Mon 11:00"
     assert (row.ends_at - row.starts_at) == timedelta(minutes=30)
     # From the moment of the change, the next free slot is the Sunday clinic's first free time.
-    found = diary.find_next_free_slot(database, setup.desk, "sight_test", room_id=setup.rooms["Test room 1"])
+    found = run(database, setup.desk, diary.find_next_free_slot, "sight_test", room_id=setup.rooms["Test room 1"])
     assert found is not None and found.starts_at == at(10, 30, sunday)
-    monday_shown = diary.diary_week(database, setup.desk, monday).on(monday)
+    monday_shown = run(database, setup.desk, diary.diary_week, monday).on(monday)
     assert [(b.id, f"{b.starts_at:%H:%M}", b.duration_minutes) for b in monday_shown] == [
         (after, "10:00", 30), (before, "11:00", 30)]

@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from ils_desktop.db.database import Database
+from ils_desktop.domain.diary import london_time
 from ils_desktop.domain.exam import (
     LONDON,
     AnteriorEye,
@@ -120,11 +121,11 @@ def world(database: Database, owner_engine: Engine) -> World:
     practice_row = make_practice(owner_engine, "Hygiene Opticians")
     shop = open_shop(database, owner_engine, practice_row)
     clinic = make_clinical_practice(owner_engine, practice_row)
-    diary.ensure_diary_setup(database, shop.admin)
-    room = diary.list_rooms(database, shop.admin)[0].id
+    run(database, shop.admin, diary.ensure_diary_setup)
+    room = run(database, shop.admin, diary.list_rooms)[0].id
     tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
-    booking = diary.book_appointment(database, shop.reception.context, diary.NewBooking(
-        room_id=room, starts_at=diary.slot_moment(tomorrow, time(10, 0)), appointment_type="sight_test",
+    booking = run(database, shop.reception.context, diary.book_appointment, diary.NewBooking(
+        room_id=room, starts_at=london_time(tomorrow, time(10, 0)), appointment_type="sight_test",
         patient_id=shop.patient_id))
     draft = exams.start_exam(database, clinic.optometrist, shop.patient_id)
     finalised = add_finalised_exam(owner_engine, clinic, shop.patient_id, refraction("-1.00DS", "-1.25DS"))
@@ -191,11 +192,12 @@ def _patient(field_name: str, bad: str) -> PatientDetails:
 
 
 def _register(field_name: str) -> Call:
-    return lambda db, w, bad: patients.register_patient(db, w.desk, _patient(field_name, bad), allow_duplicate=True)
+    return lambda db, w, bad: run(db, w.desk, patients.register_patient, _patient(field_name, bad),
+                                  allow_duplicate=True)
 
 
 def _update(field_name: str) -> Call:
-    return lambda db, w, bad: patients.update_patient(db, w.desk, w.shop.patient_id, _patient(field_name, bad))
+    return lambda db, w, bad: run(db, w.desk, patients.update_patient, w.shop.patient_id, _patient(field_name, bad))
 
 
 _several("patients.register_patient", {f: f for f in _PATIENT_TEXT}, _register)
@@ -205,7 +207,7 @@ _several("patients.update_patient", {f: f for f in _PATIENT_TEXT}, _update)
 @case("patients.register_patient.communication_consent(key)", "communication_consent")
 def _consent(db: Database, w: World, bad: str) -> object:
     details = replace(_patient("title", "Ms"), communication_consent={bad: True})
-    return patients.register_patient(db, w.desk, details, allow_duplicate=True)
+    return run(db, w.desk, patients.register_patient, details, allow_duplicate=True)
 
 
 # --- examinations ---------------------------------------------------------------------------------
@@ -283,33 +285,33 @@ def _ticks(db: Database, w: World, bad: str) -> object:
 
 def _new_booking(w: World, **changes: Any) -> diary.NewBooking:
     later = datetime.now(LONDON).date() + timedelta(days=2)
-    return replace(diary.NewBooking(room_id=w.room, starts_at=diary.slot_moment(later, time(11, 0)),
+    return replace(diary.NewBooking(room_id=w.room, starts_at=london_time(later, time(11, 0)),
                                     appointment_type="sight_test", patient_id=w.shop.patient_id), **changes)
 
 
 @case("diary.book_appointment.notes", "notes")
 def _book_notes(db: Database, w: World, bad: str) -> object:
-    return diary.book_appointment(db, w.desk, _new_booking(w, notes=bad))
+    return run(db, w.desk, diary.book_appointment, _new_booking(w, notes=bad))
 
 
 @case("diary.book_appointment.appointment_type", "appointment_type")
 def _book_type(db: Database, w: World, bad: str) -> object:
-    return diary.book_appointment(db, w.desk, _new_booking(w, appointment_type=bad))
+    return run(db, w.desk, diary.book_appointment, _new_booking(w, appointment_type=bad))
 
 
 @case("diary.update_notes.notes", "notes")
 def _update_notes(db: Database, w: World, bad: str) -> object:
-    return diary.update_notes(db, w.desk, w.booking, bad)
+    return run(db, w.desk, diary.update_notes, w.booking, bad)
 
 
 @case("diary.change_status.reason", "reason")
 def _cancel(db: Database, w: World, bad: str) -> object:
-    return diary.change_status(db, w.desk, w.booking, "cancelled", bad)
+    return run(db, w.desk, diary.change_status, w.booking, "cancelled", bad)
 
 
 @case("diary.find_next_free_slot.appointment_type", "appointment_type")
 def _free_slot(db: Database, w: World, bad: str) -> object:
-    return diary.find_next_free_slot(db, w.desk, bad, after=datetime.now(LONDON))
+    return run(db, w.desk, diary.find_next_free_slot, bad, after=datetime.now(LONDON))
 
 
 # --- prescriptions and referrals ------------------------------------------------------------------
@@ -536,7 +538,7 @@ def test_bad_text_is_refused_on_its_field_and_nothing_is_written(database, world
 def test_a_twenty_megabyte_medical_history_is_refused_saying_how_long_it_is(database, world, audit_rows):
     before = audit_rows()
     with pytest.raises(ValidationFailed) as refused:
-        patients.register_patient(database, world.desk, _patient("medical_history", "Asthma. " * 2_500_000))
+        run(database, world.desk, patients.register_patient, _patient("medical_history", "Asthma. " * 2_500_000))
     assert refused.value.problems == {
         "medical_history": "Keep this to 20,000 characters or fewer (it has 19,999,999)."}
     assert audit_rows() == before
@@ -580,12 +582,12 @@ def test_the_safety_net_refuses_a_field_no_service_checks(database, world, audit
 PASTED_MEGABYTE = "smith " * 200_000
 
 SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
-    "patients.search_patients": lambda db, w, text: patients.search_patients(db, w.desk, text),
-    "patients.find_likely_duplicates": lambda db, w, text: patients.find_likely_duplicates(
-        db, w.desk, PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
+    "patients.find_patients": lambda db, w, text: run(db, w.desk, patients.find_patients, text),
+    "patients.find_likely_duplicates": lambda db, w, text: run(
+        db, w.desk, patients.find_likely_duplicates,
+        PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
     "till.find_customers": lambda db, w, text: till.find_customers(db, w.desk, text),
     "exams.find_patients": lambda db, w, text: exams.find_patients(db, w.optometrist, text),
-    "diary.find_patients": lambda db, w, text: diary.find_patients(db, w.desk, text),
     "catalogue.search_catalogue": lambda db, w, text: catalogue.search_catalogue(db, w.desk, text),
     "catalogue.find_by_barcode": lambda db, w, text: catalogue.find_by_barcode(db, w.desk, text),
     "till.find_transactions(read_receipt_search)": lambda db, w, text: till.find_transactions(
@@ -629,6 +631,6 @@ def test_a_search_never_fails_and_searches_at_most_the_cap(database, world, stat
 def test_a_pasted_megabyte_finds_what_its_first_characters_find(database, world):
     """Cut to the cap, not refused: a name pasted with a megabyte of trailing blanks still finds the patient."""
     pasted = "Ada Lovelace" + " " * 1_000_000
-    found = patients.search_patients(database, world.desk, pasted)
+    found = run(database, world.desk, patients.find_patients, pasted)
     assert len(found.text) <= MAX_SEARCH_LENGTH
     assert world.shop.patient_id in {p.id for p in found.patients}

@@ -5,7 +5,7 @@ the summary the examination screen shows."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,13 +20,15 @@ from ils_desktop.domain.passwords import PasswordRecord, new_password_record
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
-from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Referral
+from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Recall, Referral
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.patients import Patient
+from ils_desktop.models.till import PosTransaction, PosTransactionItem
 from ils_desktop.services import patients
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.patients import LikelyDuplicate, PatientDetails, StalePatient
 from ils_desktop.services.seeding import add_user_as_owner
+from ils_desktop.services.use_case import run
 from tests.conftest import Practice
 from tests.sessions import signed
 
@@ -57,6 +59,16 @@ NO_PRACTICE = TenantContext(uuid.uuid4(), uuid.uuid4(), frozenset({Role.FRONT_DE
                             DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
 
 
+@dataclass(frozen=True)
+class NoDatabase:
+    """A unit of work that fails the test if the use case reaches the database."""
+
+    context: TenantContext
+
+    def repository(self, kind: type) -> None:
+        raise AssertionError(f"reached the database ({kind.__name__}) before validating")
+
+
 def details(first: str = "Margaret", last: str = "Hughes", born: date | None = date(1952, 4, 9),
             **more: object) -> PatientDetails:
     return PatientDetails(first_name=first, last_name=last, date_of_birth=born, **more)  # type: ignore[arg-type]
@@ -64,8 +76,8 @@ def details(first: str = "Margaret", last: str = "Hughes", born: date | None = d
 
 def register(database: Database, context: TenantContext, first: str, last: str, born: date,
              **more: object) -> uuid.UUID:
-    return patients.register_patient(database, context, details(first, last, born, **more),
-                                     allow_duplicate=True).id
+    return run(database, context, patients.register_patient, details(first, last, born, **more),
+               allow_duplicate=True).id
 
 
 def names(result: patients.SearchResult) -> list[str]:
@@ -78,11 +90,11 @@ def names(result: patients.SearchResult) -> list[str]:
 
 def test_receptionist_registers_a_patient_with_the_next_customer_number(
         database: Database, reception: TenantContext) -> None:
-    first = patients.register_patient(database, reception, details(
+    first = run(database, reception, patients.register_patient, details(
         title="Mrs", nhs_number="943 476 5919", postcode="yo21 3pu", email="Margaret@Example.com",
         mobile_phone="07700 900123", is_driver=True, allergies="Penicillin",
         communication_consent={"email": True, "sms": False}))
-    second = patients.register_patient(database, reception, details("Tom", "Hughes", date(1980, 1, 2)))
+    second = run(database, reception, patients.register_patient, details("Tom", "Hughes", date(1980, 1, 2)))
     assert (first.customer_number, second.customer_number) == (1, 2)
     with database.unit_of_work(reception) as uow:
         row = uow.session.execute(text(
@@ -101,7 +113,7 @@ def test_customer_numbers_are_per_practice(database: Database, reception: Tenant
                                            other_practice: Practice) -> None:
     other = context_for(other_practice.company_id, other_practice.admin_id, Role.ADMIN)
     register(database, reception, "Ann", "One", date(1970, 1, 1))
-    assert patients.register_patient(database, other, details("Bob", "Two", date(1970, 1, 1))).customer_number == 1
+    assert run(database, other, patients.register_patient, details("Bob", "Two", date(1970, 1, 1))).customer_number == 1
     assert register(database, reception, "Cat", "Three", date(1970, 1, 1))
     with database.unit_of_work(reception) as uow:
         assert uow.session.execute(text("SELECT max(customer_number) FROM patients")).scalar_one() == 2
@@ -115,7 +127,7 @@ def test_customer_numbers_continue_after_patients_loaded_directly(
         uow.session.add(Patient(id=uuid.uuid4(), company_id=reception.company_id, customer_number=7,
                                 first_name="Older", last_name="Import", date_of_birth=date(1940, 1, 1)))
         uow.commit()
-    assert patients.register_patient(database, reception, details()).customer_number == 8
+    assert run(database, reception, patients.register_patient, details()).customer_number == 8
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
@@ -140,28 +152,23 @@ def test_customer_numbers_continue_after_patients_loaded_directly(
 def test_registration_is_refused_with_a_message_on_the_field(
         database: Database, changes: dict[str, object], field: str, message: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        patients.register_patient(database, NO_PRACTICE, replace(details(), **changes))  # type: ignore[arg-type]
+        patients.register_patient(NoDatabase(NO_PRACTICE), replace(details(), **changes))  # type: ignore[arg-type]
     assert message in refused.value.problems[field]
     assert set(refused.value.problems) == {field}
-
-
-@pytest.mark.parametrize("nhs_number", ["9434765919", "943 476 5919", "943-476-5919", " 943 476 5919 "])
-def test_a_valid_nhs_number_is_accepted_however_it_is_spaced(nhs_number: str) -> None:
-    assert patients.patient_problems(details(nhs_number=nhs_number)) == {}
 
 
 def test_same_name_and_date_of_birth_is_a_likely_duplicate_accent_and_case_blind(
         database: Database, reception: TenantContext) -> None:
     existing = register(database, reception, "Zoë", "O'Brien", date(1988, 7, 14))
     with pytest.raises(LikelyDuplicate) as warned:
-        patients.register_patient(database, reception, details("zoe", "o'brien", date(1988, 7, 14)))
+        run(database, reception, patients.register_patient, details("zoe", "o'brien", date(1988, 7, 14)))
     assert [d.id for d in warned.value.duplicates] == [existing]
     assert "already registered" in str(warned.value)
     # A different date of birth is a different person.
-    assert patients.find_likely_duplicates(database, reception, details("Zoe", "O'Brien", date(1988, 7, 15))) == []
+    assert run(database, reception, patients.find_likely_duplicates, details("Zoe", "O'Brien", date(1988, 7, 15))) == []
     # Registering anyway (the receptionist checked: a different person) works.
-    again = patients.register_patient(database, reception, details("Zoe", "O'Brien", date(1988, 7, 14)),
-                                      allow_duplicate=True)
+    again = run(database, reception, patients.register_patient, details("Zoe", "O'Brien", date(1988, 7, 14)),
+                allow_duplicate=True)
     with database.unit_of_work(reception) as uow:
         assert uow.session.execute(text("SELECT count(*) FROM patients WHERE date_of_birth = '1988-07-14'")
                                    ).scalar_one() == 2
@@ -171,10 +178,11 @@ def test_same_name_and_date_of_birth_is_a_likely_duplicate_accent_and_case_blind
 def test_preferred_name_and_same_nhs_number_count_as_duplicates(database: Database, reception: TenantContext) -> None:
     register(database, reception, "Elizabeth", "Tranter", date(1961, 2, 3), preferred_name="Liz")
     register(database, reception, "Peter", "Quill", date(1970, 5, 6), nhs_number="943 476 5919")
-    by_preferred = patients.find_likely_duplicates(database, reception, details("Liz", "TRANTER", date(1961, 2, 3)))
+    by_preferred = run(database, reception, patients.find_likely_duplicates,
+                       details("Liz", "TRANTER", date(1961, 2, 3)))
     assert [d.name for d in by_preferred] == ["Elizabeth (Liz) Tranter"]
-    by_nhs = patients.find_likely_duplicates(database, reception, details("P", "Quill-Jones", date(1971, 1, 1),
-                                                                          nhs_number="9434765919"))
+    by_nhs = run(database, reception, patients.find_likely_duplicates,
+                 details("P", "Quill-Jones", date(1971, 1, 1), nhs_number="9434765919"))
     assert [d.first_name for d in by_nhs] == ["Peter"]
 
 
@@ -182,18 +190,9 @@ def test_receptionist_cannot_register_without_the_permission(database: Database)
     lab = TenantContext(uuid.uuid4(), uuid.uuid4(), frozenset({"lab_technician"}),
                         DEFAULT_ROLE_PERMISSIONS[Role.LAB_TECHNICIAN])
     with pytest.raises(PermissionDenied):
-        patients.register_patient(database, lab, details())
+        run(database, lab, patients.register_patient, details())
     with pytest.raises(PermissionDenied):
-        patients.search_patients(database, lab, "hughes")
-
-
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("hughes", "Hughes"), ("HUGHES", "Hughes"), ("o'brien", "O'Brien"), ("smith-jones", "Smith-Jones"),
-    ("mcdonald", "McDonald"), ("zoë", "Zoë"), ("  mary   ann ", "Mary Ann"),
-    ("de la Cruz", "de la Cruz"), ("MacKenzie", "MacKenzie"), ("McDONALD", "McDONALD"),  # mixed: as typed
-])
-def test_names_typed_in_one_case_get_the_usual_capitals(typed: str, stored: str) -> None:
-    assert patients.tidy_name_case(typed) == stored
+        patients.find_patients(NoDatabase(lab), "hughes")  # checked in the use case: booking may search too
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,17 +202,17 @@ def test_names_typed_in_one_case_get_the_usual_capitals(typed: str, stored: str)
 def test_details_are_updated_and_a_concurrent_change_is_not_overwritten(
         database: Database, reception: TenantContext) -> None:
     patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9))
-    record = patients.patient_record(database, reception, patient_id)
+    record = run(database, reception, patients.patient_record, patient_id)
     changed = replace(record.details, last_name="Hughes-Pryce", medical_history="Type 2 diabetes",
                       postcode="ts13 4ab")
-    patients.update_patient(database, reception, patient_id, changed, expected_updated_at=record.updated_at)
-    after = patients.patient_record(database, reception, patient_id)
+    run(database, reception, patients.update_patient, patient_id, changed, expected_updated_at=record.updated_at)
+    after = run(database, reception, patients.patient_record, patient_id)
     assert after.details.last_name == "Hughes-Pryce" and after.details.postcode == "TS13 4AB"
     assert after.summary.medical_flags == ("Diabetic",)
     assert after.updated_at > record.updated_at
     with pytest.raises(StalePatient):
-        patients.update_patient(database, reception, patient_id, replace(changed, occupation="Teacher"),
-                                expected_updated_at=record.updated_at)
+        run(database, reception, patients.update_patient, patient_id, replace(changed, occupation="Teacher"),
+            expected_updated_at=record.updated_at)
     with database.unit_of_work(reception) as uow:
         audited = uow.session.execute(text(
             "SELECT new_values FROM audit_logs WHERE table_name = 'patients' AND action = 'UPDATE' "
@@ -223,12 +222,12 @@ def test_details_are_updated_and_a_concurrent_change_is_not_overwritten(
 
 def test_archived_patients_leave_the_search_but_are_kept(database: Database, reception: TenantContext) -> None:
     patient_id = register(database, reception, "Arthur", "Archer", date(1930, 1, 1))
-    patients.set_patient_status(database, reception, patient_id, "archived")
-    assert patients.search_patients(database, reception, "archer").patients == ()
-    found = patients.search_patients(database, reception, "archer", include_archived=True).patients
+    run(database, reception, patients.set_patient_status, patient_id, "archived")
+    assert run(database, reception, patients.find_patients, "archer").patients == ()
+    found = run(database, reception, patients.find_patients, "archer", include_archived=True).patients
     assert [(p.id, p.status) for p in found] == [(patient_id, "archived")]
     with pytest.raises(ValidationFailed):
-        patients.set_patient_status(database, reception, patient_id, "deleted")
+        run(database, reception, patients.set_patient_status, patient_id, "deleted")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -276,16 +275,16 @@ def register_of_patients(database: Database, searching: TenantContext) -> dict[s
 def test_search_by_name_finds_the_patient_first(database: Database, searching: TenantContext,
                                                 register_of_patients: dict[str, uuid.UUID], typed: str,
                                                 expected_first: str) -> None:
-    result = patients.search_patients(database, searching, typed)
+    result = run(database, searching, patients.find_patients, typed)
     assert names(result)[0] == expected_first, names(result)
 
 
 def test_surname_matches_come_before_near_spellings(database: Database, searching: TenantContext,
                                                     register_of_patients: dict[str, uuid.UUID]) -> None:
-    assert names(patients.search_patients(database, searching, "smith")) == [
+    assert names(run(database, searching, patients.find_patients, "smith")) == [
         "Jane Smith", "John Smith", "Cheryl Smith-Jones", "Agnes Smithers"]
     # The typo finds John Smith before Cheryl Smith-Jones (whose words hold more of the letters).
-    typo = names(patients.search_patients(database, searching, "jonh smith"))
+    typo = names(run(database, searching, patients.find_patients, "jonh smith"))
     assert typo.index("John Smith") < typo.index("Cheryl Smith-Jones")
 
 
@@ -314,18 +313,18 @@ def test_surname_matches_come_before_near_spellings(database: Database, searchin
 ])
 def test_search_by_other_keys(database: Database, searching: TenantContext,
                               register_of_patients: dict[str, uuid.UUID], typed: str, expected: set[str]) -> None:
-    assert set(names(patients.search_patients(database, searching, typed))) == expected
+    assert set(names(run(database, searching, patients.find_patients, typed))) == expected
 
 
 def test_search_explains_what_it_did_not_search(database: Database, searching: TenantContext,
                                                 register_of_patients: dict[str, uuid.UUID]) -> None:
-    half_date = patients.search_patients(database, searching, "12/3")
+    half_date = run(database, searching, patients.find_patients, "12/3")
     assert half_date.patients == () and "not a whole date" in (half_date.hint or "")
-    wrong_nhs = patients.search_patients(database, searching, "943 476 5918")
+    wrong_nhs = run(database, searching, patients.find_patients, "943 476 5918")
     assert wrong_nhs.patients == () and "not a valid NHS number" in (wrong_nhs.hint or "")
-    one_letter = patients.search_patients(database, searching, "s")
+    one_letter = run(database, searching, patients.find_patients, "s")
     assert one_letter.patients == () and "two letters" in (one_letter.hint or "")
-    assert patients.search_patients(database, searching, "   ").patients == ()
+    assert run(database, searching, patients.find_patients, "   ").patients == ()
 
 
 def test_search_is_limited_and_says_there_are_more(database: Database, reception: TenantContext,
@@ -336,9 +335,9 @@ def test_search_is_limited_and_says_there_are_more(database: Database, reception
                                     first_name=f"Pat{chr(64 + number)}", last_name="Many",
                                     date_of_birth=date(1970, 1, number)))
         uow.commit()
-    result = patients.search_patients(database, reception, "many", limit=10)
+    result = run(database, reception, patients.find_patients, "many", limit=10)
     assert len(result.patients) == 10 and result.more
-    assert not patients.search_patients(database, reception, "many").more
+    assert not run(database, reception, patients.find_patients, "many").more
 
 
 def test_another_practices_patients_are_never_found(database: Database, searching: TenantContext,
@@ -346,9 +345,9 @@ def test_another_practices_patients_are_never_found(database: Database, searchin
                                                     register_of_patients: dict[str, uuid.UUID]) -> None:
     other = context_for(other_practice.company_id, other_practice.admin_id, Role.ADMIN)
     for typed in ("smith", "zoe", "943 476 5919", "12/3/1960", "YO21", "1", "07700 900123"):
-        assert patients.search_patients(database, other, typed).patients == ()
+        assert run(database, other, patients.find_patients, typed).patients == ()
     with pytest.raises(NotFound):
-        patients.patient_record(database, other, register_of_patients["zoe"])
+        run(database, other, patients.patient_record, register_of_patients["zoe"])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -360,26 +359,13 @@ def test_summary_for_the_exam_header(database: Database, reception: TenantContex
                           nhs_number="9434765919", allergies="Penicillin",
                           medical_history="Type 2 diabetes; no glaucoma", medications="Metformin",
                           family_ocular_history="Mother: glaucoma")
-    summary = patients.patient_summary(database, reception, patient_id)
+    summary = run(database, reception, patients.patient_summary, patient_id)
     assert summary.name == "Margaret Hughes" and summary.title == "Mrs"
     assert summary.nhs_number == "943 476 5919"
     assert summary.allergies == "Penicillin"
     assert summary.medical_flags == ("Diabetic", "FH glaucoma")  # "no glaucoma" is not a flag
     today = datetime.now(LONDON).date()  # the service's "today" is London's, not the machine's zone's
     assert summary.age == today.year - 1952 - ((today.month, today.day) < (4, 9))
-
-
-@pytest.mark.parametrize(("history", "medications", "family", "flags"), [
-    ("Good general health", None, None, ()),
-    ("Primary open-angle glaucoma", "Latanoprost", None, ("Glaucoma",)),
-    ("No diabetes", None, None, ()),
-    (None, "Insulin", None, ("Diabetic",)),
-    ("Atrial fibrillation", "Warfarin", "Father: glaucoma", ("Anticoagulants", "FH glaucoma")),
-    ("Ocular hypertension, monitored", None, None, ("Ocular hypertension",)),
-])
-def test_medical_flags(history: str | None, medications: str | None, family: str | None,
-                       flags: tuple[str, ...]) -> None:
-    assert patients.medical_flags(history, medications, family) == flags
 
 
 def test_record_timeline_shows_visits_exams_prescriptions_referrals_and_notes_newest_first(
@@ -417,7 +403,7 @@ def test_record_timeline_shows_visits_exams_prescriptions_referrals_and_notes_ne
                                    author_id=optometrist, kind="call", body="Phoned about collection",
                                    created_at=last_year + timedelta(days=7)))
         uow.commit()
-    record = patients.patient_record(database, reception, patient_id)
+    record = run(database, reception, patients.patient_record, patient_id)
     assert [(e.kind, e.title) for e in record.timeline] == [
         ("note", "Phone call"), ("referral", "Referral to GP"), ("prescription", "New prescription"),
         ("exam", "Eye examination"), ("visit", "Sight test")]
@@ -427,3 +413,44 @@ def test_record_timeline_shows_visits_exams_prescriptions_referrals_and_notes_ne
     assert "Diagnosis: Presbyopia" in record.timeline[3].detail and record.timeline[3].status == "Finalised"
     assert record.timeline[4].status == "Completed" and record.timeline[4].who == "Priya Shah"
     assert record.registered_by == "Rita Desk"
+
+
+def test_record_tells_the_recall_the_practice_set_and_the_sales_with_their_totals(
+        database: Database, reception: TenantContext, owner_engine: Engine) -> None:
+    patient_id = register(database, reception, "Margaret", "Hughes", date(1952, 4, 9))
+    company = reception.company_id
+    sold_at = datetime(2025, 6, 10, 11, 0, tzinfo=UTC)
+    sale, refund = uuid.uuid4(), uuid.uuid4()
+    with TenantUnitOfWork(owner_engine, TenantContext(company)) as uow:
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2027, 6, 3),
+                               reason="Aged 70 or over: annual sight test", status="due"))
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2024, 1, 1),
+                               reason="Met long ago", status="done"))
+        # An older one nobody closed: the exam replaced the latest, as finalising does (services.exams).
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=company, patient_id=patient_id, due_date=date(2025, 1, 1),
+                               reason="Left open", status="contacted"))
+        for number, (tx, kind, total, when, original) in enumerate((
+                (sale, "sale", Decimal("249.00"), sold_at, None),
+                (refund, "refund", Decimal("-19.50"), sold_at + timedelta(days=3), sale)), start=1):
+            uow.session.add(PosTransaction(
+                id=tx, company_id=company, number=number, idempotency_key=uuid.uuid4(), kind=kind,
+                status="completed", patient_id=patient_id, cashier_id=reception.user_id,
+                original_transaction_id=original, reason=None if kind == "sale" else "Scratched case",
+                subtotal=total, total=total, net_total=total, vat_total=Decimal("0"), paid_total=total,
+                basket_fingerprint="test", occurred_at=when))
+            uow.flush()
+        for line, description in enumerate(("Frames: Ray-Ban RB5154", "Single vision lenses"), start=1):
+            uow.session.add(PosTransactionItem(
+                company_id=company, transaction_id=sale, line_number=line, description=description, quantity=1,
+                unit_price=Decimal("124.50"), gross=Decimal("124.50"), vat_rate="zero", supply_kind="goods",
+                goods_gross=Decimal("124.50"), service_gross=Decimal("0"), net=Decimal("124.50"), vat=Decimal("0")))
+        uow.commit()
+
+    record = run(database, reception, patients.patient_record, patient_id)
+
+    assert (record.next_recall, record.next_recall_reason) == (date(2027, 6, 3), "Aged 70 or over: annual sight test")
+    assert [(e.kind, e.title, e.detail, e.who) for e in record.timeline] == [
+        ("sale", "Refund · receipt 2", "−£19.50", "Rita Desk"),
+        ("sale", "Sale · receipt 1", "£249.00 · Frames: Ray-Ban RB5154, Single vision lenses", "Rita Desk"),
+    ]
+    assert record.timeline[1].when == sold_at and record.timeline[1].reference_id == sale

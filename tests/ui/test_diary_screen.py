@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication
 from ils_desktop.domain.diary import LONDON, DayHours, WeeklyHours, london_time
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoom, TestRoomBooking
-from ils_desktop.services import clock, diary
+from ils_desktop.services import clock, diary, patients
 from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.diary import NewBooking
+from ils_desktop.services.use_case import run
 from tests.services.test_prescriptions import PASSWORD, add_patient, make_clinical_practice, rows
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -66,13 +67,13 @@ def key(qtbot, key, times: int = 1) -> None:  # type: ignore[no-untyped-def]
 def booking_dialog(qtbot, screen):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: screen.dialog is not None and screen.dialog.isVisible(), timeout=5_000)
     dialog = screen.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.search, timeout=5_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.finder.search, timeout=5_000)
     return dialog
 
 
 def choose_patient(qtbot, dialog, typed: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(dialog.search, typed)
-    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)  # picks the first match (as soon as it is found)
+    qtbot.keyClicks(dialog.finder.search, typed)
+    qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)  # picks the first match (as soon as it is found)
     qtbot.waitUntil(lambda: dialog.patient is not None, timeout=10_000)
 
 
@@ -94,7 +95,7 @@ def test_front_desk_books_is_told_of_a_clash_and_marks_the_patient_arrived(qtbot
     assert dialog.kind.currentData() == "sight_test" and dialog.length.value() == 30
     assert dialog.start_time.text() == "10:00" and dialog.room.currentText() == "Test room 1"
     choose_patient(qtbot, dialog, "smith")
-    assert dialog.patient.name == "Mrs Jane Smith"
+    assert dialog.patient.full_name == "Mrs Jane Smith"
     key(qtbot, Qt.Key.Key_Return)  # Enter books
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
 
@@ -147,15 +148,15 @@ def test_front_desk_books_is_told_of_a_clash_and_marks_the_patient_arrived(qtbot
 
 def test_a_clinician_starts_the_examination_from_the_diary(qtbot, make_window, database, owner_engine,  # type: ignore[no-untyped-def]
                                                             setup):
-    diary.ensure_diary_setup(database, setup.front_desk)
-    rooms = {r.name: r.id for r in diary.list_rooms(database, setup.front_desk)}
-    jane = diary.find_patients(database, setup.front_desk, "Smith")[0]
-    tom = diary.find_patients(database, setup.front_desk, "Baker")[0]
+    run(database, setup.front_desk, diary.ensure_diary_setup)
+    rooms = {r.name: r.id for r in run(database, setup.front_desk, diary.list_rooms)}
+    jane = run(database, setup.front_desk, patients.find_patients, "Smith").patients[0]
+    tom = run(database, setup.front_desk, patients.find_patients, "Baker").patients[0]
     today = clock.today()
-    booking_id = diary.book_appointment(database, setup.front_desk, NewBooking(
+    booking_id = run(database, setup.front_desk, diary.book_appointment, NewBooking(
         room_id=rooms["Test room 1"], starts_at=london_time(today, time(9, 30)), appointment_type="sight_test",
         patient_id=jane.id, clinician_id=setup.optometrist.user_id))
-    later_id = diary.book_appointment(database, setup.front_desk, NewBooking(
+    later_id = run(database, setup.front_desk, diary.book_appointment, NewBooking(
         room_id=rooms["Test room 1"], starts_at=london_time(today, time(10, 30)), appointment_type="sight_test",
         patient_id=tom.id, clinician_id=setup.optometrist.user_id))
     window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.optometrist.user_id)
@@ -210,10 +211,10 @@ def test_week_view_and_clinician_columns(qtbot, make_window, database, owner_eng
     only when something is booked on it)."""
     now.set(moment)
     today = clock.today()
-    diary.ensure_diary_setup(database, setup.front_desk)
-    rooms = {r.name: r.id for r in diary.list_rooms(database, setup.front_desk)}
-    jane = diary.find_patients(database, setup.front_desk, "Smith")[0]
-    booked = diary.book_appointment(database, setup.front_desk, NewBooking(
+    run(database, setup.front_desk, diary.ensure_diary_setup)
+    rooms = {r.name: r.id for r in run(database, setup.front_desk, diary.list_rooms)}
+    jane = run(database, setup.front_desk, patients.find_patients, "Smith").patients[0]
+    booked = run(database, setup.front_desk, diary.book_appointment, NewBooking(
         room_id=rooms["Contact lens room"], starts_at=london_time(today, time(11)), appointment_type="cl_aftercare",
         patient_id=jane.id, clinician_id=setup.optometrist.user_id))
     _window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.front_desk.user_id)
@@ -261,12 +262,12 @@ def test_the_grid_on_the_night_the_clocks_change(qtbot, make_window, database, o
     sit on their wall-clock rows."""
     now.set(moment)
     today = clock.today()
-    diary.ensure_diary_setup(database, setup.front_desk)
-    rooms = {r.name: r.id for r in diary.list_rooms(database, setup.front_desk)}
-    across = diary.book_appointment(database, setup.front_desk, NewBooking(
+    run(database, setup.front_desk, diary.ensure_diary_setup)
+    rooms = {r.name: r.id for r in run(database, setup.front_desk, diary.list_rooms)}
+    across = run(database, setup.front_desk, diary.book_appointment, NewBooking(
         room_id=rooms["Test room 2"], starts_at=london_time(today, time(0, 30)), appointment_type="blocked",
         duration_minutes=120, notes="Alarm engineer"))
-    later = diary.book_appointment(database, setup.front_desk, NewBooking(
+    later = run(database, setup.front_desk, diary.book_appointment, NewBooking(
         room_id=rooms["Test room 2"], starts_at=london_time(today, time(10)), appointment_type="blocked",
         duration_minutes=30))
     _window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.front_desk.user_id)
@@ -307,7 +308,7 @@ def test_a_closed_day_says_so_and_paging_passes_over_closed_days(qtbot, make_win
 def test_a_practice_open_on_sundays_sees_its_whole_week(qtbot, make_window, database, owner_engine, setup, now):  # type: ignore[no-untyped-def]
     weekday, saturday = DayHours(time(9), time(17, 30)), DayHours(time(9), time(13))
     sunday = DayHours(time(10), time(16))
-    diary.update_opening_hours(database, setup.manager, WeeklyHours((weekday,) * 5 + (saturday, sunday)))
+    run(database, setup.manager, diary.update_opening_hours, WeeklyHours((weekday,) * 5 + (saturday, sunday)))
     now.set(datetime(2026, 12, 6, 10, 0, tzinfo=LONDON))  # Sunday
     _window, screen = open_diary(qtbot, make_window, database, owner_engine, setup, setup.front_desk.user_id)
     assert screen.summary.text() == "Today  ·  0 appointments" and not screen.grid.notice.isVisible()

@@ -16,6 +16,7 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services import patients, till
 from ils_desktop.services.auth import SignedIn
 from ils_desktop.services.gateway import Gateway
+from ils_desktop.services.use_case import run
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.discount_dialog import DiscountDialog
 from ils_desktop.ui.widgets.patient_form import PatientFormDialog
@@ -68,7 +69,7 @@ def test_the_patient_form_shows_unstorable_and_over_long_text_on_the_field(qtbot
     assert "cannot be stored (a null character)" in form.errors["medical_history"].text()
     assert not form.errors["first_name"].isVisible()
     assert form.isVisible() and form.result() != QDialog.DialogCode.Accepted
-    assert patients.search_patients(database, shop.reception.context, "hopper-hygiene").patients == ()
+    assert run(database, shop.reception.context, patients.find_patients, "hopper-hygiene").patients == ()
 
 
 def test_the_cash_in_out_reason_with_a_control_character_is_refused_in_the_dialog(qtbot, database, shop):

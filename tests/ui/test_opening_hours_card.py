@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from ils_desktop.domain.diary import DayHours
 from ils_desktop.domain.roles import PERMISSION_CODES
 from ils_desktop.services import diary
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -63,10 +64,10 @@ def test_manager_opens_on_sunday_mornings_and_shortens_saturday(qtbot, make_wind
 
     # What reached the database: the diary's week is now seven days, Saturday a morning.
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
-    hours = diary.load_opening_hours(database, manager)
+    hours = run(database, manager, diary.load_opening_hours)
     assert hours.days[5:] == (DayHours(time(8, 30), time(13)), DayHours(time(10), time(16)))
     assert hours.closed_dates == frozenset({date(2026, 12, 25), date(2026, 12, 26)})
-    assert len(diary.diary_week(database, manager, date(2026, 12, 9)).days) == 7
+    assert len(run(database, manager, diary.diary_week, date(2026, 12, 9)).days) == 7
     window.close()
 
 
@@ -82,7 +83,7 @@ def test_a_day_that_closes_before_it_opens_is_refused_beside_it(qtbot, make_wind
     assert not card.errors["mon"].isVisible() and not card.message.isVisible()
     # Nothing was saved: the practice keeps the usual week.
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
-    assert diary.load_opening_hours(database, manager) == diary.DEFAULT_WEEKLY_HOURS
+    assert run(database, manager, diary.load_opening_hours) == diary.DEFAULT_WEEKLY_HOURS
     # Every day ticked closed: the week as a whole is refused, said beside Save.
     retype(qtbot, card.closes["fri"], "17:30")
     card.closed_dates.clear()

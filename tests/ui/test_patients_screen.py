@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 from sqlalchemy import text
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
@@ -187,3 +187,77 @@ def test_an_optometrist_starts_and_reopens_an_examination_from_the_patient_recor
     qtbot.keyClick(record_page.timeline, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.current_screen_key() == "exam", timeout=5_000)
     assert exam.record is not None and exam.record.id == exam_id
+
+
+def test_the_record_tells_what_changed_while_it_was_out_of_sight(
+        qtbot, make_window, database, owner_engine, practice):  # type: ignore[no-untyped-def]
+    """A sight test finalised on the examination screen sets the recall while the record is hidden:
+    back on the record, "Next recall" shows it (it used to keep saying "None set")."""
+    from ils_desktop.models.clinical import Recall
+    from ils_desktop.ui.ops import changes
+    from tests.services.test_prescriptions import add_patient, make_clinical_practice
+
+    clinic = make_clinical_practice(owner_engine, practice)
+    patient = add_patient(owner_engine, clinic.company_id, "Margaret", "Hughes")
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, clinic.optometrist_email, PASSWORD)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    page = window.main_page
+    page.show_screen("patients")
+    screen = page.screens["patients"]
+    screen.open_patient(patient)
+    record_page = screen.record_page
+    qtbot.waitUntil(lambda: record_page.record is not None, timeout=10_000)
+    assert record_page.record.next_recall is None
+
+    page.show_screen("diary")  # elsewhere, the exam is finalised and the recall set
+    qtbot.waitUntil(lambda: not record_page.isVisible(), timeout=5_000)
+    with TenantUnitOfWork(owner_engine, TenantContext(clinic.company_id)) as uow:
+        uow.session.add(Recall(id=uuid.uuid4(), company_id=clinic.company_id, patient_id=patient,
+                               due_date=date(2027, 6, 3), reason="Routine: every two years", status="due"))
+        uow.commit()
+    changes.changed.emit("exams")
+
+    page.show_screen("patients")
+    qtbot.waitUntil(lambda: record_page.record is not None and record_page.record.next_recall is not None,
+                    timeout=10_000)
+    shown = [label.text() for label in record_page.findChildren(QLabel)]
+    assert "03/06/2027 · Routine: every two years" in shown
+
+
+def test_the_patient_finder_by_keyboard(qtbot, database, front_desk):  # type: ignore[no-untyped-def]
+    """The one finder (booking dialog, Patients screen, till): type, Down to the second match,
+    Enter picks it; Enter typed before the answer comes picks the first match when it does. Each
+    match shows name, date of birth with age, customer number and postcode."""
+    from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS
+    from ils_desktop.services.auth import SignedIn
+    from ils_desktop.services.gateway import Gateway
+    from ils_desktop.ui.session import Workspace
+    from ils_desktop.ui.widgets.patient_finder import PatientFinder
+
+    company_id, user_id, _email = front_desk
+    context = signed(company_id, user_id, frozenset({"front_desk"}), DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
+    workspace = Workspace(Gateway(database, SignedIn(context, uuid.uuid4(), "Rita Desk", "rita@example.test",
+                                                     "front_desk", "Test Opticians", "ecp", 15, False)), "DESK-1")
+    finder = PatientFinder(workspace)
+    qtbot.addWidget(finder)
+    finder.resize(640, 320)
+    finder.show()
+    chosen: list = []
+    finder.chosen.connect(chosen.append)
+    finder.focus()
+
+    qtbot.keyClicks(finder.search, "zo")
+    qtbot.waitUntil(lambda: finder.last_result is not None and finder.model.rowCount() == 2, timeout=10_000)
+    cells = [[finder.model.data(finder.model.index(row, column)) for column in range(4)] for row in range(2)]
+    assert cells[0][1:] == ["14/07/1988 (" + str(finder.model.rows[0].age()) + ")", "1", "YO21 3PU"]
+    assert [row[0] for row in cells] == ["O'BRIEN, Zoë", "ZIMMERMAN, Zoe"]
+    qtbot.keyClick(finder.search, Qt.Key.Key_Down)
+    qtbot.keyClick(finder.search, Qt.Key.Key_Return)
+    assert [p.last_name for p in chosen] == ["Zimmerman"]
+
+    finder.search.selectAll()
+    qtbot.keyClicks(finder.search, "hughes")
+    qtbot.keyClick(finder.search, Qt.Key.Key_Return)  # before the pause in typing has searched
+    qtbot.waitUntil(lambda: len(chosen) == 2, timeout=10_000)
+    assert chosen[1].full_name == "Margaret Hughes" and chosen[1].customer_number == 2

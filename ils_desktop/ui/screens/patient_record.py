@@ -1,6 +1,9 @@
 """One patient's record: a header card with the key facts and alerts (allergies, medical flags),
 their details at the side, and a timeline of everything that has happened — visits to the diary,
-examinations, prescriptions, referrals and notes, newest first. Orders will join the timeline later.
+examinations, prescriptions, referrals, notes and sales, newest first.
+
+A change made elsewhere while the record is out of sight (an examination finalised, a sale rung up)
+marks it stale; it is read again as soon as it is shown.
 
 Shown inside the Patients screen (``PatientsScreen.open_patient``); it is a page, not a navigation
 entry of its own.
@@ -12,7 +15,7 @@ import uuid
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -29,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.domain.exam import LONDON
+from ils_desktop.domain.patient_details import CONSENT_CHANNELS, SEX_LABELS, STATUS_LABELS
 from ils_desktop.errors import NotFound
 from ils_desktop.services import patients
-from ils_desktop.services.patients import CONSENT_CHANNELS, SEX_LABELS, PatientRecord, TimelineEntry
+from ils_desktop.services.patients import PatientRecord, TimelineEntry
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon
@@ -39,7 +43,9 @@ from ils_desktop.ui.widgets.patient_header import PatientHeader, clear_layout, r
 
 #: Timeline kinds as the practice says them, with the badge tone each gets.
 KINDS = {"visit": ("Visit", "neutral"), "exam": ("Examination", "success"), "prescription": ("Prescription", ""),
-         "referral": ("Referral", "warning"), "note": ("Note", "neutral")}
+         "referral": ("Referral", "warning"), "note": ("Note", "neutral"), "sale": ("Sale", "")}
+#: What changes elsewhere can alter a record.
+RECORD_CHANGES = frozenset({"patients", "exams", "diary", "prescriptions", "referrals", "recalls", "till"})
 
 
 def _badge(text: str, tone: str, name: str | None = None) -> QLabel:
@@ -92,7 +98,8 @@ class TimelineRow(QFrame):
         if entry.status:
             status_tone = {"Did not attend": "danger", "Cancelled": "neutral", "Draft": "warning",
                            "Urgent": "danger", "Emergency": "danger", "Booked": "neutral",
-                           "Arrived": "warning", "In test": "warning"}.get(entry.status, "success")
+                           "Arrived": "warning", "In test": "warning", "Refunded": "neutral",
+                           "Voided": "neutral", "Part refunded": "warning"}.get(entry.status, "success")
             side.addWidget(_badge(entry.status, status_tone), 0, Qt.AlignmentFlag.AlignRight)
         if entry.who:
             who = role_label(entry.who, "hint")
@@ -130,6 +137,7 @@ class PatientRecordPage(QWidget):
         self.record: PatientRecord | None = None
         self.patient_id: uuid.UUID | None = None
         self._loading = 0
+        self._stale = False
         root = QVBoxLayout(self)
         root.setContentsMargins(32, 24, 32, 24)
         root.setSpacing(16)
@@ -157,8 +165,8 @@ class PatientRecordPage(QWidget):
         self.timeline.setItemDelegate(_WholeRowDelegate(self.timeline))
         self.timeline.viewport().installEventFilter(self)
         timeline_column.addWidget(self.timeline, 1)
-        self.timeline_empty = role_label("Nothing recorded yet: visits, examinations and prescriptions will "
-                                         "appear here.", "hint", "timelineEmpty", wrap=True)
+        self.timeline_empty = role_label("Nothing recorded yet: visits, examinations, prescriptions and sales "
+                                         "will appear here.", "hint", "timelineEmpty", wrap=True)
         # In the timeline's place when there is none: at the top, under the heading, taking the space.
         self.timeline_empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         timeline_column.addWidget(self.timeline_empty, 1)
@@ -246,9 +254,9 @@ class PatientRecordPage(QWidget):
             self.contact.setText("")
             self._fill_timeline(())
         self.patient_id = patient_id
+        self._stale = False
         self._loading += 1
         ticket = self._loading
-        database, context = self.workspace.database, self.workspace.context
 
         def done(record: PatientRecord) -> None:
             if ticket == self._loading:
@@ -263,16 +271,28 @@ class PatientRecordPage(QWidget):
                 return True
             return False
 
-        run_op(lambda: patients.patient_record(database, context, patient_id), on_done=done, on_error=failed,
+        run_op(lambda: self.workspace.call(patients.patient_record, patient_id), on_done=done, on_error=failed,
                parent=self)
 
     def refresh(self) -> None:
         if self.patient_id is not None:
             self.load(self.patient_id)
 
-    def _on_change(self, what: str) -> None:
-        if what in ("patients", "exams", "diary", "prescriptions", "referrals", "recalls") and self.isVisible():
+    def refresh_if_stale(self) -> None:
+        if self._stale:
             self.refresh()
+
+    def _on_change(self, what: str) -> None:
+        if what not in RECORD_CHANGES or self.patient_id is None:
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # read again when shown: what it says now may be out of date
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_if_stale()
 
     # --- showing -----------------------------------------------------------------------------
     def show_record(self, record: PatientRecord) -> None:
@@ -281,7 +301,7 @@ class PatientRecordPage(QWidget):
         self.name.setText(f"{summary.title} {summary.name}" if summary.title else summary.name)
         clear_layout(self.badges)
         if record.status != "active":
-            self.badges.addWidget(_badge(patients.STATUS_LABELS[record.status], "danger", "statusBadge"))
+            self.badges.addWidget(_badge(STATUS_LABELS[record.status], "danger", "statusBadge"))
         if summary.allergies:
             self.badges.addWidget(_badge("Allergies", "danger", "allergyBadge"))
         for flag in summary.medical_flags:

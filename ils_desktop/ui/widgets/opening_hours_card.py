@@ -102,8 +102,8 @@ class OpeningHoursCard(QWidget):
 
     # --- loading and showing ---------------------------------------------------------------------
     def refresh(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: diary.load_opening_hours(database, context), on_done=self.show_hours, parent=self)
+        call = self.workspace.call
+        run_op(lambda: call(diary.load_opening_hours), on_done=self.show_hours, parent=self)
 
     def show_hours(self, hours: WeeklyHours) -> None:
         self.loaded = hours
@@ -139,7 +139,7 @@ class OpeningHoursCard(QWidget):
                 if field is not None:
                     mark_invalid(field, False)
         value = self._value()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, ValidationFailed):
@@ -165,7 +165,7 @@ class OpeningHoursCard(QWidget):
             say(self.message, f"Saved. Open {_days_text(open_days)}.", "success")
             changes.changed.emit("diary")  # the diary redraws its week
 
-        run_op(lambda: diary.update_opening_hours(database, context, value), on_done=done, on_error=failed,
+        run_op(lambda: call(diary.update_opening_hours, value), on_done=done, on_error=failed,
                parent=self)
 
 

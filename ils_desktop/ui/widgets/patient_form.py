@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -27,22 +27,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.nhs_number import format_nhs_number, is_valid_nhs_number
-from ils_desktop.domain.patient_search import parse_uk_date
-from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
-from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import patients
-from ils_desktop.services.patients import (
+from ils_desktop.domain.patient_details import (
     CONSENT_CHANNELS,
     SEX_LABELS,
     TITLES,
-    LikelyDuplicate,
     PatientDetails,
-    PatientListing,
-    PatientRecord,
-    RegisteredPatient,
+    patient_problems,
 )
+from ils_desktop.domain.patient_search import parse_uk_date
+from ils_desktop.domain.postcode import is_valid_postcode, normalise_postcode
+from ils_desktop.errors import UserFacingError, ValidationFailed
+from ils_desktop.services import clock, patients
+from ils_desktop.services.patients import LikelyDuplicate, PatientListing, PatientRecord, RegisteredPatient
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, set_style_property
@@ -61,7 +58,7 @@ def _section(text: str) -> QLabel:
 
 
 def _today() -> date:
-    return datetime.now(LONDON).date()
+    return clock.today()
 
 
 class PatientFormDialog(QDialog):
@@ -345,7 +342,7 @@ class PatientFormDialog(QDialog):
             if born is not None:
                 self.date_of_birth.setText(f"{born:%d/%m/%Y}")
         typed = getattr(self, name).text().strip()
-        problem = patients.patient_problems(self.details()).get(name) if typed else None
+        problem = patient_problems(self.details(), _today()).get(name) if typed else None
         if name == "date_of_birth" and typed and self.details().date_of_birth is None:
             problem = f"'{typed}' is not a date: type it as day/month/year, e.g. 12/03/1960."
         self._show_problem(name, problem or "")
@@ -374,14 +371,13 @@ class PatientFormDialog(QDialog):
             self.date_of_birth.setFocus()
             return
         self._set_busy(True)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         if self.record is None:
-            run_op(lambda: patients.register_patient(database, context, details, allow_duplicate=allow_duplicate),
+            run_op(lambda: call(patients.register_patient, details, allow_duplicate=allow_duplicate),
                    on_done=self._registered, on_error=self._failed, parent=self)
         else:
             patient_id, opened_at = self.record.id, self.record.updated_at
-            run_op(lambda: patients.update_patient(database, context, patient_id, details,
-                                                   expected_updated_at=opened_at),
+            run_op(lambda: call(patients.update_patient, patient_id, details, expected_updated_at=opened_at),
                    on_done=self._updated, on_error=self._failed, parent=self)
 
     def _set_busy(self, busy: bool) -> None:

@@ -1,7 +1,8 @@
 """Book an appointment in the diary, or move / change one: the patient, the kind of appointment
 (its usual length fills in), day, time, room, clinician and notes. Keyboard first: type the
-patient's name and press Enter to pick them, Enter again books. A room that is taken is
-reported in the dialog, naming the booking in the way, and the dialog stays open to try again."""
+patient's name (or date of birth, NHS number, postcode, phone, customer number) in the patient
+finder and press Enter to pick them, Enter again books. A room that is taken is reported in the
+dialog, naming the booking in the way, and the dialog stays open to try again."""
 
 from __future__ import annotations
 
@@ -18,16 +19,14 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ils_desktop.db.database import Database
 from ils_desktop.domain.diary import (
     BLOCKED_TIME,
     LONDON,
@@ -35,15 +34,16 @@ from ils_desktop.domain.diary import (
     london_time,
     parse_clock_time,
 )
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.services import clock as practice_clock
 from ils_desktop.services import diary
-from ils_desktop.services.diary import AppointmentKind, Booking, Clinician, NewBooking, PatientChoice, Room
+from ils_desktop.services.diary import AppointmentKind, Booking, Clinician, NewBooking, Room
+from ils_desktop.services.patients import PatientListing
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, set_style_property
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
+from ils_desktop.ui.widgets.patient_finder import PatientFinder, born_text
 
 
 def colour_chip(colour: str, size: int = 12) -> QIcon:
@@ -53,41 +53,17 @@ def colour_chip(colour: str, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def find_patients(database: Database, context: TenantContext, text: str) -> list[PatientChoice]:
-    """The practice's patient search (typo-tolerant; NHS number, postcode, phone too) for those who
-    may read patient records; otherwise the diary's own look-up by name, number or birth date."""
-    if not context.can("patients.view"):
-        return diary.find_patients(database, context, text)
-    from ils_desktop.services.patients import search_patients
-
-    found = search_patients(database, context, text, limit=12)
-    return [PatientChoice(p.id, f"{p.title} {p.name}" if p.title else p.name, p.customer_number,
-                          p.date_of_birth, p.postcode) for p in found.patients]
-
-
-class _EnterFilter(QObject):
-    """Up/Down in the search field walk the results; Up/Down in the time field step the time."""
+class _TimeKeys(QObject):
+    """Up/Down in the time field step the time a row at a time."""
 
     def __init__(self, dialog: BookingDialog) -> None:
         super().__init__(dialog)
         self.dialog = dialog
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
-            return False
-        key = event.key()
-        if watched is self.dialog.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-            rows = self.dialog.results.count()
-            if rows:
-                step = 1 if key == Qt.Key.Key_Down else -1
-                self.dialog.results.setCurrentRow(max(0, min(rows - 1, self.dialog.results.currentRow() + step)))
-            return True
-        if watched is self.dialog.start_time and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-            self.dialog.step_time(1 if key == Qt.Key.Key_Up else -1)
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up)):
+            self.dialog.step_time(1 if event.key() == Qt.Key.Key_Up else -1)
             return True
         return False
 
@@ -105,16 +81,14 @@ class BookingDialog(QDialog):
         self.kinds = {k.code: k for k in kinds}
         self.booking = booking
         self.booking_id: uuid.UUID | None = booking.id if booking else None
-        self.patient: PatientChoice | None = None
+        self.patient: PatientListing | None = None
         self.slot_minutes = slot_minutes
-        self._searching = 0
-        self._search_pending = False
-        self._choose_when_found = False
         self._saving = False
         self.setWindowTitle("Change appointment" if booking else "Book appointment")
         self.setModal(True)
-        self.setMinimumWidth(620)
         layout = QVBoxLayout(self)
+        # Always as tall as what it shows: it shrinks when the patient list gives way to the patient.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
 
@@ -131,23 +105,17 @@ class BookingDialog(QDialog):
 
         # --- the patient -----------------------------------------------------------------------
         self.patient_box = QWidget()
+        self.patient_box.setMinimumWidth(620)  # the dialog's width (its layout keeps it to what it shows)
         patient_layout = QVBoxLayout(self.patient_box)
         patient_layout.setContentsMargins(0, 0, 0, 0)
         patient_layout.setSpacing(6)
-        self.search = QLineEdit()
-        self.search.setObjectName("bookingPatientSearch")
-        self.search.setPlaceholderText("Name, customer number or date of birth (dd/mm/yyyy)")
-        self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.results = QListWidget()
-        self.results.setObjectName("bookingPatientResults")
-        self.results.setFixedHeight(132)
-        self.results.itemActivated.connect(lambda _item: self._choose_patient())
-        self.results.itemClicked.connect(lambda _item: self._choose_patient())
+        self.finder = PatientFinder(workspace, visible_rows=4)
+        self.finder.setObjectName("bookingPatientFinder")
+        self.finder.chosen.connect(self.choose)
         self.chosen = QLabel()
         self.chosen.setObjectName("bookingChosenPatient")
         self.chosen.setProperty("role", "info")
-        self.chosen.setWordWrap(True)
+        self.chosen.setMinimumHeight(36)  # one line: name, number, born, postcode fit the dialog's width
         self.chosen.hide()
         self.change_patient = QPushButton("Change patient")
         self.change_patient.setProperty("role", "link")
@@ -157,12 +125,8 @@ class BookingDialog(QDialog):
         chosen_row = QHBoxLayout()
         chosen_row.addWidget(self.chosen, 1)
         chosen_row.addWidget(self.change_patient)
-        patient_layout.addWidget(labelled("Patient", self.search, self.errors["patient"]))
-        patient_layout.addWidget(self.results)
+        patient_layout.addWidget(labelled("Patient", self.finder, self.errors["patient"]))
         patient_layout.addLayout(chosen_row)
-        self.search_hint = QLabel("Type at least two letters; Enter picks the highlighted patient.")
-        self.search_hint.setProperty("role", "hint")
-        patient_layout.addWidget(self.search_hint)
         layout.addWidget(self.patient_box)
         if booking is not None:
             self.patient_box.hide()
@@ -236,12 +200,7 @@ class BookingDialog(QDialog):
         self.next_free.setToolTip("The first time this room (and clinician) is free for this appointment (F3)")
         self.next_free.setAutoDefault(False)
         self.next_free.clicked.connect(self.find_next_free)
-        free_box = QWidget()
-        free_layout = QVBoxLayout(free_box)
-        free_layout.setContentsMargins(0, 0, 0, 0)
-        free_layout.addStretch(1)
-        free_layout.addWidget(self.next_free)
-        grid.addWidget(free_box, 2, 2)
+        grid.addWidget(self.next_free, 2, 2, Qt.AlignmentFlag.AlignBottom)
         grid.addWidget(labelled("Notes", self.notes, self.errors["notes"]), 3, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
@@ -265,18 +224,11 @@ class BookingDialog(QDialog):
             button.setAutoDefault(False)  # Enter is handled by the dialog, so it never acts twice
         layout.addWidget(buttons)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self._find_patients)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.length.valueChanged.connect(lambda _v: self._show_end())
         self.start_time.textChanged.connect(lambda _t: self._show_end())
         self.day.dateChanged.connect(lambda _d: self._show_end())
-        filter_ = _EnterFilter(self)
-        self.search.installEventFilter(filter_)
-        self.start_time.installEventFilter(filter_)
+        self.start_time.installEventFilter(_TimeKeys(self))
 
         if booking is not None:
             self.length.setValue(booking.duration_minutes)
@@ -287,71 +239,21 @@ class BookingDialog(QDialog):
             self.start_time.setFocus()
             self.start_time.selectAll()
         else:
-            self.search.setFocus()
+            self.finder.focus()
 
     # --- the patient -----------------------------------------------------------------------------
-    def _find_patients(self) -> None:
-        text = self.search.text().strip()
-        if len(text) < 2 and not text.isdigit():
-            self.results.clear()
-            return
-        self._searching += 1
-        ticket = self._searching
-        self._search_pending = True
-        database, context = self.workspace.database, self.workspace.context
-
-        def done(found: list[PatientChoice]) -> None:
-            if ticket != self._searching:
-                return  # an older search answered late
-            self._search_pending = False
-            self.results.clear()
-            today = practice_clock.today()
-            for choice in found:
-                item = QListWidgetItem(
-                    f"{choice.name}    #{choice.customer_number} · born {choice.date_of_birth:%d %b %Y} "
-                    f"({_age(choice.date_of_birth, today)})" + (f" · {choice.postcode}" if choice.postcode else ""))
-                item.setData(Qt.ItemDataRole.UserRole, choice)
-                self.results.addItem(item)
-            if found:
-                self.results.setCurrentRow(0)
-            self.search_hint.setText(f"{len(found)} found — Enter picks the highlighted patient." if found else
-                                     "No patient matches. Check the spelling, or register the patient first.")
-            if self._choose_when_found and found:
-                self._choose_when_found = False
-                self._choose_patient()
-
-        def failed(_error: BaseException) -> bool | None:
-            self._search_pending = False
-            return None
-
-        run_op(lambda: find_patients(database, context, text), on_done=done, on_error=failed, parent=self)
-
-    def _choose_patient(self) -> None:
-        if self._timer.isActive() or self._search_pending:
-            # Enter pressed before the search answered: pick the first match when it does.
-            self._choose_when_found = True
-            if self._timer.isActive():
-                self._timer.stop()
-                self._find_patients()
-            return
-        item = self.results.currentItem()
-        if item is None:
-            return
-        self.choose(item.data(Qt.ItemDataRole.UserRole))
-
-    def choose(self, patient: PatientChoice) -> None:
+    def choose(self, patient: PatientListing) -> None:
         """Book for ``patient`` (also used when the diary already knows who it is)."""
         self.patient = patient
-        today = practice_clock.today()
-        self.chosen.setText(f"<b>{patient.name}</b> &nbsp;·&nbsp; #{patient.customer_number} &nbsp;·&nbsp; "
-                            f"born {patient.date_of_birth:%d %b %Y} ({_age(patient.date_of_birth, today)})")
+        facts = [f"#{patient.customer_number}", born_text(patient.date_of_birth)]
+        if patient.postcode:
+            facts.append(patient.postcode)
+        self.chosen.setText(f"<b>{patient.full_name}</b> &nbsp;·&nbsp; " + " &nbsp;·&nbsp; ".join(facts))
         self.chosen.show()
         self.change_patient.show()
-        self.search.hide()
-        self.results.hide()
-        self.search_hint.hide()
+        self.finder.hide()
         self.errors["patient"].show_message("")
-        mark_invalid(self.search, False)
+        mark_invalid(self.finder.search, False)
         self.kind.setFocus()
         QTimer.singleShot(0, self.adjustSize)
 
@@ -359,11 +261,8 @@ class BookingDialog(QDialog):
         self.patient = None
         self.chosen.hide()
         self.change_patient.hide()
-        self.search.show()
-        self.results.show()
-        self.search_hint.show()
-        self.search.setFocus()
-        self.search.selectAll()
+        self.finder.show()
+        self.finder.focus()
         QTimer.singleShot(0, self.adjustSize)
 
     # --- when ------------------------------------------------------------------------------------
@@ -404,7 +303,7 @@ class BookingDialog(QDialog):
 
     def find_next_free(self) -> None:
         starts = self.starts_at() or practice_clock.now()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         code, room_id, clinician_id = self.kind.currentData(), self.room.currentData(), self.clinician.currentData()
         self.next_free.setEnabled(False)
 
@@ -423,17 +322,14 @@ class BookingDialog(QDialog):
             self.next_free.setEnabled(True)
             return None
 
-        run_op(lambda: diary.find_next_free_slot(database, context, code, after=starts, room_id=room_id,
-                                                 clinician_id=clinician_id),
+        run_op(lambda: call(diary.find_next_free_slot, code, after=starts, room_id=room_id,
+                            clinician_id=clinician_id),
                on_done=done, on_error=failed, parent=self)
 
     # --- saving ----------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if self.search.hasFocus() or self.results.hasFocus():
-                self._choose_patient()
-            else:
-                self.save()
+            self.save()  # (Enter in the patient finder picks the patient: the finder keeps that key)
             return
         if event.key() == Qt.Key.Key_F3:
             self.find_next_free()
@@ -447,7 +343,8 @@ class BookingDialog(QDialog):
     def _clear_errors(self) -> None:
         for error in self.errors.values():
             error.show_message("")
-        for field in (self.search, self.start_time, self.kind, self.room, self.clinician, self.notes, self.length):
+        for field in (self.finder.search, self.start_time, self.kind, self.room, self.clinician, self.notes,
+                      self.length):
             mark_invalid(field, False)
         self.message.hide()
 
@@ -465,10 +362,10 @@ class BookingDialog(QDialog):
         needs_patient = self.booking is None and (kind is None or kind.code != BLOCKED_TIME)
         if needs_patient and self.patient is None:
             self.errors["patient"].show_message("Choose the patient: type their name and press Enter.")
-            mark_invalid(self.search, True)
-            self.search.setFocus()
+            mark_invalid(self.finder.search, True)
+            self.finder.focus()
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         room_id, clinician_id = self.room.currentData(), self.clinician.currentData()
         notes, length = self.notes.text(), self.length.value()
         booking = self.booking
@@ -478,14 +375,13 @@ class BookingDialog(QDialog):
                              clinician_id=clinician_id, duration_minutes=length, notes=notes)
 
             def work() -> uuid.UUID:
-                return diary.book_appointment(database, context, new)
+                return call(diary.book_appointment, new)
         else:
             def work() -> uuid.UUID:
-                diary.move_booking(database, context, booking.id, starts_at=starts,
-                                   ends_at=add_minutes(starts, length), room_id=room_id,
-                                   clinician_id=clinician_id, keep_clinician=False)
+                call(diary.move_booking, booking.id, starts_at=starts, ends_at=add_minutes(starts, length),
+                     room_id=room_id, clinician_id=clinician_id, keep_clinician=False)
                 if notes.strip() != (booking.notes or ""):
-                    diary.update_notes(database, context, booking.id, notes)
+                    call(diary.update_notes, booking.id, notes)
                 return booking.id
         self._saving = True
         self.save_button.setEnabled(False)
@@ -501,7 +397,7 @@ class BookingDialog(QDialog):
         self._saving = False
         self.save_button.setEnabled(True)
         if isinstance(error, ValidationFailed):
-            fields = {"patient": self.search, "appointment_type": self.kind, "starts_at": self.start_time,
+            fields = {"patient": self.finder.search, "appointment_type": self.kind, "starts_at": self.start_time,
                       "duration": self.length, "room": self.room, "clinician": self.clinician, "notes": self.notes}
             for name, message in error.problems.items():
                 if name in self.errors:
