@@ -63,7 +63,7 @@ def checkpointed(database, practice, book):  # type: ignore[no-untyped-def]
     """A practice with some history, verified intact and checkpointed; then a little more history."""
     manager = _manager(practice)
     for surname in ("Hughes", "Okafor", "Nowak"):
-        patients.register_patient(database, manager, PatientDetails(first_name="Ann", last_name=surname,
+        run(database, manager, patients.register_patient, PatientDetails(first_name="Ann", last_name=surname,
                                                                       date_of_birth=date(1960, 3, 12)))
     report = run(database, manager, verify_chain, book)
     assert report.intact and report.checkpoint_taken, report.problems

@@ -20,6 +20,7 @@ from ils_desktop.services import patients, staff
 from ils_desktop.services.auth import sign_in
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.patients import PatientDetails
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 HISTORY = "Glaucoma suspect; brother registered blind"  # what must never be written to the log
@@ -42,7 +43,7 @@ def _kill(uow, superuser) -> None:  # type: ignore[no-untyped-def]
 def test_failures_leave_no_patient_data_password_or_password_record_in_the_log(
         database, practice, superuser, log_file):  # type: ignore[no-untyped-def]
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
-    patient = patients.register_patient(database, manager, PatientDetails(
+    patient = run(database, manager, patients.register_patient, PatientDetails(
         first_name="Ada", last_name="Quill", date_of_birth=date(1961, 2, 3), nhs_number=NHS_NUMBER,
         medical_history=HISTORY))
 
