@@ -4,7 +4,7 @@ patient contacted then booked, and filter the list."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,11 +16,20 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.clinical import EyeExamination, Recall
 from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient
+from ils_desktop.services import clock
+from ils_desktop.services.clock import FixedClock
 from ils_desktop.ui.screens.recalls import phone_text
 from tests.services.test_prescriptions import PASSWORD, make_clinical_practice, rows
 from tests.ui.conftest import sign_in_by_keyboard
 
-TODAY = datetime.now(LONDON).date()
+TODAY = date(2026, 3, 16)
+"""The day the front desk works the list (a Monday), as the practice's clock says."""
+
+
+@pytest.fixture(autouse=True)
+def _the_practices_clock():  # type: ignore[no-untyped-def]
+    with clock.using(FixedClock(datetime.combine(TODAY, time(9, 15), LONDON))) as fixed:
+        yield fixed
 
 
 @pytest.fixture

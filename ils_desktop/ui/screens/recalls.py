@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ils_desktop.domain.exam import LONDON
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import recalls
+from ils_desktop.services import clock, recalls
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -91,7 +92,7 @@ class RecallTableModel(RowsModel[recalls.RecallEntry]):
         if column == REASON:
             return entry.reason
         if entry.status == "contacted" and entry.last_contacted_at:
-            return f"Contacted {entry.last_contacted_at.astimezone(recalls.LONDON):%d %b}"
+            return f"Contacted {entry.last_contacted_at.astimezone(LONDON):%d %b}"
         return entry.status_label
 
 
@@ -224,17 +225,13 @@ class RecallsScreen(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        view = self.view
-        today = recalls.london_today()
+        call, view, today = self.workspace.call, self.view, clock.today()
 
         def work() -> tuple[recalls.RecallSummary, list[recalls.RecallEntry]]:
-            summary = recalls.recall_summary(database, context, today=today)
+            summary = call(recalls.recall_summary, month=today)
             if view == "overdue":
-                entries = recalls.list_recalls(database, context, overdue=True, today=today)
-            else:
-                entries = recalls.list_recalls(database, context, due_in_month=today, today=today)
-            return summary, entries
+                return summary, call(recalls.list_recalls, overdue=True)
+            return summary, call(recalls.list_recalls, due_in_month=today)
 
         run_op(work, on_done=lambda result: self._loaded(view, *result), parent=self)
 
@@ -299,7 +296,7 @@ class RecallsScreen(QWidget):
         entry = self.selected()
         if entry is None or not self.workspace.can("patients.edit") or entry.status not in ("due", "contacted"):
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         action = recalls.mark_contacted if status == "contacted" else recalls.mark_booked
         self.contacted_button.setEnabled(False)
         self.booked_button.setEnabled(False)
@@ -317,4 +314,4 @@ class RecallsScreen(QWidget):
                 return True
             return False
 
-        run_op(lambda: action(database, context, entry.id), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(action, entry.id), on_done=done, on_error=failed, parent=self)

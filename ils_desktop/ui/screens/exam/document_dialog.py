@@ -13,10 +13,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QVBoxLayout, QWidget
 
-from ils_desktop.db.database import Database
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import clinical_documents, pdf_files
+from ils_desktop.services import clinical_files, pdf_files
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import set_style_property
@@ -29,7 +27,7 @@ def open_with_system_viewer(path: Path) -> None:
 
 class ClinicalDocumentDialog(QDialog):
     """Subclasses build their form below the header (``self.body``), add ``self.message`` where the
-    message line goes (``add_message``), and say how their PDF is made (``make_pdf``)."""
+    message line goes (``add_message``), and say how their PDF is made (``pdf_work``)."""
 
     #: What the document is called in the save dialog ("Save referral letter as PDF").
     DOCUMENT = "document"
@@ -80,8 +78,8 @@ class ClinicalDocumentDialog(QDialog):
         self.message.setVisible(bool(text))
 
     # --- the PDF ----------------------------------------------------------------------------------
-    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
-        """Render the saved document (runs off the GUI thread)."""
+    def pdf_work(self) -> Callable[[], bytes]:
+        """The work that renders the saved document (asked on the GUI thread, run off it)."""
         raise NotImplementedError
 
     def file_name(self) -> str:
@@ -93,8 +91,6 @@ class ClinicalDocumentDialog(QDialog):
         if self.pdf is not None:
             use(self.pdf)
             return
-        database, context = self.workspace.database, self.workspace.context
-
         def ready(pdf: bytes) -> None:
             self.pdf = pdf
             use(pdf)
@@ -105,14 +101,14 @@ class ClinicalDocumentDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: self.make_pdf(database, context), on_done=ready, on_error=failed, parent=self)
+        run_op(self.pdf_work(), on_done=ready, on_error=failed, parent=self)
 
     def _open_in_viewer(self, done_text: str) -> None:
         """Keep the PDF in the practice's documents folder and open it in the viewer to print."""
 
         def open_it(pdf: bytes) -> None:
             try:
-                folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
+                folder = clinical_files.private_documents_folder(self.workspace.data_dir)
                 self.printed_path = pdf_files.save_pdf(pdf, folder / self.file_name())
             except UserFacingError as error:
                 self._say(str(error), "error")

@@ -7,8 +7,8 @@ from dataclasses import replace
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from ils_desktop.domain.exam import ExamContent, History
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, hint, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import NotesField, TextField, TickField
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, hint, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import NotesField, TextField, TickField
 
 
 class ReasonHistorySection(ExamSection):
