@@ -32,6 +32,7 @@ from ils_desktop.domain.exam import (
     SubjectiveRefraction,
     Vision,
     add_months,
+    age_on,
 )
 from ils_desktop.domain.exam.clinic import next_in_clinic
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
@@ -498,3 +499,47 @@ def test_an_exam_finalised_around_midnight_when_the_clocks_change_is_dated_in_lo
     assert (draft.exam_date, draft.issue_date) == (day, day)
     assert draft.expiry_date == add_months(day, 12)
     run(database, clinic.optometrist, prescriptions.issue_prescription, exam_id, draft)
+
+
+def test_the_demo_practices_records_are_plausible_at_the_moment_it_is_built(database, owner_engine, clinic):
+    """No examination or prescription after "now", nobody examined before three, the recall due the
+    interval after the last examination, today's draft started after its appointment."""
+    import random
+
+    from ils_desktop.demo.exams import seed_exams
+
+    births = [date(2024, 5, 1), date(2021, 2, 3)] + [date(1940 + 2 * n, 1 + n % 12, 1 + n) for n in range(28)]
+    patients = [add_patient(owner_engine, clinic, f"Demo{n}", "Patient", born=born) for n, born in enumerate(births)]
+    in_the_room = add_booking(owner_engine, clinic, patients[-1], starts=CLINIC_MORNING - timedelta(minutes=4),
+                              status="in_test")
+
+    seed_exams(owner_engine, clinic.company_id, random.Random(7))
+
+    with database.unit_of_work(clinic.optometrist) as uow:
+        exams_on_record = uow.session.execute(text(
+            "SELECT e.patient_id, e.exam_date, e.finalised_at, e.status, e.recall_months, e.booking_id, "
+            "p.date_of_birth FROM eye_examinations e JOIN patients p ON p.id = e.patient_id")).all()
+        issued = uow.session.execute(text(
+            "SELECT r.issue_date, r.expiry_date, e.exam_date, e.recall_months FROM prescriptions r "
+            "JOIN eye_examinations e ON e.id = r.exam_id")).all()
+        recalls = uow.session.execute(text(
+            "SELECT c.patient_id, c.due_date, e.exam_date, e.recall_months FROM recalls c "
+            "JOIN eye_examinations e ON e.id = c.exam_id")).all()
+    finalised = [e for e in exams_on_record if e.status == "finalised"]
+    assert finalised and issued and recalls
+    for exam in exams_on_record:
+        assert exam.exam_date <= CLINIC_MORNING
+        assert exam.finalised_at is None or exam.exam_date < exam.finalised_at < CLINIC_MORNING
+        assert age_on(exam.date_of_birth, exam.exam_date.astimezone(LONDON).date()) >= 3
+        assert exam.exam_date.astimezone(LONDON).weekday() != 6  # the practice is closed on Sundays
+    for rx in issued:
+        examined = rx.exam_date.astimezone(LONDON).date()
+        assert rx.issue_date == examined <= CLINIC_MORNING.date()
+        assert rx.expiry_date == add_months(examined, rx.recall_months)
+    for recall in recalls:
+        last = max(e.exam_date for e in finalised if e.patient_id == recall.patient_id)
+        assert recall.exam_date == last  # set by the patient's latest examination
+        assert recall.due_date == add_months(last.astimezone(LONDON).date(), recall.recall_months)
+    [draft] = [e for e in exams_on_record if e.status == "draft"]
+    assert draft.booking_id == in_the_room
+    assert CLINIC_MORNING - timedelta(minutes=4) <= draft.exam_date <= CLINIC_MORNING

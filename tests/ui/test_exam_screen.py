@@ -325,3 +325,35 @@ def test_a_draft_changed_on_another_workstation_is_not_overwritten(qtbot, make_w
     qtbot.waitUntil(lambda: (stored(database, clinic, exam_id, "reason_for_visit") or "").endswith("night glare)"),
                     timeout=10_000)
 
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_control_of_the_exam_is_within_reach_on_a_laptop_and_a_desktop_screen(
+        qtbot, make_window, database, owner_engine, practice, size):
+    _clinic, screen, _exam_id = _open_with_findings(qtbot, make_window, database, owner_engine, practice,
+                                                  registered=True)
+    window = screen.window()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0], timeout=5_000)  # nothing asks for more width
+    page, scroll = screen.page, screen.page.scroll
+
+    def within_window(widget) -> bool:  # type: ignore[no-untyped-def]
+        right = widget.mapTo(window, widget.rect().topRight()).x()
+        return widget.isVisible() and right <= window.width()
+
+    assert within_window(page.finalise_button) and within_window(page.save_button)
+    # The record scrolls up and down only: every field lies within the visible width.
+    body = scroll.widget()
+    assert body.width() <= scroll.viewport().width()
+    for field in page.fields:
+        assert field.mapTo(body, field.rect().topRight()).x() <= scroll.viewport().width(), field.objectName()
+
+    # Finalised, the header offers the prescription and the referral letter instead, as reachable.
+    focus_on(qtbot, screen.findChild(object, "reasonForVisit"))
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.record is not None and screen.record.is_finalised, timeout=10_000)
+    qtbot.waitUntil(lambda: page.prescription_button.isVisible(), timeout=5_000)
+    assert window.width() == size[0]
+    assert within_window(page.prescription_button) and within_window(page.referral_button)
+    assert not page.finalise_button.isVisible()

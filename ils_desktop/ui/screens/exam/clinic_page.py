@@ -94,7 +94,7 @@ class ClinicPage(QWidget):
         self.start_button.setEnabled(False)
         self.start_button.clicked.connect(lambda: self._chosen(self.clinic_list.currentRow()))
         clinic_layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignLeft)
-        columns.addWidget(clinic, 3)
+        columns.addWidget(clinic, 2)  # the clinic list needs the width: names are read whole
 
         side = QVBoxLayout()
         side.setSpacing(16)
@@ -122,7 +122,7 @@ class ClinicPage(QWidget):
         self.drafts_list.itemActivated.connect(self._draft_chosen)
         drafts_layout.addWidget(self.drafts_list, 1)
         side.addWidget(drafts, 2)
-        columns.addLayout(side, 2)
+        columns.addLayout(side, 1)
         layout.addLayout(columns, 1)
 
     # --- loading -----------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from ils_desktop.errors import UserFacingError
@@ -18,6 +18,10 @@ from ils_desktop.services import clinical_files, pdf_files
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import set_style_property
+
+WINDOW_FRAME = 60
+"""Room left on the screen for the dialog's title bar and frame (the screen's available area already
+leaves out the taskbar)."""
 
 
 def open_with_system_viewer(path: Path) -> None:
@@ -35,7 +39,7 @@ class ClinicalDocumentDialog(QDialog):
     PDF_FAILED = "The document is saved, but its PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, *, title: str, name_prefix: str,
-                 minimum_width: int, parent: QWidget | None = None) -> None:
+                 preferred_width: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.exam_id = exam_id
@@ -43,8 +47,9 @@ class ClinicalDocumentDialog(QDialog):
         self.printed_path: Path | None = None
         self.document_opener: Callable[[Path], None] = open_with_system_viewer
         self._name_prefix = name_prefix
+        self.preferred_width = preferred_width
         self.setWindowTitle(title)
-        self.setMinimumWidth(minimum_width)
+        self.setMinimumWidth(min(preferred_width, 760))
 
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(28, 22, 28, 20)
@@ -67,6 +72,28 @@ class ClinicalDocumentDialog(QDialog):
         self.message.setObjectName(f"{name_prefix}Message")
         self.message.setWordWrap(True)
         self.message.hide()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Size the dialog to its content at its width, within the screen.
+
+        Word-wrapped text needs the height for the width it gets, which Qt's first guess (made for
+        a wider dialog) leaves out, squeezing the form; and on a 1366×768 laptop the taskbar and
+        the title bar leave about 700 px. The findings of a letter scroll; the rest fits."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        layout = self.layout()
+        width = min(max(self.preferred_width, self.minimumSizeHint().width()), available.width() - 40)
+        needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                  else layout.totalSizeHint().height())
+        self.resize(width, max(self.minimumHeight(), min(needed, available.height() - WINDOW_FRAME)))
+
+    def refit(self) -> None:
+        """Fit again once the content has changed (a notice shown, the loaded text wrapped)."""
+        QTimer.singleShot(0, self.fit_to_screen)
 
     def add_message(self) -> None:
         """Put the message line here in the form (usually just above the buttons)."""

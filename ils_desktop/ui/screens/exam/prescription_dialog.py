@@ -82,7 +82,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
     PDF_FAILED = "The prescription is issued, but the PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(workspace, exam_id, title="Issue prescription", name_prefix="rx", minimum_width=860,
+        super().__init__(workspace, exam_id, title="Issue prescription", name_prefix="rx", preferred_width=860,
                          parent=parent)
         self.draft: prescriptions.PrescriptionDraft | None = None
         self.issued_id: uuid.UUID | None = None
@@ -318,6 +318,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
         first = self.fields["R_sca"] if draft.kind != "no_rx_needed" else self.fields["R_va"]
         first.setFocus()
         first.selectAll()
+        self.refit()
 
     def _load_failed(self, error: BaseException) -> bool:
         if isinstance(error, UserFacingError):
@@ -462,6 +463,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
             self.alert_title.setText(f"Significant change from the previous prescription{since}")
             self.alert_text.setText("\n".join(f"•  {reason}" for reason in issued.alert_reasons))
             self.alert_box.show()
+            self.refit()
             self.acknowledge_button.setFocus()
         self._say(f"{issued.kind_label} issued {issued.issue_date:%d/%m/%Y} and saved to the patient's record.",
                   "success")

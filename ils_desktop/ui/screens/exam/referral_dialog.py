@@ -60,7 +60,7 @@ class ReferralDialog(ClinicalDocumentDialog):
     PDF_FAILED = "The letter is saved, but its PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(workspace, exam_id, title="Referral letter", name_prefix="referral", minimum_width=900,
+        super().__init__(workspace, exam_id, title="Referral letter", name_prefix="referral", preferred_width=900,
                          parent=parent)
         self.draft: referrals.ReferralDraft | None = None
         self.referral_id: uuid.UUID | None = None
@@ -174,7 +174,7 @@ class ReferralDialog(ClinicalDocumentDialog):
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self).activated.connect(self.save_button.click)
         QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save_pdf_button.click)
-        self.resize(1040, 740)
+        self.preferred_width = 1040
         self._set_editable(False)
         self._load()
 
@@ -213,6 +213,7 @@ class ReferralDialog(ClinicalDocumentDialog):
             self._say("Your role does not allow writing referral letters: ask the practitioner who examined the "
                       "patient.", "info")
         (self.reason if draft.addressee else self.addressee).setFocus()
+        self.refit()
 
     def _load_failed(self, error: BaseException) -> bool:
         if isinstance(error, UserFacingError):

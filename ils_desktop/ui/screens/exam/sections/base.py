@@ -73,7 +73,7 @@ class ExamSection(QFrame):
         badge = QLabel(str(number))
         badge.setProperty("role", "badge")
         badge.setToolTip(f"Alt+{number % 10}" if number <= 10 else "")
-        badge.setFixedWidth(30)
+        badge.setMinimumWidth(30)
         badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         header.addWidget(badge)
         heading = QLabel(title)

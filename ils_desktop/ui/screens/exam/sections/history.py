@@ -50,7 +50,12 @@ class ReasonHistorySection(ExamSection):
         holder.setLayout(ticks)
         grid.addWidget(holder, 3, 1)
         self.body.addLayout(grid)
-        self.body.addWidget(hint("History is prefilled from the patient record: confirm or update it."))
+        self.prefilled = hint("History is prefilled from the patient record: confirm or update it.")
+        self.body.addWidget(self.prefilled)
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        self.prefilled.setVisible(not read_only)  # a finalised record is no longer confirmed or updated
 
     def load(self, content: ExamContent) -> None:
         h = content.history
