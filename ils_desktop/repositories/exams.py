@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, or_, select
+from sqlalchemy import String, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,6 +33,44 @@ class VersionConflict(Exception):
 def full_name(user: Any) -> Any:
     """``first last`` of a users row (aliased or not), as SQL."""
     return func.concat_ws(" ", user.first_name, user.last_name)
+
+
+# The statements that open and save an exam are built once: building one costs more than running it.
+_CLINICIAN, _FINALISER = aliased(User), aliased(User)
+_RECALL_DUE = (select(Recall.due_date)
+               .where(Recall.company_id == EyeExamination.company_id, Recall.exam_id == EyeExamination.id)
+               .order_by(Recall.created_at.desc()).limit(1).scalar_subquery())
+_ON_RECORD = (
+    select(EyeExamination, Patient, AppointmentType.name, full_name(_CLINICIAN), full_name(_FINALISER), _RECALL_DUE)
+    .join(Patient, and_(Patient.company_id == EyeExamination.company_id, Patient.id == EyeExamination.patient_id))
+    .outerjoin(AppointmentType, and_(AppointmentType.company_id == EyeExamination.company_id,
+                                     AppointmentType.code == EyeExamination.appointment_type))
+    .outerjoin(_CLINICIAN, and_(_CLINICIAN.company_id == EyeExamination.company_id,
+                                _CLINICIAN.id == EyeExamination.clinician_id))
+    .outerjoin(_FINALISER, and_(_FINALISER.company_id == EyeExamination.company_id,
+                                _FINALISER.id == EyeExamination.finalised_by))
+    .where(EyeExamination.company_id == bindparam("company"), EyeExamination.id == bindparam("exam"))
+)
+_PREVIOUS_FINALISED = (
+    select(EyeExamination, full_name(User))
+    .outerjoin(User, and_(User.company_id == EyeExamination.company_id, User.id == EyeExamination.clinician_id))
+    .where(EyeExamination.company_id == bindparam("company"), EyeExamination.patient_id == bindparam("patient"),
+           EyeExamination.status == "finalised", EyeExamination.exam_date < bindparam("before"),
+           EyeExamination.id != bindparam("exclude"))
+    .order_by(EyeExamination.exam_date.desc()).limit(1)
+)
+_ADDENDA = (
+    select(ConsultLog, full_name(User))
+    .outerjoin(User, and_(User.company_id == ConsultLog.company_id, User.id == ConsultLog.author_id))
+    .where(ConsultLog.company_id == bindparam("company"), ConsultLog.exam_id == bindparam("exam"),
+           ConsultLog.kind == "addendum")
+    .order_by(ConsultLog.created_at, ConsultLog.id)
+)
+_FOR_UPDATE = (select(EyeExamination)
+               .where(EyeExamination.company_id == bindparam("company"), EyeExamination.id == bindparam("exam"))
+               .with_for_update().execution_options(populate_existing=True))
+_PROTOCOLS = (select(ClinicalProtocol).where(ClinicalProtocol.company_id == bindparam("company"))
+              .order_by(ClinicalProtocol.title))
 
 
 @dataclass(frozen=True)
@@ -133,23 +171,7 @@ class ExamRepository(ClinicalRecordRepository):
     def on_record(self, exam_id: uuid.UUID) -> ExamOnRecord | None:
         """The exam, its patient, the appointment type's name, the clinician's and finaliser's names and
         the recall it set — one query."""
-        clinician, finaliser = aliased(User), aliased(User)
-        recall_due = (select(Recall.due_date)
-                      .where(Recall.company_id == EyeExamination.company_id, Recall.exam_id == EyeExamination.id)
-                      .order_by(Recall.created_at.desc()).limit(1).scalar_subquery())
-        row = self.session.execute(
-            select(EyeExamination, Patient, AppointmentType.name, full_name(clinician), full_name(finaliser),
-                   recall_due)
-            .join(Patient, and_(Patient.company_id == EyeExamination.company_id,
-                                Patient.id == EyeExamination.patient_id))
-            .outerjoin(AppointmentType, and_(AppointmentType.company_id == EyeExamination.company_id,
-                                             AppointmentType.code == EyeExamination.appointment_type))
-            .outerjoin(clinician, and_(clinician.company_id == EyeExamination.company_id,
-                                       clinician.id == EyeExamination.clinician_id))
-            .outerjoin(finaliser, and_(finaliser.company_id == EyeExamination.company_id,
-                                       finaliser.id == EyeExamination.finalised_by))
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.id == exam_id)
-        ).first()
+        row = self.session.execute(_ON_RECORD, {"company": self.company_id, "exam": exam_id}).first()
         if row is None:
             return None
         exam, patient, type_name, clinician_name, finaliser_name, due = row
@@ -158,12 +180,7 @@ class ExamRepository(ClinicalRecordRepository):
 
     def get_for_update(self, exam_id: uuid.UUID) -> EyeExamination | None:
         """The exam row locked until the transaction ends, so two saves of it queue."""
-        return self.session.scalars(
-            select(EyeExamination)
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.id == exam_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
+        return self.session.scalars(_FOR_UPDATE, {"company": self.company_id, "exam": exam_id}).one_or_none()
 
     def version(self, exam_id: uuid.UUID) -> int | None:
         return self.session.scalar(
@@ -188,20 +205,11 @@ class ExamRepository(ClinicalRecordRepository):
             ).order_by(EyeExamination.exam_date.desc()).limit(1)
         ).first()
 
-    def previous_finalised(self, patient_id: uuid.UUID, before: datetime,
-                           exclude: uuid.UUID | None = None) -> PreviousExam | None:
-        """The patient's last finalised exam before ``before`` with its clinician's name (for
-        comparing refractions): one query, however many exams the patient has had."""
-        query = (
-            select(EyeExamination, full_name(User))
-            .outerjoin(User, and_(User.company_id == EyeExamination.company_id,
-                                  User.id == EyeExamination.clinician_id))
-            .where(EyeExamination.company_id == self.company_id, EyeExamination.patient_id == patient_id,
-                   EyeExamination.status == "finalised", EyeExamination.exam_date < before)
-        )
-        if exclude is not None:
-            query = query.where(EyeExamination.id != exclude)
-        row = self.session.execute(query.order_by(EyeExamination.exam_date.desc()).limit(1)).first()
+    def previous_finalised(self, patient_id: uuid.UUID, before: datetime, exclude: uuid.UUID) -> PreviousExam | None:
+        """The patient's last finalised exam before ``before`` (other than ``exclude``) with its
+        clinician's name, for comparing refractions: one query, however many exams came before."""
+        row = self.session.execute(_PREVIOUS_FINALISED, {"company": self.company_id, "patient": patient_id,
+                                                         "before": before, "exclude": exclude}).first()
         return None if row is None else PreviousExam(row[0], row[1])
 
     def drafts_by(self, clinician_id: uuid.UUID, limit: int = 20) -> Sequence[tuple[EyeExamination, Patient]]:
@@ -270,13 +278,7 @@ class ExamRepository(ClinicalRecordRepository):
     # --- addenda (added with add_log) ---------------------------------------------------------
     def addenda(self, exam_id: uuid.UUID) -> list[Addendum]:
         """The exam's addenda with their authors' names, oldest first (one query)."""
-        rows = self.session.execute(
-            select(ConsultLog, full_name(User))
-            .outerjoin(User, and_(User.company_id == ConsultLog.company_id, User.id == ConsultLog.author_id))
-            .where(ConsultLog.company_id == self.company_id, ConsultLog.exam_id == exam_id,
-                   ConsultLog.kind == "addendum")
-            .order_by(ConsultLog.created_at, ConsultLog.id)
-        ).all()
+        rows = self.session.execute(_ADDENDA, {"company": self.company_id, "exam": exam_id}).all()
         return [Addendum(entry, name) for entry, name in rows]
 
     # --- recalls -----------------------------------------------------------------------------
@@ -296,10 +298,7 @@ class ExamRepository(ClinicalRecordRepository):
     def protocols(self) -> list[ProtocolDefinition] | None:
         """The practice's active protocols, or None while it has none on record at all (active or
         retired): then the built-in ones apply. One query."""
-        rows = self.session.scalars(
-            select(ClinicalProtocol).where(ClinicalProtocol.company_id == self.company_id)
-            .order_by(ClinicalProtocol.title)
-        ).all()
+        rows = self.session.scalars(_PROTOCOLS, {"company": self.company_id}).all()
         if not rows:
             return None
         return [ProtocolDefinition(p.title, tuple(p.items), p.appointment_type, p.condition)

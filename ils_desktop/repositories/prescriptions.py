@@ -128,14 +128,6 @@ class PrescriptionRepository(TenantRepository):
             query.order_by(Prescription.issue_date.desc(), Prescription.created_at.desc()).limit(1)
         ).first()
 
-    def for_patient(self, patient_id: uuid.UUID) -> Sequence[Prescription]:
-        """The patient's prescriptions, the newest first."""
-        return self.session.scalars(
-            select(Prescription)
-            .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id)
-            .order_by(Prescription.issue_date.desc(), Prescription.created_at.desc())
-        ).all()
-
     def history(self, patient_id: uuid.UUID) -> list[PrescriptionOnRecord]:
         """The patient's prescriptions, the newest first, with who issued each, whether a later one
         supersedes it and whether it raised an alert — one query."""

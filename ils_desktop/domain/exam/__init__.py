@@ -24,7 +24,6 @@ from ils_desktop.domain.exam.binocular import (
     BinocularVision,
 )
 from ils_desktop.domain.exam.devices import (
-    DEVICE_FILLABLE_BLOCKS,
     MEASUREMENT_BLOCKS,
     MEASUREMENT_NAMES,
     DeviceSource,
@@ -33,7 +32,6 @@ from ils_desktop.domain.exam.devices import (
     describe_device_reading,
 )
 from ils_desktop.domain.exam.finalising import (
-    SIGHT_TEST_TYPES,
     finalising_problems,
     required_sections,
 )
@@ -126,7 +124,6 @@ from ils_desktop.domain.exam.vision import (
     VA_NOTATIONS,
     Vision,
     VisualAcuity,
-    canonical_va,
     format_va,
     parse_va,
     va_problem,
@@ -136,7 +133,7 @@ __all__ = [
     "BLOCKS",
     "DEFAULT_PROTOCOLS",
     "DEFAULT_RECALL_POLICY",
-    "DEVICE_FILLABLE_BLOCKS",
+
     "EYES",
     "FIELD_METHODS",
     "GRADED_FEATURES",
@@ -158,7 +155,7 @@ __all__ = [
     "OBJECTIVE_METHODS",
     "POSTERIOR_METHODS",
     "SECTION_TITLES",
-    "SIGHT_TEST_TYPES",
+
     "SNELLEN_DENOMINATORS",
     "VA_CONDITIONS",
     "VA_DISTANCES",
@@ -192,7 +189,7 @@ __all__ = [
     "apply_device_reading",
     "block_for_measurement",
     "bool_of",
-    "canonical_va",
+
     "conditions_from_history",
     "content_problems",
     "content_text_problems",

@@ -28,11 +28,6 @@ from ils_desktop.domain.rx import Prism, Sca
 if TYPE_CHECKING:
     from ils_desktop.domain.exam.record import ExamContent
 
-DEVICE_FILLABLE_BLOCKS: Final[tuple[str, ...]] = (
-    "objective_refraction", "current_spectacles", "keratometry", "iop",
-)
-"""Blocks a device reading can fill (issue 4): autorefractor, lensmeter, keratometer, tonometer."""
-
 MEASUREMENT_BLOCKS: Final[dict[str, str]] = {
     "autorefraction": "objective_refraction",
     "objective_refraction": "objective_refraction",

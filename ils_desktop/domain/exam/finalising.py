@@ -13,9 +13,6 @@ from typing import Final
 
 from ils_desktop.domain.exam.record import ExamContent, content_problems
 
-SIGHT_TEST_TYPES: Final = frozenset({"sight_test", "domiciliary", "gos_sight_test", "private_sight_test"})
-"""Appointment types that are sight tests (Opticians Act s.26: a prescription or statement follows)."""
-
 _ALWAYS_REQUIRED: Final = ("reason_for_visit", "vision", "anterior_segment", "management", "recall")
 
 

@@ -144,16 +144,6 @@ def va_problem(text: str | None, *, near: bool = False) -> str | None:
     return None
 
 
-def canonical_va(text: str | None) -> str | None:
-    """The canonical form of a valid acuity, the text as given if it cannot be read, None if blank."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return format_va(text)
-    except ValueError:
-        return text.strip()
-
-
 VA_DISTANCES: Final = ("distance", "near")
 VA_CONDITIONS: Final[dict[str, str]] = {"unaided": "Unaided", "habitual": "Habitual",
                                         "best_corrected": "Best corrected"}

@@ -75,7 +75,6 @@ class ExamScreen(Saving, Finalising, QWidget):
         self.page = RecordPage()
         self.pages.addWidget(self.clinic_page)
         self.pages.addWidget(self.page)
-        self.exam_page = self.page
 
         page = self.page
         page.clinic_button.clicked.connect(self.show_clinic)
