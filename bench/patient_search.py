@@ -378,8 +378,8 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     _line("services.patients.patient_summary (exam header)", samples)
 
     # --- saving an examination draft -------------------------------------------------------------
-    exam_id = exams.start_exam(database, optometrist, patient_id)
-    loaded_exam = exams.load_exam(database, optometrist, exam_id)
+    exam_id = run_case(database, optometrist, exams.start_exam, patient_id)
+    loaded_exam = run_case(database, optometrist, exams.load_exam, exam_id)
     version = loaded_exam.version
     content = replace(loaded_exam.content, reason_for_visit="Routine sight test", subjective_refraction=(
         SubjectiveRefraction(R=RefractionEye(sca=parse_sca("-1.25/-0.50x180"), near_add=Decimal("1.75"), va="6/5"),
@@ -388,7 +388,7 @@ def run(options: argparse.Namespace, pgdata: Path, *, keep: bool) -> None:
     def save(i: int) -> None:
         nonlocal version
         changed = replace(content, symptoms=f"Blurred near vision when reading (autosave {i})")
-        version = exams.save_draft(database, optometrist, exam_id, changed, version).version
+        version = run_case(database, optometrist, exams.save_draft, exam_id, changed, version).version
 
     samples = timed(rounds, save)
     print("saving an examination draft (autosave: lock, compare, write JSON blocks, audit trigger)")

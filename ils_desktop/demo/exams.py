@@ -2,7 +2,10 @@
 finalised examinations with matching prescriptions and recalls, and today's exam in progress.
 
 Runs after the patients and diary steps (``demo.clinical.STEPS``) and works with whatever they made:
-without patients it records only the GOC checks and protocols.
+without patients it records only the GOC checks and protocols. Every date follows the practice's
+clock (``services.clock``) as the demo is built: no record is dated after that moment, nobody is
+examined before the age of three, visits are about two years apart, and each patient's recall falls
+due the interval after their last examination.
 """
 
 from __future__ import annotations
@@ -49,12 +52,15 @@ from ils_desktop.models.clinical import EyeExamination, GocComplianceCheck, Pres
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import TestRoomBooking
 from ils_desktop.models.patients import Patient
-from ils_desktop.services.exams import install_default_protocols
+from ils_desktop.repositories.exams import ExamRepository
+from ils_desktop.services import clock
 
 log = logging.getLogger(__name__)
 
 PATIENTS_WITH_HISTORY = 300
 Q = Decimal("0.25")
+YOUNGEST_EXAMINED = 3
+"""Years: the first sight test is at three or later (the demo's children are not examined as babies)."""
 
 
 def _quarter(value: float) -> Decimal:
@@ -191,7 +197,8 @@ def seed_exams(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
         session = uow.session
         clinicians = session.scalars(select(User).where(
             User.company_id == company_id, User.role.in_(("optometrist", "contact_lens_optician")))).all()
-        today = datetime.now(LONDON).date()
+        now = clock.now()
+        today = now.date()
         for user in clinicians:
             checked = today - timedelta(days=rng.randint(5, 40))
             session.add(GocComplianceCheck(
@@ -200,7 +207,7 @@ def seed_exams(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
                 registrant_type="optometrist" if user.role == "optometrist" else "contact_lens_optician",
                 status="registered", checked_on=checked, valid_until=checked + timedelta(days=365),
                 notes="Checked on the GOC register (demo)"))
-        install_default_protocols(uow)
+        uow.repository(ExamRepository).install_protocols(DEFAULT_PROTOCOLS)
         optometrist = next((u for u in clinicians if u.role == "optometrist"), None)
         patients = session.scalars(select(Patient).where(Patient.company_id == company_id)
                                    .order_by(Patient.customer_number).limit(5000)).all()
@@ -215,9 +222,9 @@ def seed_exams(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
         profiles: dict[uuid.UUID, _Eyes] = {}
         for patient in chosen:
             eyes = profiles[patient.id] = _Eyes(rng, age_on(patient.date_of_birth, today))
-            visits = rng.choice((1, 1, 2, 2, 3))
-            last = today - timedelta(days=rng.randint(20, 700))
-            dates = sorted(last - timedelta(days=int(730 * i + rng.randint(-40, 40))) for i in range(visits))
+            dates = _visit_days(rng, patient.date_of_birth, today)
+            if not dates:
+                continue
             for number, day in enumerate(dates):
                 if number:
                     eyes.drift()
@@ -245,19 +252,31 @@ def seed_exams(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) 
         session.execute(insert(EyeExamination), exam_rows)
         session.execute(insert(Prescription), rx_rows)
         session.execute(insert(Recall), recall_rows)
-        _exam_in_progress(uow, company_id, optometrist, rng, today, profiles)
+        _exam_in_progress(uow, company_id, optometrist, rng, now, profiles)
         uow.commit()
         log.info("demo exams: %s finalised exams for %s patients", len(exam_rows), len(chosen))
 
 
+def _visit_days(rng: random.Random, born: date, today: date) -> list[date]:
+    """One to three sight tests about two years apart, the last 20 days to two years ago, none on a
+    Sunday (the practice is closed) nor before the patient was three; oldest first."""
+    last = today - timedelta(days=rng.randint(20, 700))
+    visits = rng.choice((1, 1, 2, 2, 3))
+    days = [last] + [last - timedelta(days=730 * i + rng.randint(-40, 40)) for i in range(1, visits)]
+    days = [day - timedelta(days=1) if day.weekday() == 6 else day for day in days]
+    return sorted(day for day in days if age_on(born, day) >= YOUNGEST_EXAMINED)
+
+
 def _exam_in_progress(uow: TenantUnitOfWork, company_id: uuid.UUID, optometrist: User, rng: random.Random,
-                      today: date, profiles: dict[uuid.UUID, _Eyes]) -> None:
-    """Today's patient in the test room: a draft with history, VA and an accepted autorefraction."""
+                      now: datetime, profiles: dict[uuid.UUID, _Eyes]) -> None:
+    """Today's patient in the test room: a draft with history, VA and an accepted autorefraction,
+    started when the appointment did (or a few minutes ago); nobody is examined before their time."""
     session = uow.session
+    today = now.date()
     start = datetime.combine(today, time(0), LONDON)
     bookings = session.scalars(select(TestRoomBooking).where(
         TestRoomBooking.company_id == company_id, TestRoomBooking.starts_at >= start,
-        TestRoomBooking.starts_at < start + timedelta(days=1), TestRoomBooking.patient_id.is_not(None),
+        TestRoomBooking.starts_at <= now, TestRoomBooking.patient_id.is_not(None),
         TestRoomBooking.status.in_(("in_test", "arrived")),
         (TestRoomBooking.clinician_id == optometrist.id) | TestRoomBooking.clinician_id.is_(None),
     ).order_by(TestRoomBooking.status.desc(), TestRoomBooking.starts_at)).all()
@@ -268,10 +287,11 @@ def _exam_in_progress(uow: TenantUnitOfWork, company_id: uuid.UUID, optometrist:
     if patient is None:
         return
     booking.status = "in_test"
-    now = datetime.now(LONDON)
+    started = max(booking.starts_at, now - timedelta(minutes=9))
+    measured, saved = started + (now - started) / 3, started + (now - started) * 2 / 3
     eyes = profiles.get(patient.id) or _Eyes(rng, age_on(patient.date_of_birth, today))
     eyes.drift()
-    full = _content(rng, patient, eyes, today, DeviceSource("ARK-1", "autorefraction", now - timedelta(minutes=6)))
+    full = _content(rng, patient, eyes, today, DeviceSource("ARK-1", "autorefraction", measured))
     partial = replace(ExamContent(history=full.history), reason_for_visit=full.reason_for_visit,
                       symptoms=full.symptoms, vision=full.vision, current_spectacles=full.current_spectacles,
                       objective_refraction=full.objective_refraction, device_sources=full.device_sources,
@@ -279,5 +299,5 @@ def _exam_in_progress(uow: TenantUnitOfWork, company_id: uuid.UUID, optometrist:
     session.add(EyeExamination(
         id=uuid.uuid4(), company_id=company_id, patient_id=patient.id, clinician_id=optometrist.id,
         booking_id=booking.id, appointment_type=booking.appointment_type, status="draft",
-        exam_date=now - timedelta(minutes=9), draft_saved_at=now - timedelta(minutes=1),
+        exam_date=started, draft_saved_at=saved,
         **partial.to_columns()))

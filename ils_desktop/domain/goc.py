@@ -14,9 +14,10 @@ Rules (docs/domain/optical-practice.md, "GOC registration", and the Opticians Ac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 REGISTRANT_TYPES: Final[dict[str, str]] = {
     "optometrist": "Optometrist",
@@ -82,6 +83,33 @@ class RegistrationCheck:
     def is_current(self, today: date) -> bool:
         """Registered, and the check is still in date (``valid_until`` on or after ``today``)."""
         return self.status == "registered" and self.valid_until >= today
+
+
+class DatedCheck(Protocol):
+    """What the deciding rule reads of a recorded check."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def checked_on(self) -> date: ...
+
+    @property
+    def valid_until(self) -> date: ...
+
+
+C = TypeVar("C", bound=DatedCheck)
+
+
+def deciding_check(checks: Sequence[C]) -> C | None:
+    """The check that decides whether a practitioner is registered: the latest date's; on a tie, a
+    not-registered result wins (the safe side), else the one valid the longest."""
+    if not checks:
+        return None
+    latest_day = max(c.checked_on for c in checks)
+    same_day = [c for c in checks if c.checked_on == latest_day]
+    refusing = [c for c in same_day if c.status != "registered"]
+    return refusing[0] if refusing else max(same_day, key=lambda c: c.valid_until)
 
 
 def check_problems(check: RegistrationCheck) -> dict[str, str]:

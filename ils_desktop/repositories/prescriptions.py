@@ -12,9 +12,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
 
+from ils_desktop.domain.exam import RefractionEye
+from ils_desktop.domain.rx import Prism, Sca
 from ils_desktop.models.clinical import (
     EyeExamination,
     Prescription,
@@ -23,15 +27,74 @@ from ils_desktop.models.clinical import (
     Recall,
     Referral,
 )
+from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.base import TenantRepository
-from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
+from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES, full_name
 
 PRESCRIPTION_KINDS_WITH_POWERS = ("new", "unchanged")
 """Kinds that carry the powers; a "no prescription needed" statement carries none."""
 
 STILL_TO_CONTACT = ("due", "contacted")
 """Recalls the front desk still has to get booked in (overdue means one of these)."""
+
+
+_COLUMN_PREFIX = {"R": "right", "L": "left"}
+
+
+def eye_of(row: Prescription, side: str) -> RefractionEye:
+    """One eye of a stored prescription as the exam's refraction shape."""
+    prefix = _COLUMN_PREFIX[side]
+
+    def power(name: str) -> Decimal | None:
+        value = getattr(row, f"{prefix}_{name}")
+        return None if value is None else Decimal(value)
+
+    def text(name: str) -> str | None:
+        value = getattr(row, f"{prefix}_{name}")
+        return None if value is None else str(value)
+
+    sphere, cylinder, axis = power("sphere"), power("cylinder"), getattr(row, f"{prefix}_axis")
+    sca = None
+    if sphere is not None or cylinder is not None:
+        has_cylinder = cylinder is not None and not cylinder.is_zero()
+        sca = Sca(sphere if sphere is not None else Decimal(0), cylinder if cylinder is not None and has_cylinder
+                  else Decimal(0), axis if has_cylinder else None)
+
+    def prism(direction: str) -> Prism | None:
+        amount, base = power(f"prism_{direction}"), text(f"prism_{direction}_base")
+        return Prism(amount, base) if amount and base else None
+
+    return RefractionEye(sca, prism("h"), prism("v"), power("near_add"), power("intermediate_add"), text("va"))
+
+
+def eye_columns(side: str, eye: RefractionEye, *, with_powers: bool) -> dict[str, object]:
+    """The ``right_…``/``left_…`` columns of one eye (a statement without powers keeps only the VA)."""
+    prefix = _COLUMN_PREFIX[side]
+    sca = eye.sca if with_powers else None
+    columns: dict[str, object] = {
+        "sphere": sca.sphere if sca else None,
+        "cylinder": sca.cylinder if sca and sca.has_cylinder else None,
+        "axis": sca.axis if sca and sca.has_cylinder else None,
+        "prism_h": eye.prism_h.amount if with_powers and eye.prism_h else None,
+        "prism_h_base": eye.prism_h.base if with_powers and eye.prism_h else None,
+        "prism_v": eye.prism_v.amount if with_powers and eye.prism_v else None,
+        "prism_v_base": eye.prism_v.base if with_powers and eye.prism_v else None,
+        "near_add": eye.near_add if with_powers else None,
+        "intermediate_add": eye.intermediate_add if with_powers else None,
+        "va": eye.va,
+    }
+    return {f"{prefix}_{name}": value for name, value in columns.items()}
+
+
+@dataclass(frozen=True)
+class PrescriptionOnRecord:
+    """A line of a patient's prescription history."""
+
+    prescription: Prescription
+    issued_by_name: str | None
+    superseded: bool
+    has_alert: bool
 
 
 class PrescriptionRepository(TenantRepository):
@@ -65,41 +128,43 @@ class PrescriptionRepository(TenantRepository):
             query.order_by(Prescription.issue_date.desc(), Prescription.created_at.desc()).limit(1)
         ).first()
 
-    def for_patient(self, patient_id: uuid.UUID) -> Sequence[Prescription]:
-        """The patient's prescriptions, the newest first."""
-        return self.session.scalars(
-            select(Prescription)
+    def history(self, patient_id: uuid.UUID) -> list[PrescriptionOnRecord]:
+        """The patient's prescriptions, the newest first, with who issued each, whether a later one
+        supersedes it and whether it raised an alert — one query."""
+        later = aliased(Prescription)
+        superseded = exists().where(later.company_id == Prescription.company_id,
+                                    later.supersedes_id == Prescription.id)
+        alerted = exists().where(PrescriptionAlert.company_id == Prescription.company_id,
+                                 PrescriptionAlert.prescription_id == Prescription.id)
+        rows = self.session.execute(
+            select(Prescription, full_name(User), superseded, alerted)
+            .outerjoin(User, and_(User.company_id == Prescription.company_id, User.id == Prescription.issued_by))
             .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id)
             .order_by(Prescription.issue_date.desc(), Prescription.created_at.desc())
         ).all()
+        return [PrescriptionOnRecord(row, name, bool(is_superseded), bool(has_alert))
+                for row, name, is_superseded, has_alert in rows]
 
-    def superseded_ids(self, patient_id: uuid.UUID) -> set[uuid.UUID]:
-        return set(self.session.scalars(
-            select(Prescription.supersedes_id)
-            .where(Prescription.company_id == self.company_id, Prescription.patient_id == patient_id,
-                   Prescription.supersedes_id.is_not(None))
-        ).all())
+    def with_alert(self, prescription_id: uuid.UUID
+                   ) -> tuple[Prescription, PrescriptionAlert | None, str | None] | None:
+        """A prescription, the latest alert it raised and who issued it — one query."""
+        latest = aliased(PrescriptionAlert)
+        alert_id = (select(latest.id)
+                    .where(latest.company_id == Prescription.company_id, latest.prescription_id == Prescription.id)
+                    .order_by(latest.created_at.desc()).limit(1).correlate(Prescription).scalar_subquery())
+        row = self.session.execute(
+            select(Prescription, PrescriptionAlert, full_name(User))
+            .select_from(Prescription)
+            .outerjoin(PrescriptionAlert, and_(PrescriptionAlert.company_id == Prescription.company_id,
+                                               PrescriptionAlert.id == alert_id))
+            .outerjoin(User, and_(User.company_id == Prescription.company_id, User.id == Prescription.issued_by))
+            .where(Prescription.company_id == self.company_id, Prescription.id == prescription_id)
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
 
     # --- alerts --------------------------------------------------------------------------------
     def add_alert(self, alert: PrescriptionAlert) -> PrescriptionAlert:
         return self._add(alert)
-
-    def alert_for(self, prescription_id: uuid.UUID) -> PrescriptionAlert | None:
-        return self.session.scalars(
-            select(PrescriptionAlert)
-            .where(PrescriptionAlert.company_id == self.company_id,
-                   PrescriptionAlert.prescription_id == prescription_id)
-            .order_by(PrescriptionAlert.created_at.desc()).limit(1)
-        ).first()
-
-    def alerted_ids(self, prescription_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        if not prescription_ids:
-            return set()
-        return set(self.session.scalars(
-            select(PrescriptionAlert.prescription_id)
-            .where(PrescriptionAlert.company_id == self.company_id,
-                   PrescriptionAlert.prescription_id.in_(prescription_ids))
-        ).all())
 
     def alert_for_update(self, alert_id: uuid.UUID) -> PrescriptionAlert | None:
         return self.session.scalars(
@@ -141,6 +206,11 @@ class ReferralRepository(TenantRepository):
 
     def get(self, referral_id: uuid.UUID) -> Referral | None:
         return self.session.get(Referral, (self.company_id, referral_id))
+
+    def count_for_exam(self, exam_id: uuid.UUID) -> int:
+        return int(self.session.scalar(
+            select(func.count()).select_from(Referral)
+            .where(Referral.company_id == self.company_id, Referral.exam_id == exam_id)) or 0)
 
     def for_exam(self, exam_id: uuid.UUID) -> Sequence[Referral]:
         return self.session.scalars(

@@ -16,17 +16,13 @@ that it is unchanged) and whether a referral was made.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.domain.roles import Role
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.core import Company, User
 from ils_desktop.models.patients import Patient
@@ -39,7 +35,7 @@ from ils_desktop.repositories.exams import ClinicalRecordRepository
 from ils_desktop.repositories.prescriptions import PrescriptionRepository, ReferralRepository
 from ils_desktop.services import prescriptions as prescription_service
 from ils_desktop.services import referrals as referral_service
-from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
 
 class DocumentUnavailable(UserFacingError):
@@ -123,54 +119,44 @@ def _patient(patient: Patient) -> PatientDetails:
                           patient.customer_number, patient.gp_practice)
 
 
-def prescription_document_data(database: Database, context: TenantContext, prescription_id: uuid.UUID
-                               ) -> PrescriptionDocumentData:
+@use_case(permission="patients.view", read_only=True)
+def prescription_document_data(uow: TenantUnitOfWork, prescription_id: uuid.UUID) -> PrescriptionDocumentData:
     """What the printed prescription shows: the prescription, then its letterhead, practitioner and patient."""
-    require(context, "patients.view")
-    issued = prescription_service.get_prescription(database, context, prescription_id)
-
-    def work(uow: TenantUnitOfWork) -> PrescriptionDocumentData:
-        records = uow.repository(ClinicalRecordRepository)
-        patient = records.patient(issued.patient_id)
-        if patient is None:
-            raise NotFound("That patient is no longer on record.")
-        exam = records.exam(issued.exam_id) if issued.exam_id else None
-        # The practitioner who carried out the sight test signs for it; without an exam, the issuer.
-        tester = records.user(exam.clinician_id) if exam else None
-        if tester is None:
-            row = uow.repository(PrescriptionRepository).get(prescription_id)
-            tester = records.user(row.issued_by) if row else None
-        test_date = exam.exam_date.astimezone(LONDON).date() if exam else issued.issue_date
-        note = None
-        if issued.referral_made and exam is not None:
-            letters = uow.repository(ReferralRepository).for_exam(exam.id)
-            if letters:
-                note = f"Letter to {letters[0].addressee} ({letters[0].urgency})."
-        return PrescriptionDocumentData(_letterhead(uow.companies.current()), _practitioner(records, tester),
-                                        _patient(patient), test_date, issued, note)
-
-    return database.run(context, work, retry_safe=True)
+    issued = prescription_service.get_prescription(uow, prescription_id)
+    records = uow.repository(ClinicalRecordRepository)
+    patient = records.patient(issued.patient_id)
+    if patient is None:
+        raise NotFound("That patient is no longer on record.")
+    exam = records.exam(issued.exam_id) if issued.exam_id else None
+    # The practitioner who carried out the sight test signs for it; without an exam, the issuer.
+    tester = records.user(exam.clinician_id) if exam else None
+    if tester is None:
+        row = uow.repository(PrescriptionRepository).get(prescription_id)
+        tester = records.user(row.issued_by) if row else None
+    test_date = exam.exam_date.astimezone(LONDON).date() if exam else issued.issue_date
+    note = None
+    if issued.referral_made and exam is not None:
+        letters = uow.repository(ReferralRepository).for_exam(exam.id)
+        if letters:
+            note = f"Letter to {letters[0].addressee} ({letters[0].urgency})."
+    return PrescriptionDocumentData(_letterhead(uow.companies.current()), _practitioner(records, tester),
+                                    _patient(patient), test_date, issued, note)
 
 
-def referral_document_data(database: Database, context: TenantContext, referral_id: uuid.UUID
-                           ) -> ReferralDocumentData:
+@use_case(permission="patients.view", read_only=True)
+def referral_document_data(uow: TenantUnitOfWork, referral_id: uuid.UUID) -> ReferralDocumentData:
     """What the referral letter shows: the letter as saved, then its letterhead, author and patient."""
-    require(context, "patients.view")
-    written = referral_service.get_referral(database, context, referral_id)
-
-    def work(uow: TenantUnitOfWork) -> ReferralDocumentData:
-        records = uow.repository(ClinicalRecordRepository)
-        patient = records.patient(written.patient_id)
-        if patient is None:
-            raise NotFound("That patient is no longer on record.")
-        exam = records.exam(written.exam_id) if written.exam_id else None
-        row = uow.repository(ReferralRepository).get(referral_id)
-        author = records.user(row.written_by) if row else None
-        return ReferralDocumentData(
-            _letterhead(uow.companies.current()), _practitioner(records, author), _patient(patient),
-            exam.exam_date.astimezone(LONDON).date() if exam else None, written)
-
-    return database.run(context, work, retry_safe=True)
+    written = referral_service.get_referral(uow, referral_id)
+    records = uow.repository(ClinicalRecordRepository)
+    patient = records.patient(written.patient_id)
+    if patient is None:
+        raise NotFound("That patient is no longer on record.")
+    exam = records.exam(written.exam_id) if written.exam_id else None
+    row = uow.repository(ReferralRepository).get(referral_id)
+    author = records.user(row.written_by) if row else None
+    return ReferralDocumentData(
+        _letterhead(uow.companies.current()), _practitioner(records, author), _patient(patient),
+        exam.exam_date.astimezone(LONDON).date() if exam else None, written)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -201,7 +187,7 @@ def _report_patient(patient: PatientDetails) -> ReportPatient:
                                   "patient's record, then print again.") from error
 
 
-def render_prescription_document(data: PrescriptionDocumentData) -> bytes:
+def _render_prescription(data: PrescriptionDocumentData) -> bytes:
     """The prescription (or statement) PDF for ``data`` (``reports.prescription``)."""
     issued = data.prescription
     document = PrescriptionDocument(
@@ -214,7 +200,7 @@ def render_prescription_document(data: PrescriptionDocumentData) -> bytes:
     return render_prescription(document)
 
 
-def render_referral_document(data: ReferralDocumentData) -> bytes:
+def _render_referral(data: ReferralDocumentData) -> bytes:
     """The referral letter PDF for ``data`` (``reports.referral``)."""
     written, findings = data.referral, data.referral.findings
 
@@ -243,34 +229,13 @@ def render_referral_document(data: ReferralDocumentData) -> bytes:
     return report.render_referral(letter)
 
 
-def prescription_pdf(database: Database, context: TenantContext, prescription_id: uuid.UUID) -> bytes:
+@use_case(permission="patients.view", read_only=True)
+def prescription_pdf(uow: TenantUnitOfWork, prescription_id: uuid.UUID) -> bytes:
     """The issued prescription (or statement) as a PDF."""
-    return render_prescription_document(prescription_document_data(database, context, prescription_id))
+    return _render_prescription(prescription_document_data(uow, prescription_id))
 
 
-def referral_pdf(database: Database, context: TenantContext, referral_id: uuid.UUID) -> bytes:
+@use_case(permission="patients.view", read_only=True)
+def referral_pdf(uow: TenantUnitOfWork, referral_id: uuid.UUID) -> bytes:
     """The referral letter as a PDF."""
-    return render_referral_document(referral_document_data(database, context, referral_id))
-
-
-# --------------------------------------------------------------------------------------------------
-# Files
-
-
-def document_file_name(kind: str, patient_name: str, day: date | None = None) -> str:
-    """``Prescription - Margaret Hughes - 2026-03-10.pdf``: what the user sees in a save dialog."""
-    safe = re.sub(r"[^\w .'-]+", "", patient_name, flags=re.UNICODE).strip() or "patient"
-    return f"{kind} - {safe} - {(day or datetime.now(LONDON).date()):%Y-%m-%d}.pdf"
-
-
-def private_documents_folder(data_dir: Path | None) -> Path:
-    """Where documents opened for printing are written: this user's own data folder (they hold health
-    data), ``documents`` with mode 0700; a per-user temporary folder when there is no data folder."""
-    if data_dir is None:
-        import getpass
-        import tempfile
-
-        data_dir = Path(tempfile.gettempdir()) / f"ils-desktop-{getpass.getuser()}"
-    folder = data_dir / "documents"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return _render_referral(referral_document_data(uow, referral_id))

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.exam import (
@@ -50,8 +49,15 @@ from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert, PrescriptionTemplate
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.exams import ClinicalRecordRepository
-from ils_desktop.repositories.prescriptions import PrescriptionRepository, ReferralRepository
+from ils_desktop.repositories.prescriptions import (
+    PrescriptionRepository,
+    ReferralRepository,
+    eye_columns,
+    eye_of,
+)
+from ils_desktop.services import clock
 from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
 KINDS: dict[str, str] = {
     "new": "New prescription",
@@ -175,50 +181,6 @@ class PrescriptionTemplateInfo:
 # Between rows and the domain
 
 
-def eye_from_row(row: Prescription, side: str) -> RefractionEye:
-    """One eye of a stored prescription as the exam's refraction shape."""
-    prefix = _COLUMN_PREFIX[side]
-
-    def power(name: str) -> Decimal | None:
-        value = getattr(row, f"{prefix}_{name}")
-        return None if value is None else Decimal(value)
-
-    def text(name: str) -> str | None:
-        value = getattr(row, f"{prefix}_{name}")
-        return None if value is None else str(value)
-
-    sphere, cylinder, axis = power("sphere"), power("cylinder"), getattr(row, f"{prefix}_axis")
-    sca = None
-    if sphere is not None or cylinder is not None:
-        has_cylinder = cylinder is not None and not cylinder.is_zero()
-        sca = Sca(sphere if sphere is not None else Decimal(0), cylinder if cylinder is not None and has_cylinder
-                  else Decimal(0), axis if has_cylinder else None)
-
-    def prism(direction: str) -> Prism | None:
-        amount, base = power(f"prism_{direction}"), text(f"prism_{direction}_base")
-        return Prism(amount, base) if amount and base else None
-
-    return RefractionEye(sca, prism("h"), prism("v"), power("near_add"), power("intermediate_add"), text("va"))
-
-
-def _eye_columns(side: str, eye: RefractionEye, *, with_powers: bool) -> dict[str, object]:
-    prefix = _COLUMN_PREFIX[side]
-    sca = eye.sca if with_powers else None
-    columns: dict[str, object] = {
-        "sphere": sca.sphere if sca else None,
-        "cylinder": sca.cylinder if sca and sca.has_cylinder else None,
-        "axis": sca.axis if sca and sca.has_cylinder else None,
-        "prism_h": eye.prism_h.amount if with_powers and eye.prism_h else None,
-        "prism_h_base": eye.prism_h.base if with_powers and eye.prism_h else None,
-        "prism_v": eye.prism_v.amount if with_powers and eye.prism_v else None,
-        "prism_v_base": eye.prism_v.base if with_powers and eye.prism_v else None,
-        "near_add": eye.near_add if with_powers else None,
-        "intermediate_add": eye.intermediate_add if with_powers else None,
-        "va": eye.va,
-    }
-    return {f"{prefix}_{name}": value for name, value in columns.items()}
-
-
 def _powers(right: RefractionEye, left: RefractionEye) -> dict[str, EyePowers]:
     return {"R": EyePowers(right.sca, right.near_add), "L": EyePowers(left.sca, left.near_add)}
 
@@ -232,7 +194,7 @@ def _same_powers(a: RefractionEye, b: RefractionEye) -> bool:
 def _previous(row: Prescription | None) -> PreviousPrescription | None:
     if row is None:
         return None
-    return PreviousPrescription(row.id, row.issue_date, row.kind, eye_from_row(row, "R"), eye_from_row(row, "L"))
+    return PreviousPrescription(row.id, row.issue_date, row.kind, eye_of(row, "R"), eye_of(row, "L"))
 
 
 def _risks(patient: Patient, content: ExamContent, age: int) -> RetestRisks:
@@ -250,67 +212,13 @@ def _mentions_family_glaucoma(patient: Patient) -> bool:
     return mentions(patient.family_ocular_history, "glaucoma")
 
 
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
-def _finalised_exam(records: ClinicalRecordRepository, exam_id: uuid.UUID) -> EyeExamination:
-    exam = records.exam(exam_id)
+def _finalised(exam: EyeExamination | None) -> EyeExamination:
     if exam is None:
         raise NotFound("That examination is no longer on record.")
     if exam.status != "finalised":
         raise ExamNotFinalised("Finalise the examination first: a prescription is issued from the finalised "
                                "record.")
     return exam
-
-
-# --------------------------------------------------------------------------------------------------
-# Use cases
-
-
-def prescription_draft_from_exam(database: Database, context: TenantContext, exam_id: uuid.UUID) -> PrescriptionDraft:
-    """The prescription as the finalised exam's subjective refraction gives it, ready to check and issue.
-
-    The kind is "unchanged" when the powers equal the patient's previous prescription, "no
-    prescription needed" when the exam has no refraction, else "new". The re-test date comes from the
-    exam's recall (else the GOS interval); "referral made" from the exam or a referral letter written.
-    """
-    require(context, "patients.view")
-
-    def work(uow: TenantUnitOfWork) -> PrescriptionDraft:
-        records = uow.repository(ClinicalRecordRepository)
-        prescriptions = uow.repository(PrescriptionRepository)
-        exam = _finalised_exam(records, exam_id)
-        patient = records.patient(exam.patient_id)
-        assert patient is not None  # the foreign key guarantees it
-        content = ExamContent.from_columns({"history": exam.history, "reason_for_visit": exam.reason_for_visit})
-        subjective = SubjectiveRefraction.from_json(exam.subjective_refraction)
-        exam_day = exam.exam_date.astimezone(LONDON).date()
-        today = london_today()
-        age = age_on(patient.date_of_birth, exam_day)
-        previous = _previous(prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
-                                                                on_or_before=today))
-        already = prescriptions.latest_for_exam(exam.id)
-        if subjective.R.sca is None and subjective.L.sca is None:
-            kind = "no_rx_needed"
-        elif previous and _same_powers(previous.right, subjective.R) and _same_powers(previous.left, subjective.L):
-            kind = "unchanged"
-        else:
-            kind = "new"
-        # The interval runs between sight tests, so from the day of the test (as the recall does).
-        expiry = prescription_expiry(exam_day, age, _risks(patient, content, age), recall_months=exam.recall_months)
-        referral_made = exam.referral_made or bool(uow.repository(ReferralRepository).for_exam(exam.id))
-        names = records.user_names({exam.clinician_id})
-        return PrescriptionDraft(
-            exam_id=exam.id, patient_id=patient.id, patient_name=patient.full_name,
-            date_of_birth=patient.date_of_birth, age=age, exam_date=exam_day,
-            clinician_name=names.get(exam.clinician_id, "—"), kind=kind, right=subjective.R, left=subjective.L,
-            binocular_va=subjective.binocular_va, pd=subjective.pd, issue_date=today, expiry_date=expiry.date,
-            expiry_reason=expiry.reason, notes=None, referral_made=referral_made, previous=previous,
-            replaces_issue_of=already.issue_date if already else None,
-        )
-
-    return database.run(context, work, retry_safe=True)
 
 
 def _add_problem(what: str, add: Decimal | None, distance: Sca | None) -> str | None:
@@ -331,9 +239,9 @@ def _prism_problem(prism: Prism | None, allowed: tuple[str, str]) -> str | None:
     return None
 
 
-def draft_problems(draft: PrescriptionDraft, *, exam_date: date | None = None) -> dict[str, str]:
+def _draft_problems(draft: PrescriptionDraft, today: date, *, exam_date: date | None = None) -> dict[str, str]:
     """What stops a draft being issued, by field (``R_sca``, ``L_near_add``, ``expiry_date``…)."""
-    problems = _draft_rule_problems(draft, exam_date)
+    problems = _draft_rule_problems(draft, today, exam_date)
     # Text that cannot be stored (or is too long) is what to fix first in its field.
     problems.update(text_input.text_problems({
         "R_va": (draft.right.va, text_input.CODE), "L_va": (draft.left.va, text_input.CODE),
@@ -341,7 +249,7 @@ def draft_problems(draft: PrescriptionDraft, *, exam_date: date | None = None) -
     return problems
 
 
-def _draft_rule_problems(draft: PrescriptionDraft, exam_date: date | None) -> dict[str, str]:
+def _draft_rule_problems(draft: PrescriptionDraft, today: date, exam_date: date | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if draft.kind not in KINDS:
         problems["kind"] = "Choose what to issue: a new prescription, unchanged, or no prescription needed."
@@ -375,7 +283,7 @@ def _draft_rule_problems(draft: PrescriptionDraft, exam_date: date | None) -> di
     pd_problems = draft.pd.problems()
     if pd_problems:
         problems["pd"] = "; ".join(pd_problems)
-    if draft.issue_date > london_today():
+    if draft.issue_date > today:
         problems["issue_date"] = "The date of issue cannot be in the future."
     elif exam_date is not None and draft.issue_date < exam_date:
         problems["issue_date"] = "The date of issue cannot be before the sight test."
@@ -385,120 +293,139 @@ def _draft_rule_problems(draft: PrescriptionDraft, exam_date: date | None) -> di
     return problems
 
 
-def issue_prescription(database: Database, context: TenantContext, exam_id: uuid.UUID,
-                       draft: PrescriptionDraft) -> uuid.UUID:
+# --------------------------------------------------------------------------------------------------
+# Use cases
+
+
+@use_case(permission="patients.view", read_only=True)
+def prescription_draft_from_exam(uow: TenantUnitOfWork, exam_id: uuid.UUID) -> PrescriptionDraft:
+    """The prescription as the finalised exam's subjective refraction gives it, ready to check and issue.
+
+    The kind is "unchanged" when the powers equal the patient's previous prescription, "no
+    prescription needed" when the exam has no refraction, else "new". The re-test date comes from the
+    exam's recall (else the GOS interval); "referral made" from the exam or a referral letter written.
+    Four queries: the exam with its patient, the previous prescription, this exam's last one, letters.
+    """
+    prescriptions = uow.repository(PrescriptionRepository)
+    found = uow.repository(ClinicalRecordRepository).exam_with_patient(exam_id)
+    exam = _finalised(found[0] if found else None)
+    assert found is not None
+    patient, clinician_name = found[1], found[2]
+    content = ExamContent.from_columns({"history": exam.history, "reason_for_visit": exam.reason_for_visit})
+    subjective = SubjectiveRefraction.from_json(exam.subjective_refraction)
+    exam_day = exam.exam_date.astimezone(LONDON).date()
+    today = clock.today()
+    age = age_on(patient.date_of_birth, exam_day)
+    previous = _previous(prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
+                                                            on_or_before=today))
+    already = prescriptions.latest_for_exam(exam.id)
+    if subjective.R.sca is None and subjective.L.sca is None:
+        kind = "no_rx_needed"
+    elif previous and _same_powers(previous.right, subjective.R) and _same_powers(previous.left, subjective.L):
+        kind = "unchanged"
+    else:
+        kind = "new"
+    # The interval runs between sight tests, so from the day of the test (as the recall does).
+    expiry = prescription_expiry(exam_day, age, _risks(patient, content, age), recall_months=exam.recall_months)
+    referral_made = exam.referral_made or uow.repository(ReferralRepository).count_for_exam(exam.id) > 0
+    return PrescriptionDraft(
+        exam_id=exam.id, patient_id=patient.id, patient_name=patient.full_name,
+        date_of_birth=patient.date_of_birth, age=age, exam_date=exam_day, clinician_name=clinician_name or "—",
+        kind=kind, right=subjective.R, left=subjective.L, binocular_va=subjective.binocular_va, pd=subjective.pd,
+        issue_date=today, expiry_date=expiry.date, expiry_reason=expiry.reason, notes=None,
+        referral_made=referral_made, previous=previous, replaces_issue_of=already.issue_date if already else None,
+    )
+
+
+@use_case(permission="prescriptions.issue")
+def issue_prescription(uow: TenantUnitOfWork, exam_id: uuid.UUID, draft: PrescriptionDraft) -> uuid.UUID:
     """Issue the prescription (or statement) from a finalised exam, in one transaction.
 
     Validates every eye and add; supersedes an earlier prescription from the same exam; raises a
     prescription alert when the change from the patient's previous prescription is significant.
     """
-    require(context, "prescriptions.issue")
-    if context.user_id is None:
+    issued_by = uow.context.user_id
+    if issued_by is None:
         raise UserFacingError("Sign in as a practitioner to issue a prescription.")
     if draft.exam_id != exam_id:
         raise ValueError("the draft is for a different examination")
-    problems = draft_problems(draft)
+    today = clock.today()
+    problems = _draft_problems(draft, today)
     if problems:
         raise ValidationFailed(problems)
-    issued_by = context.user_id
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        records = uow.repository(ClinicalRecordRepository)
-        prescriptions = uow.repository(PrescriptionRepository)
-        exam = _finalised_exam(records, exam_id)
-        late = draft_problems(draft, exam_date=exam.exam_date.astimezone(LONDON).date())
-        if late:
-            raise ValidationFailed(late)
-        superseded = prescriptions.latest_for_exam(exam.id)
-        previous = prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
-                                                      on_or_before=draft.issue_date)
-        with_powers = draft.kind != "no_rx_needed"
-        new = prescriptions.add(Prescription(
-            id=uuid.uuid4(), patient_id=exam.patient_id, exam_id=exam.id, issued_by=issued_by, kind=draft.kind,
-            issue_date=draft.issue_date, expiry_date=draft.expiry_date,
-            **_eye_columns("R", draft.right, with_powers=with_powers),
-            **_eye_columns("L", draft.left, with_powers=with_powers),
-            binocular_va=draft.binocular_va, pd_distance=draft.pd.distance, pd_near=draft.pd.near,
-            pd_right=draft.pd.R, pd_left=draft.pd.L, notes=(draft.notes or "").strip() or None,
-            referral_made=draft.referral_made, supersedes_id=superseded.id if superseded else None,
-        ))
-        uow.flush()
-        if with_powers and previous is not None:
-            reasons = significant_changes(_powers(eye_from_row(previous, "R"), eye_from_row(previous, "L")),
-                                          _powers(draft.right, draft.left))
-            if reasons:
-                prescriptions.add_alert(PrescriptionAlert(
-                    id=uuid.uuid4(), patient_id=exam.patient_id, prescription_id=new.id,
-                    previous_prescription_id=previous.id, reasons=reasons))
-        uow.commit()
-        return new.id
-
-    return database.run(context, work)
+    prescriptions = uow.repository(PrescriptionRepository)
+    exam = _finalised(uow.repository(ClinicalRecordRepository).exam(exam_id))
+    late = _draft_problems(draft, today, exam_date=exam.exam_date.astimezone(LONDON).date())
+    if late:
+        raise ValidationFailed(late)
+    superseded = prescriptions.latest_for_exam(exam.id)
+    previous = prescriptions.previous_with_powers(exam.patient_id, not_from_exam=exam.id,
+                                                  on_or_before=draft.issue_date)
+    with_powers = draft.kind != "no_rx_needed"
+    new = prescriptions.add(Prescription(
+        id=uuid.uuid4(), patient_id=exam.patient_id, exam_id=exam.id, issued_by=issued_by, kind=draft.kind,
+        issue_date=draft.issue_date, expiry_date=draft.expiry_date,
+        **eye_columns("R", draft.right, with_powers=with_powers),
+        **eye_columns("L", draft.left, with_powers=with_powers),
+        binocular_va=draft.binocular_va, pd_distance=draft.pd.distance, pd_near=draft.pd.near,
+        pd_right=draft.pd.R, pd_left=draft.pd.L, notes=(draft.notes or "").strip() or None,
+        referral_made=draft.referral_made, supersedes_id=superseded.id if superseded else None,
+    ))
+    if with_powers and previous is not None:
+        reasons = significant_changes(_powers(eye_of(previous, "R"), eye_of(previous, "L")),
+                                      _powers(draft.right, draft.left))
+        if reasons:
+            uow.flush()  # the alert's foreign key needs the prescription first
+            prescriptions.add_alert(PrescriptionAlert(
+                id=uuid.uuid4(), patient_id=exam.patient_id, prescription_id=new.id,
+                previous_prescription_id=previous.id, reasons=reasons))
+    uow.commit()
+    return new.id
 
 
-def get_prescription(database: Database, context: TenantContext, prescription_id: uuid.UUID) -> IssuedPrescription:
-    """One issued prescription with the significant-change alert it raised."""
-    require(context, "patients.view")
-
-    def work(uow: TenantUnitOfWork) -> IssuedPrescription:
-        prescriptions = uow.repository(PrescriptionRepository)
-        row = prescriptions.get(prescription_id)
-        if row is None:
-            raise NotFound("That prescription is no longer on record.")
-        alert = prescriptions.alert_for(row.id)
-        names = uow.repository(ClinicalRecordRepository).user_names({row.issued_by})
-        return IssuedPrescription(
-            id=row.id, exam_id=row.exam_id, patient_id=row.patient_id, kind=row.kind, issue_date=row.issue_date,
-            expiry_date=row.expiry_date, right=eye_from_row(row, "R"), left=eye_from_row(row, "L"),
-            binocular_va=row.binocular_va,
-            pd=PupillaryDistance(row.pd_distance, row.pd_near, row.pd_right, row.pd_left), notes=row.notes,
-            referral_made=row.referral_made, issued_by_name=names.get(row.issued_by, "—"),
-            supersedes_id=row.supersedes_id, alert_id=alert.id if alert else None,
-            alert_reasons=tuple(alert.reasons) if alert else (),
-            alert_acknowledged=bool(alert and alert.acknowledged_at),
-        )
-
-    return database.run(context, work, retry_safe=True)
+@use_case(permission="patients.view", read_only=True)
+def get_prescription(uow: TenantUnitOfWork, prescription_id: uuid.UUID) -> IssuedPrescription:
+    """One issued prescription with who issued it and the significant-change alert it raised."""
+    found = uow.repository(PrescriptionRepository).with_alert(prescription_id)
+    if found is None:
+        raise NotFound("That prescription is no longer on record.")
+    row, alert, issued_by_name = found
+    return IssuedPrescription(
+        id=row.id, exam_id=row.exam_id, patient_id=row.patient_id, kind=row.kind, issue_date=row.issue_date,
+        expiry_date=row.expiry_date, right=eye_of(row, "R"), left=eye_of(row, "L"), binocular_va=row.binocular_va,
+        pd=PupillaryDistance(row.pd_distance, row.pd_near, row.pd_right, row.pd_left), notes=row.notes,
+        referral_made=row.referral_made, issued_by_name=issued_by_name or "—", supersedes_id=row.supersedes_id,
+        alert_id=alert.id if alert else None, alert_reasons=tuple(alert.reasons) if alert else (),
+        alert_acknowledged=bool(alert and alert.acknowledged_at),
+    )
 
 
-def acknowledge_alert(database: Database, context: TenantContext, alert_id: uuid.UUID) -> None:
+@use_case(permission="prescriptions.issue", retry_safe=True)
+def acknowledge_alert(uow: TenantUnitOfWork, alert_id: uuid.UUID) -> None:
     """Record that the practitioner has seen a significant-change alert (who and when)."""
-    require(context, "prescriptions.issue")
-
-    def work(uow: TenantUnitOfWork) -> None:
-        alert = uow.repository(PrescriptionRepository).alert_for_update(alert_id)
-        if alert is None:
-            raise NotFound("That alert is no longer on record.")
-        if alert.acknowledged_at is None:
-            alert.acknowledged_by, alert.acknowledged_at = context.user_id, datetime.now(LONDON)
-        uow.commit()
-
-    database.run(context, work, retry_safe=True)
+    alert = uow.repository(PrescriptionRepository).alert_for_update(alert_id)
+    if alert is None:
+        raise NotFound("That alert is no longer on record.")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = uow.context.user_id, clock.now()
+    uow.commit()
 
 
-def list_for_patient(database: Database, context: TenantContext, patient_id: uuid.UUID) -> list[PrescriptionSummary]:
-    """The patient's prescriptions, the newest first, marking superseded ones and those with an alert."""
-    require(context, "patients.view")
-
-    def work(uow: TenantUnitOfWork) -> list[PrescriptionSummary]:
-        prescriptions = uow.repository(PrescriptionRepository)
-        rows = prescriptions.for_patient(patient_id)
-        superseded = prescriptions.superseded_ids(patient_id)
-        alerted = prescriptions.alerted_ids([r.id for r in rows])
-        names = uow.repository(ClinicalRecordRepository).user_names({r.issued_by for r in rows})
-        result = []
-        for row in rows:
-            right, left = eye_from_row(row, "R"), eye_from_row(row, "L")
-            with_powers = row.kind != "no_rx_needed"
-            result.append(PrescriptionSummary(
-                id=row.id, exam_id=row.exam_id, issue_date=row.issue_date, expiry_date=row.expiry_date,
-                kind=row.kind, right_text=format_eye_rx(right) if with_powers else "—",
-                left_text=format_eye_rx(left) if with_powers else "—",
-                issued_by_name=names.get(row.issued_by, "—"), superseded=row.id in superseded,
-                has_alert=row.id in alerted))
-        return result
-
-    return database.run(context, work, retry_safe=True)
+@use_case(permission="patients.view", read_only=True)
+def list_for_patient(uow: TenantUnitOfWork, patient_id: uuid.UUID) -> list[PrescriptionSummary]:
+    """The patient's prescriptions, the newest first, marking superseded ones and those with an alert
+    (one query)."""
+    result = []
+    for found in uow.repository(PrescriptionRepository).history(patient_id):
+        row = found.prescription
+        right, left = eye_of(row, "R"), eye_of(row, "L")
+        with_powers = row.kind != "no_rx_needed"
+        result.append(PrescriptionSummary(
+            id=row.id, exam_id=row.exam_id, issue_date=row.issue_date, expiry_date=row.expiry_date, kind=row.kind,
+            right_text=format_eye_rx(right) if with_powers else "—",
+            left_text=format_eye_rx(left) if with_powers else "—", issued_by_name=found.issued_by_name or "—",
+            superseded=found.superseded, has_alert=found.has_alert))
+    return result
 
 
 # --------------------------------------------------------------------------------------------------
@@ -509,15 +436,6 @@ def _require_template_editor(context: TenantContext) -> None:
     """Practitioners write their own wording; managers look after the practice's set."""
     if not context.can("settings.manage"):
         require(context, "prescriptions.issue")
-
-
-def list_templates(database: Database, context: TenantContext, *, include_inactive: bool = False
-                   ) -> list[PrescriptionTemplateInfo]:
-    require(context, "patients.view")
-    return database.run(context, lambda uow: [
-        PrescriptionTemplateInfo(t.id, t.name, t.notes, t.is_active)
-        for t in uow.repository(PrescriptionRepository).templates(active_only=not include_inactive)
-    ], retry_safe=True)
 
 
 def _template_problems(name: str, notes: str) -> dict[str, str]:
@@ -534,42 +452,42 @@ def _template_problems(name: str, notes: str) -> dict[str, str]:
     return problems
 
 
-def add_template(database: Database, context: TenantContext, name: str, notes: str) -> uuid.UUID:
+@use_case(permission="patients.view", read_only=True)
+def list_templates(uow: TenantUnitOfWork, *, include_inactive: bool = False) -> list[PrescriptionTemplateInfo]:
+    return [PrescriptionTemplateInfo(t.id, t.name, t.notes, t.is_active)
+            for t in uow.repository(PrescriptionRepository).templates(active_only=not include_inactive)]
+
+
+@use_case(permission=None)  # a practitioner or a manager: checked below
+def add_template(uow: TenantUnitOfWork, name: str, notes: str) -> uuid.UUID:
     """Add a note template; names are unique in the practice (case-insensitive)."""
-    _require_template_editor(context)
+    _require_template_editor(uow.context)
     problems = _template_problems(name, notes)
     if problems:
         raise ValidationFailed(problems)
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        prescriptions = uow.repository(PrescriptionRepository)
-        if prescriptions.template_named(name) is not None:
-            raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
-        template = prescriptions.add_template(PrescriptionTemplate(id=uuid.uuid4(), name=name.strip(),
-                                                                   notes=notes.strip(), is_active=True))
-        uow.commit()
-        return template.id
-
-    return database.run(context, work)
+    prescriptions = uow.repository(PrescriptionRepository)
+    if prescriptions.template_named(name) is not None:
+        raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
+    template = prescriptions.add_template(PrescriptionTemplate(id=uuid.uuid4(), name=name.strip(),
+                                                               notes=notes.strip(), is_active=True))
+    uow.commit()
+    return template.id
 
 
-def update_template(database: Database, context: TenantContext, template_id: uuid.UUID, *, name: str, notes: str,
+@use_case(permission=None)  # a practitioner or a manager: checked below
+def update_template(uow: TenantUnitOfWork, template_id: uuid.UUID, *, name: str, notes: str,
                     is_active: bool = True) -> None:
     """Change a template's name or wording, or retire it (``is_active=False``; kept for the record)."""
-    _require_template_editor(context)
+    _require_template_editor(uow.context)
     problems = _template_problems(name, notes)
     if problems:
         raise ValidationFailed(problems)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        prescriptions = uow.repository(PrescriptionRepository)
-        template = prescriptions.template_for_update(template_id)
-        if template is None:
-            raise NotFound("That template is no longer on record.")
-        clash = prescriptions.template_named(name)
-        if clash is not None and clash.id != template_id:
-            raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
-        template.name, template.notes, template.is_active = name.strip(), notes.strip(), is_active
-        uow.commit()
-
-    database.run(context, work)
+    prescriptions = uow.repository(PrescriptionRepository)
+    template = prescriptions.template_for_update(template_id)
+    if template is None:
+        raise NotFound("That template is no longer on record.")
+    clash = prescriptions.template_named(name)
+    if clash is not None and clash.id != template_id:
+        raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
+    template.name, template.notes, template.is_active = name.strip(), notes.strip(), is_active
+    uow.commit()

@@ -18,14 +18,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.exam import LONDON, age_on
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.repositories.exams import OPEN_RECALL_STATUSES
 from ils_desktop.repositories.prescriptions import RecallListRow, RecallRepository
-from ils_desktop.services.permissions import require
+from ils_desktop.services import clock
+from ils_desktop.services.use_case import use_case
 
 STATUSES: dict[str, str] = {
     "due": "Due",
@@ -77,10 +76,6 @@ class RecallSummary:
     overdue: int
 
 
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
 def month_bounds(day: date) -> tuple[date, date]:
     """The first and last day of ``day``'s month."""
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
@@ -98,67 +93,55 @@ def _entry(row: RecallListRow, today: date) -> RecallEntry:
     )
 
 
-def list_recalls(database: Database, context: TenantContext, *, due_in_month: date | None = None,
-                 overdue: bool = False, today: date | None = None) -> list[RecallEntry]:
-    """Recalls due in the month of ``due_in_month``, or overdue ones (``overdue=True``), or — with
-    neither — every open recall; ordered by due date, then name."""
-    require(context, "patients.view")
+@use_case(permission="patients.view", read_only=True)
+def list_recalls(uow: TenantUnitOfWork, *, due_in_month: date | None = None, overdue: bool = False
+                 ) -> list[RecallEntry]:
+    """Recalls due in the month of ``due_in_month``, or overdue ones today (``overdue=True``), or — with
+    neither — every open recall; ordered by due date, then name. One query."""
     if due_in_month is not None and overdue:
         raise ValueError("ask for one month's recalls or the overdue ones, not both")
-    day = today or london_today()
-
-    def work(uow: TenantUnitOfWork) -> list[RecallEntry]:
-        recalls = uow.repository(RecallRepository)
-        if due_in_month is not None:
-            first, last = month_bounds(due_in_month)
-            rows = recalls.due_between(first, last, limit=LIST_LIMIT)
-        elif overdue:
-            rows = recalls.overdue(day, limit=LIST_LIMIT)
-        else:
-            rows = recalls.open_recalls(limit=LIST_LIMIT)
-        return [_entry(row, day) for row in rows]
-
-    return database.run(context, work, retry_safe=True)
+    today = clock.today()
+    recalls = uow.repository(RecallRepository)
+    if due_in_month is not None:
+        first, last = month_bounds(due_in_month)
+        rows = recalls.due_between(first, last, limit=LIST_LIMIT)
+    elif overdue:
+        rows = recalls.overdue(today, limit=LIST_LIMIT)
+    else:
+        rows = recalls.open_recalls(limit=LIST_LIMIT)
+    return [_entry(row, today) for row in rows]
 
 
-def recall_summary(database: Database, context: TenantContext, *, month: date | None = None,
-                   today: date | None = None) -> RecallSummary:
-    """How many recalls fall due in ``month`` (this month by default) and how many are overdue."""
-    require(context, "patients.view")
-    day = today or london_today()
-    first, last = month_bounds(month or day)
-
-    def work(uow: TenantUnitOfWork) -> RecallSummary:
-        counts = uow.repository(RecallRepository).counts(first, last, day)
-        return RecallSummary(first, counts.due_in_month, counts.overdue)
-
-    return database.run(context, work, retry_safe=True)
+@use_case(permission="patients.view", read_only=True)
+def recall_summary(uow: TenantUnitOfWork, *, month: date | None = None) -> RecallSummary:
+    """How many recalls fall due in ``month`` (this month by default) and how many are overdue today."""
+    today = clock.today()
+    first, last = month_bounds(month or today)
+    counts = uow.repository(RecallRepository).counts(first, last, today)
+    return RecallSummary(first, counts.due_in_month, counts.overdue)
 
 
-def _change_status(database: Database, context: TenantContext, recall_id: uuid.UUID, status: str) -> None:
-    require(context, "patients.edit")
-
-    def work(uow: TenantUnitOfWork) -> None:
-        recall = uow.repository(RecallRepository).get_for_update(recall_id)
-        if recall is None:
-            raise NotFound("That recall is no longer on record.")
-        if recall.status not in OPEN_RECALL_STATUSES:
-            raise RecallClosed(f"This recall is already {STATUSES[recall.status].lower()}: there is nothing to "
-                               "mark. Refresh the list.")
-        if status == "contacted":
-            recall.last_contacted_at = datetime.now(LONDON)
-        recall.status = status
-        uow.commit()
-
-    # Marking twice has the same result (the contact time aside), so a dropped connection may retry.
-    database.run(context, work, retry_safe=True)
+def _change_status(uow: TenantUnitOfWork, recall_id: uuid.UUID, status: str) -> None:
+    recall = uow.repository(RecallRepository).get_for_update(recall_id)
+    if recall is None:
+        raise NotFound("That recall is no longer on record.")
+    if recall.status not in OPEN_RECALL_STATUSES:
+        raise RecallClosed(f"This recall is already {STATUSES[recall.status].lower()}: there is nothing to "
+                           "mark. Refresh the list.")
+    if status == "contacted":
+        recall.last_contacted_at = clock.now()
+    recall.status = status
+    uow.commit()
 
 
-def mark_contacted(database: Database, context: TenantContext, recall_id: uuid.UUID) -> None:
+# Marking twice has the same result (the contact time aside), so a dropped connection may retry.
+@use_case(permission="patients.edit", retry_safe=True)
+def mark_contacted(uow: TenantUnitOfWork, recall_id: uuid.UUID) -> None:
     """The patient has been contacted about their recall (the time is recorded)."""
-    _change_status(database, context, recall_id, "contacted")
+    _change_status(uow, recall_id, "contacted")
 
 
-def mark_booked(database: Database, context: TenantContext, recall_id: uuid.UUID) -> None:
+@use_case(permission="patients.edit", retry_safe=True)
+def mark_booked(uow: TenantUnitOfWork, recall_id: uuid.UUID) -> None:
     """The patient has an appointment for their recall: no longer due or overdue."""
-    _change_status(database, context, recall_id, "booked")
+    _change_status(uow, recall_id, "booked")

@@ -3,6 +3,7 @@ completeness for finalising, conditions and protocols, recall intervals, GOC num
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -46,7 +47,15 @@ from ils_desktop.domain.exam import (
     suggest_recall,
     va_problem,
 )
-from ils_desktop.domain.goc import RegistrationCheck, check_problems, goc_number_problem, registrant_type_for_number
+from ils_desktop.domain.exam.clinic import next_in_clinic
+from ils_desktop.domain.exam.history import header_flags
+from ils_desktop.domain.goc import (
+    RegistrationCheck,
+    check_problems,
+    deciding_check,
+    goc_number_problem,
+    registrant_type_for_number,
+)
 from ils_desktop.domain.rx import Prism, parse_prism, parse_sca
 
 D = Decimal
@@ -223,12 +232,15 @@ def test_whole_content_round_trips_through_the_columns():
     assert ExamContent.from_columns({}) == ExamContent()
 
 
-def test_device_source_label_shows_device_and_time():
-    today = datetime.now(UTC).replace(hour=10, minute=15)
-    label = DeviceSource("ARK-1", "autorefraction", today).label()
-    assert label.startswith("From ARK-1 at ") and ":" in label
-    old = DeviceSource("LM-7", "lensometry", datetime(2025, 1, 2, 9, 0, tzinfo=UTC), edited=True).label()
-    assert old == "From LM-7 at 02/01/2025 09:00 · edited"
+@pytest.mark.parametrize(("received", "today", "edited", "label"), [
+    (datetime(2026, 3, 10, 10, 15, tzinfo=UTC), date(2026, 3, 10), False, "From ARK-1 at 10:15"),
+    # 23:30 UTC in summer is 00:30 the next day in London: today's reading, at London time.
+    (datetime(2026, 7, 10, 23, 30, tzinfo=UTC), date(2026, 7, 11), False, "From ARK-1 at 00:30"),
+    (datetime(2026, 7, 10, 23, 30, tzinfo=UTC), date(2026, 7, 10), False, "From ARK-1 at 11/07/2026 00:30"),
+    (datetime(2025, 1, 2, 9, 0, tzinfo=UTC), date(2026, 3, 10), True, "From ARK-1 at 02/01/2025 09:00 · edited"),
+])
+def test_device_source_label_shows_device_and_london_time(received, today, edited, label):
+    assert DeviceSource("ARK-1", "autorefraction", received, edited=edited).label(today) == label
 
 
 @pytest.mark.parametrize(("kind", "block"), [
@@ -414,3 +426,55 @@ def test_a_check_cannot_expire_before_it_was_made():
     assert set(check_problems(check)) == {"valid_until"}
     assert check_problems(RegistrationCheck("x", "alien", "maybe", date.today(), date.today() + timedelta(1))) \
         .keys() == {"goc_number", "registrant_type", "status"}
+
+
+@pytest.mark.parametrize(("checks", "decides"), [
+    ([], None),
+    ([("registered", date(2026, 1, 5), date(2027, 1, 5))], 0),
+    # The latest check decides, even when an older one is valid for longer.
+    ([("registered", date(2025, 1, 5), date(2027, 6, 1)), ("suspended", date(2026, 2, 1), date(2026, 2, 1))], 1),
+    # Two checks the same day: a not-registered result wins (the safe side)…
+    ([("registered", date(2026, 2, 1), date(2027, 2, 1)), ("removed", date(2026, 2, 1), date(2026, 2, 1))], 1),
+    # …else the one valid the longest.
+    ([("registered", date(2026, 2, 1), date(2026, 8, 1)), ("registered", date(2026, 2, 1), date(2027, 2, 1))], 1),
+])
+def test_the_latest_goc_check_decides_and_a_refusal_wins_a_tie(checks, decides):
+    recorded = [RegistrationCheck("01-12345", "optometrist", status, on, until) for status, on, until in checks]
+    assert deciding_check(recorded) is (None if decides is None else recorded[decides])
+
+
+@dataclass(frozen=True)
+class _Slot:
+    status: str
+    starts_at: datetime
+    exam_status: str | None = None
+
+
+NINE = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("slots", "now", "next_one"), [
+    ([], NINE, None),
+    # The patient in the test room comes first (a draft to resume), then whoever has arrived.
+    ([_Slot("booked", NINE), _Slot("arrived", NINE), _Slot("in_test", NINE, "draft")], NINE, 2),
+    ([_Slot("booked", NINE), _Slot("arrived", NINE + timedelta(hours=1))], NINE, 1),
+    # A finalised exam in the room is done with.
+    ([_Slot("in_test", NINE, "finalised"), _Slot("booked", NINE + timedelta(hours=1))], NINE, 1),
+    # A booked patient is next until 30 minutes after their time, then the next booking is.
+    ([_Slot("booked", NINE), _Slot("booked", NINE + timedelta(hours=1))], NINE + timedelta(minutes=30), 0),
+    ([_Slot("booked", NINE), _Slot("booked", NINE + timedelta(hours=1))], NINE + timedelta(minutes=31), 1),
+    ([_Slot("completed", NINE)], NINE, None),
+])
+def test_next_in_clinic(slots, now, next_one):
+    assert next_in_clinic(slots, now) is (None if next_one is None else slots[next_one])
+
+
+@pytest.mark.parametrize(("history", "medication", "family", "flags"), [
+    (None, None, None, ()),
+    ("Type 2 diabetes", None, None, ("Diabetic",)),
+    ("No diabetes", "Metformin", None, ("Diabetic",)),
+    ("Epilepsy; glaucoma", "Warfarin", "Mother: glaucoma", ("Glaucoma", "Epilepsy", "Anticoagulants", "FH glaucoma")),
+    ("Healthy", None, "FH glaucoma: nil", ()),
+])
+def test_header_flags_prompt_from_the_history(history, medication, family, flags):
+    assert header_flags(history, medication, family) == flags

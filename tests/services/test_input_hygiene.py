@@ -127,9 +127,9 @@ def world(database: Database, owner_engine: Engine) -> World:
     booking = run(database, shop.reception.context, diary.book_appointment, diary.NewBooking(
         room_id=room, starts_at=london_time(tomorrow, time(10, 0)), appointment_type="sight_test",
         patient_id=shop.patient_id))
-    draft = exams.start_exam(database, clinic.optometrist, shop.patient_id)
+    draft = run(database, clinic.optometrist, exams.start_exam, shop.patient_id)
     finalised = add_finalised_exam(owner_engine, clinic, shop.patient_id, refraction("-1.00DS", "-1.25DS"))
-    template = prescriptions.add_template(database, clinic.optometrist, "For driving", "Suitable for driving.")
+    template = run(database, clinic.optometrist, prescriptions.add_template, "For driving", "Suitable for driving.")
     sale = till.check_out(database, shop.reception.context, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, Decimal("20.00")),)), uuid.uuid4())
     item = catalogue.get_item(database, shop.admin, shop.solution)
@@ -248,15 +248,15 @@ _EXAM_CONTENT: dict[str, tuple[str, Callable[[str], ExamContent]]] = {
 
 def _save_draft(make: Callable[[str], ExamContent]) -> Call:
     def call(db: Database, w: World, bad: str) -> object:
-        version = exams.current_version(db, w.optometrist, w.draft_exam)
-        return exams.save_draft(db, w.optometrist, w.draft_exam, make(bad), version)
+        version = run(db, w.optometrist, exams.current_version, w.draft_exam)
+        return run(db, w.optometrist, exams.save_draft, w.draft_exam, make(bad), version)
     return call
 
 
 def _finalise(make: Callable[[str], ExamContent]) -> Call:
     def call(db: Database, w: World, bad: str) -> object:
-        version = exams.current_version(db, w.optometrist, w.draft_exam)
-        return exams.finalise_exam(db, w.optometrist, w.draft_exam, make(bad), version)
+        version = run(db, w.optometrist, exams.current_version, w.draft_exam)
+        return run(db, w.optometrist, exams.finalise_exam, w.draft_exam, make(bad), version)
     return call
 
 
@@ -267,18 +267,18 @@ for _name, (_key, _make) in _EXAM_CONTENT.items():
 
 @case("exams.start_exam.appointment_type", "appointment_type")
 def _start_exam(db: Database, w: World, bad: str) -> object:
-    return exams.start_exam(db, w.optometrist, w.shop.patient_id, appointment_type=bad)
+    return run(db, w.optometrist, exams.start_exam, w.shop.patient_id, appointment_type=bad)
 
 
 @case("exams.add_addendum.body", "addendum")
 def _addendum(db: Database, w: World, bad: str) -> object:
-    return exams.add_addendum(db, w.optometrist, w.finalised_exam, bad)
+    return run(db, w.optometrist, exams.add_addendum, w.finalised_exam, bad)
 
 
 @case("exams.record_protocol_ticks.item", "protocol_checks")
 def _ticks(db: Database, w: World, bad: str) -> object:
-    version = exams.current_version(db, w.optometrist, w.draft_exam)
-    return exams.record_protocol_ticks(db, w.optometrist, w.draft_exam, {"Diabetes": {bad: True}}, version)
+    version = run(db, w.optometrist, exams.current_version, w.draft_exam)
+    return run(db, w.optometrist, exams.record_protocol_ticks, w.draft_exam, {"Diabetes": {bad: True}}, version)
 
 
 # --- diary ----------------------------------------------------------------------------------------
@@ -318,8 +318,8 @@ def _free_slot(db: Database, w: World, bad: str) -> object:
 
 def _issue(change: Callable[[prescriptions.PrescriptionDraft, str], prescriptions.PrescriptionDraft]) -> Call:
     def call(db: Database, w: World, bad: str) -> object:
-        draft = prescriptions.prescription_draft_from_exam(db, w.optometrist, w.finalised_exam)
-        return prescriptions.issue_prescription(db, w.optometrist, w.finalised_exam, change(draft, bad))
+        draft = run(db, w.optometrist, prescriptions.prescription_draft_from_exam, w.finalised_exam)
+        return run(db, w.optometrist, prescriptions.issue_prescription, w.finalised_exam, change(draft, bad))
     return call
 
 
@@ -332,20 +332,22 @@ CASES += [
     Case("prescriptions.issue_prescription.left.va", "L_va",
          _issue(lambda d, bad: replace(d, left=replace(d.left, va=bad)))),
     Case("prescriptions.add_template.name", "name",
-         lambda db, w, bad: prescriptions.add_template(db, w.optometrist, bad, "Wording")),
+         lambda db, w, bad: run(db, w.optometrist, prescriptions.add_template, bad, "Wording")),
     Case("prescriptions.add_template.notes", "notes",
-         lambda db, w, bad: prescriptions.add_template(db, w.optometrist, "A name", bad)),
+         lambda db, w, bad: run(db, w.optometrist, prescriptions.add_template, "A name", bad)),
     Case("prescriptions.update_template.name", "name",
-         lambda db, w, bad: prescriptions.update_template(db, w.optometrist, w.template, name=bad, notes="Wording")),
+         lambda db, w, bad: run(db, w.optometrist, prescriptions.update_template, w.template, name=bad,
+                                notes="Wording")),
     Case("prescriptions.update_template.notes", "notes",
-         lambda db, w, bad: prescriptions.update_template(db, w.optometrist, w.template, name="A name", notes=bad)),
+         lambda db, w, bad: run(db, w.optometrist, prescriptions.update_template, w.template, name="A name",
+                                notes=bad)),
 ]
 
 
 def _referral(change: Callable[[referrals.ReferralDraft, str], referrals.ReferralDraft]) -> Call:
     def call(db: Database, w: World, bad: str) -> object:
-        draft = referrals.referral_draft_from_exam(db, w.optometrist, w.finalised_exam)
-        return referrals.write_referral(db, w.optometrist, w.finalised_exam, change(draft, bad))
+        draft = run(db, w.optometrist, referrals.referral_draft_from_exam, w.finalised_exam)
+        return run(db, w.optometrist, referrals.write_referral, w.finalised_exam, change(draft, bad))
     return call
 
 
@@ -420,7 +422,7 @@ def _goc(**changes: Any) -> Call:
         values: dict[str, Any] = {"goc_number": "01-23456", "notes": "Looked up today"}
         values.update({name: bad for name in changes})
         assert w.optometrist.user_id is not None
-        return goc.record_goc_check(db, w.admin, w.optometrist.user_id, registrant_type="optometrist",
+        return run(db, w.admin, goc.record_goc_check, w.optometrist.user_id, registrant_type="optometrist",
                                     status="registered", checked_on=date.today(),
                                     valid_until=date.today() + timedelta(days=365), **values)
     return call
@@ -587,7 +589,7 @@ SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
         db, w.desk, patients.find_likely_duplicates,
         PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
     "till.find_customers": lambda db, w, text: till.find_customers(db, w.desk, text),
-    "exams.find_patients": lambda db, w, text: exams.find_patients(db, w.optometrist, text),
+    "exams.find_patients": lambda db, w, text: run(db, w.optometrist, exams.find_patients, text),
     "catalogue.search_catalogue": lambda db, w, text: catalogue.search_catalogue(db, w.desk, text),
     "catalogue.find_by_barcode": lambda db, w, text: catalogue.find_by_barcode(db, w.desk, text),
     "till.find_transactions(read_receipt_search)": lambda db, w, text: till.find_transactions(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -42,10 +43,12 @@ from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert
 from ils_desktop.models.core import Company
 from ils_desktop.models.patients import Patient
-from ils_desktop.services import clinical_documents, prescriptions
+from ils_desktop.services import clinical_documents, clinical_files, clock, prescriptions
+from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.prescriptions import ExamNotFinalised
 from ils_desktop.services.seeding import add_user_as_owner
+from ils_desktop.services.use_case import run
 from tests.conftest import Practice
 from tests.sessions import signed
 
@@ -126,7 +129,7 @@ def add_finalised_exam(owner_engine: Engine, setup: ClinicalPractice, patient_id
                        status: str = "finalised", **columns: Any) -> uuid.UUID:
     """A sight test as the exam screen leaves it, inserted directly (the trigger allows inserting a
     finalised row; it refuses updating one)."""
-    day = on or datetime.now(LONDON).date()
+    day = on or clock.today()
     moment = datetime.combine(day, time(10, 15), LONDON)
     exam_id = uuid.uuid4()
     assert setup.optometrist.user_id is not None
@@ -159,8 +162,8 @@ def add_finalised_exam(owner_engine: Engine, setup: ClinicalPractice, patient_id
 
 def issue(database: Database, setup: ClinicalPractice, exam_id: uuid.UUID, **changes: Any) -> uuid.UUID:
     """Issue what the exam gives, with ``changes`` made to the draft first."""
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam_id)
-    return prescriptions.issue_prescription(database, setup.optometrist, exam_id, replace(draft, **changes))
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam_id)
+    return run(database, setup.optometrist, prescriptions.issue_prescription, exam_id, replace(draft, **changes))
 
 
 def rows(owner_engine: Engine, company_id: uuid.UUID, model: Any, **where: Any) -> list[Any]:
@@ -179,7 +182,19 @@ def setup(owner_engine: Engine, practice: Practice) -> ClinicalPractice:
     return make_clinical_practice(owner_engine, practice)
 
 
-TODAY = datetime.now(LONDON).date()
+TODAY = date(2026, 3, 10)
+"""The day these tests issue prescriptions on (a Tuesday), as the practice's clock says."""
+
+
+@pytest.fixture
+def clinic_day() -> Iterator[FixedClock]:
+    """The practice's clock at 11:00 on ``TODAY`` (in London)."""
+    with clock.using(FixedClock(datetime.combine(TODAY, time(11, 0), LONDON))) as fixed:
+        assert isinstance(fixed, FixedClock)
+        yield fixed
+
+
+pytestmark = pytest.mark.usefixtures("clinic_day")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -191,7 +206,7 @@ def test_draft_is_prefilled_from_the_finalised_exam(database, owner_engine, setu
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.25/-0.50x180", "+0.25/-0.75x90",
                                                                        add="+2.00"), recall_months=12)
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
 
     assert draft.kind == "new"
     assert draft.patient_name == "Margaret Hughes"
@@ -212,7 +227,7 @@ def test_without_an_exam_recall_the_retest_date_follows_the_gos_interval(databas
     patient = add_patient(owner_engine, setup.company_id, born=date(1940, 1, 1))
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("+2.00DS", "+2.25DS"), recall_months=None)
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
 
     assert draft.expiry_reason == "Aged 70 or over: annual sight test"
     assert draft.expiry_date is not None and (draft.expiry_date - TODAY).days in range(364, 367)
@@ -223,7 +238,7 @@ def test_a_draft_exam_cannot_issue_a_prescription(database, owner_engine, setup)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"), status="draft")
 
     with pytest.raises(ExamNotFinalised, match="Finalise the examination first"):
-        prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
+        run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -290,14 +305,14 @@ def test_issuing_again_from_the_same_exam_supersedes_the_first(database, owner_e
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
     first = issue(database, setup, exam)
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
-    second = prescriptions.issue_prescription(database, setup.optometrist, exam,
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
+    second = run(database, setup.optometrist, prescriptions.issue_prescription, exam,
                                               replace(draft, notes="Corrected: reading only"))
 
     assert draft.replaces_issue_of == TODAY
     [row] = rows(owner_engine, setup.company_id, Prescription, id=second)
     assert row.supersedes_id == first
-    listed = prescriptions.list_for_patient(database, setup.optometrist, patient)
+    listed = run(database, setup.optometrist, prescriptions.list_for_patient, patient)
     assert [(p.id, p.superseded) for p in listed] == [(second, False), (first, True)]
 
 
@@ -309,22 +324,22 @@ def test_a_significant_change_from_the_previous_prescription_raises_an_alert(dat
     previous = issue(database, setup, earlier, issue_date=two_years_ago)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.50DS", "-1.25/-0.50x90"))
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
-    new = prescriptions.issue_prescription(database, setup.optometrist, exam, draft)
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
+    new = run(database, setup.optometrist, prescriptions.issue_prescription, exam, draft)
 
     assert draft.previous is not None and draft.previous.id == previous
     [alert] = rows(owner_engine, setup.company_id, PrescriptionAlert, patient_id=patient)
     assert (alert.prescription_id, alert.previous_prescription_id) == (new, previous)
     assert alert.reasons == ["Right: Sphere changed by -0.50 D (from -1.00 to -1.50)"]
-    issued = prescriptions.get_prescription(database, setup.optometrist, new)
+    issued = run(database, setup.optometrist, prescriptions.get_prescription, new)
     assert issued.alert_reasons == ("Right: Sphere changed by -0.50 D (from -1.00 to -1.50)",)
     assert not issued.alert_acknowledged
 
-    prescriptions.acknowledge_alert(database, setup.optometrist, alert.id)
+    run(database, setup.optometrist, prescriptions.acknowledge_alert, alert.id)
 
     [seen] = rows(owner_engine, setup.company_id, PrescriptionAlert, id=alert.id)
     assert seen.acknowledged_by == setup.optometrist.user_id and seen.acknowledged_at is not None
-    assert prescriptions.list_for_patient(database, setup.optometrist, patient)[0].has_alert
+    assert run(database, setup.optometrist, prescriptions.list_for_patient, patient)[0].has_alert
 
 
 def test_a_small_change_raises_no_alert_and_reissuing_compares_with_the_last_visit(database, owner_engine, setup):
@@ -349,8 +364,8 @@ def test_the_same_powers_as_last_time_default_to_unchanged(database, owner_engin
     issue(database, setup, earlier, issue_date=TODAY - timedelta(days=800))
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-2.00/-0.50x10", "-2.25DS", va="6/5"))
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
-    prescription_id = prescriptions.issue_prescription(database, setup.optometrist, exam, draft)
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
+    prescription_id = run(database, setup.optometrist, prescriptions.issue_prescription, exam, draft)
 
     assert draft.kind == "unchanged"
     [row] = rows(owner_engine, setup.company_id, Prescription, id=prescription_id)
@@ -367,7 +382,7 @@ def test_no_prescription_needed_records_the_statement_without_powers(database, o
     assert row.kind == "no_rx_needed"
     assert (row.right_sphere, row.left_sphere, row.right_near_add) == (None, None, None)
     assert (row.right_va, row.left_va) == ("6/6", "6/6")
-    listed = prescriptions.list_for_patient(database, setup.optometrist, patient)
+    listed = run(database, setup.optometrist, prescriptions.list_for_patient, patient)
     assert (listed[0].kind_label, listed[0].right_text) == ("No prescription needed", "—")
 
 
@@ -375,7 +390,7 @@ def test_an_exam_without_a_refraction_defaults_to_a_statement(database, owner_en
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, SubjectiveRefraction())
 
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam)
 
     assert draft.kind == "no_rx_needed"
 
@@ -387,10 +402,10 @@ def test_an_exam_without_a_refraction_defaults_to_a_statement(database, owner_en
 def test_front_desk_cannot_issue_a_prescription(database, owner_engine, setup):
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
-    draft = prescriptions.prescription_draft_from_exam(database, setup.front_desk, exam)
+    draft = run(database, setup.front_desk, prescriptions.prescription_draft_from_exam, exam)
 
     with pytest.raises(PermissionDenied):
-        prescriptions.issue_prescription(database, setup.front_desk, exam, draft)
+        run(database, setup.front_desk, prescriptions.issue_prescription, exam, draft)
 
 
 def test_another_practice_cannot_see_the_exam(database, owner_engine, setup, other_practice):
@@ -399,7 +414,7 @@ def test_another_practice_cannot_see_the_exam(database, owner_engine, setup, oth
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
 
     with pytest.raises(NotFound):
-        prescriptions.prescription_draft_from_exam(database, other.optometrist, exam)
+        run(database, other.optometrist, prescriptions.prescription_draft_from_exam, exam)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -407,25 +422,25 @@ def test_another_practice_cannot_see_the_exam(database, owner_engine, setup, oth
 
 
 def test_practitioner_keeps_note_templates(database, setup):
-    added = prescriptions.add_template(database, setup.optometrist, " For driving ", "Suitable for driving.")
-    prescriptions.add_template(database, setup.optometrist, "VDU", "For computer use.")
+    added = run(database, setup.optometrist, prescriptions.add_template, " For driving ", "Suitable for driving.")
+    run(database, setup.optometrist, prescriptions.add_template, "VDU", "For computer use.")
 
     with pytest.raises(ValidationFailed) as duplicate:
-        prescriptions.add_template(database, setup.optometrist, "for DRIVING", "Again")
+        run(database, setup.optometrist, prescriptions.add_template, "for DRIVING", "Again")
     assert "already a template" in duplicate.value.problems["name"]
     with pytest.raises(ValidationFailed) as blank:
-        prescriptions.add_template(database, setup.optometrist, "", "")
+        run(database, setup.optometrist, prescriptions.add_template, "", "")
     assert set(blank.value.problems) == {"name", "notes"}
 
-    prescriptions.update_template(database, setup.optometrist, added, name="Driving", notes="Meets the standard.",
+    run(database, setup.optometrist, prescriptions.update_template, added, name="Driving", notes="Meets the standard.",
                                   is_active=False)
 
-    assert [t.name for t in prescriptions.list_templates(database, setup.optometrist)] == ["VDU"]
-    everything = prescriptions.list_templates(database, setup.optometrist, include_inactive=True)
+    assert [t.name for t in run(database, setup.optometrist, prescriptions.list_templates)] == ["VDU"]
+    everything = run(database, setup.optometrist, prescriptions.list_templates, include_inactive=True)
     assert [(t.name, t.notes, t.is_active) for t in everything] == [
         ("Driving", "Meets the standard.", False), ("VDU", "For computer use.", True)]
     with pytest.raises(PermissionDenied):
-        prescriptions.add_template(database, setup.front_desk, "Mine", "Text")
+        run(database, setup.front_desk, prescriptions.add_template, "Mine", "Text")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -437,7 +452,7 @@ def test_document_data_carries_what_the_regulations_require(database, owner_engi
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.25DS"))
     prescription_id = issue(database, setup, exam, referral_made=True)
 
-    data = clinical_documents.prescription_document_data(database, setup.front_desk, prescription_id)
+    data = run(database, setup.front_desk, clinical_documents.prescription_document_data, prescription_id)
 
     assert data.letterhead.practice_name == "Harbour View Opticians"
     assert data.letterhead.address_lines == ("12 Quay Street", "Whitby", "YO21 3PU")
@@ -451,7 +466,7 @@ def test_document_data_carries_what_the_regulations_require(database, owner_engi
 
 
 def test_document_file_name_is_safe_for_any_patient_name():
-    assert clinical_documents.document_file_name("Prescription", "Zoë O'Brien/Smith", date(2026, 3, 10)) == \
+    assert clinical_files.document_file_name("Prescription", "Zoë O'Brien/Smith", date(2026, 3, 10)) == \
         "Prescription - Zoë O'BrienSmith - 2026-03-10.pdf"
 
 
@@ -461,7 +476,7 @@ def test_the_printed_prescription_is_a_pdf_for_every_kind(database, owner_engine
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00/-0.50x90", "-1.25DS", add="+1.75"))
     prescription_id = issue(database, setup, exam, kind=kind, notes="For driving")
 
-    pdf = clinical_documents.prescription_pdf(database, setup.front_desk, prescription_id)
+    pdf = run(database, setup.front_desk, clinical_documents.prescription_pdf, prescription_id)
 
     assert pdf.startswith(b"%PDF") and len(pdf) > 2_000
 
@@ -479,4 +494,4 @@ def test_a_document_is_refused_when_the_practitioner_has_no_goc_number(database,
         uow.commit()
 
     with pytest.raises(clinical_documents.DocumentUnavailable, match="Priya Shah has no GOC registration number"):
-        clinical_documents.prescription_pdf(database, setup.optometrist, prescription_id)
+        run(database, setup.optometrist, clinical_documents.prescription_pdf, prescription_id)

@@ -4,8 +4,9 @@ against a real database."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -17,8 +18,10 @@ from ils_desktop.domain.rx import parse_sca
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Recall, Referral
-from ils_desktop.services import clinical_documents, prescriptions, recalls, referrals
+from ils_desktop.services import clinical_documents, clock, prescriptions, recalls, referrals
+from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.recalls import RecallClosed
+from ils_desktop.services.use_case import run
 from tests.services.test_prescriptions import (
     ClinicalPractice,
     add_finalised_exam,
@@ -39,7 +42,7 @@ def test_referral_draft_pulls_the_findings_from_the_exam(database, owner_engine,
                               history={"general_health": "Type 2 diabetes", "medications": "Metformin",
                                        "family_ocular_history": "Mother: glaucoma"})
 
-    draft = referrals.referral_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, referrals.referral_draft_from_exam, exam)
 
     assert (draft.urgency, draft.addressee, draft.gp_practice) == (
         "routine", "Church Street Surgery, Whitby", "Church Street Surgery, Whitby")
@@ -66,9 +69,9 @@ def test_referral_draft_pulls_the_findings_from_the_exam(database, owner_engine,
 def test_writing_a_referral_from_a_finalised_exam_notes_it_in_the_consultation_log(database, owner_engine, setup):
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
-    draft = referrals.referral_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, referrals.referral_draft_from_exam, exam)
 
-    referral_id = referrals.write_referral(database, setup.optometrist, exam, replace(
+    referral_id = run(database, setup.optometrist, referrals.write_referral, exam, replace(
         draft, urgency="urgent", addressee="Hospital Eye Service, Scarborough", history="  ",
         findings=replace(draft.findings, fields=referrals.EyeFindings("  ", None, None),
                          iop=referrals.IopFindings(D("16"), D("25"), note="Goldmann at 10:20"))))
@@ -88,22 +91,22 @@ def test_writing_a_referral_from_a_finalised_exam_notes_it_in_the_consultation_l
     [stored] = rows(owner_engine, setup.company_id, EyeExamination, id=exam)
     assert (stored.referral_made, stored.version) == (False, 1)
     # …and the prescription issued afterwards says a referral was made.
-    assert prescriptions.prescription_draft_from_exam(database, setup.optometrist, exam).referral_made is True
-    assert referrals.referral_draft_from_exam(database, setup.optometrist, exam).earlier_referrals == 1
-    written = referrals.get_referral(database, setup.optometrist, referral_id)
+    assert run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, exam).referral_made is True
+    assert run(database, setup.optometrist, referrals.referral_draft_from_exam, exam).earlier_referrals == 1
+    written = run(database, setup.optometrist, referrals.get_referral, referral_id)
     assert written.urgency_label == "Urgent (within 1 week)" and written.written_by_name == "Priya Shah"
     assert written.findings.iop.right == D("16") and written.findings.refraction_left.sca == parse_sca("-1.00DS")
-    data = clinical_documents.referral_document_data(database, setup.optometrist, referral_id)
+    data = run(database, setup.optometrist, clinical_documents.referral_document_data, referral_id)
     assert (data.practitioner.goc_number, data.patient.gp_practice) == ("01-23456", "Church Street Surgery, Whitby")
-    assert clinical_documents.referral_pdf(database, setup.optometrist, referral_id).startswith(b"%PDF")
+    assert run(database, setup.optometrist, clinical_documents.referral_pdf, referral_id).startswith(b"%PDF")
 
 
 def test_a_referral_from_a_draft_exam_marks_the_exam(database, owner_engine, setup):
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"), status="draft")
-    draft = referrals.referral_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, referrals.referral_draft_from_exam, exam)
 
-    referrals.write_referral(database, setup.optometrist, exam, replace(draft, urgency="emergency"))
+    run(database, setup.optometrist, referrals.write_referral, exam, replace(draft, urgency="emergency"))
 
     [stored] = rows(owner_engine, setup.company_id, EyeExamination, id=exam)
     assert stored.referral_made is True
@@ -118,10 +121,10 @@ def test_a_referral_from_a_draft_exam_marks_the_exam(database, owner_engine, set
 def test_an_incomplete_referral_is_refused(database, owner_engine, setup, changes, field):
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
-    draft = referrals.referral_draft_from_exam(database, setup.optometrist, exam)
+    draft = run(database, setup.optometrist, referrals.referral_draft_from_exam, exam)
 
     with pytest.raises(ValidationFailed) as refused:
-        referrals.write_referral(database, setup.optometrist, exam, replace(draft, **changes))
+        run(database, setup.optometrist, referrals.write_referral, exam, replace(draft, **changes))
 
     assert field in refused.value.problems
     assert rows(owner_engine, setup.company_id, Referral, exam_id=exam) == []
@@ -130,16 +133,24 @@ def test_an_incomplete_referral_is_refused(database, owner_engine, setup, change
 def test_front_desk_cannot_write_a_referral(database, owner_engine, setup):
     patient = add_patient(owner_engine, setup.company_id)
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00DS"))
-    draft = referrals.referral_draft_from_exam(database, setup.front_desk, exam)
+    draft = run(database, setup.front_desk, referrals.referral_draft_from_exam, exam)
 
     with pytest.raises(PermissionDenied):
-        referrals.write_referral(database, setup.front_desk, exam, draft)
+        run(database, setup.front_desk, referrals.write_referral, exam, draft)
 
 
 # --------------------------------------------------------------------------------------------------
 # The recall list
 
 TODAY = date(2026, 3, 16)
+"""The day the front desk works the list (a Monday), as the practice's clock says."""
+
+
+@pytest.fixture(autouse=True)
+def _the_practices_clock() -> Iterator[FixedClock]:
+    with clock.using(FixedClock(datetime.combine(TODAY, time(9, 15), LONDON))) as fixed:
+        assert isinstance(fixed, FixedClock)
+        yield fixed
 
 
 RECALLS = (  # name, due, status, and what the case is
@@ -202,9 +213,9 @@ def names(entries: list[recalls.RecallEntry]) -> list[str]:
 def test_recall_list_shows_who_is_due_this_month_and_who_is_overdue(database, owner_engine, setup, recall_list):
     archive_patient(owner_engine, setup, recall_list["archived"])
 
-    due = recalls.list_recalls(database, setup.front_desk, due_in_month=TODAY, today=TODAY)
-    overdue = recalls.list_recalls(database, setup.front_desk, overdue=True, today=TODAY)
-    summary = recalls.recall_summary(database, setup.front_desk, today=TODAY)
+    due = run(database, setup.front_desk, recalls.list_recalls, due_in_month=TODAY)
+    overdue = run(database, setup.front_desk, recalls.list_recalls, overdue=True)
+    summary = run(database, setup.front_desk, recalls.recall_summary)
 
     assert names(due) == ["Cara Cole", "Ben Baker", "Alice Archer"]
     assert names(overdue) == ["Dan Drew", "Eve Ellis", "Cara Cole"]
@@ -214,44 +225,43 @@ def test_recall_list_shows_who_is_due_this_month_and_who_is_overdue(database, ow
     assert cara.last_exam_date == date(2024, 3, 2)
     assert cara.phone == "07700 900123" and cara.customer_number > 0
     assert not due[1].is_overdue  # booked in: not overdue, whatever the date
-    everything = recalls.list_recalls(database, setup.front_desk, today=TODAY)
+    everything = run(database, setup.front_desk, recalls.list_recalls)
     assert "Gus Green" in names(everything) and "Hal Hart" not in names(everything)
     with pytest.raises(ValueError):
-        recalls.list_recalls(database, setup.front_desk, due_in_month=TODAY, overdue=True)
+        run(database, setup.front_desk, recalls.list_recalls, due_in_month=TODAY, overdue=True)
 
 
 def test_front_desk_marks_a_recall_contacted_then_booked(database, owner_engine, setup, recall_list):
     recall_id = recall_list["overdue"]
 
-    recalls.mark_contacted(database, setup.front_desk, recall_id)
+    run(database, setup.front_desk, recalls.mark_contacted, recall_id)
 
     [contacted] = rows(owner_engine, setup.company_id, Recall, id=recall_id)
     assert contacted.status == "contacted"
-    assert contacted.last_contacted_at is not None
-    assert abs(contacted.last_contacted_at - datetime.now(LONDON)) < timedelta(minutes=1)
-    assert "Dan Drew" in names(recalls.list_recalls(database, setup.front_desk, overdue=True, today=TODAY))
+    assert contacted.last_contacted_at == clock.now()  # when the practice's clock says it happened
+    assert "Dan Drew" in names(run(database, setup.front_desk, recalls.list_recalls, overdue=True))
 
-    recalls.mark_booked(database, setup.front_desk, recall_id)
+    run(database, setup.front_desk, recalls.mark_booked, recall_id)
 
     [booked] = rows(owner_engine, setup.company_id, Recall, id=recall_id)
     assert booked.status == "booked" and booked.last_contacted_at == contacted.last_contacted_at
-    assert "Dan Drew" not in names(recalls.list_recalls(database, setup.front_desk, overdue=True, today=TODAY))
+    assert "Dan Drew" not in names(run(database, setup.front_desk, recalls.list_recalls, overdue=True))
 
 
 def test_a_closed_recall_cannot_be_marked(database, setup, recall_list):
     with pytest.raises(RecallClosed, match="already seen"):
-        recalls.mark_contacted(database, setup.front_desk, recall_list["seen"])
+        run(database, setup.front_desk, recalls.mark_contacted, recall_list["seen"])
     with pytest.raises(NotFound):
-        recalls.mark_booked(database, setup.front_desk, uuid.uuid4())
+        run(database, setup.front_desk, recalls.mark_booked, uuid.uuid4())
 
 
 def test_marking_recalls_needs_permission_to_edit_patients(database, setup, recall_list):
     viewer = signed(setup.company_id, setup.front_desk.user_id, frozenset({"front_desk"}),
                            frozenset({"patients.view"}))
 
-    assert names(recalls.list_recalls(database, viewer, overdue=True, today=TODAY))
+    assert names(run(database, viewer, recalls.list_recalls, overdue=True))
     with pytest.raises(PermissionDenied):
-        recalls.mark_contacted(database, viewer, recall_list["overdue"])
+        run(database, viewer, recalls.mark_contacted, recall_list["overdue"])
 
 
 def test_another_practice_sees_none_of_the_recalls(database, owner_engine, setup, recall_list, other_practice):
@@ -259,6 +269,6 @@ def test_another_practice_sees_none_of_the_recalls(database, owner_engine, setup
 
     other = make_clinical_practice(owner_engine, other_practice)
 
-    assert recalls.list_recalls(database, other.front_desk, today=TODAY) == []
+    assert run(database, other.front_desk, recalls.list_recalls) == []
     with pytest.raises(NotFound):
-        recalls.mark_contacted(database, other.front_desk, recall_list["overdue"])
+        run(database, other.front_desk, recalls.mark_contacted, recall_list["overdue"])

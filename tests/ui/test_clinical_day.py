@@ -17,9 +17,11 @@ from PySide6.QtWidgets import QApplication
 from ils_desktop.domain.diary import LONDON, london_time
 from ils_desktop.models.clinical import EyeExamination, Prescription
 from ils_desktop.models.diary import TestRoomBooking
-from ils_desktop.services import diary, goc
+from ils_desktop.services import clock, diary, goc
+from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.diary import NewBooking
-from ils_desktop.ui.widgets.issue_prescription import IssuePrescriptionDialog
+from ils_desktop.services.use_case import run
+from ils_desktop.ui.screens.exam.prescription_dialog import IssuePrescriptionDialog
 from tests.services.test_prescriptions import PASSWORD, add_patient, make_clinical_practice, rows
 from tests.ui.conftest import sign_in_by_keyboard
 from tests.ui.test_issue_prescription import focused, press, type_here
@@ -30,21 +32,28 @@ def _private_recovery_folder(monkeypatch, tmp_path):  # type: ignore[no-untyped-
     monkeypatch.setenv("ILS_HOME", str(tmp_path / "home"))  # the exam's crash-recovery copies go here
 
 
+@pytest.fixture(autouse=True)
+def _tuesday_morning():  # type: ignore[no-untyped-def]
+    """The practice's clock on a Tuesday at 09:20, before the 09:30 appointment."""
+    with clock.using(FixedClock(datetime(2026, 3, 10, 9, 20, tzinfo=LONDON))) as fixed:
+        yield fixed
+
+
 def test_diary_to_exam_to_finalise_to_printed_prescription(qtbot, make_window, database, owner_engine, practice,
                                                            monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     clinic = make_clinical_practice(owner_engine, practice)
     assert clinic.optometrist.user_id is not None
-    goc.record_goc_check(database, clinic.manager, clinic.optometrist.user_id, goc_number="01-23456",
+    run(database, clinic.manager, goc.record_goc_check, clinic.optometrist.user_id, goc_number="01-23456",
                          registrant_type="optometrist", status="registered",
-                         checked_on=date.today() - timedelta(days=3), valid_until=date.today() + timedelta(days=365))
+                         checked_on=clock.today() - timedelta(days=3), valid_until=clock.today() + timedelta(days=365))
     patient = add_patient(owner_engine, clinic.company_id, "Margaret", "Hughes", date(1958, 4, 9), title="Mrs")
-    diary.ensure_diary_setup(database, clinic.front_desk)
-    room = next(r for r in diary.list_rooms(database, clinic.front_desk) if r.name == "Test room 1")
-    booking = diary.book_appointment(database, clinic.front_desk, NewBooking(
-        room_id=room.id, starts_at=london_time(datetime.now(LONDON).date(), time(9, 30)),
+    run(database, clinic.front_desk, diary.ensure_diary_setup)
+    room = next(r for r in run(database, clinic.front_desk, diary.list_rooms) if r.name == "Test room 1")
+    booking = run(database, clinic.front_desk, diary.book_appointment, NewBooking(
+        room_id=room.id, starts_at=london_time(clock.today(), time(9, 30)),
         appointment_type="sight_test", patient_id=patient, clinician_id=clinic.optometrist.user_id))
     opened: list[Path] = []
-    monkeypatch.setattr("ils_desktop.ui.widgets.clinical_document_dialog.open_with_system_viewer", opened.append)
+    monkeypatch.setattr("ils_desktop.ui.screens.exam.document_dialog.open_with_system_viewer", opened.append)
 
     # The optometrist signs in and opens the diary (F2); today's booking is there.
     window = make_window(database)
@@ -66,7 +75,7 @@ def test_diary_to_exam_to_finalise_to_printed_prescription(qtbot, make_window, d
     exam_screen = page.screens["exam"]
     qtbot.waitUntil(lambda: exam_screen.record is not None, timeout=10_000)
     assert page.current_screen_key() == "exam" and page.stack.currentWidget() is exam_screen
-    assert exam_screen.patient_name.text() == "Mrs Margaret Hughes"
+    assert exam_screen.page.patient_name.text() == "Mrs Margaret Hughes"
     exam_id = exam_screen.record.id
     assert rows(owner_engine, clinic.company_id, TestRoomBooking, id=booking)[0].status == "in_test"
 
@@ -103,7 +112,7 @@ def test_diary_to_exam_to_finalise_to_printed_prescription(qtbot, make_window, d
 
     # Ctrl+Enter, then Enter on the confirmation: finalised and read-only.
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert exam_screen.confirm_banner.isVisible() and focused() is exam_screen.confirm_button
+    assert exam_screen.page.confirm_banner.isVisible() and focused() is exam_screen.confirm_button
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: exam_screen.record is not None and exam_screen.record.finalised_at is not None,
                     timeout=10_000)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib.util import find_spec
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -15,15 +14,25 @@ from sqlalchemy import text
 
 from ils_desktop.domain.exam import LONDON, DeviceSource, add_months
 from ils_desktop.services import exams
-from tests.services.test_exams import add_booking, add_patient, make_clinic, record_registration, routine_findings
+from ils_desktop.services.clinical_files import DraftRecovery
+from ils_desktop.services.use_case import run
+from tests.services.test_exams import (
+    add_booking,
+    add_patient,
+    fixed_clock,  # noqa: F401  (the fixture, used by pytestmark)
+    make_clinic,
+    record_registration,
+    routine_findings,
+)
 from tests.ui.conftest import sign_in_by_keyboard
 
 PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # the practice's clock: a Tuesday morning in clinic
 
 
 @pytest.fixture(autouse=True)
 def _quick_autosave_and_private_recovery(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("ils_desktop.ui.screens.exam.AUTOSAVE_MS", 300)
+    monkeypatch.setattr("ils_desktop.ui.screens.exam.saving.AUTOSAVE_MS", 300)
     monkeypatch.setenv("ILS_HOME", str(tmp_path / "home"))  # the recovery copies go here
 
 
@@ -70,15 +79,15 @@ def test_optometrist_records_and_finalises_a_routine_exam_by_keyboard(
     _window, screen = _exam_screen(qtbot, make_window, database, _email_of(database, clinic))
 
     # The clinic list offers the arrived patient; Enter starts the exam (the booking goes "in test").
-    qtbot.waitUntil(lambda: screen.clinic_list.rowCount() == 1, timeout=10_000)
-    row = [screen.clinic_list.item(0, column).text() for column in range(6)]
+    qtbot.waitUntil(lambda: screen.clinic_page.clinic_list.rowCount() == 1, timeout=10_000)
+    row = [screen.clinic_page.clinic_list.item(0, column).text() for column in range(6)]
     assert row[1] == "Margaret Hughes" and row[5] == "Arrived"
-    focus_on(qtbot, screen.clinic_list)
+    focus_on(qtbot, screen.clinic_page.clinic_list)
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.record is not None, timeout=10_000)
-    assert screen.patient_name.text() == "Margaret Hughes" and "Diabetic" in [
-        screen.flags.itemAt(i).widget().text() for i in range(screen.flags.count())]
-    assert ("Diabetic patient", "Dilated fundus examination") in screen.protocol_boxes
+    assert screen.page.patient_name.text() == "Margaret Hughes" and "Diabetic" in [
+        screen.page.flags.itemAt(i).widget().text() for i in range(screen.page.flags.count())]
+    assert ("Diabetic patient", "Dilated fundus examination") in screen.page.side.protocol_boxes
     exam_id = screen.record.id
 
     # 1 Reason & history: the cursor starts in the reason for visit.
@@ -122,14 +131,14 @@ def test_optometrist_records_and_finalises_a_routine_exam_by_keyboard(
     type_here(qtbot, "+0.25/-0.75")  # forgot the axis: an inline message, nothing lost
     press(qtbot, Qt.Key.Key_Return)
     left = screen.findChild(object, "subjective_L_sca")
-    assert left.text() == "+0.25/-0.75" and "needs an axis" in screen.subjective.problems.text()
-    assert screen.subjective.problems.isVisible()
+    assert left.text() == "+0.25/-0.75" and "needs an axis" in screen.page.subjective.problems.text()
+    assert screen.page.subjective.problems.isVisible()
     focus_on(qtbot, left)
     press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_here(qtbot, "+0.25/-0.75x90")
     press(qtbot, Qt.Key.Key_Return)
     assert screen.findChild(object, "subjective_R_sca").text() == "-1.25/-0.50x180"
-    assert left.text() == "+0.25/-0.75x90" and not screen.subjective.problems.isVisible()
+    assert left.text() == "+0.25/-0.75x90" and not screen.page.subjective.problems.isVisible()
     assert screen.findChild(object, "subjective_R_near_add").text() == "+2.00"
     assert screen.findChild(object, "subjective_L_near_add").text() == "+2.00"  # copied from R
 
@@ -149,7 +158,7 @@ def test_optometrist_records_and_finalises_a_routine_exam_by_keyboard(
     assert screen.findChild(object, "recallMonths").text() == "12"
 
     # The draft autosaves (off the GUI thread) and the database has it.
-    qtbot.waitUntil(lambda: "saved" in screen.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "saved" in screen.page.status.text(), timeout=10_000)
     qtbot.waitUntil(lambda: (stored(database, clinic, exam_id, "subjective_refraction") or {}).get("L", {})
                     .get("axis") == 90, timeout=10_000)
     subjective = stored(database, clinic, exam_id, "subjective_refraction")
@@ -158,12 +167,12 @@ def test_optometrist_records_and_finalises_a_routine_exam_by_keyboard(
 
     # Ctrl+Enter asks for confirmation; Enter finalises. The record becomes read-only.
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert screen.confirm_banner.isVisible() and focused() is screen.confirm_button
+    assert screen.page.confirm_banner.isVisible() and focused() is screen.confirm_button
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.record is not None and screen.record.finalised_at is not None, timeout=10_000)
-    assert screen.status.text().startswith("Finalised") and "Priya Shah" in screen.status.text()
+    assert screen.page.status.text().startswith("Finalised") and "Priya Shah" in screen.page.status.text()
     assert screen.findChild(object, "subjective_R_sca").isReadOnly()
-    assert screen.prescription_button.isEnabled() and not screen.finalise_button.isVisible()
+    assert screen.page.prescription_button.isEnabled() and not screen.page.finalise_button.isVisible()
     exam_day = stored(database, clinic, exam_id, "exam_date").astimezone(LONDON).date()
     with database.unit_of_work(clinic.optometrist) as uow:
         recall = uow.session.execute(text("SELECT due_date, reason, status FROM recalls WHERE patient_id = :p"),
@@ -174,35 +183,30 @@ def test_optometrist_records_and_finalises_a_routine_exam_by_keyboard(
     assert booking_status == "completed"
 
     # Later correction: an addendum with its author and time; the record itself is unchanged.
-    qtbot.waitUntil(lambda: screen.addenda_card.isVisible(), timeout=5_000)
-    focus_on(qtbot, screen.addendum_text)
+    qtbot.waitUntil(lambda: screen.page.addenda.isVisible(), timeout=5_000)
+    focus_on(qtbot, screen.page.addenda.text)
     type_here(qtbot, "Patient phoned: new glasses comfortable.")
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(screen.record.addenda) == 1, timeout=10_000)
-    shown = [w.text() for w in screen.addenda_card.findChildren(type(screen.patient_name))]
+    shown = [w.text() for w in screen.page.addenda.findChildren(type(screen.page.patient_name))]
     assert any("Patient phoned: new glasses comfortable." in t for t in shown)
     assert any(t.startswith("Priya Shah  ·") for t in shown)
 
-    # Ctrl+P issues the prescription from the finalised record (the dialog is another part of the app;
-    # until it exists the screen says so calmly).
-    if find_spec("ils_desktop.ui.widgets.issue_prescription") is None:
-        press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-        assert "not available on this workstation yet" in screen.notice.message.text()
-    else:
-        opened: list[str] = []
+    # Ctrl+P issues the prescription from the finalised record.
+    opened: list[str] = []
 
-        def close_when_shown() -> None:
-            dialog = QApplication.activeModalWidget()
-            if dialog is None:
-                QTimer.singleShot(100, close_when_shown)
-                return
-            opened.append(type(dialog).__name__)
-            qtbot.wait(300)  # let it finish loading before closing it
-            dialog.reject()
+    def close_when_shown() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(100, close_when_shown)
+            return
+        opened.append(type(dialog).__name__)
+        qtbot.wait(300)  # let it finish loading before closing it
+        dialog.reject()
 
-        QTimer.singleShot(100, close_when_shown)
-        press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-        assert opened == ["IssuePrescriptionDialog"]
+    QTimer.singleShot(100, close_when_shown)
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert opened == ["IssuePrescriptionDialog"]
 
 
 def _email_of(database, clinic) -> str:  # type: ignore[no-untyped-def]
@@ -214,9 +218,9 @@ def _open_with_findings(qtbot, make_window, database, owner_engine, practice, *,
     clinic = make_clinic(owner_engine, practice)
     if registered:
         record_registration(database, clinic)
-    exam_id = exams.start_exam(database, clinic.optometrist, add_patient(owner_engine, clinic))
-    record = exams.load_exam(database, clinic.optometrist, exam_id)
-    exams.save_draft(database, clinic.optometrist, exam_id, routine_findings(record.content), record.version)
+    exam_id = run(database, clinic.optometrist, exams.start_exam, add_patient(owner_engine, clinic))
+    record = run(database, clinic.optometrist, exams.load_exam, exam_id)
+    run(database, clinic.optometrist, exams.save_draft, exam_id, routine_findings(record.content), record.version)
     _window, screen = _exam_screen(qtbot, make_window, database, _email_of(database, clinic))
     qtbot.waitUntil(lambda: screen.pages.currentWidget() is screen.clinic_page, timeout=10_000)
     screen.open_exam(exam_id)
@@ -231,8 +235,8 @@ def test_a_clinician_without_a_current_goc_check_cannot_finalise(qtbot, make_win
     focus_on(qtbot, screen.findChild(object, "reasonForVisit"))
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.notice.isVisible(), timeout=10_000)
-    message = screen.notice.message.text()
+    qtbot.waitUntil(lambda: screen.page.notice.isVisible(), timeout=10_000)
+    message = screen.page.notice.message.text()
     assert "no GOC registration check on record" in message and "kept as a draft" in message
     assert not screen.record.is_finalised and stored(database, clinic, exam_id, "status") == "draft"
     assert not screen.findChild(object, "subjective_R_sca").isReadOnly()
@@ -281,16 +285,16 @@ def test_a_device_reading_is_offered_and_accepted_into_the_exam(qtbot, make_wind
 def test_changes_the_workstation_did_not_save_are_offered_back(qtbot, make_window, database, owner_engine,
                                                                practice):
     clinic = make_clinic(owner_engine, practice)
-    exam_id = exams.start_exam(database, clinic.optometrist, add_patient(owner_engine, clinic))
-    record = exams.load_exam(database, clinic.optometrist, exam_id)
+    exam_id = run(database, clinic.optometrist, exams.start_exam, add_patient(owner_engine, clinic))
+    record = run(database, clinic.optometrist, exams.load_exam, exam_id)
     # The workstation died after writing its recovery copy, before the autosave reached the database.
-    exams.DraftRecovery().write(exam_id, replace(record.content, reason_for_visit="Sudden floaters, left eye"),
+    DraftRecovery().write(exam_id, replace(record.content, reason_for_visit="Sudden floaters, left eye"),
                                 record.version, {"subjective_R_sca": "-1.25/-0.5"})
     _window, screen = _exam_screen(qtbot, make_window, database, _email_of(database, clinic))
     qtbot.waitUntil(lambda: screen.pages.currentWidget() is screen.clinic_page, timeout=10_000)
     screen.open_exam(exam_id)
-    qtbot.waitUntil(lambda: screen.recovery_banner.isVisible(), timeout=10_000)
-    assert "were not saved" in screen.recovery_banner.message.text()
+    qtbot.waitUntil(lambda: screen.page.recovery_banner.isVisible(), timeout=10_000)
+    assert "were not saved" in screen.page.recovery_banner.message.text()
 
     qtbot.mouseClick(screen.findChild(object, "restoreRecoveredButton"), Qt.MouseButton.LeftButton)
 
@@ -305,19 +309,51 @@ def test_a_draft_changed_on_another_workstation_is_not_overwritten(qtbot, make_w
     clinic, screen, exam_id = _open_with_findings(qtbot, make_window, database, owner_engine, practice,
                                                   registered=True)
     # Meanwhile, in the other test room…
-    other = exams.load_exam(database, clinic.optometrist, exam_id)
-    exams.save_draft(database, clinic.optometrist, exam_id, replace(other.content, diagnosis="Saved elsewhere"),
+    other = run(database, clinic.optometrist, exams.load_exam, exam_id)
+    run(database, clinic.optometrist, exams.save_draft, exam_id, replace(other.content, diagnosis="Saved elsewhere"),
                      other.version)
     reason = screen.findChild(object, "reasonForVisit")
     focus_on(qtbot, reason)
     reason.end(False)
     type_here(qtbot, " (and night glare)")
 
-    qtbot.waitUntil(lambda: screen.stale_banner.isVisible(), timeout=10_000)
-    assert "saved on another workstation" in screen.stale_banner.message.text()
+    qtbot.waitUntil(lambda: screen.page.stale_banner.isVisible(), timeout=10_000)
+    assert "saved on another workstation" in screen.page.stale_banner.message.text()
     assert stored(database, clinic, exam_id, "diagnosis") == "Saved elsewhere"
     assert reason.text().endswith("(and night glare)")  # still on screen
     qtbot.mouseClick(screen.findChild(object, "keepMineButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: (stored(database, clinic, exam_id, "reason_for_visit") or "").endswith("night glare)"),
                     timeout=10_000)
 
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_every_control_of_the_exam_is_within_reach_on_a_laptop_and_a_desktop_screen(
+        qtbot, make_window, database, owner_engine, practice, size):
+    _clinic, screen, _exam_id = _open_with_findings(qtbot, make_window, database, owner_engine, practice,
+                                                  registered=True)
+    window = screen.window()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0], timeout=5_000)  # nothing asks for more width
+    page, scroll = screen.page, screen.page.scroll
+
+    def within_window(widget) -> bool:  # type: ignore[no-untyped-def]
+        right = widget.mapTo(window, widget.rect().topRight()).x()
+        return widget.isVisible() and right <= window.width()
+
+    assert within_window(page.finalise_button) and within_window(page.save_button)
+    # The record scrolls up and down only: every field lies within the visible width.
+    body = scroll.widget()
+    assert body.width() <= scroll.viewport().width()
+    for field in page.fields:
+        assert field.mapTo(body, field.rect().topRight()).x() <= scroll.viewport().width(), field.objectName()
+
+    # Finalised, the header offers the prescription and the referral letter instead, as reachable.
+    focus_on(qtbot, screen.findChild(object, "reasonForVisit"))
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.record is not None and screen.record.is_finalised, timeout=10_000)
+    qtbot.waitUntil(lambda: page.prescription_button.isVisible(), timeout=5_000)
+    assert window.width() == size[0]
+    assert within_window(page.prescription_button) and within_window(page.referral_button)
+    assert not page.finalise_button.isVisible()

@@ -5,7 +5,7 @@ prescription is shown; the referral letter is written the same way."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -13,10 +13,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from ils_desktop.domain.exam import LONDON
 from ils_desktop.models.clinical import ConsultLog, Prescription, PrescriptionAlert, Referral
-from ils_desktop.services import prescriptions
-from ils_desktop.ui.widgets.issue_prescription import IssuePrescriptionDialog
-from ils_desktop.ui.widgets.referral_dialog import ReferralDialog
+from ils_desktop.services import clock, prescriptions
+from ils_desktop.services.clock import FixedClock
+from ils_desktop.services.use_case import run
+from ils_desktop.ui.screens.exam.prescription_dialog import IssuePrescriptionDialog
+from ils_desktop.ui.screens.exam.referral_dialog import ReferralDialog
 from tests.services.test_prescriptions import (
     PASSWORD,
     TODAY,
@@ -27,6 +30,13 @@ from tests.services.test_prescriptions import (
     rows,
 )
 from tests.ui.conftest import sign_in_by_keyboard
+
+
+@pytest.fixture(autouse=True)
+def _clinic_day():  # type: ignore[no-untyped-def]
+    """The practice's clock at 11:00 on TODAY."""
+    with clock.using(FixedClock(datetime.combine(TODAY, time(11, 0), LONDON))) as fixed:
+        yield fixed
 
 
 @pytest.fixture
@@ -73,8 +83,8 @@ def test_optometrist_issues_and_prints_the_prescription_and_sees_the_significant
     earlier_day = TODAY - timedelta(days=730)
     earlier = add_finalised_exam(owner_engine, setup, patient, refraction("-1.00DS", "-1.00/-0.50x90", add="+1.50"),
                                  on=earlier_day)
-    draft = prescriptions.prescription_draft_from_exam(database, setup.optometrist, earlier)
-    previous = prescriptions.issue_prescription(database, setup.optometrist, earlier,
+    draft = run(database, setup.optometrist, prescriptions.prescription_draft_from_exam, earlier)
+    previous = run(database, setup.optometrist, prescriptions.issue_prescription, earlier,
                                                 replace(draft, issue_date=earlier_day))
     exam = add_finalised_exam(owner_engine, setup, patient, refraction("-1.25DS", "-1.00/-0.50x90", add="+1.50"))
 

@@ -4,7 +4,7 @@ patient contacted then booked, and filter the list."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,11 +16,20 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.models.clinical import EyeExamination, Recall
 from ils_desktop.models.core import User
 from ils_desktop.models.patients import Patient
-from ils_desktop.ui.screens.recalls import phone_text
+from ils_desktop.services import clock
+from ils_desktop.services.clock import FixedClock
+from ils_desktop.ui.screens.recalls import DUE, PHONE, STATUS, phone_text, reason_text
 from tests.services.test_prescriptions import PASSWORD, make_clinical_practice, rows
 from tests.ui.conftest import sign_in_by_keyboard
 
-TODAY = datetime.now(LONDON).date()
+TODAY = date(2026, 3, 16)
+"""The day the front desk works the list (a Monday), as the practice's clock says."""
+
+
+@pytest.fixture(autouse=True)
+def _the_practices_clock():  # type: ignore[no-untyped-def]
+    with clock.using(FixedClock(datetime.combine(TODAY, time(9, 15), LONDON))) as fixed:
+        yield fixed
 
 
 @pytest.fixture
@@ -61,11 +70,11 @@ def shown_names(screen) -> list[str]:  # type: ignore[no-untyped-def]
     return [proxy.data(proxy.index(row, 0)) for row in range(proxy.rowCount())]
 
 
-def cell(screen, name: str, column: int) -> str:  # type: ignore[no-untyped-def]
+def cell(screen, name: str, column: int, role=Qt.ItemDataRole.DisplayRole) -> str:  # type: ignore[no-untyped-def]
     proxy = screen.proxy
     for row in range(proxy.rowCount()):
         if proxy.data(proxy.index(row, 0)) == name:
-            return proxy.data(proxy.index(row, column))
+            return proxy.data(proxy.index(row, column), role)
     raise AssertionError(f"{name} is not in the list")
 
 
@@ -86,23 +95,26 @@ def test_front_desk_contacts_and_books_overdue_patients(qtbot, make_window, data
     assert screen.summary.text() == f"1 due in {TODAY:%B %Y}  ·  2 overdue"
     assert screen.tabs.tabText(0) == "Due this month  1"
     assert shown_names(screen) == ["Alice Archer"]
-    assert cell(screen, "Alice Archer", 5) == f"{TODAY:%d/%m/%Y}"  # due today: not overdue yet
-    assert cell(screen, "Alice Archer", 7) == "Due"
+    assert cell(screen, "Alice Archer", DUE) == f"{TODAY:%d/%m/%Y}"  # due today: not overdue yet
+    examined = TODAY.replace(year=TODAY.year - 2)  # the exam that set the recall, two years before
+    assert cell(screen, "Alice Archer", DUE, Qt.ItemDataRole.ToolTipRole) == \
+        f"Set by the examination of {examined:%d/%m/%Y}"
+    assert cell(screen, "Alice Archer", STATUS) == "Due"
 
     window.activateWindow()  # the offscreen platform may drop activation while the screen is built
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     assert QApplication.focusWidget() is screen.table  # the list has the keyboard on arrival
     qtbot.keyClick(screen.table, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # Alt+O: overdue
     qtbot.waitUntil(lambda: shown_names(screen) == ["Olive Oakes", "Dan Drew"], timeout=10_000)
-    assert "13 months overdue" in cell(screen, "Olive Oakes", 5)
-    assert cell(screen, "Dan Drew", 5).endswith("1 month overdue")
-    assert cell(screen, "Dan Drew", 3) == "07700 900123"
+    assert "13 months overdue" in cell(screen, "Olive Oakes", DUE)
+    assert cell(screen, "Dan Drew", DUE).endswith("1 month overdue")
+    assert cell(screen, "Dan Drew", PHONE) == "07700 900123"
     assert screen.tabs.tabText(1) == "Overdue  2"
 
     # The longest overdue is selected first; Alt+C marks them contacted.
     assert screen.selected().patient_name == "Olive Oakes"
     qtbot.keyClick(screen.table, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: cell(screen, "Olive Oakes", 7).startswith("Contacted"), timeout=10_000)
+    qtbot.waitUntil(lambda: cell(screen, "Olive Oakes", STATUS).startswith("Contacted"), timeout=10_000)
     [recall] = rows(owner_engine, setup.company_id, Recall, id=recall_ids["Oakes"])
     assert recall.status == "contacted" and recall.last_contacted_at is not None
     assert screen.message.text() == "Olive Oakes marked as contacted."
@@ -129,3 +141,13 @@ def test_front_desk_contacts_and_books_overdue_patients(qtbot, make_window, data
 ])
 def test_phone_numbers_are_spaced_as_people_read_them(stored, shown):  # type: ignore[no-untyped-def]
     assert phone_text(stored) == shown
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("Routine adult sight test", "Routine adult sight test"),
+    ("Aged 70 or over: annual sight test", "Aged 70 or over: annual sight test"),
+    ("Diabetic patient: annual eye examination · Aged 70 or over: annual sight test",
+     "Diabetic patient · Aged 70 or over"),
+])
+def test_several_reasons_are_named_short_in_the_list(reason, shown):  # type: ignore[no-untyped-def]
+    assert reason_text(reason) == shown

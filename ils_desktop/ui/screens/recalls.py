@@ -22,15 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ils_desktop.domain.exam import LONDON
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import recalls
+from ils_desktop.services import clock, recalls
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, polish_table
 
-COLUMNS = ("Patient", "No.", "Born", "Phone", "Last exam", "Due", "Reason", "Status")
-PATIENT, NUMBER, BORN, PHONE, LAST_EXAM, DUE, REASON, STATUS = range(len(COLUMNS))
+COLUMNS = ("Patient", "No.", "Born", "Phone", "Due", "Reason", "Status")
+PATIENT, NUMBER, BORN, PHONE, DUE, REASON, STATUS = range(len(COLUMNS))
+# The last examination is in the due date's tooltip: the due date follows from it, and the reason
+# needs the width to be read whole on a 1366×768 screen.
 VIEWS = ("due", "overdue")
 
 
@@ -60,15 +63,15 @@ class RecallTableModel(RowsModel[recalls.RecallEntry]):
                 return QColor(PALETTE.DANGER)
             if column == STATUS and entry.status == "booked":
                 return QColor(PALETTE.SUCCESS)
-            if column in (NUMBER, BORN, LAST_EXAM, REASON):
+            if column in (NUMBER, BORN, REASON):
                 return QColor(PALETTE.TEXT_MUTED)
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return {PHONE: entry.email, REASON: entry.reason}.get(column)
+            examined = f"Set by the examination of {_day(entry.last_exam_date)}" if entry.last_exam_date else None
+            return {BORN: f"Aged {entry.age}", PHONE: entry.email, DUE: examined, REASON: entry.reason}.get(column)
         if role == Qt.ItemDataRole.EditRole:  # what the columns sort by
             return (f"{entry.patient_name.split()[-1]} {entry.patient_name}", entry.customer_number,
-                    entry.date_of_birth.toordinal(), entry.phone or "",
-                    (entry.last_exam_date or date.min).toordinal(), entry.due_date.toordinal(), entry.reason,
+                    entry.date_of_birth.toordinal(), entry.phone or "", entry.due_date.toordinal(), entry.reason,
                     entry.status)[column]
         return None
 
@@ -79,20 +82,27 @@ class RecallTableModel(RowsModel[recalls.RecallEntry]):
         if column == NUMBER:
             return str(entry.customer_number)
         if column == BORN:
-            return f"{entry.date_of_birth:%d/%m/%Y} ({entry.age})"
+            return f"{entry.date_of_birth:%d/%m/%Y}"
         if column == PHONE:
             return phone_text(entry.phone)
-        if column == LAST_EXAM:
-            return _day(entry.last_exam_date)
         if column == DUE:
             if entry.is_overdue:
                 return f"{entry.due_date:%d/%m/%Y} · {_overdue_text(entry.days_overdue)}"
             return _day(entry.due_date)
         if column == REASON:
-            return entry.reason
+            return reason_text(entry.reason)
         if entry.status == "contacted" and entry.last_contacted_at:
-            return f"Contacted {entry.last_contacted_at.astimezone(recalls.LONDON):%d %b}"
+            return f"Contacted {entry.last_contacted_at.astimezone(LONDON):%d %b}"
         return entry.status_label
+
+
+def reason_text(reason: str) -> str:
+    """The recall's reason as the list shows it: whole when there is one; when several rules gave the
+    same interval, each by its name (``Diabetic patient · Aged 70 or over``), the whole in the tooltip."""
+    parts = [part.strip() for part in reason.split(" · ") if part.strip()]
+    if len(parts) < 2:
+        return reason
+    return " · ".join(part.split(":")[0].strip() for part in parts)
 
 
 def _overdue_text(days: int) -> str:
@@ -224,17 +234,13 @@ class RecallsScreen(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        view = self.view
-        today = recalls.london_today()
+        call, view, today = self.workspace.call, self.view, clock.today()
 
         def work() -> tuple[recalls.RecallSummary, list[recalls.RecallEntry]]:
-            summary = recalls.recall_summary(database, context, today=today)
+            summary = call(recalls.recall_summary, month=today)
             if view == "overdue":
-                entries = recalls.list_recalls(database, context, overdue=True, today=today)
-            else:
-                entries = recalls.list_recalls(database, context, due_in_month=today, today=today)
-            return summary, entries
+                return summary, call(recalls.list_recalls, overdue=True)
+            return summary, call(recalls.list_recalls, due_in_month=today)
 
         run_op(work, on_done=lambda result: self._loaded(view, *result), parent=self)
 
@@ -299,7 +305,7 @@ class RecallsScreen(QWidget):
         entry = self.selected()
         if entry is None or not self.workspace.can("patients.edit") or entry.status not in ("due", "contacted"):
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         action = recalls.mark_contacted if status == "contacted" else recalls.mark_booked
         self.contacted_button.setEnabled(False)
         self.booked_button.setEnabled(False)
@@ -317,4 +323,4 @@ class RecallsScreen(QWidget):
                 return True
             return False
 
-        run_op(lambda: action(database, context, entry.id), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(action, entry.id), on_done=done, on_error=failed, parent=self)

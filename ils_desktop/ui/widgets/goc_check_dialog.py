@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.goc import CHECK_STATUSES, REGISTRANT_TYPES, registrant_type_for_number
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import goc
+from ils_desktop.services import clock, goc
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
@@ -70,7 +70,7 @@ class GocCheckDialog(QDialog):
         self.status.setObjectName("registerStatus")
         for value, text in CHECK_STATUSES.items():
             self.status.addItem(text, value)
-        today = date.today()
+        today = clock.today()
         self.checked_on = QDateEdit(_qdate(today))
         self.checked_on.setObjectName("checkedOn")
         self.checked_on.setCalendarPopup(True)
@@ -119,13 +119,12 @@ class GocCheckDialog(QDialog):
                 mark_invalid(field, False)
         self.message.hide()
         self.save_button.setEnabled(False)
-        database, context, user_id = self.workspace.database, self.workspace.context, self.user_id
+        call, user_id = self.workspace.call, self.user_id
         number, kind, status = self.goc_number.text(), self.registrant_type.currentData(), self.status.currentData()
         checked_on, valid_until = _pydate(self.checked_on.date()), _pydate(self.valid_until.date())
         notes = self.notes.text()
-        run_op(lambda: goc.record_goc_check(database, context, user_id, goc_number=number, registrant_type=kind,
-                                            status=status, checked_on=checked_on, valid_until=valid_until,
-                                            notes=notes),
+        run_op(lambda: call(goc.record_goc_check, user_id, goc_number=number, registrant_type=kind, status=status,
+                            checked_on=checked_on, valid_until=valid_until, notes=notes),
                on_done=self._saved, on_error=self._failed, parent=self)
 
     def _saved(self, recorded: goc.RecordedCheck) -> None:

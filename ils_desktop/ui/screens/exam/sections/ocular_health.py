@@ -17,8 +17,8 @@ from ils_desktop.domain.exam import (
     PosteriorEye,
     PosteriorSegment,
 )
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, hint, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import (
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, hint, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import (
     ChoiceField,
     TextField,
     TickField,

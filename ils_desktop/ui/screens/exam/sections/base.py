@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ils_desktop.domain.exam import DeviceSource, ExamContent
+from ils_desktop.services import clock
+from ils_desktop.ui.screens.exam.sections.fields import GridNavigator, ParsedField
 from ils_desktop.ui.theme import set_style_property
-from ils_desktop.ui.widgets.exam_sections.fields import GridNavigator, ParsedField
 from ils_desktop.ui.widgets.forms import FieldError
 
 
@@ -72,7 +73,7 @@ class ExamSection(QFrame):
         badge = QLabel(str(number))
         badge.setProperty("role", "badge")
         badge.setToolTip(f"Alt+{number % 10}" if number <= 10 else "")
-        badge.setFixedWidth(30)
+        badge.setMinimumWidth(30)
         badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         header.addWidget(badge)
         heading = QLabel(title)
@@ -226,7 +227,7 @@ class ExamSection(QFrame):
             return
         label.setVisible(source is not None)
         if source is not None:
-            label.setText(source.label())
+            label.setText(source.label(clock.today()))
             set_style_property(label, "tone", "warning" if source.edited else "success")
             label.setToolTip(f"{source.kind.capitalize()} received {source.received_at:%d/%m/%Y %H:%M}"
                              + (" — values changed by hand since" if source.edited else ""))

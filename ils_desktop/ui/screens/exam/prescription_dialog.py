@@ -33,16 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop.db.database import Database
 from ils_desktop.domain.exam import PupillaryDistance, RefractionEye
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, prescriptions
+from ils_desktop.services import clinical_documents, clinical_files, prescriptions
 from ils_desktop.ui.ops import changes, run_op
-from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.widgets.clinical_document_dialog import ClinicalDocumentDialog
-from ils_desktop.ui.widgets.exam_sections.base import caption, eye_label
-from ils_desktop.ui.widgets.exam_sections.fields import (
+from ils_desktop.ui.screens.exam.document_dialog import ClinicalDocumentDialog
+from ils_desktop.ui.screens.exam.sections.base import caption, eye_label
+from ils_desktop.ui.screens.exam.sections.fields import (
     GridNavigator,
     ParsedField,
     add_field,
@@ -51,6 +48,7 @@ from ils_desktop.ui.widgets.exam_sections.fields import (
     sca_field,
     va_field,
 )
+from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import labelled, mark_invalid
 
 D = Decimal
@@ -84,7 +82,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
     PDF_FAILED = "The prescription is issued, but the PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(workspace, exam_id, title="Issue prescription", name_prefix="rx", minimum_width=860,
+        super().__init__(workspace, exam_id, title="Issue prescription", name_prefix="rx", preferred_width=860,
                          parent=parent)
         self.draft: prescriptions.PrescriptionDraft | None = None
         self.issued_id: uuid.UUID | None = None
@@ -272,11 +270,10 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
         return self.draft is not None
 
     def _load(self) -> None:
-        database, context, exam_id = self.workspace.database, self.workspace.context, self.exam_id
+        call, exam_id = self.workspace.call, self.exam_id
 
         def work() -> tuple[prescriptions.PrescriptionDraft, list[prescriptions.PrescriptionTemplateInfo]]:
-            return (prescriptions.prescription_draft_from_exam(database, context, exam_id),
-                    prescriptions.list_templates(database, context))
+            return call(prescriptions.prescription_draft_from_exam, exam_id), call(prescriptions.list_templates)
 
         run_op(work, on_done=lambda result: self._loaded(*result), on_error=self._load_failed, parent=self)
 
@@ -321,6 +318,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
         first = self.fields["R_sca"] if draft.kind != "no_rx_needed" else self.fields["R_va"]
         first.setFocus()
         first.selectAll()
+        self.refit()
 
     def _load_failed(self, error: BaseException) -> bool:
         if isinstance(error, UserFacingError):
@@ -433,11 +431,11 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
         self.issue_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self._say("Issuing…", "info")
-        database, context, exam_id = self.workspace.database, self.workspace.context, self.exam_id
+        call, exam_id = self.workspace.call, self.exam_id
 
         def work() -> tuple[uuid.UUID, prescriptions.IssuedPrescription]:
-            prescription_id = prescriptions.issue_prescription(database, context, exam_id, draft)
-            return prescription_id, prescriptions.get_prescription(database, context, prescription_id)
+            prescription_id = call(prescriptions.issue_prescription, exam_id, draft)
+            return prescription_id, call(prescriptions.get_prescription, prescription_id)
 
         run_op(work, on_done=lambda result: self._issued(*result, then=then), on_error=self._issue_failed,
                parent=self)
@@ -465,6 +463,7 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
             self.alert_title.setText(f"Significant change from the previous prescription{since}")
             self.alert_text.setText("\n".join(f"•  {reason}" for reason in issued.alert_reasons))
             self.alert_box.show()
+            self.refit()
             self.acknowledge_button.setFocus()
         self._say(f"{issued.kind_label} issued {issued.issue_date:%d/%m/%Y} and saved to the patient's record.",
                   "success")
@@ -486,25 +485,26 @@ class IssuePrescriptionDialog(ClinicalDocumentDialog):
         issued = self.issued_prescription
         if issued is None or issued.alert_id is None:
             return
-        database, context, alert_id = self.workspace.database, self.workspace.context, issued.alert_id
+        call, alert_id = self.workspace.call, issued.alert_id
         self.acknowledge_button.setEnabled(False)
 
         def done(_result: object) -> None:
             self.acknowledge_button.setText("Noted ✓")
             self.cancel_button.setFocus()
 
-        run_op(lambda: prescriptions.acknowledge_alert(database, context, alert_id), on_done=done, parent=self)
+        run_op(lambda: call(prescriptions.acknowledge_alert, alert_id), on_done=done, parent=self)
 
     # ------------------------------------------------------------------ the PDF
-    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
-        assert self.issued_id is not None
-        return clinical_documents.prescription_pdf(database, context, self.issued_id)
+    def pdf_work(self) -> Callable[[], bytes]:
+        call, prescription_id = self.workspace.call, self.issued_id
+        assert prescription_id is not None
+        return lambda: call(clinical_documents.prescription_pdf, prescription_id)
 
     def file_name(self) -> str:
         assert self.draft is not None
         kind = "Prescription" if self.kind() != "no_rx_needed" else "Sight test statement"
         issued = self.issued_prescription.issue_date if self.issued_prescription else self.draft.issue_date
-        return clinical_documents.document_file_name(kind, self.draft.patient_name, issued)
+        return clinical_files.document_file_name(kind, self.draft.patient_name, issued)
 
     def _print(self) -> None:
         self._open_in_viewer("Issued and saved to the patient's record. The prescription is open in the PDF "

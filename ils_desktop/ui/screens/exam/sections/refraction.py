@@ -27,8 +27,8 @@ from ils_desktop.domain.exam import (
     SubjectiveRefraction,
 )
 from ils_desktop.domain.rx import Sca, round_sca
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, caption, hint, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import (
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, caption, hint, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import (
     ChoiceField,
     ParsedField,
     TextField,

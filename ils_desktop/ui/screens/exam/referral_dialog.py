@@ -30,14 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop.db.database import Database
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import clinical_documents, referrals
+from ils_desktop.services import clinical_documents, clinical_files, referrals
 from ils_desktop.ui.ops import changes, run_op
+from ils_desktop.ui.screens.exam.document_dialog import ClinicalDocumentDialog
+from ils_desktop.ui.screens.exam.sections.base import caption
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.widgets.clinical_document_dialog import ClinicalDocumentDialog
-from ils_desktop.ui.widgets.exam_sections.base import caption
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 
 URGENCY_BUTTONS = (("emergency", "&Emergency — same day"), ("urgent", "&Urgent — within a week"),
@@ -62,7 +60,7 @@ class ReferralDialog(ClinicalDocumentDialog):
     PDF_FAILED = "The letter is saved, but its PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, parent: QWidget | None = None) -> None:
-        super().__init__(workspace, exam_id, title="Referral letter", name_prefix="referral", minimum_width=900,
+        super().__init__(workspace, exam_id, title="Referral letter", name_prefix="referral", preferred_width=900,
                          parent=parent)
         self.draft: referrals.ReferralDraft | None = None
         self.referral_id: uuid.UUID | None = None
@@ -176,7 +174,7 @@ class ReferralDialog(ClinicalDocumentDialog):
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self).activated.connect(self.save_button.click)
         QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save_pdf_button.click)
-        self.resize(1040, 740)
+        self.preferred_width = 1040
         self._set_editable(False)
         self._load()
 
@@ -186,8 +184,8 @@ class ReferralDialog(ClinicalDocumentDialog):
         return self.draft is not None
 
     def _load(self) -> None:
-        database, context, exam_id = self.workspace.database, self.workspace.context, self.exam_id
-        run_op(lambda: referrals.referral_draft_from_exam(database, context, exam_id), on_done=self._loaded,
+        call, exam_id = self.workspace.call, self.exam_id
+        run_op(lambda: call(referrals.referral_draft_from_exam, exam_id), on_done=self._loaded,
                on_error=self._load_failed, parent=self)
 
     def _loaded(self, draft: referrals.ReferralDraft) -> None:
@@ -215,6 +213,7 @@ class ReferralDialog(ClinicalDocumentDialog):
             self._say("Your role does not allow writing referral letters: ask the practitioner who examined the "
                       "patient.", "info")
         (self.reason if draft.addressee else self.addressee).setFocus()
+        self.refit()
 
     def _load_failed(self, error: BaseException) -> bool:
         if isinstance(error, UserFacingError):
@@ -319,8 +318,8 @@ class ReferralDialog(ClinicalDocumentDialog):
         self.save_button.setEnabled(False)
         self.save_pdf_button.setEnabled(False)
         self._say("Saving…", "info")
-        database, context, exam_id = self.workspace.database, self.workspace.context, self.exam_id
-        run_op(lambda: referrals.write_referral(database, context, exam_id, draft),
+        call, exam_id = self.workspace.call, self.exam_id
+        run_op(lambda: call(referrals.write_referral, exam_id, draft),
                on_done=lambda referral_id: self._written(referral_id, then), on_error=self._write_failed, parent=self)
 
     def _written(self, referral_id: uuid.UUID, then: Callable[[], None]) -> None:
@@ -359,13 +358,14 @@ class ReferralDialog(ClinicalDocumentDialog):
         return False
 
     # ------------------------------------------------------------------ the PDF
-    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
-        assert self.referral_id is not None
-        return clinical_documents.referral_pdf(database, context, self.referral_id)
+    def pdf_work(self) -> Callable[[], bytes]:
+        call, referral_id = self.workspace.call, self.referral_id
+        assert referral_id is not None
+        return lambda: call(clinical_documents.referral_pdf, referral_id)
 
     def file_name(self) -> str:
         assert self.draft is not None
-        return clinical_documents.document_file_name("Referral", self.draft.patient_name)
+        return clinical_files.document_file_name("Referral", self.draft.patient_name)
 
     def _open_pdf(self) -> None:
         self._open_in_viewer("Saved to the patient's record. The letter is open in the PDF viewer to print or send.")

@@ -8,8 +8,8 @@ from decimal import Decimal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from ils_desktop.domain.exam import BinocularVision, ExamContent
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import TextField, decimal_field
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import TextField, decimal_field
 
 D = Decimal
 

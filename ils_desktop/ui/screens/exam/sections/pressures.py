@@ -9,8 +9,9 @@ from decimal import Decimal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from ils_desktop.domain.exam import FIELD_METHODS, IOP_METHODS, ExamContent, Iop, VisualFields, iop_mean
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, caption, eye_label, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import ChoiceField, GridNavigator, TextField, iop_field, time_field
+from ils_desktop.services import clock
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, caption, eye_label, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import ChoiceField, GridNavigator, TextField, iop_field, time_field
 
 EYES = ("R", "L")
 
@@ -73,11 +74,7 @@ class PressuresFieldsSection(ExamSection):
         if self.loading or self.time.isReadOnly() or self.time.text().strip():
             return
         if any(self.readings[e].value() for e in EYES):
-            from datetime import datetime
-
-            from ils_desktop.domain.exam import LONDON
-
-            self.time.set_value(f"{datetime.now(LONDON):%H:%M}")
+            self.time.set_value(f"{clock.now():%H:%M}")
             self.time.edited.emit()
 
     def _show_mean(self, eye: str) -> None:

@@ -9,17 +9,19 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QVBoxLayout, QWidget
 
-from ils_desktop.db.database import Database
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import clinical_documents, pdf_files
+from ils_desktop.services import clinical_files, pdf_files
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import set_style_property
+
+WINDOW_FRAME = 60
+"""Room left on the screen for the dialog's title bar and frame (the screen's available area already
+leaves out the taskbar)."""
 
 
 def open_with_system_viewer(path: Path) -> None:
@@ -29,7 +31,7 @@ def open_with_system_viewer(path: Path) -> None:
 
 class ClinicalDocumentDialog(QDialog):
     """Subclasses build their form below the header (``self.body``), add ``self.message`` where the
-    message line goes (``add_message``), and say how their PDF is made (``make_pdf``)."""
+    message line goes (``add_message``), and say how their PDF is made (``pdf_work``)."""
 
     #: What the document is called in the save dialog ("Save referral letter as PDF").
     DOCUMENT = "document"
@@ -37,7 +39,7 @@ class ClinicalDocumentDialog(QDialog):
     PDF_FAILED = "The document is saved, but its PDF could not be made"
 
     def __init__(self, workspace: Workspace, exam_id: uuid.UUID, *, title: str, name_prefix: str,
-                 minimum_width: int, parent: QWidget | None = None) -> None:
+                 preferred_width: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.exam_id = exam_id
@@ -45,8 +47,9 @@ class ClinicalDocumentDialog(QDialog):
         self.printed_path: Path | None = None
         self.document_opener: Callable[[Path], None] = open_with_system_viewer
         self._name_prefix = name_prefix
+        self.preferred_width = preferred_width
         self.setWindowTitle(title)
-        self.setMinimumWidth(minimum_width)
+        self.setMinimumWidth(min(preferred_width, 760))
 
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(28, 22, 28, 20)
@@ -70,6 +73,28 @@ class ClinicalDocumentDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
 
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Size the dialog to its content at its width, within the screen.
+
+        Word-wrapped text needs the height for the width it gets, which Qt's first guess (made for
+        a wider dialog) leaves out, squeezing the form; and on a 1366×768 laptop the taskbar and
+        the title bar leave about 700 px. The findings of a letter scroll; the rest fits."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        layout = self.layout()
+        width = min(max(self.preferred_width, self.minimumSizeHint().width()), available.width() - 40)
+        needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                  else layout.totalSizeHint().height())
+        self.resize(width, max(self.minimumHeight(), min(needed, available.height() - WINDOW_FRAME)))
+
+    def refit(self) -> None:
+        """Fit again once the content has changed (a notice shown, the loaded text wrapped)."""
+        QTimer.singleShot(0, self.fit_to_screen)
+
     def add_message(self) -> None:
         """Put the message line here in the form (usually just above the buttons)."""
         self.body.addWidget(self.message)
@@ -80,8 +105,8 @@ class ClinicalDocumentDialog(QDialog):
         self.message.setVisible(bool(text))
 
     # --- the PDF ----------------------------------------------------------------------------------
-    def make_pdf(self, database: Database, context: TenantContext) -> bytes:
-        """Render the saved document (runs off the GUI thread)."""
+    def pdf_work(self) -> Callable[[], bytes]:
+        """The work that renders the saved document (asked on the GUI thread, run off it)."""
         raise NotImplementedError
 
     def file_name(self) -> str:
@@ -93,8 +118,6 @@ class ClinicalDocumentDialog(QDialog):
         if self.pdf is not None:
             use(self.pdf)
             return
-        database, context = self.workspace.database, self.workspace.context
-
         def ready(pdf: bytes) -> None:
             self.pdf = pdf
             use(pdf)
@@ -105,14 +128,14 @@ class ClinicalDocumentDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: self.make_pdf(database, context), on_done=ready, on_error=failed, parent=self)
+        run_op(self.pdf_work(), on_done=ready, on_error=failed, parent=self)
 
     def _open_in_viewer(self, done_text: str) -> None:
         """Keep the PDF in the practice's documents folder and open it in the viewer to print."""
 
         def open_it(pdf: bytes) -> None:
             try:
-                folder = clinical_documents.private_documents_folder(self.workspace.data_dir)
+                folder = clinical_files.private_documents_folder(self.workspace.data_dir)
                 self.printed_path = pdf_files.save_pdf(pdf, folder / self.file_name())
             except UserFacingError as error:
                 self._say(str(error), "error")

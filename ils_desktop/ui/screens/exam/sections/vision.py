@@ -8,8 +8,8 @@ from dataclasses import replace
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from ils_desktop.domain.exam import VA_CONDITIONS, VA_NOTATIONS, ExamContent, Vision
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, caption, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import ChoiceField, ParsedField, TextField, va_field
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, caption, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import ChoiceField, ParsedField, TextField, va_field
 
 EYES = ("R", "L", "B")
 

@@ -17,7 +17,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
-from ils_desktop.domain.exam import format_va, normalise_time, parse_iop_readings, va_problem
+from ils_desktop.domain.exam import (
+    format_iop_readings,
+    format_va,
+    grade_problem,
+    normalise_time,
+    parse_iop_readings,
+    va_problem,
+)
 from ils_desktop.domain.rx import STANDARD_STEP, Prism, Sca, format_sca, parse_prism, parse_sca, validate_sca
 from ils_desktop.ui.widgets.forms import mark_invalid
 
@@ -233,8 +240,6 @@ def int_field(key: str, label: str, low: int, high: int, *, placeholder: str = "
 
 def grade_field(key: str, label: str) -> ParsedField[Decimal]:
     """An Efron/CCLRU grade 0–4 (whole or tenths)."""
-    from ils_desktop.domain.exam import grade_problem
-
     return decimal_field(key, label, Decimal(0), Decimal(4), width=52,
                          show=lambda v: format(v.normalize(), "f"),  # "1", "1.5": as graded
                          check=lambda v: grade_problem(label, v))
@@ -242,8 +247,6 @@ def grade_field(key: str, label: str) -> ParsedField[Decimal]:
 
 def iop_field(key: str, label: str) -> ParsedField[tuple[Decimal, ...]]:
     """Repeated IOP readings in mmHg: ``15 16 15``."""
-    from ils_desktop.domain.exam import format_iop_readings
-
     return ParsedField(key, label, parse_iop_readings, format_iop_readings, placeholder="e.g. 15 16 15", width=120)
 
 

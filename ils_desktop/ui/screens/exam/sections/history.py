@@ -7,8 +7,8 @@ from dataclasses import replace
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from ils_desktop.domain.exam import ExamContent, History
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, hint, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import NotesField, TextField, TickField
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, hint, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import NotesField, TextField, TickField
 
 
 class ReasonHistorySection(ExamSection):
@@ -50,7 +50,12 @@ class ReasonHistorySection(ExamSection):
         holder.setLayout(ticks)
         grid.addWidget(holder, 3, 1)
         self.body.addLayout(grid)
-        self.body.addWidget(hint("History is prefilled from the patient record: confirm or update it."))
+        self.prefilled = hint("History is prefilled from the patient record: confirm or update it.")
+        self.body.addWidget(self.prefilled)
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        self.prefilled.setVisible(not read_only)  # a finalised record is no longer confirmed or updated
 
     def load(self, content: ExamContent) -> None:
         h = content.history

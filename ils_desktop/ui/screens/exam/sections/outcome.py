@@ -8,8 +8,8 @@ from dataclasses import replace
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ils_desktop.domain.exam import ExamContent, RecallSuggestion
-from ils_desktop.ui.widgets.exam_sections.base import ExamSection, labelled_field
-from ils_desktop.ui.widgets.exam_sections.fields import NotesField, TickField, int_field
+from ils_desktop.ui.screens.exam.sections.base import ExamSection, labelled_field
+from ils_desktop.ui.screens.exam.sections.fields import NotesField, TickField, int_field
 
 
 class OutcomeSection(ExamSection):
