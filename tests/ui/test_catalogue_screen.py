@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from ils_desktop.domain.roles import Role
 from ils_desktop.services import catalogue
+from ils_desktop.services.use_case import run
 from tests.till_setup import STAFF_PASSWORD, add_staff, open_shop
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -30,7 +31,7 @@ def _catalogue_screen(qtbot, make_window, database, owner_engine, practice):  # 
 
 
 def test_manager_adds_an_item_and_finds_it_by_scanning(qtbot, make_window, database, owner_engine, practice):
-    from ils_desktop.ui.widgets.catalogue_item_dialog import CatalogueItemDialog
+    from ils_desktop.ui.screens.catalogue.item_dialog import CatalogueItemDialog
 
     screen, _manager = _catalogue_screen(qtbot, make_window, database, owner_engine, practice)
     qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
@@ -63,7 +64,7 @@ def test_manager_adds_an_item_and_finds_it_by_scanning(qtbot, make_window, datab
 
 def test_manager_previews_a_price_list_and_imports_the_good_rows(qtbot, make_window, database, owner_engine,
                                                                  practice, tmp_path: Path):
-    from ils_desktop.ui.widgets.csv_import_dialog import CsvImportDialog
+    from ils_desktop.ui.screens.catalogue.csv_import_dialog import CsvImportDialog
 
     screen, manager = _catalogue_screen(qtbot, make_window, database, owner_engine, practice)
     qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
@@ -81,7 +82,7 @@ def test_manager_previews_a_price_list_and_imports_the_good_rows(qtbot, make_win
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=5_000)
     assert (dialog.result.added, dialog.result.updated, dialog.result.skipped) == (2, 0, 1)
-    found = catalogue.find_by_barcode(database, manager.context, "5712345000017")
+    found = run(database, manager.context, catalogue.find_by_barcode, "5712345000017")
     assert found is not None and found.on_hand == 2 and found.brand == "Lindberg"
     qtbot.waitUntil(lambda: any(i.barcode == "5712345000031" for i in screen.model.rows), timeout=5_000)
 

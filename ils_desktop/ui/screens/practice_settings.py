@@ -119,7 +119,7 @@ class PracticeSettingsScreen(QWidget):
 
         self.opening_hours = OpeningHoursCard(workspace)
         layout.addWidget(self.opening_hours)
-        from ils_desktop.ui.widgets.till_settings import TillSettingsCards
+        from ils_desktop.ui.screens.till.settings_cards import TillSettingsCards
 
         self.till = TillSettingsCards(workspace)
         layout.addWidget(self.till)

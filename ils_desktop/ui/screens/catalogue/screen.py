@@ -166,7 +166,7 @@ class CatalogueScreen(QWidget):
         ticket = self._ticket
         text, category = self.search.text(), self.category.currentData()
         inactive = self.show_discontinued.isChecked()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(result: tuple[CataloguePage, dict[str, int]]) -> None:
             if ticket != self._ticket:
@@ -186,9 +186,9 @@ class CatalogueScreen(QWidget):
                 self.table.selectRow(0)
 
         def work() -> tuple[CataloguePage, dict[str, int]]:
-            page = catalogue.search_catalogue(database, context, text, category=category, include_inactive=inactive,
+            page = call(catalogue.search_catalogue, text, category=category, include_inactive=inactive,
                                               limit=PAGE_SIZE)
-            return page, catalogue.category_counts(database, context)
+            return page, call(catalogue.category_counts)
 
         run_op(work, on_done=done, parent=self)
 
@@ -199,7 +199,7 @@ class CatalogueScreen(QWidget):
     def add_item(self) -> None:
         if not self.workspace.can("inventory.manage"):
             return
-        from ils_desktop.ui.widgets.catalogue_item_dialog import CatalogueItemDialog
+        from ils_desktop.ui.screens.catalogue.item_dialog import CatalogueItemDialog
 
         self.dialog = CatalogueItemDialog(self.workspace, None, self)
         self.dialog.open()
@@ -209,14 +209,14 @@ class CatalogueScreen(QWidget):
         item = self.selected()
         if item is None or not self.workspace.can("inventory.manage"):
             return
-        from ils_desktop.ui.widgets.catalogue_item_dialog import CatalogueItemDialog
+        from ils_desktop.ui.screens.catalogue.item_dialog import CatalogueItemDialog
 
         self.dialog = CatalogueItemDialog(self.workspace, item, self)
         self.dialog.open()
         self.dialog.activateWindow()  # typing goes to the dialog, not the window under it
 
     def import_csv(self) -> None:
-        from ils_desktop.ui.widgets.csv_import_dialog import CsvImportDialog
+        from ils_desktop.ui.screens.catalogue.csv_import_dialog import CsvImportDialog
 
         self.import_dialog = CsvImportDialog(self.workspace, self)
         self.import_dialog.open()

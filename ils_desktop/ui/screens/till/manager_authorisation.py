@@ -82,7 +82,7 @@ class ManagerAuthorisationDialog(QDialog):
         approval = ManagerApproval(self.email.text().strip(), self.password.text())
         self.authorise_button.setEnabled(False)
         self.message.hide()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(manager: till.Manager) -> None:
             self.approval = approval
@@ -99,5 +99,5 @@ class ManagerAuthorisationDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.verify_manager(database, context, approval, self.permission), on_done=done,
+        run_op(lambda: call(till.verify_manager, approval, self.permission), on_done=done,
                on_error=failed, parent=self)

@@ -111,7 +111,7 @@ class PatientPickerDialog(QDialog):
             return
         self._searching += 1
         ticket = self._searching
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         self._pending = True
 
@@ -134,7 +134,7 @@ class PatientPickerDialog(QDialog):
                 self._choose_when_found = False
                 self._choose()
 
-        run_op(lambda: till.find_customers(database, context, text), on_done=done, parent=self)
+        run_op(lambda: call(till.find_customers, text), on_done=done, parent=self)
 
     def _choose(self) -> None:
         if self._timer.isActive() or self._pending:

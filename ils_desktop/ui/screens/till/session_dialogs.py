@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.money import format_money, parse_money
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import receipt_printing, till
+from ils_desktop.services import till
 from ils_desktop.services.till import ManagerAuthorisationNeeded, SessionReport, TillSessionView
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
@@ -97,7 +97,7 @@ class OpenTillDialog(QDialog):
             mark_invalid(self.float_amount, True)
             return
         self.open_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(session: TillSessionView) -> None:
             self.session = session
@@ -111,7 +111,7 @@ class OpenTillDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.open_till(database, context, self.till_name, amount), on_done=done, on_error=failed,
+        run_op(lambda: call(till.open_till, self.till_name, amount), on_done=done, on_error=failed,
                parent=self)
 
 
@@ -180,7 +180,7 @@ class CashMovementDialog(QDialog):
             return
         kind = "cash_in" if self.cash_in.isChecked() else "cash_out"
         reason = self.reason.text()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
@@ -188,7 +188,7 @@ class CashMovementDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.record_cash_movement(database, context, self.session_id, kind, amount, reason),
+        run_op(lambda: call(till.record_cash_movement, self.session_id, kind, amount, reason),
                on_done=lambda _r: (changes.changed.emit("till"), self.accept()), on_error=failed, parent=self)
 
 
@@ -333,8 +333,8 @@ class SessionReportDialog(QDialog):
             self.counted.setFocus()
 
     def _load(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: till.x_report(database, context, self.session.id), on_done=self._loaded, parent=self)
+        call = self.workspace.call
+        run_op(lambda: call(till.x_report, self.session.id), on_done=self._loaded, parent=self)
 
     def _loaded(self, report: SessionReport) -> None:
         if self.report is not None and self.report.kind == "Z":
@@ -363,7 +363,7 @@ class SessionReportDialog(QDialog):
             return
         self.error.hide()
         self.close_till_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         notes, approval = self.notes.text(), self.approval
 
         def done(report: SessionReport) -> None:
@@ -379,7 +379,7 @@ class SessionReportDialog(QDialog):
         def failed(error: BaseException) -> bool:
             self.close_till_button.setEnabled(True)
             if isinstance(error, ManagerAuthorisationNeeded):
-                from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
+                from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
 
                 dialog = ManagerAuthorisationDialog(self.workspace, error.reasons, permission=error.permission,
                                                     parent=self)
@@ -393,14 +393,14 @@ class SessionReportDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.close_till(database, context, self.session.id, counted, notes=notes, approval=approval),
+        run_op(lambda: call(till.close_till, self.session.id, counted, notes=notes, approval=approval),
                on_done=done, on_error=failed, parent=self)
 
     def _print(self) -> None:
         if self.report is None:
             return
         report = self.report
-        database, context, workstation = self.workspace.database, self.workspace.context, self.session.till_name
+        call, workstation = self.workspace.call, self.session.till_name
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
@@ -409,7 +409,7 @@ class SessionReportDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: receipt_printing.print_report(database, context, workstation, report), on_error=failed,
+        run_op(lambda: call(till.print_report, workstation, report), on_error=failed,
                parent=self)
 
     def _save_pdf(self) -> None:
@@ -423,13 +423,12 @@ class SessionReportDialog(QDialog):
 
     def save_pdf(self, path: Path) -> None:
         """Write the report as a PDF at ``path`` (the file dialog chooses it; tests call this directly)."""
-        from ils_desktop.services import pdf_files, till_documents
 
-        report, database, context = self.report, self.workspace.database, self.workspace.context
+        report, call = self.report, self.workspace.call
         assert report is not None
 
         def write() -> Path:
-            return pdf_files.save_pdf(till_documents.session_report_pdf(database, context, report), path)
+            return call(till.save_session_report, report, path)
 
         def written(saved: Path) -> None:
             self.saved_pdf = saved

@@ -179,7 +179,7 @@ class TenderDialog(QDialog):
         code = self.reference.text().strip()
         if not code:
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(card: till.GiftCardView) -> None:
             self._gift_balance = card.balance if card.usable else Decimal("0.00")
@@ -196,7 +196,7 @@ class TenderDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.gift_card_balance(database, context, code), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(till.gift_card_balance, code), on_done=done, on_error=failed, parent=self)
 
     def _take(self) -> None:
         if self.tender is not None:
