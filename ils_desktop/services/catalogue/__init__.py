@@ -15,6 +15,7 @@ from ils_desktop.services.catalogue.items import (
     DEFAULT_TREATMENT,
     SUPPLY_KIND_LABELS,
     VAT_RATE_LABELS,
+    CatalogueBrowse,
     CatalogueItem,
     CataloguePage,
     ItemDetails,
@@ -22,6 +23,7 @@ from ils_desktop.services.catalogue.items import (
     add_item,
     add_items,
     adjust_stock,
+    browse_catalogue,
     category_counts,
     find_by_barcode,
     get_item,
@@ -34,9 +36,9 @@ from ils_desktop.services.catalogue.items import (
 )
 
 __all__ = [
-    "CATEGORY_LABELS", "CSV_COLUMNS", "DEFAULT_TREATMENT", "SUPPLY_KIND_LABELS", "VAT_RATE_LABELS", "CatalogueItem",
-    "CataloguePage", "ImportPreview", "ImportResult", "ImportRow", "ItemDetails", "PriceHistoryEntry", "add_item",
-    "add_items", "adjust_stock", "category_counts", "find_by_barcode", "get_item", "import_csv", "item_name",
-    "item_problems", "item_text_problems", "parse_catalogue_csv", "preview_csv_import", "price_history",
-    "search_catalogue", "update_item",
+    "CATEGORY_LABELS", "CSV_COLUMNS", "DEFAULT_TREATMENT", "SUPPLY_KIND_LABELS", "VAT_RATE_LABELS", "CatalogueBrowse",
+    "CatalogueItem", "CataloguePage", "ImportPreview", "ImportResult", "ImportRow", "ItemDetails", "PriceHistoryEntry",
+    "add_item", "add_items", "adjust_stock", "browse_catalogue", "category_counts", "find_by_barcode", "get_item",
+    "import_csv", "item_name", "item_problems", "item_text_problems", "parse_catalogue_csv", "preview_csv_import",
+    "price_history", "search_catalogue", "update_item",
 ]

@@ -254,6 +254,26 @@ def search_catalogue(uow: TenantUnitOfWork, text: str = "", *, category: str | N
     return CataloguePage([_item(r) for r in rows], total)
 
 
+@dataclass(frozen=True)
+class CatalogueBrowse:
+    """What the catalogue screen shows: a page of items, and how many of each category are on sale."""
+
+    page: CataloguePage
+    counts: dict[str, int]
+
+
+@use_case(permission=None, read_only=True)
+def browse_catalogue(uow: TenantUnitOfWork, text: str = "", *, category: str | None = None,
+                     include_inactive: bool = False, limit: int = 500) -> CatalogueBrowse:
+    """The catalogue screen's list for what is typed and chosen, with the counts by category (two
+    queries in one unit of work)."""
+    _require_view(uow.context)
+    words = [w for w in text_input.clean_search_text(text).split() if w]
+    catalogue = uow.repository(CatalogueRepository)
+    rows, total = catalogue.search(words, category=category, include_inactive=include_inactive, limit=limit)
+    return CatalogueBrowse(CataloguePage([_item(r) for r in rows], total), catalogue.category_counts())
+
+
 @use_case(permission=None, read_only=True)
 def get_item(uow: TenantUnitOfWork, variant_id: uuid.UUID) -> CatalogueItem:
     _require_view(uow.context)

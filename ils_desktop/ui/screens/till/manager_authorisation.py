@@ -71,11 +71,11 @@ class ManagerAuthorisationDialog(QDialog):
         self.password.returnPressed.connect(self._authorise)
         self.email.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _authorise(self) -> None:
         if not self.authorise_button.isEnabled():
             return  # already checking

@@ -99,7 +99,7 @@ class RefundDialog(QDialog):
         self.lines = QTableWidget(0, 5)
         self.lines.setObjectName("refundLines")
         self.lines.setHorizontalHeaderLabels(["Item", "Sold", "Already back", "Return now", "Refund"])
-        polish_table(self.lines, row_height=38)
+        polish_table(self.lines, row_height=44)  # room for the spin box of each line
         self.lines.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         lines_header = self.lines.horizontalHeader()
         lines_header.setStretchLastSection(False)

@@ -85,11 +85,11 @@ class OpenTillDialog(QDialog):
         self.float_amount.selectAll()
         self.float_amount.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _open(self) -> None:
         amount = _money_or_none(self.float_amount.text())
         if amount is None:
@@ -124,7 +124,7 @@ class CashMovementDialog(QDialog):
         self.session_id = session_id
         self.setWindowTitle("Cash in or out")
         self.setModal(True)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
@@ -152,7 +152,7 @@ class CashMovementDialog(QDialog):
         self.error = FieldError()
         row = QHBoxLayout()
         row.addWidget(labelled("Amount", self.amount), 1)
-        row.addWidget(labelled("Reason", self.reason), 2)
+        row.addWidget(labelled("Reason", self.reason), 3)
         layout.addLayout(row)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -168,11 +168,11 @@ class CashMovementDialog(QDialog):
         self.reason.returnPressed.connect(self._save)
         self.amount.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _save(self) -> None:
         amount = _money_or_none(self.amount.text())
         if amount is None or amount <= 0:

@@ -99,8 +99,10 @@ class TransactionFinder(QWidget):
         header = self.recent.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 110), (3, 76), (4, 100), (5, 110)):
-            header.resizeSection(column, width)
+        metrics = self.recent.fontMetrics()
+        for column, widest in ((0, "Exchange 999999"), (1, "30 Sep 23:59"), (3, "Items"), (4, "-£9,999.99"),
+                               (5, "part refunded")):
+            header.resizeSection(column, metrics.horizontalAdvance(widest) + 28)  # no date or total cut short
         if list_height is not None:
             self.recent.setMaximumHeight(list_height)
         list_box = labelled(list_label, self.recent)
