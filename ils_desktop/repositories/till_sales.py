@@ -93,17 +93,25 @@ SELECT v.id, p.id, v.name, p.category, p.brand, p.name, p.supplier, v.colour, v.
   LEFT JOIN stock_levels s ON s.company_id = v.company_id AND s.variant_id = v.id
  WHERE v.company_id = %(company)s AND v.id = ANY(%(ids)s)
 """
-# Gap-free: the counter rows stay locked until the transaction ends, and a rollback returns the numbers.
-_NUMBERS_SQL = """
-INSERT INTO company_counters AS c (company_id, name, last_value)
-VALUES (%(company)s, 'till_transaction', 1), (%(company)s, 'invoice', 1)
-ON CONFLICT (company_id, name) DO UPDATE SET last_value = c.last_value + 1
-RETURNING c.name, c.last_value
-"""
-_INSERT_TRANSACTION = _insert(_tx, """company_id, id, number, idempotency_key, kind, status, till_session_id,
-    till_name, patient_id, cashier_id, authorised_by, original_transaction_id, reason, basket_discount,
-    basket_discount_reason, subtotal, discount_total, total, net_total, vat_total, paid_total, change_given,
-    basket_fingerprint, occurred_at""")
+# The receipt and invoice numbers come from gap-free counters, taken as the rows are written: a
+# counter row stays locked until the transaction ends, and a rollback gives its number back.
+_NEXT_NUMBER = ("WITH counter AS (INSERT INTO company_counters AS c (company_id, name, last_value) "
+                "VALUES (%(company_id)s, '{name}', 1) ON CONFLICT (company_id, name) "
+                "DO UPDATE SET last_value = c.last_value + 1 RETURNING c.last_value) ")
+
+
+def _insert_numbered(table: Any, counter: str, columns: str) -> str:
+    """``INSERT`` of a row whose ``number`` is the next of ``counter`` (returned)."""
+    names = [name.strip() for name in columns.split(",")]
+    values = ", ".join("counter.last_value" if name == "number" else f"%({name})s" for name in names)
+    return (_NEXT_NUMBER.format(name=counter) + f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"SELECT {values} FROM counter RETURNING number")
+
+
+_INSERT_TRANSACTION = _insert_numbered(_tx, "till_transaction", """company_id, id, number, idempotency_key, kind,
+    status, till_session_id, till_name, patient_id, cashier_id, authorised_by, original_transaction_id, reason,
+    basket_discount, basket_discount_reason, subtotal, discount_total, total, net_total, vat_total, paid_total,
+    change_given, basket_fingerprint, occurred_at""")
 _INSERT_GIFT_CARD = _insert(_gift_cards, "company_id, id, code, kind, initial_value, issued_transaction_id, patient_id")
 _INSERT_LINE = _insert(_items, """company_id, transaction_id, line_number, variant_id, description, category,
     quantity, unit_price, line_discount, discount_reason, basket_discount_share, gross, vat_rate, vat_rate_percent,
@@ -118,9 +126,9 @@ _INSERT_MOVEMENT = _insert(_movements, "company_id, id, variant_id, quantity, re
                                        "occurred_at")
 _INSERT_PAYMENT = _insert(_payments, """company_id, transaction_id, line_number, tender, amount, tendered,
     change_given, reference, voucher_code, voucher_value, gift_card_id""")
-_INSERT_INVOICE = _insert(_invoices, """company_id, id, number, kind, transaction_id, original_invoice_id, issued_at,
-    supplier_name, supplier_address, supplier_vat_number, customer_name, customer_address, patient_id, total_net,
-    total_vat, total_gross, vat_summary, apportionment_note""")
+_INSERT_INVOICE = _insert_numbered(_invoices, "invoice", """company_id, id, number, kind, transaction_id,
+    original_invoice_id, issued_at, supplier_name, supplier_address, supplier_vat_number, customer_name,
+    customer_address, patient_id, total_net, total_vat, total_gross, vat_summary, apportionment_note""")
 _INSERT_INVOICE_LINE = _insert(_invoice_lines, """company_id, invoice_id, line_number, description, quantity,
     unit_price, vat_rate, vat_rate_percent, net, vat, gross""")
 _SET_STATUS = "UPDATE pos_transactions SET status = %(status)s WHERE company_id = %(company_id)s AND id = %(id)s"
@@ -180,7 +188,6 @@ class SaleSetting:
 class RecordingReading:
     setting: SaleSetting
     items: dict[uuid.UUID, ItemRow]
-    numbers: dict[str, int]  # the next "till_transaction" and "invoice" numbers
 
 
 def _setting(row: Any) -> SaleSetting:
@@ -373,8 +380,7 @@ class SaleRecords(TenantRepository):
                            queue: bool) -> RecordingReading:
         """What recording a transaction reads, in one round trip: (``queue``: first the per-company
         lock, ``queue_behind_other_tills``) any transaction already under ``key``, the till session,
-        the practice, the patient, the till's settings and VAT schemes; the items; and the next
-        receipt and invoice numbers (given back if the transaction is not recorded)."""
+        the practice, the patient, the till's settings and VAT schemes; and the items."""
         params = {"company": self.company_id, "key": key, "session": session_id, "patient": patient_id,
                   "keys": list(setting_keys), "ids": list(set(variant_ids))}
         with self._pipeline() as driver:
@@ -382,11 +388,9 @@ class SaleRecords(TenantRepository):
                 driver.execute(_QUEUE_SQL, params)
             setting = driver.execute(_SETTING_SQL, params)
             items = driver.execute(_ITEMS_SQL, params)
-            numbers = driver.execute(_NUMBERS_SQL, params)
         row = setting.fetchone()
         assert row is not None
-        return RecordingReading(_setting(row), {found[0]: ItemRow(*found) for found in items.fetchall()},
-                                {name: int(value) for name, value in numbers.fetchall()})
+        return RecordingReading(_setting(row), {found[0]: ItemRow(*found) for found in items.fetchall()})
 
     def original_sale(self, original_id: uuid.UUID) -> OriginalRecord | None:
         """A sale with its lines (and what was returned of each), payments and invoice; its row is
@@ -440,11 +444,11 @@ class SaleRecords(TenantRepository):
                 _payments.c.tender == "nhs_voucher").scalar_subquery()
 
     # --- the one writer --------------------------------------------------------------------------
-    def write(self, header: TransactionHeader, plan: SalePlan, numbers: dict[str, int]) -> Written:
-        """Write a planned transaction — its row, lines, stock and movements, payments (and any credit
-        note issued), invoice, and the original sale's new status — under the ``numbers`` taken when
-        it was read, in one round trip: one statement per table (rows of a table sent together),
-        sent as one pipeline. Stock the plan counted on and is not there fails the database's
+    def write(self, header: TransactionHeader, plan: SalePlan) -> Written:
+        """Write a planned transaction — its row and receipt number, lines, stock and movements,
+        payments (and any credit note issued), invoice and its number, and the original sale's new
+        status — in one round trip: one statement per table (rows of a table sent together), sent
+        as one pipeline. Stock the plan counted on and is not there fails the database's
         ``on_hand >= 0`` rule (an ``IntegrityError``), and the caller's transaction rolls back."""
         refuse_unstorable(header, plan)
         company = self.company_id
@@ -459,8 +463,8 @@ class SaleRecords(TenantRepository):
         back = [{"company_id": company, "variant_id": s.variant_id, "quantity": s.change}
                 for s in plan.stock if s.change > 0]
         with self._pipeline() as driver, driver.cursor() as cursor:
-            cursor.execute(_INSERT_TRANSACTION, {
-                "company_id": company, "id": transaction_id, "number": numbers["till_transaction"],
+            numbered = driver.execute(_INSERT_TRANSACTION, {
+                "company_id": company, "id": transaction_id,
                 "idempotency_key": header.key, "kind": plan.kind.value, "status": "completed",
                 "till_session_id": header.till_session_id, "till_name": header.till_name,
                 "patient_id": header.patient_id, "cashier_id": header.cashier_id,
@@ -500,8 +504,8 @@ class SaleRecords(TenantRepository):
                     "voucher_code": p.voucher_code, "voucher_value": p.voucher_value,
                     "gift_card_id": credit_note[0] if p.new_credit_note and credit_note else p.gift_card_id}
                     for p in plan.payments])
-            cursor.execute(_INSERT_INVOICE, {
-                "company_id": company, "id": invoice_id, "number": numbers["invoice"], "kind": invoice.kind,
+            invoiced = driver.execute(_INSERT_INVOICE, {
+                "company_id": company, "id": invoice_id, "kind": invoice.kind,
                 "transaction_id": transaction_id, "original_invoice_id": header.original_invoice_id,
                 "issued_at": header.occurred_at, "supplier_name": header.supplier_name,
                 "supplier_address": header.supplier_address, "supplier_vat_number": header.supplier_vat_number,
@@ -519,8 +523,9 @@ class SaleRecords(TenantRepository):
                 # The only change a recorded sale allows (the database refuses any other column).
                 cursor.execute(_SET_STATUS, {"company_id": company, "id": header.original_id,
                                              "status": plan.original_status})
-        return Written(transaction_id, numbers["till_transaction"], numbers["invoice"],
-                       credit_note[1] if credit_note else None)
+        number, invoice_number = numbered.fetchone(), invoiced.fetchone()
+        assert number is not None and invoice_number is not None
+        return Written(transaction_id, int(number[0]), int(invoice_number[0]), credit_note[1] if credit_note else None)
 
     @contextlib.contextmanager
     def _pipeline(self) -> Iterator[psycopg.Connection[Any]]:

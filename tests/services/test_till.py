@@ -128,6 +128,8 @@ def test_a_discount_over_the_limit_needs_a_manager(database, shop):
                        approval=ManagerApproval(shop.reception.email, STAFF_PASSWORD))
     sale = run(database, shop.reception.context, till.check_out, basket, uuid.uuid4(),
                           approval=ManagerApproval(shop.manager.email, STAFF_PASSWORD))
+    # A refused or wrong approval records nothing and takes no number: no gap in the invoice numbers.
+    assert (sale.number, sale.invoice_number) == (1, 1)
     view = run(database, shop.reception.context, till.get_transaction, sale.transaction_id)
     assert view.total == D("90.00") and view.discount_total == D("30.00")
     assert view.authorised_by_name == "Manon Tester"

@@ -92,7 +92,7 @@ def record(uow: TenantUnitOfWork, recording: Recording, approval: ManagerApprova
     wanted = [item.variant_id for item in request.items]
     if original is not None:
         wanted += [item.variant_id for item in original.sale.items if item.variant_id is not None]
-    # A sale queues, reads what it needs and takes its numbers in one round trip.
+    # A sale queues behind the other tills and reads what it needs in one round trip.
     reading = records.read_for_recording(recording.key, recording.session_id, patient_id, LIMIT_KEYS, wanted,
                                          queue=original is None)
     setting = reading.setting
@@ -124,7 +124,7 @@ def record(uow: TenantUnitOfWork, recording: Recording, approval: ManagerApprova
         customer_name=customer_name, customer_address=customer_address,
         original_invoice_id=original.invoice_id if original else None)
     try:
-        written = records.write(header, plan, reading.numbers)
+        written = records.write(header, plan)
     except IntegrityError as error:
         if "on_hand_not_negative" not in str(error.orig):
             raise
