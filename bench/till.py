@@ -6,8 +6,8 @@ Prints figures; asserts nothing.
 
 - *scan to line*: what the till does on a scan: ``catalogue.find_by_barcode`` (one unit of work: a
   pooled connection, the tenant set, one indexed look-up) then prices the basket with the new line
-  (``services.till.price``, the same rules checkout records). The floor is the same SELECT on an open
-  psycopg connection.
+  (``domain.till_rules.price_basket``, the same rules checkout records, as the till screen does). The
+  floor is the same SELECT on an open psycopg connection.
 - *checkout*: ``services.till.check_out`` of 5 lines paid by NHS voucher + card, end to end (permission
   check, idempotency look-up, pricing, stock, payments, invoice, commit). The floor runs the same
   INSERTs/UPDATEs (and the same audit triggers, which are part of the schema) from psycopg with
@@ -131,10 +131,10 @@ def load_history(superuser_conninfo: str, database: str, company_id: uuid.UUID, 
 
 def main() -> None:
     with harness.workdir("ils-bench-till-") as workdir:
-        run(workdir)
+        measure(workdir)
 
 
-def run(workdir: Path) -> None:
+def measure(workdir: Path) -> None:
     import psycopg
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -145,10 +145,11 @@ def run(workdir: Path) -> None:
     from ils_desktop.db.provision import provision
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
     from ils_desktop.domain.tenant import TenantContext
-    from ils_desktop.domain.till_rules import TenderKind
+    from ils_desktop.domain.till_rules import BasketLine, TenderKind, price_basket
     from ils_desktop.services import catalogue, till
     from ils_desktop.services.onboarding import NewUser
     from ils_desktop.services.seeding import add_user_as_owner, create_company
+    from ils_desktop.services.use_case import run
 
     rng = random.Random(5)
     server = start_embedded(workdir / "pg", cleanup_mode="delete")
@@ -171,21 +172,21 @@ def run(workdir: Path) -> None:
     variants = load_catalogue(server.superuser_conninfo, "bench", company_id, rng)
     print(f"catalogue: {len(variants):,} variants loaded in {time.perf_counter() - started:.1f} s")
     database = Database(DatabaseTarget("server", url("ils_app"), url("ils_owner"), "bench"))
-    setup = till.load_till_setup(database, context, "Till 1")
+    setup = run(database, context, till.load_till_setup, "Till 1")
 
     # --- scan to line -----------------------------------------------------------------------------
     for _variant_id, barcode in variants[:200]:  # warm the pool and the plans
-        catalogue.find_by_barcode(database, context, barcode)
-    basket: list[till.PricingItem] = []
+        run(database, context, catalogue.find_by_barcode, barcode)
+    basket: list[BasketLine] = []
     scan, lookup_only = [], []
     for _ in range(SCANS):
         _variant_id, barcode = rng.choice(variants)
         begin = time.perf_counter()
-        item = catalogue.find_by_barcode(database, context, barcode)
+        item = run(database, context, catalogue.find_by_barcode, barcode)
         found = time.perf_counter()
         assert item is not None and item.retail_price is not None
-        basket = ([*basket, till.PricingItem(item.name, 1, item.retail_price, item.vat_rate, item.supply_kind)])[-8:]
-        till.price(basket, setup.scheme)
+        basket = ([*basket, BasketLine(item.name, 1, item.retail_price, item.vat_rate, item.supply_kind)])[-8:]
+        price_basket(basket, setup.scheme)
         scan.append(time.perf_counter() - begin)
         lookup_only.append(found - begin)
     floor = []
@@ -204,22 +205,22 @@ def run(workdir: Path) -> None:
     search = []
     for word in ("model 1234", "brand 42 colour 3", "colour 7", "sku-4999"):
         begin = time.perf_counter()
-        catalogue.search_catalogue(database, context, word, limit=25)
+        run(database, context, catalogue.search_catalogue, word, limit=25)
         search.append(time.perf_counter() - begin)
 
     # --- checkout -----------------------------------------------------------------------------------
-    session = till.open_till(database, context, "Till 1", D("100.00"))
+    session = run(database, context, till.open_till, "Till 1", D("100.00"))
     checkout = []
     for _ in range(CHECKOUTS + 20):
         chosen = rng.sample(variants, 5)
         items = tuple(till.BasketItem(variant_id) for variant_id, _barcode in chosen)
-        prices = [catalogue.get_item(database, context, v).retail_price or D("0") for v, _b in chosen]
+        prices = [run(database, context, catalogue.get_item, v).retail_price or D("0") for v, _b in chosen]
         total = sum(prices, D("0"))
         tenders = (till.Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-1", "A"),
                    till.Tender(TenderKind.CARD, total - D("42.40"), "AUTH 1"))
         basket_ = till.Basket(session.id, items, tenders)
         begin = time.perf_counter()
-        till.check_out(database, context, basket_, uuid.uuid4())
+        run(database, context, till.check_out, basket_, uuid.uuid4())
         checkout.append(time.perf_counter() - begin)
     checkout = checkout[20:]
 
@@ -244,11 +245,11 @@ def run(workdir: Path) -> None:
                              ("a receipt number", "1012345")):
             wanted = till.read_receipt_search(typed)
             for _ in range(5):
-                till.find_transactions(database, context, wanted)
+                run(database, context, till.find_transactions, wanted)
             service = []
             for _ in range(60):
                 begin = time.perf_counter()
-                shown = len(till.find_transactions(database, context, wanted))
+                shown = len(run(database, context, till.find_transactions, wanted))
                 service.append(time.perf_counter() - begin)
             floor_samples = []
             sql, params = _raw_find_sql(company_id, wanted)

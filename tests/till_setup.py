@@ -25,6 +25,7 @@ from ils_desktop.services import catalogue, till
 from ils_desktop.services.catalogue import ItemDetails
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.seeding import add_user_as_owner
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 STAFF_PASSWORD = "front desk password 1"
@@ -74,14 +75,14 @@ def open_shop(database: Database, owner_engine: Engine, practice, *, agreed_shar
     reception = add_staff(owner_engine, practice.company_id, Role.FRONT_DESK, "Rita")
     manager = add_staff(owner_engine, practice.company_id, Role.PRACTICE_MANAGER, "Manon")
     if agreed_share:
-        till.add_apportionment_scheme(database, admin, ApportionmentScheme(
+        run(database, admin, till.add_apportionment_scheme, ApportionmentScheme(
             method=ApportionmentMethod.AGREED_GOODS_SHARE, spectacles_goods_share=Decimal("0.55"),
             contact_lenses_goods_share=Decimal("0.70"), hmrc_reference="VAT/APP/2019/0457",
             valid_from=date(2019, 4, 1)))
     suffix = uuid.uuid4().hex[:6]
 
     def add(details: ItemDetails, stock: int = 0) -> uuid.UUID:
-        return catalogue.add_item(database, admin, details, opening_stock=stock)
+        return run(database, admin, catalogue.add_item, details, opening_stock=stock)
 
     frame = add(ItemDetails("frame", "Clubmaster", brand="Ray-Ban", colour="Tortoise", eye_size=51, bridge=21,
                             temple=145, barcode=f"50{suffix}0001", sku=f"RB-{suffix}-1",
@@ -101,7 +102,7 @@ def open_shop(database: Database, owner_engine: Engine, practice, *, agreed_shar
                           town="Whitby", postcode="YO21 1AA")
         uow.session.add(patient)
         uow.commit()
-    session = till.open_till(database, reception.context, till_name, Decimal("100.00"))
+    session = run(database, reception.context, till.open_till, till_name, Decimal("100.00"))
     return Shop(admin, reception, manager, frame, last, solution, sight_test, lens, patient.id, session.id,
                 till_name)
 

@@ -1,8 +1,9 @@
 """Demo till: a realistic optical catalogue (frames, sunglasses, spectacle lenses and options, contact
 lenses, solutions, accessories, services) with EAN barcodes and stock, and a few weeks of trading.
 
-Every sale, refund and Z report is made through the till services themselves (``record_sale`` is
-``check_out``'s work, back-dated), so the demo's invoices, VAT and stock agree exactly as real ones do.
+Every sale, refund and Z report is made through the till's own use cases, on the owner role, with the
+clock set back to when it happened (``services.clock``), so the demo's invoices, VAT and stock agree
+exactly as real ones do.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from sqlalchemy.engine import Engine
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
 from ils_desktop.domain.tenant import TenantContext
-from ils_desktop.domain.till_rules import TenderKind, voucher_share_of_refund
+from ils_desktop.domain.till_rules import BasketLine, TenderKind, price_basket, voucher_share_of_refund
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
-from ils_desktop.errors import ValidationFailed
-from ils_desktop.services import till
-from ils_desktop.services.catalogue import ItemDetails, add_item_in
+from ils_desktop.errors import UserFacingError
+from ils_desktop.services import catalogue, clock, till
+from ils_desktop.services.catalogue import ItemDetails
 from ils_desktop.services.till import Basket, BasketItem, Tender
+from ils_desktop.services.use_case import UseCase
 
 T = TypeVar("T")
 _Facts = tuple[Decimal | None, str, str]  # retail price, VAT rate, supply kind
@@ -118,15 +120,15 @@ class _Staff:
     manager: TenantContext
 
 
-class _OwnerDatabase:
-    """Runs service work on the owner engine, so demo data goes through the real services."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def run(self, context: TenantContext, work: Any, *, retry_safe: bool = False) -> Any:
-        with TenantUnitOfWork(self.engine, context) as uow:
-            return work(uow)
+def _run(engine: Engine, context: TenantContext, case: UseCase[Any, T], *args: Any, at: datetime | None = None,
+         **kwargs: Any) -> T:
+    """Run a use case on the owner engine (the demo's data goes through the real use cases), at the
+    moment ``at`` when it is given."""
+    with TenantUnitOfWork(engine, context) as uow:
+        if at is None:
+            return case(uow, *args, **kwargs)
+        with clock.using(clock.FixedClock(at)):
+            return case(uow, *args, **kwargs)
 
 
 def ean13(body: str) -> str:
@@ -149,17 +151,16 @@ def _staff(engine: Engine, company_id: uuid.UUID) -> _Staff:
     return _Staff(context(reception, Role.FRONT_DESK), context(manager, Role.PRACTICE_MANAGER))
 
 
-def _catalogue(uow: TenantUnitOfWork, context: TenantContext, rng: random.Random) -> dict[str, list[uuid.UUID]]:
-    """Add the catalogue; returns variant ids by category for the sales."""
+def _catalogue(engine: Engine, context: TenantContext, rng: random.Random) -> dict[str, list[uuid.UUID]]:
+    """Add the catalogue (all of it at once, as opened some weeks ago); returns variant ids by category
+    for the sales."""
     counter = iter(range(100001, 999999))
     opened = datetime.now(UTC) - timedelta(days=DAYS_OF_TRADING + 30)
-    found: dict[str, list[uuid.UUID]] = {}
+    items: list[tuple[ItemDetails, int]] = []
 
     def add(category: str, details: ItemDetails, stock: int = 0) -> None:
         barcode = ean13(f"50{next(counter):06d}{rng.randint(1000, 9999)}")
-        variant_id = add_item_in(uow, context, replace(details, category=category, barcode=barcode),
-                                 opening_stock=stock, at=opened)
-        found.setdefault(category, []).append(variant_id)
+        items.append((replace(details, category=category, barcode=barcode), stock))
 
     for brand, supplier, models, (low, high), (eye_low, eye_high) in FRAME_RANGES:
         for model in models:
@@ -196,6 +197,10 @@ def _catalogue(uow: TenantUnitOfWork, context: TenantContext, rng: random.Random
             stock=rng.randint(4, 40))
     for name, service_price in SERVICES:
         add("service", ItemDetails("service", name, retail_price=D(service_price), track_stock=False))
+    found: dict[str, list[uuid.UUID]] = {}
+    for (details, _stock), variant_id in zip(items, _run(engine, context, catalogue.add_items, items, at=opened),
+                                             strict=True):
+        found.setdefault(details.category, []).append(variant_id)
     return found
 
 
@@ -264,103 +269,92 @@ def _at(day: date, hour: float) -> datetime:
 
 def seed_till(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random) -> None:
     """Catalogue, VAT scheme, voucher values, gift cards and about three weeks of trading."""
-    database = _OwnerDatabase(owner_engine)
-    staff = _staff(owner_engine, company_id)
+    engine = owner_engine
+    staff = _staff(engine, company_id)
     admin = TenantContext(company_id, staff.manager.user_id, frozenset({"admin"}), DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
-    till.add_apportionment_scheme(database, admin, ApportionmentScheme(  # type: ignore[arg-type]
+    _run(engine, admin, till.add_apportionment_scheme, ApportionmentScheme(
         method=ApportionmentMethod.AGREED_GOODS_SHARE, spectacles_goods_share=D("0.5500"),
         contact_lenses_goods_share=D("0.7000"), hmrc_reference="VAT/APP/2019/0457", valid_from=date(2019, 4, 1)))
-    with TenantUnitOfWork(owner_engine, admin) as uow:
-        items = _catalogue(uow, admin, rng)
-        till.ensure_voucher_values(uow)
-        uow.commit()
-    with TenantUnitOfWork(owner_engine, admin) as uow:
+    items = _catalogue(engine, admin, rng)
+    _run(engine, admin, till.load_till_settings)  # starts the practice's voucher table
+    with TenantUnitOfWork(engine, admin) as uow:
         facts = {variant_id: (price, rate, supply) for variant_id, price, rate, supply in uow.session.execute(text(
             "SELECT v.id, v.retail_price, p.vat_rate, p.supply_kind FROM product_variants v "
             "JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id"))}
     for code in ("GC20261001", "GC20261002"):
-        till.issue_gift_card(database, admin, D("50.00"), code=code)  # type: ignore[arg-type]
-    patients = _patients(owner_engine, company_id)
+        _run(engine, admin, till.issue_gift_card, D("50.00"), code=code)
+    patients = _patients(engine, company_id)
     till_name = socket.gethostname()
     today = datetime.now(LONDON).date()
     trading_days = [today - timedelta(days=n) for n in range(DAYS_OF_TRADING + 6, 0, -1)
                     if (today - timedelta(days=n)).weekday() != 6][-DAYS_OF_TRADING:]
-    reception = staff.reception
     refundable: list[till.TransactionRecorded] = []
     for day in trading_days:
-        _trade_a_day(database, owner_engine, reception, staff.manager, till_name, day, items, facts, patients, rng,
-                     refundable, close=True)
+        _trade_a_day(engine, staff, till_name, day, items, facts, patients, rng, refundable)
     now = datetime.now(LONDON)
     opening = min(now - timedelta(minutes=30), datetime.combine(today, time(9, 0), LONDON))
-    session = till.open_till(database, reception, till_name, D("100.00"), at=opening.astimezone(UTC))  # type: ignore[arg-type]
+    session = _run(engine, staff.reception, till.open_till, till_name, D("100.00"), at=opening)
     hours_so_far = max(0.0, (now - opening).total_seconds() / 3600 - 0.2)
-    with TenantUnitOfWork(owner_engine, reception) as uow:
-        for n in range(min(6, int(hours_so_far * 2))):
-            _one_sale(uow, reception, session.id, opening.astimezone(UTC) + timedelta(minutes=10 + n * 25), items,
-                      facts, patients, rng)
-        uow.commit()
+    for n in range(min(6, int(hours_so_far * 2))):
+        _one_sale(engine, staff, session.id, opening + timedelta(minutes=10 + n * 25), items, facts, patients, rng)
 
 
-def _one_sale(uow: TenantUnitOfWork, context: TenantContext, session_id: uuid.UUID, at: datetime,
-              items: dict[str, list[uuid.UUID]], facts: dict[uuid.UUID, _Facts], patients: list[uuid.UUID],
-              rng: random.Random) -> till.TransactionRecorded | None:
+def _one_sale(engine: Engine, staff: _Staff, session_id: uuid.UUID, at: datetime, items: dict[str, list[uuid.UUID]],
+              facts: dict[uuid.UUID, _Facts], patients: list[uuid.UUID], rng: random.Random
+              ) -> till.TransactionRecorded | None:
     lines, discount, reason = _basket_for(rng, items, facts)
     patient = rng.choice(patients) if patients and rng.random() < 0.75 else None
-    scheme = till.scheme_on(uow, at.date())
-    priced = till.price([till.PricingItem("", line.quantity, line.unit_price or facts[line.variant_id][0] or D("0"),
-                                          facts[line.variant_id][1], facts[line.variant_id][2]) for line in lines],
-                        scheme, discount)
+    scheme = _run(engine, staff.reception, till.scheme_on, at.date())
+    priced = price_basket([BasketLine("", line.quantity, line.unit_price or facts[line.variant_id][0] or D("0"),
+                                      facts[line.variant_id][1], facts[line.variant_id][2]) for line in lines],
+                          scheme, basket_discount_amount=discount)
     voucher = None
     voucher_code = ""
     is_spectacles = any(line.variant_id in items["frame"] for line in lines)
     if is_spectacles and patient and rng.random() < 0.25:
         voucher_code = rng.choice("AAAABE")
-        voucher = {v.code: v.value for v in till.voucher_values_on(uow, at.date())}.get(voucher_code)
+        values = _run(engine, staff.reception, till.voucher_values_on, at.date())
+        voucher = {v.code: v.value for v in values}.get(voucher_code)
     tenders = _tenders(rng, priced.total, voucher, voucher_code)
     basket = Basket(session_id, tuple(lines), tenders, patient_id=patient, basket_discount=discount,
                     basket_discount_reason=reason)
-    try:
-        with uow.session.begin_nested():
-            return till.record_sale(uow, context, basket, uuid.uuid4(), at=at,
-                                    manager=till.Manager(context.user_id, "") if context.user_id else None)
-    except (till.OutOfStock, ValidationFailed):
-        return None  # sold out in the demo's history: that customer ordered instead
+    for cashier in (staff.reception, staff.manager):  # a discount over the limit: the manager rings it up
+        try:
+            return _run(engine, cashier, till.check_out, basket, uuid.uuid4(), at=at)
+        except till.ManagerAuthorisationNeeded:
+            continue
+        except UserFacingError:
+            return None  # sold out in the demo's history: that customer ordered instead
+    return None
 
 
-def _trade_a_day(database: _OwnerDatabase, engine: Engine, reception: TenantContext, manager: TenantContext,
-                 till_name: str, day: date, items: dict[str, list[uuid.UUID]], facts: dict[uuid.UUID, _Facts],
-                 patients: list[uuid.UUID], rng: random.Random, refundable: list[till.TransactionRecorded], *,
-                 close: bool) -> None:
-    session = till.open_till(database, reception, till_name, D("100.00"), at=_at(day, 8.9))  # type: ignore[arg-type]
+def _trade_a_day(engine: Engine, staff: _Staff, till_name: str, day: date, items: dict[str, list[uuid.UUID]],
+                 facts: dict[uuid.UUID, _Facts], patients: list[uuid.UUID], rng: random.Random,
+                 refundable: list[till.TransactionRecorded]) -> None:
+    reception, manager = staff.reception, staff.manager
+    session = _run(engine, reception, till.open_till, till_name, D("100.00"), at=_at(day, 8.9))
     count = rng.randint(5, 10) if day.weekday() < 5 else rng.randint(8, 12)
-    times = sorted(rng.uniform(9.1, 17.2) for _ in range(count))
-    with TenantUnitOfWork(engine, reception) as uow:
-        for hour in times:
-            outcome = _one_sale(uow, reception, session.id, _at(day, hour), items, facts, patients, rng)
-            if outcome is not None and outcome.total > 0 and rng.random() < 0.05:
-                refundable.append(outcome)
-        uow.commit()
+    for hour in sorted(rng.uniform(9.1, 17.2) for _ in range(count)):
+        outcome = _one_sale(engine, staff, session.id, _at(day, hour), items, facts, patients, rng)
+        if outcome is not None and outcome.total > 0 and rng.random() < 0.05:
+            refundable.append(outcome)
     if refundable and rng.random() < 0.3:
         sale = refundable.pop(0)
-        view = till.get_transaction(database, reception, sale.transaction_id)  # type: ignore[arg-type]
+        view = _run(engine, reception, till.get_transaction, sale.transaction_id)
         line = view.lines[0]
         amount = line.refund_for(1)
         voucher = voucher_share_of_refund(amount if line.voucher_appliance else D("0.00"), view.voucher_paid,
                                           view.voucher_reversed)
         back = amount - voucher
         tenders = (Tender(TenderKind.CARD, back, f"REFUND {rng.randint(1000, 9999)}"),) if back else ()
-        with TenantUnitOfWork(engine, manager) as uow:
-            # Back-dated to the afternoon; the manager authorises any refund over the limit.
-            till.record_refund(uow, manager, sale.transaction_id, [till.ReturnRequest(line.line_number, 1)],
-                               rng.choice(("Changed mind", "Faulty", "Non-tolerance to the prescription")), tenders,
-                               uuid.uuid4(), session.id, manager=till.Manager(manager.user_id, ""),
-                               at=_at(day, 17.3))
-            uow.commit()
+        # In the afternoon; the manager may authorise any refund over the limit.
+        _run(engine, manager, till.refund, sale.transaction_id, [till.ReturnRequest(line.line_number, 1)],
+             rng.choice(("Changed mind", "Faulty", "Non-tolerance to the prescription")), tenders, uuid.uuid4(),
+             session.id, at=_at(day, 17.3))
     if rng.random() < 0.3:
-        till.record_cash_movement(database, reception, session.id, "cash_out", D("12.00"),  # type: ignore[arg-type]
-                                  rng.choice(("Window cleaner", "Milk and tea bags", "Postage")))
-    if close:
-        x = till.x_report(database, reception, session.id)  # type: ignore[arg-type]
-        counted = x.expected_cash + rng.choice((D("0.00"), D("0.00"), D("0.00"), D("-0.50"), D("1.00")))
-        till.close_till(database, manager, session.id, counted, at=_at(day, 17.6),  # type: ignore[arg-type]
-                        notes="" if counted == x.expected_cash else "Counted twice")
+        _run(engine, reception, till.record_cash_movement, session.id, "cash_out", D("12.00"),
+             rng.choice(("Window cleaner", "Milk and tea bags", "Postage")), at=_at(day, 16.0))
+    x = _run(engine, reception, till.x_report, session.id, at=_at(day, 17.5))
+    counted = x.expected_cash + rng.choice((D("0.00"), D("0.00"), D("0.00"), D("-0.50"), D("1.00")))
+    _run(engine, manager, till.close_till, session.id, counted, at=_at(day, 17.6),
+         notes="" if counted == x.expected_cash else "Counted twice")

@@ -8,21 +8,84 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, bindparam, case, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from ils_desktop.models.catalogue import InventoryMovement, PriceChange, Product, ProductVariant, StockLevel
+from ils_desktop.models.core import User
 from ils_desktop.repositories.base import TenantRepository
+
+_variants = ProductVariant.__table__
+_products = Product.__table__
+_stock = StockLevel.__table__
 
 
 @dataclass(frozen=True)
 class VariantRow:
-    """A variant with its product and stock, as screens and the till need it."""
+    """A variant with its product and stock, as the catalogue's edits need them (mapped rows)."""
 
     variant: ProductVariant
     product: Product
     on_hand: int | None
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """A variant with its product and stock as plain values: what the till and the catalogue screen
+    show, read without building mapped objects (the scanner's path is one short query)."""
+
+    variant_id: uuid.UUID
+    product_id: uuid.UUID
+    name: str
+    category: str
+    brand: str | None
+    product_name: str
+    supplier: str | None
+    colour: str | None
+    eye_size: int | None
+    bridge: int | None
+    temple: int | None
+    sku: str | None
+    barcode: str | None
+    cost_price: Decimal | None
+    retail_price: Decimal | None
+    vat_rate: str
+    supply_kind: str
+    track_stock: bool
+    on_hand: int | None
+    variant_active: bool
+    product_active: bool
+    attributes: dict[str, Any]
+
+    @property
+    def on_sale(self) -> bool:
+        return self.variant_active and self.product_active
+
+
+_ITEM_COLUMNS = (
+    _variants.c.id, _products.c.id, _variants.c.name, _products.c.category, _products.c.brand, _products.c.name,
+    _products.c.supplier, _variants.c.colour, _variants.c.eye_size, _variants.c.bridge, _variants.c.temple,
+    _variants.c.sku, _variants.c.barcode, _variants.c.cost_price, _variants.c.retail_price, _products.c.vat_rate,
+    _products.c.supply_kind, _variants.c.track_stock, _stock.c.on_hand, _variants.c.is_active, _products.c.is_active,
+    _variants.c.attributes,
+)
+
+# Built once (the scanner's path runs them thousands of times a day); bound per call.
+_ITEMS = (
+    select(*_ITEM_COLUMNS)
+    .select_from(_variants.join(_products, (_products.c.company_id == _variants.c.company_id)
+                                & (_products.c.id == _variants.c.product_id))
+                 .outerjoin(_stock, (_stock.c.company_id == _variants.c.company_id)
+                            & (_stock.c.variant_id == _variants.c.id)))
+    .where(_variants.c.company_id == bindparam("company"))
+)
+_ITEM_BY_CODE = (
+    _ITEMS.where(or_(_variants.c.barcode == bindparam("code"), _variants.c.sku == bindparam("code")))
+    .order_by(case((_variants.c.barcode == bindparam("code"), 0), else_=1)).limit(1)
+)
+_ITEMS_BY_ID = _ITEMS.where(_variants.c.id == func.any(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
 
 
 def _like_pattern(word: str) -> str:
@@ -35,21 +98,8 @@ class CatalogueRepository(TenantRepository):
     def add_product(self, product: Product) -> Product:
         return self._add(product)
 
-    def get_product(self, product_id: uuid.UUID) -> Product | None:
-        return self.session.get(Product, (self.company_id, product_id))
-
     def add_variant(self, variant: ProductVariant) -> ProductVariant:
         return self._add(variant)
-
-    def get_variant(self, variant_id: uuid.UUID) -> ProductVariant | None:
-        return self.session.get(ProductVariant, (self.company_id, variant_id))
-
-    def variants_of(self, product_id: uuid.UUID) -> Sequence[ProductVariant]:
-        return self.session.scalars(
-            select(ProductVariant).where(ProductVariant.company_id == self.company_id,
-                                         ProductVariant.product_id == product_id)
-            .order_by(ProductVariant.name)
-        ).all()
 
     def _rows(self) -> Select[tuple[ProductVariant, Product, int | None]]:
         return (
@@ -72,28 +122,44 @@ class CatalogueRepository(TenantRepository):
         found = self.session.execute(self._rows().where(ProductVariant.id.in_(ids))).all()
         return {variant.id: VariantRow(variant, product, on_hand) for variant, product, on_hand in found}
 
-    def by_barcode(self, barcode: str) -> VariantRow | None:
-        """The variant with this barcode or SKU (the scanner's path: one indexed look-up)."""
-        found = self.session.execute(self._rows().where(ProductVariant.barcode == barcode)).first()
-        if found is None:
-            found = self.session.execute(self._rows().where(ProductVariant.sku == barcode)).first()
-        return None if found is None else VariantRow(*found)
+    def item_by_code(self, code: str) -> ItemRow | None:
+        """The item with this barcode, else with this SKU (the scanner's path: one query on two
+        unique indexes, a barcode match first; the statement is built once)."""
+        found = self.session.connection().execute(_ITEM_BY_CODE, {"company": self.company_id, "code": code}).first()
+        return None if found is None else ItemRow(*found)
+
+    def item(self, variant_id: uuid.UUID) -> ItemRow | None:
+        found = self.session.connection().execute(
+            _ITEMS_BY_ID, {"company": self.company_id, "ids": [variant_id]}).first()
+        return None if found is None else ItemRow(*found)
+
+    def items(self, variant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ItemRow]:
+        """The items of ``variant_ids`` (those still in the catalogue), in one query."""
+        ids = list(set(variant_ids))
+        if not ids:
+            return {}
+        found = self.session.connection().execute(_ITEMS_BY_ID, {"company": self.company_id, "ids": ids}).all()
+        return {row[0]: ItemRow(*row) for row in found}
 
     def search(self, words: Sequence[str], *, category: str | None = None, include_inactive: bool = False,
-               limit: int = 200, offset: int = 0) -> tuple[list[VariantRow], int]:
-        """Variants whose name, SKU or barcode contain every word (accent- and case-blind)."""
-        query = self._rows()
+               limit: int = 200, offset: int = 0) -> tuple[list[ItemRow], int]:
+        """Items whose name, SKU or barcode contain every word (accent- and case-blind), with how many
+        match in all (one query: the count is a window over the same rows)."""
+        query = _ITEMS.add_columns(func.count().over())
         for word in words:
-            query = query.where(ProductVariant.search_name.like(
-                func.ils_search_text(_like_pattern(word))))
+            query = query.where(_variants.c.search_name.like(func.ils_search_text(_like_pattern(word))))
         if category:
-            query = query.where(Product.category == category)
+            query = query.where(_products.c.category == category)
         if not include_inactive:
-            query = query.where(ProductVariant.is_active.is_(True), Product.is_active.is_(True))
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        found = self.session.execute(
-            query.order_by(Product.category, ProductVariant.name).limit(limit).offset(offset)).all()
-        return [VariantRow(*row) for row in found], int(total)
+            query = query.where(_variants.c.is_active.is_(True), _products.c.is_active.is_(True))
+        found = self.session.connection().execute(
+            query.order_by(_products.c.category, _variants.c.name).limit(limit).offset(offset),
+            {"company": self.company_id}).all()
+        if not found and offset:
+            total = self.session.connection().execute(
+                select(func.count()).select_from(query.subquery()), {"company": self.company_id}).scalar_one()
+            return [], int(total)
+        return [ItemRow(*row[:-1]) for row in found], int(found[0][-1]) if found else 0
 
     def barcodes_in_use(self, barcodes: Iterable[str]) -> dict[str, uuid.UUID]:
         wanted = [b for b in set(barcodes) if b]
@@ -135,12 +201,15 @@ class CatalogueRepository(TenantRepository):
             change.changed_at = at
         self.session.add(change)
 
-    def price_history(self, variant_id: uuid.UUID) -> Sequence[PriceChange]:
-        return self.session.scalars(
-            select(PriceChange).where(PriceChange.company_id == self.company_id,
-                                      PriceChange.variant_id == variant_id)
+    def price_history(self, variant_id: uuid.UUID) -> list[tuple[PriceChange, str]]:
+        """A variant's price changes, newest first, each with the name of who made it."""
+        rows = self.session.execute(
+            select(PriceChange, User.first_name, User.last_name)
+            .outerjoin(User, (User.company_id == PriceChange.company_id) & (User.id == PriceChange.changed_by))
+            .where(PriceChange.company_id == self.company_id, PriceChange.variant_id == variant_id)
             .order_by(PriceChange.changed_at.desc())
         ).all()
+        return [(change, f"{first or ''} {last or ''}".strip()) for change, first, last in rows]
 
     # --- stock ----------------------------------------------------------------------------------
     def lock_stock_writers(self) -> None:
@@ -190,13 +259,6 @@ class CatalogueRepository(TenantRepository):
         if at is not None:
             movement.occurred_at = at
         self.session.add(movement)
-
-    def movements(self, variant_id: uuid.UUID, limit: int = 50) -> Sequence[InventoryMovement]:
-        return self.session.scalars(
-            select(InventoryMovement).where(InventoryMovement.company_id == self.company_id,
-                                            InventoryMovement.variant_id == variant_id)
-            .order_by(InventoryMovement.occurred_at.desc()).limit(limit)
-        ).all()
 
     def category_counts(self) -> dict[str, int]:
         rows = self.session.execute(

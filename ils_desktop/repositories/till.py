@@ -1,20 +1,20 @@
-"""The till's records for one company: sessions and cash movements, transactions with their lines
-and payments, invoices, gift cards, parked baskets, and the dated VAT scheme and voucher values."""
+"""The till's records for one company: sessions and cash movements with their report totals, the
+receipt finder's list, parked baskets, and the dated VAT scheme and voucher values. (Recording a
+transaction and reading one back: ``till_sales``.)"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ils_desktop.models.base import TenantMixin
+from ils_desktop.models.core import User
 from ils_desktop.models.till import (
     CashMovement,
-    GiftCard,
     Invoice,
     InvoiceLineItem,
     NhsVoucherValue,
@@ -66,6 +66,15 @@ class TillRepository(TenantRepository):
         """Add any till row (its ``company_id`` is set to this tenant)."""
         self._add(row)
 
+    def user_names(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of these members of staff (one query for all of them)."""
+        ids = list(set(user_ids))
+        if not ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.first_name, User.last_name).where(
+            User.company_id == self.company_id, User.id.in_(ids))).all()
+        return {user_id: f"{first} {last}".strip() for user_id, first, last in rows}
+
     # --- dated reference data --------------------------------------------------------------------
     def apportionment_schemes(self) -> Sequence[VatApportionmentScheme]:
         return self.session.scalars(
@@ -78,11 +87,6 @@ class TillRepository(TenantRepository):
             select(NhsVoucherValue).where(NhsVoucherValue.company_id == self.company_id)
             .order_by(NhsVoucherValue.code, NhsVoucherValue.valid_from)
         ).all()
-
-    def has_voucher_values(self) -> bool:
-        return self.session.execute(
-            select(func.count()).select_from(NhsVoucherValue).where(NhsVoucherValue.company_id == self.company_id)
-        ).scalar_one() > 0
 
     # --- sessions -------------------------------------------------------------------------------
     def open_session(self, till_name: str) -> TillSession | None:
@@ -144,44 +148,7 @@ class TillRepository(TenantRepository):
         ).all()
         return [RateTotalRow(rate, percent, gross, net, vat) for rate, percent, gross, net, vat in rows]
 
-    def session_cash_change(self, session_id: uuid.UUID) -> tuple[Decimal, Decimal]:
-        """(cash tendered, change given) of a session's cash payments."""
-        row = self.session.execute(
-            select(func.coalesce(func.sum(PosPayment.tendered), ZERO), func.coalesce(func.sum(PosPayment.change_given),
-                                                                                      ZERO))
-            .join(PosTransaction, (PosTransaction.company_id == PosPayment.company_id)
-                  & (PosTransaction.id == PosPayment.transaction_id))
-            .where(PosPayment.company_id == self.company_id, PosTransaction.till_session_id == session_id,
-                   PosPayment.tender == "cash")
-        ).one()
-        return row[0], row[1]
-
     # --- transactions ---------------------------------------------------------------------------
-    def by_idempotency_key(self, key: uuid.UUID) -> PosTransaction | None:
-        return self.session.scalars(
-            select(PosTransaction).where(PosTransaction.company_id == self.company_id,
-                                         PosTransaction.idempotency_key == key)
-        ).first()
-
-    def get_transaction(self, transaction_id: uuid.UUID, *, for_update: bool = False) -> PosTransaction | None:
-        query = select(PosTransaction).where(PosTransaction.company_id == self.company_id,
-                                             PosTransaction.id == transaction_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
-
-    def by_number(self, number: int) -> PosTransaction | None:
-        return self.session.scalars(
-            select(PosTransaction).where(PosTransaction.company_id == self.company_id, PosTransaction.number == number)
-        ).first()
-
-    def by_invoice_number(self, number: int) -> PosTransaction | None:
-        return self.session.scalars(
-            select(PosTransaction).join(Invoice, (Invoice.company_id == PosTransaction.company_id)
-                                        & (Invoice.transaction_id == PosTransaction.id))
-            .where(PosTransaction.company_id == self.company_id, Invoice.number == number)
-        ).first()
-
     def summaries(self, *, limit: int = 50, session_id: uuid.UUID | None = None, number: int | None = None,
                   amount: Decimal | None = None, name_words: Sequence[str] = ()) -> Sequence[TransactionRow]:
         """Transactions newest first with their customer (from the invoice) and item count, in one
@@ -208,89 +175,6 @@ class TillRepository(TenantRepository):
         rows = self.session.execute(query.order_by(PosTransaction.occurred_at.desc()).limit(limit)).all()
         return [TransactionRow(t, name or "", int(count)) for t, name, count in rows]
 
-    def items(self, transaction_id: uuid.UUID) -> Sequence[PosTransactionItem]:
-        return self.session.scalars(
-            select(PosTransactionItem).where(PosTransactionItem.company_id == self.company_id,
-                                             PosTransactionItem.transaction_id == transaction_id)
-            .order_by(PosTransactionItem.line_number)
-        ).all()
-
-    def payments(self, transaction_id: uuid.UUID) -> Sequence[PosPayment]:
-        return self.session.scalars(
-            select(PosPayment).where(PosPayment.company_id == self.company_id,
-                                     PosPayment.transaction_id == transaction_id)
-            .order_by(PosPayment.line_number)
-        ).all()
-
-    def linked(self, original_id: uuid.UUID) -> Sequence[PosTransaction]:
-        """Refunds, voids and exchanges of a sale, oldest first."""
-        return self.session.scalars(
-            select(PosTransaction).where(PosTransaction.company_id == self.company_id,
-                                         PosTransaction.original_transaction_id == original_id)
-            .order_by(PosTransaction.occurred_at)
-        ).all()
-
-    def returned_lines(self, original_id: uuid.UUID) -> Sequence[PosTransactionItem]:
-        """Every returned line (negative quantity) that points at a line of ``original_id``."""
-        return self.session.scalars(
-            select(PosTransactionItem)
-            .join(PosTransaction, (PosTransaction.company_id == PosTransactionItem.company_id)
-                  & (PosTransaction.id == PosTransactionItem.transaction_id))
-            .where(PosTransactionItem.company_id == self.company_id,
-                   PosTransaction.original_transaction_id == original_id,
-                   PosTransactionItem.original_line_number.is_not(None))
-        ).all()
-
-    def voucher_reversed(self, original_id: uuid.UUID) -> Decimal:
-        """NHS voucher amounts already given back by refunds of ``original_id`` (a positive amount)."""
-        total = self.session.execute(
-            select(func.coalesce(func.sum(PosPayment.amount), ZERO))
-            .join(PosTransaction, (PosTransaction.company_id == PosPayment.company_id)
-                  & (PosTransaction.id == PosPayment.transaction_id))
-            .where(PosPayment.company_id == self.company_id, PosTransaction.original_transaction_id == original_id,
-                   PosPayment.tender == "nhs_voucher")
-        ).scalar_one()
-        return -total
-
-    def set_status(self, transaction_id: uuid.UUID, status: str) -> None:
-        """The only change a recorded transaction allows (refunded, part refunded, voided)."""
-        self.session.execute(
-            update(PosTransaction).where(PosTransaction.company_id == self.company_id,
-                                         PosTransaction.id == transaction_id).values(status=status)
-        )
-
-    # --- invoices -------------------------------------------------------------------------------
-    def invoice_for(self, transaction_id: uuid.UUID) -> Invoice | None:
-        return self.session.scalars(
-            select(Invoice).where(Invoice.company_id == self.company_id, Invoice.transaction_id == transaction_id)
-        ).first()
-
-    def invoice_lines(self, invoice_id: uuid.UUID) -> Sequence[InvoiceLineItem]:
-        return self.session.scalars(
-            select(InvoiceLineItem).where(InvoiceLineItem.company_id == self.company_id,
-                                          InvoiceLineItem.invoice_id == invoice_id)
-            .order_by(InvoiceLineItem.line_number)
-        ).all()
-
-    def invoice_numbers(self) -> list[int]:
-        return list(self.session.scalars(
-            select(Invoice.number).where(Invoice.company_id == self.company_id).order_by(Invoice.number)))
-
-    # --- gift cards -----------------------------------------------------------------------------
-    def gift_card(self, code: str, *, for_update: bool = False) -> GiftCard | None:
-        query = select(GiftCard).where(GiftCard.company_id == self.company_id,
-                                       func.upper(GiftCard.code) == code.strip().upper())
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
-
-    def gift_card_balance(self, gift_card: GiftCard) -> Decimal:
-        spent = self.session.execute(
-            select(func.coalesce(func.sum(PosPayment.amount), ZERO)).where(
-                PosPayment.company_id == self.company_id, PosPayment.gift_card_id == gift_card.id)
-        ).scalar_one()
-        return gift_card.initial_value - spent
-
     # --- parked baskets -------------------------------------------------------------------------
     def parked(self) -> Sequence[ParkedBasket]:
         return self.session.scalars(
@@ -305,12 +189,3 @@ class TillRepository(TenantRepository):
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    # --- reporting ------------------------------------------------------------------------------
-    def daily_takings(self, since: datetime) -> list[tuple[date, int, Decimal]]:
-        day = func.date(func.timezone("Europe/London", PosTransaction.occurred_at))
-        rows = self.session.execute(
-            select(day, func.count(), func.sum(PosTransaction.total))
-            .where(PosTransaction.company_id == self.company_id, PosTransaction.occurred_at >= since)
-            .group_by(day).order_by(day)
-        ).all()
-        return [(d, int(c), t) for d, c, t in rows]

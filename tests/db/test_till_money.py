@@ -19,6 +19,7 @@ from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.errors import DatabaseUnavailable
 from ils_desktop.services import catalogue, till
 from ils_desktop.services.till import Basket, BasketItem, OutOfStock, Tender
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.till_setup import Shop, open_shop
 
@@ -60,14 +61,14 @@ def test_the_same_checkout_sent_from_two_threads_at_once_records_one_sale(databa
 
     def submit() -> till.TransactionRecorded:
         start.wait()
-        return till.check_out(database, shop.reception.context, basket, key)
+        return run(database, shop.reception.context, till.check_out, basket, key)
 
     with ThreadPoolExecutor(4) as pool:
         outcomes = list(pool.map(lambda _: submit(), range(4)))
     assert len({o.transaction_id for o in outcomes}) == 1
     assert sum(not o.already_recorded for o in outcomes) == 1
     assert _count(database, shop, "SELECT count(*) FROM pos_transactions WHERE idempotency_key = :k", k=key) == 1
-    assert catalogue.get_item(database, shop.admin, shop.solution).on_hand == 48
+    assert run(database, shop.admin, catalogue.get_item, shop.solution).on_hand == 48
 
 
 def test_a_checkout_cut_off_mid_transaction_is_retried_and_recorded_whole_once(database, shop, superuser):
@@ -78,7 +79,7 @@ def test_a_checkout_cut_off_mid_transaction_is_retried_and_recorded_whole_once(d
         # its transaction, lines and counter, before its stock, payments and invoice.
         superuser.execute("SELECT on_hand FROM stock_levels WHERE variant_id = %s FOR UPDATE", (shop.frame,))
         worker = threading.Thread(target=lambda: outcome.setdefault(
-            "sale", till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), key)))
+            "sale", run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.frame), key)))
         worker.start()
         pid = _wait_for_checkout_blocked_on_stock(superuser)
         superuser.execute("SELECT pg_terminate_backend(%s)", (pid,))  # the network drops
@@ -96,7 +97,7 @@ def test_a_checkout_cut_off_mid_transaction_is_retried_and_recorded_whole_once(d
                   t=sale.transaction_id) == 1
     assert _count(database, shop, "SELECT count(*) FROM invoices") == 1 and sale.invoice_number == 1
     assert sale.number == 1  # the number the dropped attempt took was given back
-    assert catalogue.get_item(database, shop.admin, shop.frame).on_hand == 2
+    assert run(database, shop.admin, catalogue.get_item, shop.frame).on_hand == 2
 
 
 def test_a_checkout_whose_connection_stays_down_records_nothing_and_the_retry_records_it(database, shop, superuser):
@@ -105,7 +106,7 @@ def test_a_checkout_whose_connection_stays_down_records_nothing_and_the_retry_re
 
     def attempt() -> None:
         try:
-            till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), key)
+            run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.frame), key)
         except BaseException as error:
             failure["error"] = error
 
@@ -122,9 +123,9 @@ def test_a_checkout_whose_connection_stays_down_records_nothing_and_the_retry_re
         assert "Nothing was changed" in str(failure["error"])
     assert _count(database, shop, "SELECT count(*) FROM pos_transactions") == 0
     assert _count(database, shop, "SELECT count(*) FROM inventory_movements WHERE reason = 'sale'") == 0
-    assert catalogue.get_item(database, shop.admin, shop.frame).on_hand == 3
+    assert run(database, shop.admin, catalogue.get_item, shop.frame).on_hand == 3
     # The till keeps the basket and its key; trying again records the sale once, numbered 1.
-    sale = till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), key)
+    sale = run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.frame), key)
     assert (sale.number, sale.invoice_number) == (1, 1)
 
 
@@ -134,7 +135,7 @@ def test_two_tills_selling_the_last_unit_at_once_only_one_succeeds(database, sho
     def sell() -> till.TransactionRecorded | OutOfStock:
         start.wait()
         try:
-            return till.check_out(database, shop.reception.context, _frame_sale(shop, shop.last_frame, "135.00"),
+            return run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.last_frame, "135.00"),
                                   uuid.uuid4())
         except OutOfStock as error:
             return error
@@ -145,7 +146,7 @@ def test_two_tills_selling_the_last_unit_at_once_only_one_succeeds(database, sho
     refused = [o for o in outcomes if isinstance(o, OutOfStock)]
     assert len(sold) == 1 and len(refused) == 1
     assert "none left in stock" in str(refused[0]) and "Nothing was charged" in str(refused[0])
-    assert catalogue.get_item(database, shop.admin, shop.last_frame).on_hand == 0
+    assert run(database, shop.admin, catalogue.get_item, shop.last_frame).on_hand == 0
     assert _count(database, shop, "SELECT count(*) FROM pos_transactions") == 1
 
 
@@ -157,7 +158,7 @@ def test_invoice_numbers_have_no_gaps_under_concurrent_checkouts(database, shop)
 
     def sell(basket: Basket) -> bool:
         try:
-            till.check_out(database, shop.reception.context, basket, uuid.uuid4())
+            run(database, shop.reception.context, till.check_out, basket, uuid.uuid4())
             return True
         except OutOfStock:
             return False
@@ -174,7 +175,7 @@ def test_invoice_numbers_have_no_gaps_under_concurrent_checkouts(database, shop)
 
 
 def test_sales_cannot_be_changed_or_deleted_by_the_application(database, shop):
-    sale = till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), uuid.uuid4())
+    sale = run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.frame), uuid.uuid4())
     forbidden = [
         "UPDATE pos_transactions SET total = 1 WHERE id = :t",
         "DELETE FROM pos_transactions WHERE id = :t",
@@ -198,7 +199,7 @@ def test_stock_can_never_go_below_zero_in_the_database(database, shop):
 
 
 def test_another_practice_sees_none_of_the_sales(database, shop, owner_engine, other_practice):
-    till.check_out(database, shop.reception.context, _frame_sale(shop, shop.frame), uuid.uuid4())
+    run(database, shop.reception.context, till.check_out, _frame_sale(shop, shop.frame), uuid.uuid4())
 
     with database.unit_of_work(signed(other_practice.company_id, other_practice.admin_id)) as uow:
         for table in ("pos_transactions", "pos_payments", "invoices", "product_variants", "stock_levels"):

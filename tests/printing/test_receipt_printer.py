@@ -13,9 +13,11 @@ from decimal import Decimal
 import pytest
 
 from ils_desktop.domain.till_rules import TenderKind
-from ils_desktop.services import receipt_printing, till
-from ils_desktop.services.receipt_printing import PrinterUnavailable, ReceiptPrinter
-from ils_desktop.services.till import Basket, BasketItem, Tender
+from ils_desktop.services import till
+from ils_desktop.services.till import Basket, BasketItem, Tender, escpos
+from ils_desktop.services.till import printing as receipt_printing
+from ils_desktop.services.till.printing import PrinterUnavailable, ReceiptPrinter
+from ils_desktop.services.use_case import run
 from tests.till_setup import PrinterListener, Shop, open_shop
 
 D = Decimal
@@ -37,17 +39,17 @@ def shop(database, owner_engine, practice) -> Shop:
 
 
 def _sell(database, shop: Shop, tenders: tuple[Tender, ...]) -> till.TransactionRecorded:  # type: ignore[no-untyped-def]
-    return till.check_out(database, shop.reception.context, Basket(
+    return run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame), BasketItem(shop.solution, quantity=2)), tenders,
         patient_id=shop.patient_id), uuid.uuid4())
 
 
 def test_a_cash_sale_prints_its_receipt_and_opens_the_drawer(database, shop, listener):
-    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+    run(database, shop.admin, receipt_printing.save_printer, shop.till_name,
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
     sale = _sell(database, shop, (Tender(TenderKind.CARD, D("100.00"), "AUTH 4471"), Tender(TenderKind.CASH,
                                                                                             D("50.00"))))
-    receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+    run(database, shop.reception.context, receipt_printing.print_receipt, shop.till_name, sale.transaction_id)
     job = listener.job(0)
     assert job.startswith(ESC + b"@")  # initialise the printer
     assert b"RECEIPT" in job and f"Receipt {sale.number}".encode() in job
@@ -59,7 +61,7 @@ def test_a_cash_sale_prints_its_receipt_and_opens_the_drawer(database, shop, lis
     assert CUT in job
     assert job.endswith(DRAWER_KICK_PIN_2)  # after the cut, the drawer opens for the change
 
-    receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id,
+    run(database, shop.reception.context, receipt_printing.print_receipt, shop.till_name, sale.transaction_id,
                                    reprint=True)
     reprint = listener.job(1)
     assert b"*** REPRINT - RECEIPT ***" in reprint
@@ -67,10 +69,10 @@ def test_a_cash_sale_prints_its_receipt_and_opens_the_drawer(database, shop, lis
 
 
 def test_a_card_only_sale_keeps_the_drawer_shut(database, shop, listener):
-    receipt_printing.save_printer(database, shop.admin, "*",
+    run(database, shop.admin, receipt_printing.save_printer, "*",
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port, columns=32))
     sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
-    receipt_printing.print_receipt(database, shop.reception.context, "another till", sale.transaction_id)
+    run(database, shop.reception.context, receipt_printing.print_receipt, "another till", sale.transaction_id)
     job = listener.job(0)
     assert DRAWER_KICK_PIN_2 not in job and CUT in job
     printed = re.sub(rb"\x1b@|[\x1b\x1d].{2}", b"", job, flags=re.DOTALL)  # the text without commands
@@ -78,11 +80,11 @@ def test_a_card_only_sale_keeps_the_drawer_shut(database, shop, listener):
 
 
 def test_the_z_report_prints_on_the_till_roll(database, shop, listener):
-    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+    run(database, shop.admin, receipt_printing.save_printer, shop.till_name,
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
     _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
-    report = till.close_till(database, shop.admin, shop.session_id, D("239.98"))
-    receipt_printing.print_report(database, shop.reception.context, shop.till_name, report)
+    report = run(database, shop.admin, till.close_till, shop.session_id, D("239.98"))
+    run(database, shop.reception.context, receipt_printing.print_report, shop.till_name, report)
     job = listener.job(0)
     assert b"Z REPORT" in job and b"Expected in drawer" in job and b"\x9c239.98" in job
 
@@ -91,11 +93,11 @@ def test_a_printer_that_does_not_answer_gets_a_plain_message(database, shop):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    receipt_printing.save_printer(database, shop.admin, shop.till_name,
+    run(database, shop.admin, receipt_printing.save_printer, shop.till_name,
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=closed_port, timeout=1))
     sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
     with pytest.raises(PrinterUnavailable, match=r"did not answer\. The sale is recorded"):
-        receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+        run(database, shop.reception.context, receipt_printing.print_receipt, shop.till_name, sale.transaction_id)
 
 
 def test_a_serial_receipt_printer_gets_the_same_bytes(database, shop):
@@ -106,9 +108,9 @@ def test_a_serial_receipt_printer_gets_the_same_bytes(database, shop):
     try:
         printer = ReceiptPrinter(kind="serial", device=os.ttyname(slave), baudrate=19200, timeout=2)
         sale = _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
-        document = till.sale_document(database, shop.reception.context, sale.transaction_id)
-        receipt_printing.print_document(printer, document, open_drawer=True)
-        expected = receipt_printing.receipt_bytes(document, open_drawer=True)
+        document = run(database, shop.reception.context, till.sale_document, sale.transaction_id)
+        escpos.print_document(printer, document, open_drawer=True)
+        expected = escpos.receipt_bytes(document, open_drawer=True)
         received = b""
         while len(received) < len(expected) and select.select([master], [], [], 2)[0]:
             received += os.read(master, 65536)
@@ -134,27 +136,28 @@ def test_a_usb_receipt_printer_device_gets_the_same_bytes(database, shop, tmp_pa
 
     reader = threading.Thread(target=printer_reads, daemon=True)
     reader.start()
-    receipt_printing.save_printer(database, shop.admin, shop.till_name, ReceiptPrinter(kind="usb", device=str(device)))
+    run(database, shop.admin, receipt_printing.save_printer, shop.till_name,
+        ReceiptPrinter(kind="usb", device=str(device)))
     sale = _sell(database, shop, (Tender(TenderKind.CASH, D("140.00")),))
-    printer = receipt_printing.print_receipt(database, shop.reception.context, shop.till_name, sale.transaction_id)
+    printer = run(database, shop.reception.context, receipt_printing.print_receipt, shop.till_name, sale.transaction_id)
     reader.join(5)
-    document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+    document = run(database, shop.reception.context, till.sale_document, sale.transaction_id)
     assert printer.label == f"the USB printer {device}"
-    assert received == [receipt_printing.receipt_bytes(document, open_drawer=True)]
+    assert received == [escpos.receipt_bytes(document, open_drawer=True)]
     assert received[0].endswith(DRAWER_KICK_PIN_2)
 
 
 def test_a_usb_printer_that_is_unplugged_gets_a_plain_message(database, shop, tmp_path):
     sale = _sell(database, shop, (Tender(TenderKind.CARD, D("139.98"), "AUTH 1"),))
-    document = till.sale_document(database, shop.reception.context, sale.transaction_id)
+    document = run(database, shop.reception.context, till.sale_document, sale.transaction_id)
     unplugged = tmp_path / "no-such-lp0"
     with pytest.raises(PrinterUnavailable, match=r"the USB printer .*no-such-lp0\) did not answer"):
-        receipt_printing.print_document(ReceiptPrinter(kind="usb", device=str(unplugged)), document)
+        escpos.print_document(ReceiptPrinter(kind="usb", device=str(unplugged)), document)
     assert not unplugged.exists()  # no plain file made in its place: the receipt would have gone nowhere
     plain_file = tmp_path / "receipts.txt"
     plain_file.write_bytes(b"")
     with pytest.raises(PrinterUnavailable, match="did not answer"):
-        receipt_printing.print_document(ReceiptPrinter(kind="usb", device=str(plain_file)), document)
+        escpos.print_document(ReceiptPrinter(kind="usb", device=str(plain_file)), document)
     assert plain_file.read_bytes() == b""
 
 
@@ -169,5 +172,5 @@ def test_a_printer_set_up_wrongly_is_refused_with_a_message_for_the_field(databa
     from ils_desktop.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
-        receipt_printing.save_printer(database, shop.admin, shop.till_name, printer)
+        run(database, shop.admin, receipt_printing.save_printer, shop.till_name, printer)
     assert message in refused.value.problems[field]

@@ -12,6 +12,7 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import PermissionDenied, ValidationFailed
 from ils_desktop.services import catalogue
 from ils_desktop.services.catalogue import ItemDetails, item_name, parse_catalogue_csv
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 
 D = Decimal
@@ -28,55 +29,55 @@ FRAME = ItemDetails("frame", "Wayfarer", brand="Ray-Ban", colour="Black", eye_si
 
 
 def test_manager_adds_a_frame_with_its_vat_treatment_and_stock(database, manager):
-    variant_id = catalogue.add_item(database, manager, FRAME, opening_stock=4)
-    item = catalogue.get_item(database, manager, variant_id)
+    variant_id = run(database, manager, catalogue.add_item, FRAME, opening_stock=4)
+    item = run(database, manager, catalogue.get_item, variant_id)
     assert item.name == "Ray-Ban Wayfarer · Black · 50□22 150"
     assert (item.vat_rate, item.supply_kind) == ("standard", "spectacles_package")
     assert item.on_hand == 4 and item.size_label == "50□22 150"
-    assert catalogue.find_by_barcode(database, manager, "8053672000001").variant_id == variant_id
-    assert catalogue.find_by_barcode(database, manager, "RB2140-901").variant_id == variant_id  # SKU scans too
-    assert catalogue.find_by_barcode(database, manager, "0000") is None
+    assert run(database, manager, catalogue.find_by_barcode, "8053672000001").variant_id == variant_id
+    assert run(database, manager, catalogue.find_by_barcode, "RB2140-901").variant_id == variant_id  # SKU scans too
+    assert run(database, manager, catalogue.find_by_barcode, "0000") is None
 
 
 def test_barcodes_are_unique_per_practice(database, manager, owner_engine, other_practice):
-    catalogue.add_item(database, manager, FRAME)
+    run(database, manager, catalogue.add_item, FRAME)
     with pytest.raises(ValidationFailed, match="already has this barcode"):
-        catalogue.add_item(database, manager, ItemDetails("frame", "Other", barcode=FRAME.barcode,
+        run(database, manager, catalogue.add_item, ItemDetails("frame", "Other", barcode=FRAME.barcode,
                                                           retail_price=D("10")))
     other = signed(other_practice.company_id, other_practice.admin_id, frozenset({"admin"}),
                           DEFAULT_ROLE_PERMISSIONS[Role.ADMIN])
-    catalogue.add_item(database, other, FRAME)  # another practice may use the same EAN
+    run(database, other, catalogue.add_item, FRAME)  # another practice may use the same EAN
 
 
 def test_price_change_is_kept_in_the_history(database, manager):
-    variant_id = catalogue.add_item(database, manager, FRAME)
+    variant_id = run(database, manager, catalogue.add_item, FRAME)
     from dataclasses import replace
 
-    catalogue.update_item(database, manager, variant_id, replace(FRAME, retail_price=D("149.00")),
+    run(database, manager, catalogue.update_item, variant_id, replace(FRAME, retail_price=D("149.00")),
                           price_reason="supplier price rise")
-    history = catalogue.price_history(database, manager, variant_id)
+    history = run(database, manager, catalogue.price_history, variant_id)
     assert [(h.retail_price, h.reason) for h in history] == [
         (D("149.00"), "supplier price rise"), (D("139.00"), "first price")]
 
 
 def test_stock_adjustments_cannot_take_stock_below_zero(database, manager):
-    variant_id = catalogue.add_item(database, manager, FRAME, opening_stock=2)
-    assert catalogue.adjust_stock(database, manager, variant_id, 3, "delivery 4411", movement="receipt") == 5
-    assert catalogue.adjust_stock(database, manager, variant_id, -1, "damaged in the window") == 4
+    variant_id = run(database, manager, catalogue.add_item, FRAME, opening_stock=2)
+    assert run(database, manager, catalogue.adjust_stock, variant_id, 3, "delivery 4411", movement="receipt") == 5
+    assert run(database, manager, catalogue.adjust_stock, variant_id, -1, "damaged in the window") == 4
     with pytest.raises(ValidationFailed, match="Only 4 in stock"):
-        catalogue.adjust_stock(database, manager, variant_id, -5, "stock-take")
+        run(database, manager, catalogue.adjust_stock, variant_id, -5, "stock-take")
     with pytest.raises(ValidationFailed, match="Say why"):
-        catalogue.adjust_stock(database, manager, variant_id, -1, "")
+        run(database, manager, catalogue.adjust_stock, variant_id, -1, "")
 
 
 def test_front_desk_can_find_items_but_not_change_them(database, practice, manager):
-    catalogue.add_item(database, manager, FRAME)
+    run(database, manager, catalogue.add_item, FRAME)
     desk = signed(practice.company_id, practice.admin_id, frozenset({"front_desk"}),
                          DEFAULT_ROLE_PERMISSIONS[Role.FRONT_DESK])
-    assert [i.name for i in catalogue.search_catalogue(database, desk, "wayfarer black").items] == [
+    assert [i.name for i in run(database, desk, catalogue.search_catalogue, "wayfarer black").items] == [
         "Ray-Ban Wayfarer · Black · 50□22 150"]
     with pytest.raises(PermissionDenied):
-        catalogue.add_item(database, desk, FRAME)
+        run(database, desk, catalogue.add_item, FRAME)
 
 
 @pytest.mark.parametrize(("details", "name"), [
@@ -101,8 +102,8 @@ frame,Tom Ford,FT5401,Havana,fifty,17,145,FT5401,8880000000002,90,215.00,1,
 
 
 def test_csv_import_previews_each_row_then_imports_the_good_ones(database, manager):
-    existing = catalogue.add_item(database, manager, FRAME, opening_stock=2)
-    preview = catalogue.preview_csv_import(database, manager, CSV)
+    existing = run(database, manager, catalogue.add_item, FRAME, opening_stock=2)
+    preview = run(database, manager, catalogue.preview_csv_import, CSV)
     assert preview.unknown_columns == ("Notes",)
     assert [(r.line, r.action) for r in preview.rows] == [
         (2, "update"), (3, "add"), (4, "add"), (5, "error"), (6, "error"), (7, "error")]
@@ -111,15 +112,15 @@ def test_csv_import_previews_each_row_then_imports_the_good_ones(database, manag
     assert errors[6] == ("Eye size 'fifty' is not a whole number.", "Barcode 8880000000002 is also on line 3.")
     assert "Category '' is not one of" in errors[7][0]
 
-    result = catalogue.import_csv(database, manager, CSV)
+    result = run(database, manager, catalogue.import_csv, CSV)
     assert (result.added, result.updated, result.skipped) == (2, 1, 3)
-    updated = catalogue.get_item(database, manager, existing)
+    updated = run(database, manager, catalogue.get_item, existing)
     assert updated.retail_price == D("149.00") and updated.on_hand == 6
-    assert catalogue.price_history(database, manager, existing)[0].reason == "CSV import"
-    holbrook = catalogue.find_by_barcode(database, manager, "8880000000002")
+    assert run(database, manager, catalogue.price_history, existing)[0].reason == "CSV import"
+    holbrook = run(database, manager, catalogue.find_by_barcode, "8880000000002")
     assert holbrook is not None and holbrook.on_hand == 3
     assert holbrook.name == "Oakley Holbrook · Matte Black · 55□18 137"
-    solution = catalogue.find_by_barcode(database, manager, "8880000000003")
+    solution = run(database, manager, catalogue.find_by_barcode, "8880000000003")
     assert solution is not None and solution.supply_kind == "goods"
 
 

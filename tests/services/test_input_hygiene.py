@@ -55,13 +55,13 @@ from ils_desktop.services import (
     patients,
     practice,
     prescriptions,
-    receipt_printing,
     referrals,
     till,
 )
 from ils_desktop.services.catalogue import CatalogueItem, ItemDetails
 from ils_desktop.services.patients import PatientDetails
 from ils_desktop.services.till import Basket, BasketItem, ManagerApproval, ReturnRequest, Tender
+from ils_desktop.services.till import printing as receipt_printing
 from ils_desktop.services.use_case import run
 from tests.conftest import make_practice
 from tests.services.test_prescriptions import (
@@ -130,9 +130,9 @@ def world(database: Database, owner_engine: Engine) -> World:
     draft = run(database, clinic.optometrist, exams.start_exam, shop.patient_id)
     finalised = add_finalised_exam(owner_engine, clinic, shop.patient_id, refraction("-1.00DS", "-1.25DS"))
     template = run(database, clinic.optometrist, prescriptions.add_template, "For driving", "Suitable for driving.")
-    sale = till.check_out(database, shop.reception.context, Basket(
+    sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, Decimal("20.00")),)), uuid.uuid4())
-    item = catalogue.get_item(database, shop.admin, shop.solution)
+    item = run(database, shop.admin, catalogue.get_item, shop.solution)
     return World(practice_row.company_id, shop, clinic, draft, finalised, booking, room, sale.transaction_id,
                  template, item)
 
@@ -376,24 +376,26 @@ def _details_of(item: CatalogueItem, **changes: Any) -> ItemDetails:
 
 
 def _new_item(field_name: str) -> Call:
-    return lambda db, w, bad: catalogue.add_item(db, w.admin, replace(ItemDetails(
+    return lambda db, w, bad: run(db, w.admin, catalogue.add_item, replace(ItemDetails(
         "solution", "Saline 100ml", retail_price=Decimal("3.50")), **{field_name: bad}), opening_stock=5)
 
 
 def _change_item(field_name: str) -> Call:
-    return lambda db, w, bad: catalogue.update_item(db, w.admin, w.item.variant_id,
+    return lambda db, w, bad: run(db, w.admin, catalogue.update_item, w.item.variant_id,
                                                     _details_of(w.item, **{field_name: bad}))
 
 
 _several("catalogue.add_item", {f: f for f in _ITEM_TEXT}, _new_item)
 _several("catalogue.update_item", {f: f for f in _ITEM_TEXT}, _change_item)
 CASES += [
-    Case("catalogue.add_item.attributes", "attributes", lambda db, w, bad: catalogue.add_item(
-        db, w.admin, ItemDetails("contact_lens", "Dailies", retail_price=Decimal("20"), attributes={"power": bad}))),
-    Case("catalogue.update_item.price_reason", "price_reason", lambda db, w, bad: catalogue.update_item(
-        db, w.admin, w.item.variant_id, _details_of(w.item, retail_price=Decimal("10.49")), price_reason=bad)),
+    Case("catalogue.add_item.attributes", "attributes", lambda db, w, bad: run(
+        db, w.admin, catalogue.add_item, ItemDetails("contact_lens", "Dailies", retail_price=Decimal("20"),
+        attributes={"power": bad}))),
+    Case("catalogue.update_item.price_reason", "price_reason", lambda db, w, bad: run(
+        db, w.admin, catalogue.update_item, w.item.variant_id, _details_of(w.item, retail_price=Decimal("10.49")),
+        price_reason=bad)),
     Case("catalogue.adjust_stock.reason", "reason",
-         lambda db, w, bad: catalogue.adjust_stock(db, w.admin, w.item.variant_id, 2, bad)),
+         lambda db, w, bad: run(db, w.admin, catalogue.adjust_stock, w.item.variant_id, 2, bad)),
 ]
 
 
@@ -431,12 +433,15 @@ def _goc(**changes: Any) -> Call:
 CASES += [
     Case("goc.record_goc_check.goc_number", "goc_number", _goc(goc_number=True)),
     Case("goc.record_goc_check.notes", "notes", _goc(notes=True)),
-    Case("receipt_printing.save_printer.host", "host", lambda db, w, bad: receipt_printing.save_printer(
-        db, w.admin, "TILL-1", receipt_printing.ReceiptPrinter(kind="network", host=bad))),
-    Case("receipt_printing.save_printer.device", "device", lambda db, w, bad: receipt_printing.save_printer(
-        db, w.admin, "TILL-1", receipt_printing.ReceiptPrinter(kind="serial", device=bad))),
-    Case("receipt_printing.save_printer.workstation", "workstation", lambda db, w, bad: receipt_printing.save_printer(
-        db, w.admin, bad, receipt_printing.ReceiptPrinter(kind="network", host="192.168.1.50"))),
+    Case("receipt_printing.save_printer.host", "host", lambda db, w, bad: run(
+        db, w.admin, receipt_printing.save_printer, "TILL-1", receipt_printing.ReceiptPrinter(kind="network",
+        host=bad))),
+    Case("receipt_printing.save_printer.device", "device", lambda db, w, bad: run(
+        db, w.admin, receipt_printing.save_printer, "TILL-1", receipt_printing.ReceiptPrinter(kind="serial",
+        device=bad))),
+    Case("receipt_printing.save_printer.workstation", "workstation", lambda db, w, bad: run(
+        db, w.admin, receipt_printing.save_printer, bad, receipt_printing.ReceiptPrinter(kind="network",
+        host="192.168.1.50"))),
 ]
 
 
@@ -448,7 +453,7 @@ def _basket(w: World, **changes: Any) -> Basket:
 
 
 def _check_out(make: Callable[[World, str], Basket]) -> Call:
-    return lambda db, w, bad: till.check_out(db, w.desk, make(w, bad), uuid.uuid4())
+    return lambda db, w, bad: run(db, w.desk, till.check_out, make(w, bad), uuid.uuid4())
 
 
 CASES += [
@@ -463,52 +468,56 @@ CASES += [
         w, tenders=(Tender(TenderKind.CARD, Decimal("9.99"), reference=bad),)))),
     Case("till.check_out.tenders.voucher_code", "tenders", _check_out(lambda w, bad: _basket(
         w, tenders=(Tender(TenderKind.NHS_VOUCHER, Decimal("9.99"), reference="GOS3-1", voucher_code=bad),)))),
-    Case("till.refund.reason", "reason", lambda db, w, bad: till.refund(
-        db, w.manager, w.sale, [ReturnRequest(1, 1)], bad, [Tender(TenderKind.CASH, Decimal("9.99"))],
+    Case("till.refund.reason", "reason", lambda db, w, bad: run(
+        db, w.manager, till.refund, w.sale, [ReturnRequest(1, 1)], bad, [Tender(TenderKind.CASH, Decimal("9.99"))],
         uuid.uuid4(), w.shop.session_id)),
-    Case("till.refund.tenders.reference", "tenders", lambda db, w, bad: till.refund(
-        db, w.manager, w.sale, [ReturnRequest(1, 1)], "Changed mind", [Tender(TenderKind.CARD, Decimal("9.99"), bad)],
+    Case("till.refund.tenders.reference", "tenders", lambda db, w, bad: run(
+        db, w.manager, till.refund, w.sale, [ReturnRequest(1, 1)], "Changed mind", [Tender(TenderKind.CARD,
+        Decimal("9.99"), bad)],
         uuid.uuid4(), w.shop.session_id)),
-    Case("till.exchange.reason", "reason", lambda db, w, bad: till.exchange(
-        db, w.manager, w.sale, [ReturnRequest(1, 1)], _basket(w), bad, uuid.uuid4())),
-    Case("till.exchange.basket.customer_name", "customer_name", lambda db, w, bad: till.exchange(
-        db, w.manager, w.sale, [ReturnRequest(1, 1)], _basket(w, customer_name=bad), "Wrong size", uuid.uuid4())),
-    Case("till.void_sale.reason", "reason", lambda db, w, bad: till.void_sale(
-        db, w.manager, w.sale, bad, uuid.uuid4(), w.shop.session_id)),
+    Case("till.exchange.reason", "reason", lambda db, w, bad: run(
+        db, w.manager, till.exchange, w.sale, [ReturnRequest(1, 1)], _basket(w), bad, uuid.uuid4())),
+    Case("till.exchange.basket.customer_name", "customer_name", lambda db, w, bad: run(
+        db, w.manager, till.exchange, w.sale, [ReturnRequest(1, 1)], _basket(w, customer_name=bad), "Wrong size",
+        uuid.uuid4())),
+    Case("till.void_sale.reason", "reason", lambda db, w, bad: run(
+        db, w.manager, till.void_sale, w.sale, bad, uuid.uuid4(), w.shop.session_id)),
     Case("till.open_till.till_name", "till_name",
-         lambda db, w, bad: till.open_till(db, w.desk, bad, Decimal("50.00"))),
-    Case("till.current_session.till_name", "till_name", lambda db, w, bad: till.current_session(db, w.desk, bad)),
-    Case("till.load_till_setup.till_name", "till_name", lambda db, w, bad: till.load_till_setup(db, w.desk, bad)),
-    Case("till.record_cash_movement.reason", "reason", lambda db, w, bad: till.record_cash_movement(
-        db, w.desk, w.shop.session_id, "cash_out", Decimal("5.00"), bad)),
-    Case("till.close_till.notes", "notes", lambda db, w, bad: till.close_till(
-        db, w.manager, w.shop.session_id, Decimal("100.00"), notes=bad)),
-    Case("till.gift_card_balance.code", "code", lambda db, w, bad: till.gift_card_balance(db, w.desk, bad)),
+         lambda db, w, bad: run(db, w.desk, till.open_till, bad, Decimal("50.00"))),
+    Case("till.current_session.till_name", "till_name", lambda db, w, bad: run(db, w.desk, till.current_session, bad)),
+    Case("till.load_till_setup.till_name", "till_name", lambda db, w, bad: run(db, w.desk, till.load_till_setup, bad)),
+    Case("till.record_cash_movement.reason", "reason", lambda db, w, bad: run(
+        db, w.desk, till.record_cash_movement, w.shop.session_id, "cash_out", Decimal("5.00"), bad)),
+    Case("till.close_till.notes", "notes", lambda db, w, bad: run(
+        db, w.manager, till.close_till, w.shop.session_id, Decimal("100.00"), notes=bad)),
+    Case("till.gift_card_balance.code", "code", lambda db, w, bad: run(db, w.desk, till.gift_card_balance, bad)),
     Case("till.issue_gift_card.code", "code",
-         lambda db, w, bad: till.issue_gift_card(db, w.manager, Decimal("10.00"), code=bad)),
-    Case("till.park_basket.label", "label", lambda db, w, bad: till.park_basket(
-        db, w.desk, {"items": []}, label=bad, total=Decimal("9.99"), item_count=1, till_name="Till 1")),
-    Case("till.park_basket.till_name", "till_name", lambda db, w, bad: till.park_basket(
-        db, w.desk, {"items": []}, label="Ada", total=Decimal("9.99"), item_count=1, till_name=bad)),
-    Case("till.park_basket.basket", "basket", lambda db, w, bad: till.park_basket(
-        db, w.desk, {"items": [{"description": "Saline", "discount_reason": bad}]}, label="Ada",
+         lambda db, w, bad: run(db, w.manager, till.issue_gift_card, Decimal("10.00"), code=bad)),
+    Case("till.park_basket.label", "label", lambda db, w, bad: run(
+        db, w.desk, till.park_basket, {"items": []}, label=bad, total=Decimal("9.99"), item_count=1,
+        till_name="Till 1")),
+    Case("till.park_basket.till_name", "till_name", lambda db, w, bad: run(
+        db, w.desk, till.park_basket, {"items": []}, label="Ada", total=Decimal("9.99"), item_count=1,
+        till_name=bad)),
+    Case("till.park_basket.basket", "basket", lambda db, w, bad: run(
+        db, w.desk, till.park_basket, {"items": [{"description": "Saline", "discount_reason": bad}]}, label="Ada",
         total=Decimal("9.99"), item_count=1, till_name="Till 1")),
-    Case("till.add_voucher_values.code", "code", lambda db, w, bad: till.add_voucher_values(
-        db, w.admin, [(bad, "Single vision", Decimal("45.00"))], date(2031, 4, 1))),
-    Case("till.add_voucher_values.description", "description", lambda db, w, bad: till.add_voucher_values(
-        db, w.admin, [("A", bad, Decimal("45.00"))], date(2031, 4, 1))),
-    Case("till.add_voucher_value.source", "source", lambda db, w, bad: till.add_voucher_value(
-        db, w.admin, "A", "Single vision", Decimal("45.00"), date(2031, 4, 1), bad)),
-    Case("till.add_apportionment_scheme.hmrc_reference", "scheme", lambda db, w, bad: till.add_apportionment_scheme(
-        db, w.admin, ApportionmentScheme(method=ApportionmentMethod.AGREED_GOODS_SHARE,
+    Case("till.add_voucher_values.code", "code", lambda db, w, bad: run(
+        db, w.admin, till.add_voucher_values, [(bad, "Single vision", Decimal("45.00"))], date(2031, 4, 1))),
+    Case("till.add_voucher_values.description", "description", lambda db, w, bad: run(
+        db, w.admin, till.add_voucher_values, [("A", bad, Decimal("45.00"))], date(2031, 4, 1))),
+    Case("till.add_voucher_value.source", "source", lambda db, w, bad: run(
+        db, w.admin, till.add_voucher_value, "A", "Single vision", Decimal("45.00"), date(2031, 4, 1), bad)),
+    Case("till.add_apportionment_scheme.hmrc_reference", "scheme", lambda db, w, bad: run(
+        db, w.admin, till.add_apportionment_scheme, ApportionmentScheme(method=ApportionmentMethod.AGREED_GOODS_SHARE,
                                          spectacles_goods_share=Decimal("0.6"), hmrc_reference=bad,
                                          valid_from=date(2031, 4, 1)))),
-    Case("till.verify_manager.email", "email", lambda db, w, bad: till.verify_manager(
-        db, w.desk, ManagerApproval(bad, STAFF_PASSWORD))),
+    Case("till.verify_manager.email", "email", lambda db, w, bad: run(
+        db, w.desk, till.verify_manager, ManagerApproval(bad, STAFF_PASSWORD))),
     # A password may hold any character a keyboard types (the auth rules own it); only what cannot
     # be encoded to check it is refused here.
-    Case("till.verify_manager.password", "password", lambda db, w, bad: till.verify_manager(
-        db, w.desk, ManagerApproval(w.shop.manager.email, bad)), kinds=("nul", "surrogate")),
+    Case("till.verify_manager.password", "password", lambda db, w, bad: run(
+        db, w.desk, till.verify_manager, ManagerApproval(w.shop.manager.email, bad)), kinds=("nul", "surrogate")),
 ]
 
 
@@ -552,13 +561,13 @@ def test_a_csv_row_with_text_that_cannot_be_stored_is_reported_and_skipped(datab
                 "solution,Saline 200ml,Fine,5012340000024,4.50,\ud800\n"
                 "solution,Saline 300ml,Esc\x1bBrand,5012340000031,5.50,1\n"
                 f"solution,{'x' * 201},Long,5012340000048,6.50,1\n")
-    preview = catalogue.preview_csv_import(database, world.admin, csv_text)
+    preview = run(database, world.admin, catalogue.preview_csv_import, csv_text)
     assert [row.action for row in preview.rows] == ["error"] * 4
     assert [row.errors[0].split(":")[0] for row in preview.rows] == ["Brand", "Stock", "Brand", "Name"]
     assert "cannot be stored (a null character)" in preview.rows[0].errors[0]
     assert "Keep this to 200 characters or fewer (it has 201)" in preview.rows[3].errors[0]
     before = audit_rows()
-    assert catalogue.import_csv(database, world.admin, csv_text) == catalogue.ImportResult(0, 0, 4)
+    assert run(database, world.admin, catalogue.import_csv, csv_text) == catalogue.ImportResult(0, 0, 4)
     assert audit_rows() == before
 
 
@@ -588,14 +597,14 @@ SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
     "patients.find_likely_duplicates": lambda db, w, text: run(
         db, w.desk, patients.find_likely_duplicates,
         PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
-    "till.find_customers": lambda db, w, text: till.find_customers(db, w.desk, text),
+    "till.find_customers": lambda db, w, text: run(db, w.desk, till.find_customers, text),
     "exams.find_patients": lambda db, w, text: run(db, w.optometrist, exams.find_patients, text),
-    "catalogue.search_catalogue": lambda db, w, text: catalogue.search_catalogue(db, w.desk, text),
-    "catalogue.find_by_barcode": lambda db, w, text: catalogue.find_by_barcode(db, w.desk, text),
-    "till.find_transactions(read_receipt_search)": lambda db, w, text: till.find_transactions(
-        db, w.desk, till.read_receipt_search(text)),
-    "till.find_transactions(words)": lambda db, w, text: till.find_transactions(
-        db, w.desk, till.ReceiptSearch(name_words=tuple(text.split()) or (text,))),
+    "catalogue.search_catalogue": lambda db, w, text: run(db, w.desk, catalogue.search_catalogue, text),
+    "catalogue.find_by_barcode": lambda db, w, text: run(db, w.desk, catalogue.find_by_barcode, text),
+    "till.find_transactions(read_receipt_search)": lambda db, w, text: run(
+        db, w.desk, till.find_transactions, till.read_receipt_search(text)),
+    "till.find_transactions(words)": lambda db, w, text: run(
+        db, w.desk, till.find_transactions, till.ReceiptSearch(name_words=tuple(text.split()) or (text,))),
     "audit_trail.recent_entries": lambda db, w, text: run(
         db, w.admin, audit_trail.recent_entries, audit_trail.AuditFilter(text=text, table_name=text), limit=5),
 }

@@ -17,10 +17,10 @@ from ils_desktop.services import patients, till
 from ils_desktop.services.auth import SignedIn
 from ils_desktop.services.gateway import Gateway
 from ils_desktop.services.use_case import run
+from ils_desktop.ui.screens.till.discount_dialog import DiscountDialog
+from ils_desktop.ui.screens.till.session_dialogs import CashMovementDialog
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.widgets.discount_dialog import DiscountDialog
 from ils_desktop.ui.widgets.patient_form import PatientFormDialog
-from ils_desktop.ui.widgets.till_session_dialog import CashMovementDialog
 from tests.till_setup import Shop, open_shop
 
 pytestmark = pytest.mark.gui
@@ -85,7 +85,7 @@ def test_the_cash_in_out_reason_with_a_control_character_is_refused_in_the_dialo
     qtbot.waitUntil(dialog.error.isVisible, timeout=10_000)
     assert "cannot be used here (a control character, U+001B)" in dialog.error.text()
     assert dialog.result() != QDialog.DialogCode.Accepted
-    assert till.x_report(database, shop.reception.context, shop.session_id).cash_movements == ()
+    assert run(database, shop.reception.context, till.x_report, shop.session_id).cash_movements == ()
 
 
 def test_the_discount_reason_is_checked_on_its_field_before_the_sale(qtbot):

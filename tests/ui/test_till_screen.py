@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from ils_desktop.domain.till_rules import TenderKind
-from ils_desktop.services import catalogue, receipt_printing, till
-from ils_desktop.services.receipt_printing import ReceiptPrinter
+from ils_desktop.services import catalogue, till
 from ils_desktop.services.till import Basket, BasketItem, Tender
+from ils_desktop.services.till import printing as receipt_printing
+from ils_desktop.services.till.printing import ReceiptPrinter
+from ils_desktop.services.use_case import run
 from tests.till_setup import STAFF_PASSWORD, PrinterListener, Shop, give_practice_letterhead, open_shop
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -93,7 +95,7 @@ def _authorise(qtbot, manager, shop: Shop) -> None:  # type: ignore[no-untyped-d
 
 
 def _barcode(database, shop: Shop, variant_id: uuid.UUID) -> str:
-    return catalogue.get_item(database, shop.admin, variant_id).barcode
+    return run(database, shop.admin, catalogue.get_item, variant_id).barcode
 
 
 def _rows(database, shop: Shop, sql: str, **params):  # type: ignore[no-untyped-def]
@@ -103,10 +105,10 @@ def _rows(database, shop: Shop, sql: str, **params):  # type: ignore[no-untyped-
 
 def test_receptionist_scans_takes_a_voucher_and_a_split_payment_and_hands_over_the_receipt(
         qtbot, make_window, database, shop, listener, tmp_path):
-    from ils_desktop.ui.widgets.patient_picker import PatientPickerDialog
-    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+    from ils_desktop.ui.screens.till.patient_picker import PatientPickerDialog
+    from ils_desktop.ui.screens.till.tender_dialog import TenderDialog
 
-    receipt_printing.save_printer(database, shop.admin, WORKSTATION,
+    run(database, shop.admin, receipt_printing.save_printer, WORKSTATION,
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
 
@@ -174,7 +176,7 @@ def test_receptionist_scans_takes_a_voucher_and_a_split_payment_and_hands_over_t
     assert sale[0].patient_id == shop.patient_id
     payments = _rows(database, shop, "SELECT tender, amount FROM pos_payments ORDER BY line_number")
     assert [tuple(p) for p in payments] == [("nhs_voucher", D("42.40")), ("card", D("60.00")), ("cash", D("37.58"))]
-    assert catalogue.get_item(database, shop.admin, shop.frame).on_hand == 2
+    assert run(database, shop.admin, catalogue.get_item, shop.frame).on_hand == 2
 
     _press(qtbot, Qt.Key.Key_Return)  # Enter starts the next sale with a new key
     qtbot.waitUntil(lambda: screen.pages.currentIndex() == 0, timeout=5_000)
@@ -200,10 +202,10 @@ def test_an_unknown_barcode_from_the_scanner_is_reported_not_searched(qtbot, mak
 
 
 def test_a_refund_over_the_limit_is_authorised_by_a_manager_at_the_till(qtbot, make_window, database, shop):
-    from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
-    from ils_desktop.ui.widgets.refund_dialog import RefundDialog
+    from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
+    from ils_desktop.ui.screens.till.refund_dialog import RefundDialog
 
-    sale = till.check_out(database, shop.reception.context, Basket(
+    sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 1"),)),
         uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -238,7 +240,7 @@ def test_a_refund_over_the_limit_is_authorised_by_a_manager_at_the_till(qtbot, m
 
 def _start_exchange(qtbot, screen, sale_number: int, reason: str):  # type: ignore[no-untyped-def]
     """F12, the receipt number, the reason, then "Exchange for other items…" (the only line comes back)."""
-    from ils_desktop.ui.widgets.refund_dialog import RefundDialog
+    from ils_desktop.ui.screens.till.refund_dialog import RefundDialog
 
     _press(qtbot, Qt.Key.Key_F12)
     dialog = _dialog(qtbot, screen, RefundDialog)
@@ -254,9 +256,9 @@ def _start_exchange(qtbot, screen, sale_number: int, reason: str):  # type: igno
 
 def test_an_exchange_for_a_dearer_frame_takes_the_difference(qtbot, make_window, database, shop, tmp_path):
     from ils_desktop.ui.screens.till import BasketState
-    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+    from ils_desktop.ui.screens.till.tender_dialog import TenderDialog
 
-    sale = till.check_out(database, shop.reception.context, Basket(
+    sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 1"),),
         patient_id=shop.patient_id), uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -301,9 +303,9 @@ def test_an_exchange_for_a_dearer_frame_takes_the_difference(qtbot, make_window,
     lines = _rows(database, shop, "SELECT quantity, gross FROM pos_transaction_items WHERE transaction_id = :t "
                   "ORDER BY line_number", t=exchange.id)
     assert [tuple(line) for line in lines] == [(-1, D("-120.00")), (1, D("135.00"))]
-    assert catalogue.get_item(database, shop.admin, shop.frame).on_hand == 3  # back on the shelf
-    assert catalogue.get_item(database, shop.admin, shop.last_frame).on_hand == 0
-    assert till.get_transaction(database, shop.reception.context, sale.transaction_id).status == "refunded"
+    assert run(database, shop.admin, catalogue.get_item, shop.frame).on_hand == 3  # back on the shelf
+    assert run(database, shop.admin, catalogue.get_item, shop.last_frame).on_hand == 0
+    assert run(database, shop.reception.context, till.get_transaction, sale.transaction_id).status == "refunded"
 
     _press(qtbot, Qt.Key.Key_Return)  # the next sale is an ordinary one
     qtbot.waitUntil(lambda: screen.pages.currentIndex() == 0, timeout=5_000)
@@ -312,10 +314,10 @@ def test_an_exchange_for_a_dearer_frame_takes_the_difference(qtbot, make_window,
 
 def test_an_exchange_for_cheaper_items_pays_back_after_the_voucher_with_a_manager(
         qtbot, make_window, database, shop):
-    from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
+    from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
 
     tenders = (Tender(TenderKind.NHS_VOUCHER, D("42.40"), "GOS3-5", "A"), Tender(TenderKind.CARD, D("77.60"), "AUTH 5"))
-    sale = till.check_out(database, shop.reception.context, Basket(
+    sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame),), tenders, patient_id=shop.patient_id), uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
     _start_exchange(qtbot, screen, sale.number, "Wants contact lens solution instead")
@@ -346,7 +348,7 @@ def test_an_exchange_for_cheaper_items_pays_back_after_the_voucher_with_a_manage
 
 
 def test_a_cancelled_exchange_records_nothing(qtbot, make_window, database, shop):
-    sale = till.check_out(database, shop.reception.context, Basket(
+    sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
     _start_exchange(qtbot, screen, sale.number, "Wrong size")
@@ -359,13 +361,13 @@ def test_a_cancelled_exchange_records_nothing(qtbot, make_window, database, shop
 
 def test_any_receipt_is_found_by_number_and_printed_again_as_a_copy(
         qtbot, make_window, database, shop, listener, tmp_path):
-    from ils_desktop.ui.widgets.receipts_dialog import ReceiptsDialog
+    from ils_desktop.ui.screens.till.receipts_dialog import ReceiptsDialog
 
-    receipt_printing.save_printer(database, shop.admin, WORKSTATION,
+    run(database, shop.admin, receipt_printing.save_printer, WORKSTATION,
                                   ReceiptPrinter(kind="network", host="127.0.0.1", port=listener.port))
-    walk_in = till.check_out(database, shop.reception.context, Basket(
+    walk_in = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
-    till.check_out(database, shop.reception.context, Basket(
+    run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 8"),),
         patient_id=shop.patient_id), uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -401,11 +403,11 @@ def test_any_receipt_is_found_by_number_and_printed_again_as_a_copy(
 
 
 def test_a_receipt_is_found_by_the_customer_name_or_the_amount(qtbot, make_window, database, shop):
-    from ils_desktop.ui.widgets.receipts_dialog import ReceiptsDialog
+    from ils_desktop.ui.screens.till.receipts_dialog import ReceiptsDialog
 
-    walk_in = till.check_out(database, shop.reception.context, Basket(
+    walk_in = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, D("10.00")),)), uuid.uuid4())
-    ada = till.check_out(database, shop.reception.context, Basket(
+    ada = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.frame),), (Tender(TenderKind.CARD, D("120.00"), "AUTH 8"),),
         patient_id=shop.patient_id), uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -443,8 +445,8 @@ def test_a_receipt_is_found_by_the_customer_name_or_the_amount(qtbot, make_windo
 
 def test_a_dropped_connection_keeps_the_basket_and_sends_it_again_with_the_same_key(
         qtbot, make_window, database, shop, superuser, monkeypatch):
-    import ils_desktop.ui.screens.till as till_screen
-    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+    import ils_desktop.ui.screens.till.selling as till_screen
+    from ils_desktop.ui.screens.till.tender_dialog import TenderDialog
 
     monkeypatch.setattr(till_screen, "RETRY_AFTER_MS", 300)
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -485,10 +487,10 @@ def _checkout_backend(superuser, seen: set[int], timeout: float = 10.0) -> int: 
 
 
 def test_end_of_day_z_report_with_the_cash_counted(qtbot, make_window, database, shop, tmp_path):
-    from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
-    from ils_desktop.ui.widgets.till_session_dialog import SessionReportDialog
+    from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
+    from ils_desktop.ui.screens.till.session_dialogs import SessionReportDialog
 
-    till.check_out(database, shop.reception.context, Basket(
+    run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution, quantity=2),), (Tender(TenderKind.CASH, D("20.00")),)),
         uuid.uuid4())
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
@@ -543,8 +545,8 @@ def test_a_sale_in_progress_survives_the_till_closing_unexpectedly(qtbot, make_w
 
 def test_a_walk_in_customer_gives_name_and_address_for_a_full_vat_invoice(
         qtbot, make_window, database, shop, tmp_path):  # type: ignore[no-untyped-def]
-    from ils_desktop.ui.widgets.patient_picker import PatientPickerDialog
-    from ils_desktop.ui.widgets.tender_dialog import TenderDialog
+    from ils_desktop.ui.screens.till.patient_picker import PatientPickerDialog
+    from ils_desktop.ui.screens.till.tender_dialog import TenderDialog
 
     _window, screen = _till(qtbot, make_window, database, shop.reception.email)
     _scan(qtbot, _barcode(database, shop, shop.solution))

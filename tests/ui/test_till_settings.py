@@ -11,7 +11,9 @@ from PySide6.QtCore import QDate, Qt
 from sqlalchemy import text
 
 from ils_desktop.domain.roles import PERMISSION_CODES
-from ils_desktop.services import receipt_printing, till
+from ils_desktop.services import clock, till
+from ils_desktop.services.till import printing as receipt_printing
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -81,7 +83,7 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
     with database.unit_of_work(manager) as uow:
         limits = till.till_limits(uow)
-        scheme = till.scheme_on(uow, till.london_today())  # recorded from London's today, not the machine's
+        scheme = till.scheme_on(uow, clock.today())  # recorded from London's today, not the machine's
         april = {v.code: v.value for v in till.voucher_values_on(uow, date(2027, 4, 1))}
         today = {v.code: v.value for v in till.voucher_values_on(uow, date(2026, 11, 25))}
         sources = uow.session.execute(text("SELECT source FROM nhs_voucher_values WHERE code = 'A' "
@@ -91,7 +93,7 @@ def test_manager_sets_limits_vat_method_voucher_values_and_printer(qtbot, make_w
         Decimal("0.55"), Decimal("0.70"), "VAT/APP/2026/0042")
     assert april["A"] == Decimal("43.10") and today["A"] == Decimal("42.40") and april["B"] == today["B"]
     assert sources == ["DHSC letter, March 2027"]
-    printer = receipt_printing.printer_for(database, manager, window.workspace.workstation)
+    printer = run(database, manager, receipt_printing.printer_for, window.workspace.workstation)
     assert (printer.kind, printer.host, printer.port) == ("network", "192.0.2.40", 9100)
 
 
@@ -108,5 +110,5 @@ def test_a_usb_receipt_printer_is_set_up_by_its_device(qtbot, make_window, datab
     qtbot.waitUntil(lambda: cards.printer_message.text() == "Saved: receipts print on the USB printer /dev/usb/lp0.",
                     timeout=10_000)
     manager = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), PERMISSION_CODES)
-    printer = receipt_printing.printer_for(database, manager, window.workspace.workstation)
+    printer = run(database, manager, receipt_printing.printer_for, window.workspace.workstation)
     assert (printer.kind, printer.device) == ("usb", "/dev/usb/lp0")

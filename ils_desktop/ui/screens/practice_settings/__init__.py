@@ -17,9 +17,9 @@ from ils_desktop.ui.screens.practice_settings.details import PracticeDetailsCard
 from ils_desktop.ui.screens.practice_settings.protocols import ProtocolsCard, TemplatesCard
 from ils_desktop.ui.screens.practice_settings.role_permissions import RolePermissionsCard
 from ils_desktop.ui.screens.practice_settings.rooms import RoomsCard
+from ils_desktop.ui.screens.till.settings_cards import TillSettingsCards
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.opening_hours_card import OpeningHoursCard
-from ils_desktop.ui.widgets.till_settings import TillSettingsCards
 
 __all__ = ["PracticeSettingsScreen"]
 

@@ -215,8 +215,8 @@ class CatalogueItemDialog(QDialog):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.stock_button.clicked.connect(self._adjust_stock)
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: catalogue.price_history(database, context, item.variant_id), on_done=self._show_history,
+        call = self.workspace.call
+        run_op(lambda: call(catalogue.price_history, item.variant_id), on_done=self._show_history,
                parent=self)
         return box
 
@@ -230,7 +230,7 @@ class CatalogueItemDialog(QDialog):
     def _adjust_stock(self) -> None:
         assert self.item is not None
         change, reason, variant_id = self.stock_change.value(), self.stock_reason.text(), self.item.variant_id
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(level: int) -> None:
             self.stock_label.setText(f"{level} on hand")
@@ -245,7 +245,7 @@ class CatalogueItemDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: catalogue.adjust_stock(database, context, variant_id, change, reason,
+        run_op(lambda: call(catalogue.adjust_stock, variant_id, change, reason,
                                               movement="receipt" if change > 0 else "adjustment"),
                on_done=done, on_error=failed, parent=self)
 
@@ -297,15 +297,15 @@ class CatalogueItemDialog(QDialog):
         except ValidationFailed as error:
             self._failed(error)
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         self.save_button.setEnabled(False)
         if self.item is None:
             stock = self.opening_stock.value()
-            run_op(lambda: catalogue.add_item(database, context, details, opening_stock=stock), on_done=self._saved,
+            run_op(lambda: call(catalogue.add_item, details, opening_stock=stock), on_done=self._saved,
                    on_error=self._failed, parent=self)
         else:
             variant_id, reason = self.item.variant_id, self.price_reason.text()
-            run_op(lambda: catalogue.update_item(database, context, variant_id, details, price_reason=reason),
+            run_op(lambda: call(catalogue.update_item, variant_id, details, price_reason=reason),
                    on_done=lambda _r: self._saved(variant_id), on_error=self._failed, parent=self)
 
     def _saved(self, variant_id: uuid.UUID) -> None:

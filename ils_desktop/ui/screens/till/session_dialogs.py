@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.money import format_money, parse_money
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import receipt_printing, till
+from ils_desktop.services import till
 from ils_desktop.services.till import ManagerAuthorisationNeeded, SessionReport, TillSessionView
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
@@ -85,11 +85,11 @@ class OpenTillDialog(QDialog):
         self.float_amount.selectAll()
         self.float_amount.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _open(self) -> None:
         amount = _money_or_none(self.float_amount.text())
         if amount is None:
@@ -97,7 +97,7 @@ class OpenTillDialog(QDialog):
             mark_invalid(self.float_amount, True)
             return
         self.open_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(session: TillSessionView) -> None:
             self.session = session
@@ -111,7 +111,7 @@ class OpenTillDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.open_till(database, context, self.till_name, amount), on_done=done, on_error=failed,
+        run_op(lambda: call(till.open_till, self.till_name, amount), on_done=done, on_error=failed,
                parent=self)
 
 
@@ -124,7 +124,7 @@ class CashMovementDialog(QDialog):
         self.session_id = session_id
         self.setWindowTitle("Cash in or out")
         self.setModal(True)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
@@ -152,7 +152,7 @@ class CashMovementDialog(QDialog):
         self.error = FieldError()
         row = QHBoxLayout()
         row.addWidget(labelled("Amount", self.amount), 1)
-        row.addWidget(labelled("Reason", self.reason), 2)
+        row.addWidget(labelled("Reason", self.reason), 3)
         layout.addLayout(row)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -168,11 +168,11 @@ class CashMovementDialog(QDialog):
         self.reason.returnPressed.connect(self._save)
         self.amount.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _save(self) -> None:
         amount = _money_or_none(self.amount.text())
         if amount is None or amount <= 0:
@@ -180,7 +180,7 @@ class CashMovementDialog(QDialog):
             return
         kind = "cash_in" if self.cash_in.isChecked() else "cash_out"
         reason = self.reason.text()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
@@ -188,7 +188,7 @@ class CashMovementDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.record_cash_movement(database, context, self.session_id, kind, amount, reason),
+        run_op(lambda: call(till.record_cash_movement, self.session_id, kind, amount, reason),
                on_done=lambda _r: (changes.changed.emit("till"), self.accept()), on_error=failed, parent=self)
 
 
@@ -333,8 +333,8 @@ class SessionReportDialog(QDialog):
             self.counted.setFocus()
 
     def _load(self) -> None:
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: till.x_report(database, context, self.session.id), on_done=self._loaded, parent=self)
+        call = self.workspace.call
+        run_op(lambda: call(till.x_report, self.session.id), on_done=self._loaded, parent=self)
 
     def _loaded(self, report: SessionReport) -> None:
         if self.report is not None and self.report.kind == "Z":
@@ -363,7 +363,7 @@ class SessionReportDialog(QDialog):
             return
         self.error.hide()
         self.close_till_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         notes, approval = self.notes.text(), self.approval
 
         def done(report: SessionReport) -> None:
@@ -379,7 +379,7 @@ class SessionReportDialog(QDialog):
         def failed(error: BaseException) -> bool:
             self.close_till_button.setEnabled(True)
             if isinstance(error, ManagerAuthorisationNeeded):
-                from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
+                from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
 
                 dialog = ManagerAuthorisationDialog(self.workspace, error.reasons, permission=error.permission,
                                                     parent=self)
@@ -393,14 +393,14 @@ class SessionReportDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.close_till(database, context, self.session.id, counted, notes=notes, approval=approval),
+        run_op(lambda: call(till.close_till, self.session.id, counted, notes=notes, approval=approval),
                on_done=done, on_error=failed, parent=self)
 
     def _print(self) -> None:
         if self.report is None:
             return
         report = self.report
-        database, context, workstation = self.workspace.database, self.workspace.context, self.session.till_name
+        call, workstation = self.workspace.call, self.session.till_name
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
@@ -409,7 +409,7 @@ class SessionReportDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: receipt_printing.print_report(database, context, workstation, report), on_error=failed,
+        run_op(lambda: call(till.print_report, workstation, report), on_error=failed,
                parent=self)
 
     def _save_pdf(self) -> None:
@@ -423,13 +423,12 @@ class SessionReportDialog(QDialog):
 
     def save_pdf(self, path: Path) -> None:
         """Write the report as a PDF at ``path`` (the file dialog chooses it; tests call this directly)."""
-        from ils_desktop.services import pdf_files, till_documents
 
-        report, database, context = self.report, self.workspace.database, self.workspace.context
+        report, call = self.report, self.workspace.call
         assert report is not None
 
         def write() -> Path:
-            return pdf_files.save_pdf(till_documents.session_report_pdf(database, context, report), path)
+            return call(till.save_session_report, report, path)
 
         def written(saved: Path) -> None:
             self.saved_pdf = saved

@@ -82,11 +82,11 @@ class DiscountDialog(QDialog):
         self._preview()
         self.value.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _parsed(self) -> Decimal | None:
         try:
             return discount_from_text(self.value.text() or "0", self.price)

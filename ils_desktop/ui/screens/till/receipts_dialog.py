@@ -21,13 +21,12 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.domain.money import format_money
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import receipt_printing, till_documents
-from ils_desktop.services.receipt_printing import ReceiptPrinter
-from ils_desktop.services.till import TransactionView
+from ils_desktop.services import till
+from ils_desktop.services.till import ReceiptPrinter, TransactionView
 from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.screens.till.transaction_finder import KIND_LABELS, TransactionFinder
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import say
-from ils_desktop.ui.widgets.transaction_finder import KIND_LABELS, TransactionFinder
 
 
 class ReceiptsDialog(QDialog):
@@ -118,7 +117,7 @@ class ReceiptsDialog(QDialog):
     def _print(self) -> None:
         if self.transaction is None:
             return
-        database, context, workstation = self.workspace.database, self.workspace.context, self.workstation
+        call, workstation = self.workspace.call, self.workstation
         transaction_id: uuid.UUID = self.transaction.id
 
         def printed(printer: ReceiptPrinter) -> None:
@@ -126,13 +125,13 @@ class ReceiptsDialog(QDialog):
                       f"{printer.label}.", "success")
 
         self._say("Printing…", "hint")
-        run_op(lambda: receipt_printing.print_receipt(database, context, workstation, transaction_id, reprint=True),
+        run_op(lambda: call(till.print_receipt, workstation, transaction_id, reprint=True),
                on_done=printed, on_error=self._failed, parent=self)
 
     def _save(self, which: str) -> None:
         if self.transaction is None:
             return
-        database, context, folder = self.workspace.database, self.workspace.context, self.documents_folder
+        call, folder = self.workspace.call, self.documents_folder
         transaction_id, number = self.transaction.id, self.transaction.number
 
         def saved(path: Path) -> None:
@@ -141,7 +140,7 @@ class ReceiptsDialog(QDialog):
             self._say(f'{"Receipt" if which == "receipt" else "Invoice"} copy saved: <a href="{link}">{path.name}</a>',
                       "success")
 
-        run_op(lambda: till_documents.save_document(database, context, transaction_id, number, which, folder,
+        run_op(lambda: call(till.save_document, transaction_id, number, which, folder,
                                                reprint=True),
                on_done=saved, on_error=self._failed, parent=self)
 

@@ -47,8 +47,8 @@ class ParkedBasketsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.list.itemActivated.connect(lambda _item: self._recall())
-        database, context = workspace.database, workspace.context
-        run_op(lambda: till.parked_baskets(database, context), on_done=self._show, parent=self)
+        call = workspace.call
+        run_op(lambda: call(till.parked_baskets), on_done=self._show, parent=self)
 
     def _show(self, parked: list[ParkedBasketView]) -> None:
         self.list.clear()
@@ -70,7 +70,7 @@ class ParkedBasketsDialog(QDialog):
         if item is None:
             return
         chosen: ParkedBasketView = item.data(Qt.ItemDataRole.UserRole)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(basket: dict[str, Any]) -> None:
             self.basket = basket
@@ -82,4 +82,4 @@ class ParkedBasketsDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.recall_basket(database, context, chosen.id), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(till.recall_basket, chosen.id), on_done=done, on_error=failed, parent=self)

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ils_desktop.domain.money import format_money
-from ils_desktop.domain.till_rules import TenderKind, voucher_share_of_refund
+from ils_desktop.domain.settlement import TransactionKind, owed
+from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
 from ils_desktop.services.till import (
@@ -42,10 +43,11 @@ from ils_desktop.services.till import (
     TransactionView,
 )
 from ils_desktop.ui.ops import run_op
+from ils_desktop.ui.screens.till.manager_authorisation import ManagerAuthorisationDialog
+from ils_desktop.ui.screens.till.transaction_finder import STATUS_LABELS, TransactionFinder
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import polish_table
 from ils_desktop.ui.widgets.forms import labelled
-from ils_desktop.ui.widgets.transaction_finder import STATUS_LABELS, TransactionFinder
 
 REFUND_REASONS = ("Faulty", "Changed mind", "Non-tolerance to the prescription", "Wrong item sold",
                   "Rang up in error", "Frame broke under guarantee")
@@ -97,7 +99,7 @@ class RefundDialog(QDialog):
         self.lines = QTableWidget(0, 5)
         self.lines.setObjectName("refundLines")
         self.lines.setHorizontalHeaderLabels(["Item", "Sold", "Already back", "Return now", "Refund"])
-        polish_table(self.lines, row_height=38)
+        polish_table(self.lines, row_height=44)  # room for the spin box of each line
         self.lines.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         lines_header = self.lines.horizontalHeader()
         lines_header.setStretchLastSection(False)
@@ -236,7 +238,10 @@ class RefundDialog(QDialog):
             total += amount
             if line.voucher_appliance:
                 appliances += amount
-        voucher = voucher_share_of_refund(appliances, self.sale.voucher_paid, self.sale.voucher_reversed)
+        # The rule the refund is recorded with: the voucher part of money paid back is reversed first.
+        voucher = owed(TransactionKind.REFUND, returned=total, returned_appliances=appliances,
+                       voucher_paid=self.sale.voucher_paid, voucher_reversed=self.sale.voucher_reversed
+                       ).voucher_reversal
         return total, voucher
 
     def _update_summary(self) -> None:
@@ -267,8 +272,6 @@ class RefundDialog(QDialog):
             self.refund_button.setEnabled(True)
             self.void_button.setEnabled(self.sale is not None and self.sale.status == "completed")
             if isinstance(error, ManagerAuthorisationNeeded):
-                from ils_desktop.ui.widgets.manager_authorisation import ManagerAuthorisationDialog
-
                 dialog = ManagerAuthorisationDialog(self.workspace, error.reasons, parent=self)
                 dialog.accepted.connect(lambda: self._approved(dialog.approval, retry))
                 self.manager_dialog = dialog
@@ -310,9 +313,9 @@ class RefundDialog(QDialog):
                 tenders = (Tender(TenderKind.CASH, back),)
         self.error.hide()
         self.refund_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         sale_id, returns, key, approval = self.sale.id, self._returns(), self.key, self.approval
-        run_op(lambda: till.refund(database, context, sale_id, returns, reason, tenders, key, self.session_id,
+        run_op(lambda: call(till.refund, sale_id, returns, reason, tenders, key, self.session_id,
                                    approval=approval),
                on_done=self._done, on_error=self._failed("refund"), parent=self)
 
@@ -325,9 +328,9 @@ class RefundDialog(QDialog):
             self.reason.setFocus()
             return
         self.void_button.setEnabled(False)
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         sale_id, key, approval = self.sale.id, self.key, self.approval
-        run_op(lambda: till.void_sale(database, context, sale_id, reason, key, self.session_id, approval=approval),
+        run_op(lambda: call(till.void_sale, sale_id, reason, key, self.session_id, approval=approval),
                on_done=self._done, on_error=self._failed("void"), parent=self)
 
     def _exchange(self) -> None:

@@ -29,7 +29,7 @@ from ils_desktop.domain.money import format_money, parse_money
 from ils_desktop.domain.till_rules import TillLimits
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import receipt_printing, till
+from ils_desktop.services import till
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.widgets.forms import FieldError, form_card, labelled, mark_invalid, say
@@ -247,12 +247,12 @@ class TillSettingsCards(QWidget):
     def refresh(self, cards: frozenset[str] = CARDS) -> None:
         """Reload; refill the forms of ``cards`` only, so a save in one card never throws away
         what is being typed in another."""
-        database, context, workstation = self.workspace.database, self.workspace.context, self.workspace.workstation
-        run_op(lambda: (till.load_till_settings(database, context),
-                        receipt_printing.printer_for(database, context, workstation)),
+        call, workstation = self.workspace.call, self.workspace.workstation
+        run_op(lambda: (call(till.load_till_settings),
+                        call(till.printer_for, workstation)),
                on_done=lambda loaded: self._loaded(loaded, cards), parent=self)
 
-    def _loaded(self, loaded: tuple[till.TillSettings, receipt_printing.ReceiptPrinter],
+    def _loaded(self, loaded: tuple[till.TillSettings, till.ReceiptPrinter],
                 cards: frozenset[str] = CARDS) -> None:
         settings, printer = loaded
         self.settings = settings
@@ -356,8 +356,8 @@ class TillSettingsCards(QWidget):
                 mark_invalid(fields[name], True)
                 return
         limits = TillLimits(percent, amounts["discount_amount"], amounts["refund_amount"])
-        database, context = self.workspace.database, self.workspace.context
-        self._run_save("limits", lambda: till.update_till_limits(database, context, limits), self.limits_message,
+        call = self.workspace.call
+        self._run_save("limits", lambda: call(till.update_till_limits, limits), self.limits_message,
                        "Saved: the tills use the new limits from their next sale.", self.limit_errors, fields)
 
     def save_scheme(self) -> None:
@@ -376,8 +376,8 @@ class TillSettingsCards(QWidget):
             spectacles_goods_share=None if spectacles is None else spectacles / 100,
             contact_lenses_goods_share=None if lenses is None else lenses / 100,
             hmrc_reference=self.hmrc_reference.text().strip() or None if agreed else None)
-        database, context = self.workspace.database, self.workspace.context
-        self._run_save("scheme", lambda: till.add_apportionment_scheme(database, context, scheme), self.scheme_message,
+        call = self.workspace.call
+        self._run_save("scheme", lambda: call(till.add_apportionment_scheme, scheme), self.scheme_message,
                        f"Recorded: sales from {valid_from:%d/%m/%Y} use this method.",
                        {"scheme": self.scheme_error, "valid_from": self.scheme_error}, {})
 
@@ -399,21 +399,21 @@ class TillSettingsCards(QWidget):
             return
         valid_from: date = self.vouchers_from.date().toPython()  # type: ignore[assignment]
         source = self.vouchers_source.text().strip()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         values = [(voucher.code, voucher.description, value) for voucher, value in changed]
         codes = ", ".join(voucher.code for voucher, _ in changed)
-        self._run_save("vouchers", lambda: till.add_voucher_values(database, context, values, valid_from, source),
+        self._run_save("vouchers", lambda: call(till.add_voucher_values, values, valid_from, source),
                        self.vouchers_message, f"Recorded voucher {codes} from {valid_from:%d/%m/%Y}.", {}, {})
 
     def save_printer(self) -> None:
-        printer = receipt_printing.ReceiptPrinter(
+        printer = till.ReceiptPrinter(
             kind=self.printer_kind.currentData(), host=self.printer_host.text().strip(),
             port=self.printer_port.value(), device=self.printer_device.text().strip(),
             columns=self.printer_columns.value())
         fields: dict[str, QWidget] = {"host": self.printer_host, "port": self.printer_port,
                                       "device": self.printer_device, "columns": self.printer_columns}
-        database, context, workstation = self.workspace.database, self.workspace.context, self.workspace.workstation
-        self._run_save("printer", lambda: receipt_printing.save_printer(database, context, workstation, printer),
+        call, workstation = self.workspace.call, self.workspace.workstation
+        self._run_save("printer", lambda: call(till.save_printer, workstation, printer),
                        self.printer_message, f"Saved: receipts print on {printer.label}.", self.printer_errors,
                        fields)

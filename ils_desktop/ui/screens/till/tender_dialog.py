@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,8 @@ _HINTS = {
     TenderKind.CARD: "Take the payment on the card terminal, then type its authorisation or receipt reference.",
     TenderKind.CASH: "Type what the customer hands over; the change is worked out for you.",
     TenderKind.NHS_VOUCHER: "The voucher is a payment, not a discount: VAT is still due on the full price. "
-                            "Add supplements (prism, tint, small glasses) to the value if the form shows them.",
+                            "Add supplements (prism, tint, small glasses) to the value if the form shows them; "
+                            "the voucher pays at most what is still due.",
     TenderKind.GIFT_CARD: "Scan or type the code on the gift card or credit note.",
 }
 
@@ -65,6 +67,8 @@ class TenderDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
+        # Tall enough for the wrapped hint at the dialog's width (a wrapped label's height depends on it).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         title = QLabel(heading)
@@ -104,14 +108,15 @@ class TenderDialog(QDialog):
             grid.addWidget(labelled(amount_label, self.amount, self.amount_error), 0, 0)
             grid.addWidget(labelled("Change to give", self.change), 0, 1)
         elif kind is TenderKind.NHS_VOUCHER:
+            self.setMinimumWidth(640)  # the voucher letters are described in full
+            self.voucher_code.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             for value in voucher_values:
                 self.voucher_code.addItem(f"{value.code} — {format_money(value.value)}  {value.description}",
                                           (value.code, value.value))
             self.voucher_code.currentIndexChanged.connect(self._voucher_chosen)
             self.reference.setPlaceholderText("Number printed on the GOS 3 form")
             grid.addWidget(labelled("Voucher letter", self.voucher_code), 0, 0, 1, 2)
-            grid.addWidget(labelled("Voucher value", self.amount, self.amount_error,
-                                    "The voucher pays at most what is still due."), 1, 0)
+            grid.addWidget(labelled("Voucher value", self.amount, self.amount_error), 1, 0)
             grid.addWidget(labelled("GOS 3 form number", self.reference, self.reference_error), 1, 1)
             self._voucher_chosen()
         else:
@@ -179,7 +184,7 @@ class TenderDialog(QDialog):
         code = self.reference.text().strip()
         if not code:
             return
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(card: till.GiftCardView) -> None:
             self._gift_balance = card.balance if card.usable else Decimal("0.00")
@@ -196,7 +201,7 @@ class TenderDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.gift_card_balance(database, context, code), on_done=done, on_error=failed, parent=self)
+        run_op(lambda: call(till.gift_card_balance, code), on_done=done, on_error=failed, parent=self)
 
     def _take(self) -> None:
         if self.tender is not None:

@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop.db.database import Database
 from ils_desktop.domain.money import format_money
-from ils_desktop.domain.tenant import TenantContext
+from ils_desktop.domain.receipt_search import ReceiptSearch, read_receipt_search
 from ils_desktop.errors import UserFacingError
 from ils_desktop.services import till
-from ils_desktop.services.till import ReceiptSearch, TransactionSummary, TransactionView, read_receipt_search
+from ils_desktop.services.till import TransactionSummary, TransactionView
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -59,7 +58,7 @@ class RecentTransactionsModel(RowsModel[TransactionSummary]):
         )[index.column()]
 
 
-Fetch = Callable[[Database, TenantContext], TransactionView]
+Fetch = Callable[[], TransactionView]
 SEARCH_DELAY_MS = 250
 
 
@@ -100,8 +99,10 @@ class TransactionFinder(QWidget):
         header = self.recent.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 110), (3, 76), (4, 100), (5, 110)):
-            header.resizeSection(column, width)
+        metrics = self.recent.fontMetrics()
+        for column, widest in ((0, "Exchange 999999"), (1, "30 Sep 23:59"), (3, "Items"), (4, "-£9,999.99"),
+                               (5, "part refunded")):
+            header.resizeSection(column, metrics.horizontalAdvance(widest) + 28)  # no date or total cut short
         if list_height is not None:
             self.recent.setMaximumHeight(list_height)
         list_box = labelled(list_label, self.recent)
@@ -128,7 +129,8 @@ class TransactionFinder(QWidget):
         search = read_receipt_search(self.number.text())
         if search.number is not None:
             number = search.number
-            self._load(lambda database, context: till.find_transaction(database, context, number))
+            call = self.workspace.call
+            self._load(lambda: call(till.find_transaction, number))
             return
         if search.is_empty:
             self.problem.emit("Type or scan the receipt number, or type the customer's name or the amount.")
@@ -142,7 +144,7 @@ class TransactionFinder(QWidget):
             search = ReceiptSearch()  # a number opens its receipt on Enter; the list shows the latest
         self._ticket += 1
         ticket = self._ticket
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
         session_id, limit = self.session_id, self.limit
 
         def show(rows: list[TransactionSummary]) -> None:
@@ -161,7 +163,7 @@ class TransactionFinder(QWidget):
                 self.recent.setFocus()
                 self.recent.selectRow(0)
 
-        run_op(lambda: till.find_transactions(database, context, search, limit=limit, session_id=session_id),
+        run_op(lambda: call(till.find_transactions, search, limit=limit, session_id=session_id),
                on_done=show, parent=self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -179,10 +181,10 @@ class TransactionFinder(QWidget):
 
     def _pick(self, index: QModelIndex) -> None:
         row: TransactionSummary = self.model.data(index, Qt.ItemDataRole.UserRole)
-        self._load(lambda database, context: till.get_transaction(database, context, row.id))
+        call = self.workspace.call
+        self._load(lambda: call(till.get_transaction, row.id))
 
     def _load(self, fetch: Fetch) -> None:
-        database, context = self.workspace.database, self.workspace.context
 
         def failed(error: BaseException) -> bool:
             if isinstance(error, UserFacingError):
@@ -190,7 +192,7 @@ class TransactionFinder(QWidget):
                 return True
             return False
 
-        run_op(lambda: fetch(database, context), on_done=self.found.emit, on_error=failed, parent=self)
+        run_op(fetch, on_done=self.found.emit, on_error=failed, parent=self)
 
 
 def _found_text(count: int, limit: int) -> str:

@@ -71,18 +71,18 @@ class ManagerAuthorisationDialog(QDialog):
         self.password.returnPressed.connect(self._authorise)
         self.email.setFocus()
 
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return  # the fields act on Enter themselves; the default button must not act as well
         super().keyPressEvent(event)
+
     def _authorise(self) -> None:
         if not self.authorise_button.isEnabled():
             return  # already checking
         approval = ManagerApproval(self.email.text().strip(), self.password.text())
         self.authorise_button.setEnabled(False)
         self.message.hide()
-        database, context = self.workspace.database, self.workspace.context
+        call = self.workspace.call
 
         def done(manager: till.Manager) -> None:
             self.approval = approval
@@ -99,5 +99,5 @@ class ManagerAuthorisationDialog(QDialog):
                 return True
             return False
 
-        run_op(lambda: till.verify_manager(database, context, approval, self.permission), on_done=done,
+        run_op(lambda: call(till.verify_manager, approval, self.permission), on_done=done,
                on_error=failed, parent=self)

@@ -148,8 +148,8 @@ class CsvImportDialog(QDialog):
         self.text = text
         self.import_button.setEnabled(False)
         self._say("Checking each row…", "info")
-        database, context = self.workspace.database, self.workspace.context
-        run_op(lambda: catalogue.preview_csv_import(database, context, text), on_done=self._previewed,
+        call = self.workspace.call
+        run_op(lambda: call(catalogue.preview_csv_import, text), on_done=self._previewed,
                on_error=self._failed, parent=self)
 
     def _previewed(self, preview: ImportPreview) -> None:
@@ -172,7 +172,7 @@ class CsvImportDialog(QDialog):
 
     def _import(self) -> None:
         self.import_button.setEnabled(False)
-        database, context, text = self.workspace.database, self.workspace.context, self.text
+        call, text = self.workspace.call, self.text
 
         def done(result: ImportResult) -> None:
             self.result = result
@@ -181,7 +181,7 @@ class CsvImportDialog(QDialog):
                       "success")
             self.import_button.setText("Imported")
 
-        run_op(lambda: catalogue.import_csv(database, context, text), on_done=done, on_error=self._failed,
+        run_op(lambda: call(catalogue.import_csv, text), on_done=done, on_error=self._failed,
                parent=self)
 
     def _failed(self, error: BaseException) -> bool:

@@ -1,13 +1,12 @@
-"""Receipts on an ESC/POS receipt printer (python-escpos): a network printer on TCP port 9100, a
-serial one (or USB with a virtual serial port), or a USB printer-class device the operating system
-shows as a file (``/dev/usb/lp0``); the cash-drawer kick on cash sales, reprints, and X/Z reports on
-the till roll.
+"""The receipt printer itself: ESC/POS bytes of a receipt or an X/Z report (python-escpos), and the
+transport that sends them — a network printer on TCP port 9100, a serial one (or USB with a virtual
+serial port), or a USB printer-class device the operating system shows as a file (``/dev/usb/lp0``).
 
-A receipt is built once as ESC/POS bytes (python-escpos's ``Dummy`` printer) and then sent over the
-transport, so what a test's listener receives is exactly what the printer would. A receipt carries
-what a UK simplified VAT invoice needs (HMRC VAT Notice 700 §16.6): the practice's name, address and
-VAT number, the date and time, what was sold with the VAT rate of each line, and the totals; the
-full VAT invoice is the PDF.
+A receipt is built once as ESC/POS bytes (python-escpos's ``Dummy`` printer) and then sent, so what
+a test's listener receives is exactly what the printer would. A receipt carries what a UK simplified
+VAT invoice needs (HMRC VAT Notice 700 §16.6): the practice's name, address and VAT number, the date
+and time, what was sold with the VAT rate of each line, and the totals; the full VAT invoice is the
+PDF. Plain functions with no database: the use cases in ``printing`` read what to print.
 """
 
 from __future__ import annotations
@@ -15,24 +14,20 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial
 
-from ils_desktop.db.database import Database
-from ils_desktop.domain import text_input
 from ils_desktop.domain.money import format_money
-from ils_desktop.domain.tenant import TenantContext
-from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services.permissions import require
-from ils_desktop.services.till import RECEIPT_PRINTERS, SaleDocument, SessionReport, sale_document
+from ils_desktop.errors import UserFacingError
+from ils_desktop.services.till.documents import SaleDocument
+from ils_desktop.services.till.sessions import SessionReport
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
-ANY_WORKSTATION = "*"
 _ASCII_FOR = {"□": "-", "·": "-", "—": "-", "–": "-", "’": "'", "“": '"', "”": '"', "…": "..."}
 _KIND_TITLES = {"sale": "RECEIPT", "refund": "REFUND", "void": "VOID", "exchange": "EXCHANGE"}
 _RATE_LETTERS = {"standard": "S", "reduced": "R", "zero": "Z", "exempt": "E", "outside_scope": "O"}
@@ -78,46 +73,6 @@ class ReceiptPrinter:
     def from_json(cls, data: dict[str, Any]) -> ReceiptPrinter:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
-
-
-def printer_for(database: Database, context: TenantContext, workstation: str) -> ReceiptPrinter:
-    """The receipt printer set up for ``workstation`` (or for every till), else none."""
-    def work(uow: Any) -> ReceiptPrinter:
-        printers = uow.settings.get(RECEIPT_PRINTERS, {}) or {}
-        found = printers.get(workstation) or printers.get(ANY_WORKSTATION)
-        return ReceiptPrinter.from_json(found) if found else ReceiptPrinter()
-
-    return database.run(context, work, retry_safe=True)
-
-
-def save_printer(database: Database, context: TenantContext, workstation: str, printer: ReceiptPrinter) -> None:
-    """Set the receipt printer of a workstation ("*" for every till without its own)."""
-    require(context, "settings.manage")
-    problems = text_input.text_problems({"host": (printer.host, text_input.LABEL),
-                                         "device": (printer.device, text_input.LABEL),
-                                         "workstation": (workstation, text_input.LABEL)})
-    if printer.kind not in ("none", *PRINTER_KINDS):
-        problems["kind"] = "Choose a network, serial or USB printer, or none."
-    if printer.kind == "network" and not printer.host.strip() and "host" not in problems:
-        problems["host"] = "Enter the printer's IP address or name."
-    if printer.kind == "network" and not 0 < printer.port < 65536:
-        problems["port"] = "Receipt printers usually listen on port 9100."
-    if printer.kind == "serial" and not printer.device.strip():
-        problems["device"] = "Enter the serial port (e.g. COM3 or /dev/ttyUSB0)."
-    if printer.kind == "usb" and not printer.device.strip():
-        problems["device"] = "Enter the printer's device (e.g. /dev/usb/lp0)."
-    if not 24 <= printer.columns <= 64:
-        problems["columns"] = "Characters per line: 42 or 48 on 80 mm paper, 32 on 58 mm."
-    if problems:
-        raise ValidationFailed(problems)
-
-    def work(uow: Any) -> None:
-        printers = dict(uow.settings.get(RECEIPT_PRINTERS, {}) or {})
-        printers[workstation] = asdict(printer)
-        uow.settings.put(RECEIPT_PRINTERS, printers)
-        uow.commit()
-
-    database.run(context, work, retry_safe=True)
 
 
 # --- layout -------------------------------------------------------------------------------------
@@ -337,27 +292,3 @@ def print_document(printer: ReceiptPrinter, document: SaleDocument, *, open_draw
     send(printer, receipt_bytes(document, columns=printer.columns, open_drawer=open_drawer,
                                 drawer_pin=printer.drawer_pin, reprint=reprint))
 
-
-def print_receipt(database: Database, context: TenantContext, workstation: str, transaction_id: Any, *,
-                  reprint: bool = False) -> ReceiptPrinter:
-    """Print a transaction's receipt on this workstation's printer; the cash drawer opens when cash
-    changed hands (never on a reprint). Returns the printer used."""
-    require(context, "till.sell")
-    printer = printer_for(database, context, workstation)
-    document = sale_document(database, context, transaction_id)
-    cash = any(t.label == "Cash" for t in document.tenders)
-    print_document(printer, document, open_drawer=cash and not reprint, reprint=reprint)
-    return printer
-
-
-def print_report(database: Database, context: TenantContext, workstation: str, report: SessionReport) -> None:
-    require(context, "till.sell")
-    printer = printer_for(database, context, workstation)
-    send(printer, report_bytes(report, columns=printer.columns))
-
-
-def open_drawer(database: Database, context: TenantContext, workstation: str) -> None:
-    """Open the cash drawer (no sale), e.g. to give change for the window cleaner."""
-    require(context, "till.sell")
-    printer = printer_for(database, context, workstation)
-    send(printer, drawer_kick_bytes(printer.drawer_pin))
