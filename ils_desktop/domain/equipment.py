@@ -169,6 +169,11 @@ DEVICE_VALUE_RANGES: Final[dict[str, PlausibleRange]] = {
     "vertex_distance": PlausibleRange(Decimal(0), Decimal(25), "mm",
                                       "0 (contact lens) to 25 mm; spectacle vertex distances are 10-14 mm"),
     "confidence": PlausibleRange(Decimal(0), Decimal(100), "", "confidence indices are 0-9 or a percentage"),
+    # The spread of one eye's readings cannot exceed half the width of the range they come from.
+    "iop_deviation_mmhg": PlausibleRange(Decimal(0), (IOP_MAX - IOP_MIN) / 2, "mmHg",
+                                         "half the exam record's IOP range: wider, the readings are not of one eye"),
+    "pachymetry_deviation_um": PlausibleRange(Decimal(0), Decimal(375), "µm",
+                                              "half the plausible corneal thickness range (250-1000 µm)"),
 }
 """What a device may report for each value of a reading, by ``EyeValues`` field name.
 
