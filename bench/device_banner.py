@@ -131,7 +131,7 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
     samples = []
     with simulators.NullModem() as cable:
         app_end, device_end = cable.ends
-        equipment.save_device(database, manager, equipment.DeviceDetails(
+        run(database, manager, equipment.save_device, equipment.DeviceDetails(
             name="ARK-1", kind="autorefractor", maker="Nidek", room_id=room.id, connection_type="serial",
             connection={"port": app_end, "protocol": "auto"}))
         paths = AppPaths(work / "data", work / "logs", work / "config")
