@@ -3,6 +3,13 @@ end of a null-modem pty pair → the reading offered in the open exam of the pat
 painted on screen — beside a plain-Qt floor in the same run (a QSocketNotifier on a pty, the frame
 read, a QLabel shown and painted: no framing, parsing, database or matching).
 
+Also, from the same run, the exam's banner alone: the same reading offered to the open exam
+directly (``ExamScreen.offer_device_reading`` and the banner painted, no device, no database) - the
+part of the figure that is the exam screen's own building and painting.
+
+Each frame is sent once the app is quiet again (the previous reading's banner gone and its
+"discarded" stored): the figure is one reading's path, not the previous one's settling beside it.
+
 Run: ``QT_QPA_PLATFORM=offscreen python bench/device_banner.py`` (starts its own embedded
 PostgreSQL in a temporary folder). Prints median and p95 in milliseconds; asserts nothing.
 The Qt event loop is pumped by polling (0.2 ms sleeps), so figures carry up to ~0.5 ms of that.
@@ -17,6 +24,7 @@ import termios
 import time
 import tty
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,9 +91,9 @@ def plain_qt_floor(app: Any, frames: list[bytes]) -> list[float]:
     return samples
 
 
-def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
+def ils_banner(app: Any, work: Path, frames: list[bytes]) -> tuple[list[float], list[float]]:
     """Simulator → listener → parse → match (patient in test in the device's room) → stored →
-    Qt signal → banner in the open exam, painted."""
+    Qt signal → banner in the open exam, painted; and the banner alone (offered directly)."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
@@ -103,6 +111,7 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
     from ils_desktop.services.use_case import run
     from ils_desktop.startup import ServerChoice
     from ils_desktop.ui.app import ApplicationWindow
+    from ils_desktop.ui.ops import pending_ops
 
     target = embedded_target(work / "pg", cleanup_mode="delete")
     upgrade(target.owner_url)
@@ -151,7 +160,16 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
         exam.start_for_patient(patient.id, booking.id)
         _pump_until(app, lambda: exam.record is not None)
         device = _raw_device(device_end)
+        offered: list[tuple[str, dict[str, Any], Any]] = []
+        offer_device_reading = exam.offer_device_reading
+
+        def keep(kind: str, values: dict[str, Any], source: Any) -> bool:
+            offered.append((kind, values, source))
+            return offer_device_reading(kind, values, source)
+
+        exam.offer_device_reading = keep
         for frame in frames:
+            _pump_until(app, lambda: pending_ops() == 0)  # the previous reading settled
             os.write(device, frame)
             last_byte = time.perf_counter()
             _pump_until(app, lambda: any(o.isVisible() for o in exam._offers))
@@ -161,11 +179,24 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> list[float]:
             offer.discard_button.click()  # settled: the next reading gets a banner of its own
             _pump_until(app, lambda: not exam._offers)
         os.close(device)
+        exam.offer_device_reading = offer_device_reading
+        # The exam's banner alone: the same readings offered directly, painted as above.
+        banner_only = []
+        for kind, values, source in offered:
+            _pump_until(app, lambda: pending_ops() == 0)
+            start = time.perf_counter()
+            exam.offer_device_reading(kind, values, replace(source, reading_id="bench"))  # nothing to settle
+            app.processEvents()  # as when it arrives from a device: the exam lays the page out again
+            offer = next(o for o in exam._offers if o.isVisible())
+            offer.repaint()
+            banner_only.append(time.perf_counter() - start)
+            offer.discard_button.click()
+            _pump_until(app, lambda: not exam._offers)
         page.shutdown()
         window.close()
     database.dispose()
     owner.dispose()
-    return samples
+    return samples, banner_only
 
 
 def main() -> None:
@@ -179,10 +210,11 @@ def main() -> None:
     frames = [simulators.autorefractor_frame(rng, with_kerato=False) for _ in range(ROUNDS)]
     floor = plain_qt_floor(app, frames)
     with harness.workdir("ils-bench-banner-") as folder:
-        ours = ils_banner(app, folder, frames)
+        ours, banner_only = ils_banner(app, folder, frames)
     print(f"autorefractor frame on a null-modem pty → on screen, {ROUNDS} frames")
     print(_summary("plain Qt: pty → QSocketNotifier → QLabel painted", floor))
     print(_summary("ILS: last byte → reading stored → exam banner painted", ours))
+    print(_summary("  of which the exam's banner (offered, laid out, painted)", banner_only))
 
 
 if __name__ == "__main__":

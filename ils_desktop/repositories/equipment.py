@@ -27,11 +27,6 @@ class EquipmentRepository(TenantRepository):
         return self.session.scalar(select(Equipment.id).where(
             Equipment.company_id == self.company_id, Equipment.id == equipment_id)) is not None
 
-    def list(self) -> Sequence[Equipment]:
-        return self.session.scalars(
-            select(Equipment).where(Equipment.company_id == self.company_id).order_by(Equipment.name)
-        ).all()
-
     def list_with_next_due(self) -> list[tuple[Equipment, date | None]]:
         """Every device with the next-due date of its newest calibration record (one query)."""
         latest = (

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
@@ -81,18 +81,11 @@ class StoredReading:
     device_name: str = ""
     status: str = ""  # matched / unmatched / accepted / discarded
     unmatched_reason: str | None = None  # why it is in the unmatched inbox
-    equipment_id: uuid.UUID | None = field(default=None, compare=False)
 
     @property
     def waiting_for_exam(self) -> bool:
         """Matched to a patient and neither accepted nor discarded: an open exam should offer it."""
         return self.status == "matched" and self.patient_id is not None
-
-    @property
-    def label(self) -> str:
-        """``New autorefraction from ARK-1 (10:15)`` — how the exam banner announces it."""
-        what = (self.kind or "reading").replace("_", " ")
-        return f"New {what} from {self.device_name or 'a device'} ({self.received_at.astimezone():%H:%M})"
 
 
 def _match(facts: MatchFacts, reading: IncomingReading) -> Match:
@@ -155,7 +148,7 @@ def _store(uow: TenantUnitOfWork, reading: IncomingReading) -> StoredReading:
         error=reading.error, warnings=warnings, device_patient_id=reading.device_patient_id,
         device_patient_name=reading.device_patient_name,
         device_name=_device_name(facts.device_name, measurement, source_detail), status=new.status,
-        unmatched_reason=reason, equipment_id=reading.equipment_id,
+        unmatched_reason=reason,
     )
 
 
@@ -196,7 +189,7 @@ def _stored(record: ReadingRecord) -> StoredReading:
         source_detail=record.source_detail, error=record.error, warnings=record.warnings,
         device_patient_id=record.device_patient_id, device_patient_name=record.device_patient_name,
         device_name=_device_name(record.device_name, measurement, record.source_detail), status=record.status,
-        unmatched_reason=record.unmatched_reason, equipment_id=record.equipment_id,
+        unmatched_reason=record.unmatched_reason,
     )
 
 
@@ -215,14 +208,6 @@ def readings_waiting_for(uow: TenantUnitOfWork, patient_id: uuid.UUID,
     person assigned from the inbox is not)."""
     readings = uow.repository(ReadingRepository).waiting_for_patient(patient_id, pushed_from=pushed_from)
     return [_stored(r) for r in readings]
-
-
-@use_case(permission="patients.view", read_only=True)
-def reading(uow: TenantUnitOfWork, reading_id: uuid.UUID) -> StoredReading:
-    record = uow.repository(ReadingRepository).get(reading_id)
-    if record is None:
-        raise NotFound("That reading no longer exists.")
-    return _stored(record)
 
 
 @use_case(permission="patients.edit")
