@@ -73,7 +73,8 @@ def _write_contract(value: Any) -> str:
 
 @dataclass(frozen=True)
 class NewReading:
-    """One reading to store (``table``: ``device`` for serial/folder, ``dicom``)."""
+    """One reading to store: in ``dicom_readings`` when its ``source`` is ``dicom``, else in
+    ``device_readings``."""
 
     id: uuid.UUID
     equipment_id: uuid.UUID | None

@@ -204,3 +204,35 @@ def test_a_dicom_id_contradicted_by_name_and_birth_date_waits_in_the_inbox(hub, 
 
     inbox = {r.id: r for r in run(database, context, unmatched_readings)}
     assert all(inbox[r.id].unmatched_reason == r.unmatched_reason for r in contradicted)
+
+
+def test_an_ark1a_transmission_of_several_blocks_under_one_eot_is_stored_whole(database, practice, hub):
+    """The ARK-1a sends its header, refraction and keratometry blocks under a single EOT: one
+    transmission on the line, two readings stored, each keeping the transmission's bytes."""
+    from pathlib import Path
+
+    transmission = (Path(__file__).resolve().parents[1] / "fixtures" / "devices"
+                    / "nidek-ark1a-blocks-one-eot.bin").read_bytes()
+    master, slave = os.openpty()
+    port = os.ttyname(slave)
+    try:
+        run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
+            name="ARK-1a", kind="autorefractor", connection_type="serial",
+            connection={"port": port, "protocol": "auto", "workstation": "test-room-1"}))
+        assert hub.start_local_devices() == ["ARK-1a"]
+        time.sleep(0.3)
+        for start in range(0, len(transmission), 37):  # as a slow line delivers it, in pieces
+            os.write(master, transmission[start:start + 37])
+            time.sleep(0.01)
+        _wait(lambda: len(hub.stored) == 2)
+    finally:
+        hub.stop()
+        os.close(master)
+        os.close(slave)
+    refraction, kerato = hub.stored
+    assert (refraction.kind, kerato.kind) == ("autorefraction", "keratometry")
+    assert refraction.error is None and refraction.measurement.model == "ARK-1a"
+    assert kerato.measurement.eye("R").k1_radius_mm == Decimal("7.72")
+    with database.unit_of_work(_context(practice)) as uow:
+        raws = uow.session.execute(text("SELECT raw FROM device_readings WHERE equipment_id IS NOT NULL")).scalars()
+        assert list(raws) == [transmission, transmission]
