@@ -29,7 +29,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    null,
     select,
     text,
     union_all,
@@ -64,11 +63,31 @@ def contract_jsonb(value: Any) -> Any:
     Decimal - bound for a JSONB column, written digit for digit. psycopg's ``Jsonb`` keeps the
     Python value, so the last check before a statement is sent (``services.text_guard``) still sees
     every string in it."""
-    return literal(Jsonb(value, dumps=_write_contract), _PreparedJsonb())
+    return literal(_contract(value), _PreparedJsonb())
+
+
+def _contract(value: Any) -> Jsonb:
+    return Jsonb(value, dumps=_write_contract)
 
 
 def _write_contract(value: Any) -> str:
     return dumps_json(value, indent=None)
+
+
+def _insert(table: Any, columns: tuple[str, ...]) -> Any:
+    """``INSERT INTO table (columns) VALUES (:column, ...)``, built once: storing a reading sends it
+    with new values, and SQLAlchemy need not build and look up a statement each time. Its RETURNING
+    lets the transaction commit without waiting for the disk (see ``ReadingRepository.add``)."""
+    binds = {c: bindparam(c, type_=_PreparedJsonb()) if c == "measurement" else bindparam(c) for c in columns}
+    return insert(table).values(binds).returning(func.set_config("synchronous_commit", "off", True))
+
+
+_COMMON = ("company_id", "id", "equipment_id", "kind", "measurement", "warnings", "error", "device_patient_id",
+           "device_patient_name", "device_patient_birth_date", "patient_id", "match_method", "unmatched_reason",
+           "status", "received_at")
+_INSERT_DEVICE = _insert(DeviceReading.__table__, (*_COMMON, "source", "source_detail", "protocol", "raw"))
+_INSERT_DICOM = _insert(DicomReading.__table__, (*_COMMON, "sop_class_uid", "sop_instance_uid", "study_instance_uid",
+                                                 "modality", "calling_ae_title", "file_path"))
 
 
 @dataclass(frozen=True)
@@ -216,27 +235,25 @@ class ReadingRepository(TenantRepository):
         consistent - and the device, which keeps its last measurement, sends it again. What is accepted
         into an examination is saved with the examination, durably. ``synchronous_commit`` is set for
         this transaction only (``set_config(..., true)``), from the INSERT's RETURNING, so it costs no
-        round trip."""
-        common: dict[str, Any] = dict(
+        round trip. A reading without a measurement (unreadable input) stores SQL NULL there."""
+        values: dict[str, Any] = dict(
             company_id=self.company_id, id=reading.id, equipment_id=reading.equipment_id, kind=reading.kind,
-            measurement=contract_jsonb(reading.measurement) if reading.measurement is not None else null(),
+            measurement=_contract(reading.measurement) if reading.measurement is not None else None,
             warnings=reading.warnings, error=reading.error, device_patient_id=reading.device_patient_id,
             device_patient_name=reading.device_patient_name,
             device_patient_birth_date=reading.device_patient_birth_date, patient_id=reading.patient_id,
             match_method=reading.match_method, unmatched_reason=reading.unmatched_reason,
             status=reading.status, received_at=reading.received_at,
         )
-        # Core INSERTs on the tables: no ORM object to build, track and flush for a row nobody reads back.
         if reading.source == "dicom":
-            statement = insert(DicomReading.__table__).values(
-                **common, sop_class_uid=reading.sop_class_uid, sop_instance_uid=reading.sop_instance_uid,
-                study_instance_uid=reading.study_instance_uid, modality=reading.modality,
-                calling_ae_title=reading.calling_ae_title, file_path=reading.file_path)
+            values |= dict(sop_class_uid=reading.sop_class_uid, sop_instance_uid=reading.sop_instance_uid,
+                           study_instance_uid=reading.study_instance_uid, modality=reading.modality,
+                           calling_ae_title=reading.calling_ae_title, file_path=reading.file_path)
+            self.session.execute(_INSERT_DICOM, values)
         else:
-            statement = insert(DeviceReading.__table__).values(
-                **common, source=reading.source, source_detail=reading.source_detail, protocol=reading.protocol,
-                raw=reading.raw)
-        self.session.execute(statement.returning(func.set_config("synchronous_commit", "off", True)))
+            values |= dict(source=reading.source, source_detail=reading.source_detail, protocol=reading.protocol,
+                           raw=reading.raw)
+            self.session.execute(_INSERT_DEVICE, values)
 
     def dicom_by_instance(self, sop_instance_uid: str) -> ReadingRecord | None:
         """The reading already stored for this DICOM object, if any (devices re-send)."""
