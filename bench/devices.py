@@ -48,6 +48,7 @@ def main() -> None:
     from ils_desktop.services import equipment
     from ils_desktop.services.device_hub import DeviceHub
     from ils_desktop.services.seeding import create_company_with_admin
+    from ils_desktop.services.use_case import run
 
     with harness.workdir("ils-bench-devices-") as work:
         target = embedded_target(work / "pg", cleanup_mode="delete")
@@ -84,7 +85,7 @@ def main() -> None:
         stored: queue.Queue = queue.Queue()
         with simulators.NullModem() as cable:
             app_end, device_end = cable.ends
-            equipment.save_device(database, context, equipment.DeviceDetails(
+            run(database, context, equipment.save_device, equipment.DeviceDetails(
                 name="NT-1", kind="tonometer", connection_type="serial",
                 connection={"port": app_end, "protocol": "nidek-serial"}))
             hub = DeviceHub(database, context, work / "devices", on_stored=lambda r: stored.put(time.perf_counter()))
@@ -114,7 +115,7 @@ def main() -> None:
             dicom_floor.append(received.get(timeout=10) - start)
         plain.stop()
         # The hub's DICOM services accept only devices registered on the Equipment screen.
-        equipment.save_device(database, context, equipment.DeviceDetails(
+        run(database, context, equipment.save_device, equipment.DeviceDetails(
             name="ARK-1", kind="autorefractor", connection_type="dicom", connection={"ae_title": "ARK1"}))
         hub = DeviceHub(database, context, work / "devices", on_stored=lambda r: stored.put(time.perf_counter()))
         port = _free_port()

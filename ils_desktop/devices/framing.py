@@ -11,10 +11,18 @@ digits right after EOT when the device sends one; the framer waits for them (the
 next chunk) and hands the frame over as soon as a byte that cannot be a checksum arrives, or when the
 caller says the line went quiet (:meth:`NidekFramer.flush`).
 
+One transmission may hold several blocks under a single EOT and checksum
+(``SOH Drm STX … ETB SOH DRM STX … ETB SOH DKM STX … ETB EOT checksum``, as a published ARK-1a
+transmission does; docs/domain/equipment.md, "Several blocks in one transmission"): an SOH right
+after a block's closing ETB (CR/LF allowed between) opens the next block of the same frame - unless
+its block id is one the frame already has (``DLM`` again after ``DLM``): that is the device starting
+the same frame over after a cut, and the frame so far was cut off.
+
 Frames are plain 7-bit text plus the control characters above. A byte outside that set before the
 EOT means the SOH was line noise (or the frame was corrupted): the framer drops what it had and looks
-for the next SOH. A new SOH before the EOT means the previous frame was cut off; that partial frame is
-kept in :attr:`NidekFramer.dropped` so the listener can tell the user.
+for the next SOH. A new SOH anywhere else before the EOT - in the middle of a record - means the
+previous frame was cut off; that partial frame is kept in :attr:`NidekFramer.dropped` so the listener
+can tell the user.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 # Bytes a Nidek frame may contain between SOH and EOT: printable ASCII, tab, and the framing controls.
 _FRAME_BYTES = frozenset(range(0x20, 0x7F)) | {STX, ETX, 0x09, LF, CR, ETB}
 CHECKSUM_LENGTH = 4
+_BLOCK_ID_LENGTH = 3
 
 
 class NidekFramer:
@@ -113,15 +122,30 @@ class NidekFramer:
 
     @staticmethod
     def _scan(buf: bytearray) -> tuple[str, int] | None:
-        """From the SOH at buf[0], find EOT, a restarting SOH, or a byte no frame can contain."""
+        """From the SOH at buf[0], find EOT, a restarting SOH, or a byte no frame can contain.
+
+        An SOH whose last byte before it (CR/LF aside) is an ETB opens the next block of the same
+        transmission, if its block id is new to the frame; anywhere else, or with an id the frame
+        already has, it restarts: the frame so far was cut off."""
+        last = SOH
+        block_ids = {bytes(buf[1:1 + _BLOCK_ID_LENGTH])}
         for index in range(1, len(buf)):
             byte = buf[index]
             if byte == EOT:
                 return ("eot", index)
             if byte == SOH:
-                return ("restart", index)
-            if byte not in _FRAME_BYTES:
+                if last != ETB:
+                    return ("restart", index)
+                block_id = bytes(buf[index + 1:index + 1 + _BLOCK_ID_LENGTH])
+                if len(block_id) < _BLOCK_ID_LENGTH:
+                    return None  # the next block's id is still on its way
+                if block_id in block_ids:
+                    return ("restart", index)
+                block_ids.add(block_id)
+            elif byte not in _FRAME_BYTES:
                 return ("bad_byte", index)
+            if byte not in (CR, LF):
+                last = byte
         return None
 
     def _drop(self, end: int, *, include_byte: bool = False) -> None:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -160,6 +160,9 @@ class EyeValues:
     spherical_equivalent: Decimal | None = None
     confidence: Decimal | None = None
     vertex_distance: Decimal | None = None
+    # The spread a tonometer or pachymeter reports with its average (same unit as the value).
+    iop_deviation_mmhg: Decimal | None = None
+    pachymetry_deviation_um: Decimal | None = None
 
     def is_empty(self) -> bool:
         """True when no value at all is set."""
@@ -338,3 +341,87 @@ def _write_container(
 def measurements_to_json(measurements: Sequence[Measurement], indent: int | None = 2) -> str:
     """The JSON array the ``devices parse`` command prints."""
     return dumps_json([m.to_json_dict() for m in measurements], indent=indent)
+
+
+# --- back from storage -------------------------------------------------------------------------
+
+_PRISM_BASES: dict[str, type[StrEnum]] = {"prism_h_base": HorizontalPrismBase, "prism_v_base": VerticalPrismBase}
+_WHOLE_DEGREES = frozenset({"axis", "k1_axis", "k2_axis", "corneal_cylinder_axis"})
+
+
+def stored_decimal(value: Any) -> Decimal | None:
+    """A number of the contract as storage gives it back: a JSON number read as a float becomes the
+    Decimal of its shortest text (``-2.25`` stays ``-2.25``); anything else that is not a finite
+    number is None."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = repr(value) if isinstance(value, float) else str(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _eye_values_from(data: Mapping[str, Any]) -> EyeValues:
+    values: dict[str, Any] = {}
+    for f in fields(EyeValues):
+        stored = data.get(f.name)
+        if stored is None:
+            continue
+        if f.name in _PRISM_BASES:
+            try:
+                values[f.name] = _PRISM_BASES[f.name](str(stored))
+            except ValueError:
+                continue
+            continue
+        number = stored_decimal(stored)
+        if number is None:
+            continue
+        if f.name in _WHOLE_DEGREES:
+            if number == number.to_integral_value():
+                values[f.name] = int(number)
+        else:
+            values[f.name] = number
+    return EyeValues(**values)
+
+
+def measurement_from_json(data: Mapping[str, Any], raw: bytes = b"") -> Measurement:
+    """A measurement back from the JSON contract it was stored as (:meth:`Measurement.to_json_dict`).
+
+    Raises ``ValueError`` for a ``kind`` this model does not know; every other field is read as far
+    as it can be (a value that is not a number is left out), since what is stored came from a parser.
+    """
+    eyes: dict[str, EyeSide] = {}
+    stored_eyes = data.get("eyes")
+    for code, side in (stored_eyes.items() if isinstance(stored_eyes, Mapping) else ()):
+        if not isinstance(side, Mapping):
+            continue
+        readings = [_eye_values_from(r) for r in side.get("readings") or () if isinstance(r, Mapping)]
+        eyes[str(code)] = EyeSide(representative=_eye_values_from(side), readings=readings)
+    pd = data.get("pd") if isinstance(data.get("pd"), Mapping) else {}
+    taken = data.get("taken_at")
+    taken_at = datetime.fromisoformat(taken) if isinstance(taken, str) else None
+    if taken_at is not None and taken_at.utcoffset() is None:
+        taken_at = None
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return None if value is None else str(value)
+
+    extras = data.get("extras")
+    return Measurement(
+        kind=MeasurementKind(str(data.get("kind"))),
+        protocol=text("protocol") or "",
+        maker=text("maker"),
+        model=text("model"),
+        serial=text("serial"),
+        patient_id=text("patient_id"),
+        taken_at=taken_at,
+        eyes=eyes,
+        pd=PupillaryDistance(distance=stored_decimal(pd.get("distance")), near=stored_decimal(pd.get("near")),
+                             right=stored_decimal(pd.get("R")), left=stored_decimal(pd.get("L"))),
+        warnings=[str(w) for w in data.get("warnings") or ()],
+        extras={str(k): str(v) for k, v in extras.items()} if isinstance(extras, Mapping) else {},
+        raw=raw,
+    )

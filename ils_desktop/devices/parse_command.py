@@ -43,8 +43,9 @@ Additional keys, which consumers may ignore: ``protocol`` (the parser used), ``s
 number or null), ``extras`` (object of strings: device fields without a place in the model, e.g.
 ``working_distance_cm``, ``date`` when the device sent a date but no time), and in an eye object
 ``near_sphere``, ``k_average_radius_mm``, ``k_average_power``, ``corneal_cylinder``,
-``corneal_cylinder_axis``, ``iop_corrected_mmhg``, ``spherical_equivalent``, ``confidence`` and
-``vertex_distance`` (mm) when the device sends them.
+``corneal_cylinder_axis``, ``iop_corrected_mmhg``, ``spherical_equivalent``, ``confidence``,
+``vertex_distance`` (mm), and the deviation a tonometer or pachymeter gives with its average
+(``iop_deviation_mmhg``, ``pachymetry_deviation_um``) when the device sends them.
 """
 
 from __future__ import annotations

@@ -64,6 +64,8 @@ _LABELS = {
     "iop_mmhg": "IOP",
     "iop_corrected_mmhg": "corrected IOP",
     "pachymetry_um": "corneal thickness",
+    "iop_deviation_mmhg": "IOP deviation",
+    "pachymetry_deviation_um": "corneal thickness deviation",
     "va_decimal": "visual acuity",
 }
 
@@ -75,6 +77,9 @@ _QUALIFIERS = {
     "corneal_cylinder_axis": ("corneal_cylinder",),
     "prism_h_base": ("prism_h",),
     "prism_v_base": ("prism_v",),
+    # A deviation describes the average it came with; without that average it says nothing.
+    "iop_deviation_mmhg": ("iop_mmhg",),
+    "pachymetry_deviation_um": ("pachymetry_um",),
 }
 
 

@@ -9,16 +9,22 @@ the due date and flag overdue after it.
 from __future__ import annotations
 
 import enum
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from ils_desktop.domain.exam import IOP_MAX, IOP_MIN, LOGMAR_MAX, LOGMAR_MIN
 from ils_desktop.domain.rx import CYLINDER_MAX, CYLINDER_MIN, MAX_ADD, SPHERE_MAX, SPHERE_MIN
 
 DUE_SOON_DAYS = 30
+
+EQUIPMENT_KINDS: Final = ("autorefractor", "keratometer", "lensmeter", "tonometer", "pachymeter", "phoropter",
+                          "oct", "fundus_camera", "visual_field_analyser", "slit_lamp", "other")
+"""What a device on the Equipment screen may be (the database checks the same list)."""
+CONNECTION_TYPES: Final = ("none", "serial", "folder", "dicom")
+"""How a device reaches the practice: not at all, a serial line, an export folder, DICOM."""
 
 STANDARD_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
@@ -73,6 +79,63 @@ class LineSettings:
     def label(self) -> str:
         return f"{self.baudrate} {self.bytesize}{self.parity}{self.stopbits}" + (" RTS/CTS" if self.rtscts else "")
 
+    @classmethod
+    def of(cls, connection: Mapping[str, Any]) -> LineSettings:
+        """The line settings a device's serial connection holds (defaults: 9600 8E1, DTR asserted)."""
+        return cls(
+            baudrate=int(connection.get("baudrate", 9600)), bytesize=int(connection.get("bytesize", 8)),
+            parity=str(connection.get("parity", "E")), stopbits=int(connection.get("stopbits", 1)),
+            rtscts=bool(connection.get("rtscts", False)), dtr=bool(connection.get("dtr", True)),
+        )
+
+
+def device_problems(name: str, kind: str, connection_type: str, connection: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with a device's details, by the form field that shows it.
+
+    A device needs a short name and a kind; a serial device its port and standard line settings
+    (docs/domain/equipment.md, "Line settings"); a folder device the folder its exports land in; a
+    DICOM device its AE title, the only thing the practice's DICOM services let callers in by.
+    """
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "Give the device a short name the clinicians recognise, e.g. ARK-1."
+    if kind not in EQUIPMENT_KINDS:
+        problems["kind"] = "Choose what kind of device this is."
+    if connection_type not in CONNECTION_TYPES:
+        problems["connection_type"] = "Choose how the device connects."
+    if connection_type == "serial":
+        if not str(connection.get("port", "")).strip():
+            problems["port"] = "Choose the serial port the device is plugged into."
+        problems |= LineSettings.of(connection).problems()
+    elif connection_type == "folder" and not str(connection.get("folder", "")).strip():
+        problems["folder"] = "Choose the folder the device exports its files to."
+    elif connection_type == "dicom" and not str(connection.get("ae_title", "")).strip():
+        problems["ae_title"] = "Enter the device's DICOM AE title (from its network settings)."
+    return problems
+
+
+CALIBRATION_KINDS: Final = ("calibration", "service", "repair", "check")
+CALIBRATION_RESULTS: Final = ("pass", "adjusted", "fail")
+
+
+def calibration_problems(kind: str, result: str, performed_by: str, performed_on: date, next_due: date | None,
+                         today: date) -> dict[str, str]:
+    """What is wrong with a calibration or service record: a record of something that happened
+    says what was done, by whom and with what result, never in the future, and the next one is due
+    after it (the database checks the last two as well)."""
+    problems: dict[str, str] = {}
+    if kind not in CALIBRATION_KINDS:
+        problems["kind"] = "Choose calibration, service, repair or check."
+    if result not in CALIBRATION_RESULTS:
+        problems["result"] = "Choose the result."
+    if not performed_by.strip():
+        problems["performed_by"] = "Who did it (engineer or company)?"
+    if performed_on > today:
+        problems["performed_on"] = "The date cannot be in the future."
+    if next_due is not None and next_due <= performed_on:
+        problems["next_due"] = "The next due date must be after the date it was done."
+    return problems
+
 
 class MatchMethod(enum.StrEnum):
     """How a reading found its patient (the rule is ``domain.patient_matching.match_patient``)."""
@@ -82,32 +145,6 @@ class MatchMethod(enum.StrEnum):
     NAME_DOB = "name_dob"  # name and date of birth fit exactly one patient (alone, or confirming a bare number)
     ROOM = "room"  # the device sent no patient: the one patient "in test" in the device's room now
     MANUAL = "manual"  # a person assigned it from the unmatched inbox
-
-
-def customer_number_from_device_id(device_patient_id: str | None) -> int | None:
-    """Devices echo the id we gave them (worklist) or a typed one: ``C000042``, ``42``, ``P-42``."""
-    if not device_patient_id:
-        return None
-    digits = re.sub(r"^[A-Za-z-]*0*", "", device_patient_id.strip())
-    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
-
-
-def split_device_name(name: str | None) -> tuple[str, str] | None:
-    """(family, given) from a device's patient name: DICOM ``FAMILY^GIVEN``, ``Family, Given`` or
-    ``Given Family``."""
-    if not name or not name.strip():
-        return None
-    text = name.strip()
-    if "^" in text:
-        family, _, given = text.partition("^")
-        return family.strip(), given.split("^")[0].strip()
-    if "," in text:
-        family, _, given = text.partition(",")
-        return family.strip(), given.strip()
-    parts = text.split()
-    if len(parts) < 2:
-        return None
-    return parts[-1], " ".join(parts[:-1])
 
 
 # --- plausible device values ------------------------------------------------------------------
@@ -169,6 +206,11 @@ DEVICE_VALUE_RANGES: Final[dict[str, PlausibleRange]] = {
     "vertex_distance": PlausibleRange(Decimal(0), Decimal(25), "mm",
                                       "0 (contact lens) to 25 mm; spectacle vertex distances are 10-14 mm"),
     "confidence": PlausibleRange(Decimal(0), Decimal(100), "", "confidence indices are 0-9 or a percentage"),
+    # The spread of one eye's readings cannot exceed half the width of the range they come from.
+    "iop_deviation_mmhg": PlausibleRange(Decimal(0), (IOP_MAX - IOP_MIN) / 2, "mmHg",
+                                         "half the exam record's IOP range: wider, the readings are not of one eye"),
+    "pachymetry_deviation_um": PlausibleRange(Decimal(0), Decimal(375), "µm",
+                                              "half the plausible corneal thickness range (250-1000 µm)"),
 }
 """What a device may report for each value of a reading, by ``EyeValues`` field name.
 

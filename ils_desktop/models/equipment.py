@@ -27,11 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ils_desktop.domain.equipment import CONNECTION_TYPES, EQUIPMENT_KINDS
 from ils_desktop.models.base import Base, TenantMixin, Timestamps, new_id
 
-EQUIPMENT_KINDS = ("autorefractor", "keratometer", "lensmeter", "tonometer", "pachymeter", "phoropter",
-                   "oct", "fundus_camera", "visual_field_analyser", "slit_lamp", "other")
-CONNECTION_TYPES = ("none", "serial", "folder", "dicom")
+__all__ = ["CONNECTION_TYPES", "EQUIPMENT_KINDS", "CalibrationRecord", "DeviceReading", "DicomReading",
+           "Equipment", "TechnicalDocument"]
 READING_STATUSES = ("unmatched", "matched", "accepted", "discarded")
 
 

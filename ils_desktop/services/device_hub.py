@@ -1,10 +1,12 @@
 """The device hub: runs the transports of the devices in the register and stores what they send.
 
 It is the long-running glue between ``devices/`` (which never touch the database) and the
-readings services: each received frame, file or DICOM object becomes one stored reading per
-measurement, matched to a patient where possible, and ``on_stored`` is told (the GUI turns that
-into a Qt signal so the open exam can offer the reading). The workstation runs one for its serial
-ports and export folders; ``ils-desktop devices serve`` runs one on a server for the DICOM side.
+readings use cases: each received frame, file or DICOM object becomes one stored reading per
+measurement, matched to a patient where possible, and then ``on_stored`` is told with the stored,
+typed reading (the GUI turns that into a Qt signal so the open exam can offer it at once). The
+workstation runs one for its serial ports and export folders; ``ils-desktop devices serve`` runs
+one on a server for the DICOM side. It is given the database and the signed-in (or service)
+context, and runs each use case with ``run``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from typing import Any
 
 from ils_desktop.db.database import Database
 from ils_desktop.devices.transports.received import Received
+from ils_desktop.domain.equipment import LineSettings
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services import equipment
-from ils_desktop.services.device_readings import IncomingReading, StoredReading, measurement_as_json, store_reading
+from ils_desktop.services.device_readings import IncomingReading, StoredReading, store_dicom_reading, store_reading
+from ils_desktop.services.use_case import run
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,8 @@ def incoming_from(received: Received, equipment_id: uuid.UUID | None) -> list[In
         extra["device_patient_name"] = measurement.patient_name or received.patient_name
         extra["device_patient_birth_date"] = measurement.patient_birth_date or received.patient_birth_date
         readings.append(IncomingReading(
-            measurement=measurement_as_json(measurement),
-            device_patient_id=measurement.patient_id or received.patient_id, **(common | extra)))
+            measurement=measurement, device_patient_id=measurement.patient_id or received.patient_id,
+            **(common | extra)))
     return readings
 
 
@@ -67,12 +71,16 @@ class DeviceHub:
     # How soon an unknown DICOM caller may make the hub re-read the register (bounds the database
     # load a scanner can cause; a newly registered device waits at most this long).
     dicom_reload_after: float = 1.0
+    hosted: set[uuid.UUID] = field(default_factory=set)
+    """The devices whose readings this hub stores (and so tells ``on_stored`` about)."""
 
     def store(self, received: Received, equipment_id: uuid.UUID | None = None) -> list[StoredReading]:
+        """Store what a transport received, then tell ``on_stored`` each reading, typed as stored."""
         stored = []
         for reading in incoming_from(received, equipment_id):
+            case = store_dicom_reading if reading.source == "dicom" else store_reading
             try:
-                result = store_reading(self.database, self.context, reading)
+                result = run(self.database, self.context, case, reading)
             except Exception as error:
                 # The transport already has the bytes (a quarantine file, a DICOM file on disk);
                 # log loudly so nothing is silently dropped - but not the exception's text, which
@@ -89,28 +97,27 @@ class DeviceHub:
         from ils_desktop.devices.transports.serial_listener import SerialListener, SerialSettings
 
         started = []
-        for device in equipment.list_devices(self.database, self.context):
-            details = device.details
-            host = details.connection.get("workstation") or ""
-            if not details.is_active or (host and host != self.workstation) or device.id.hex in self.running:
+        for device in run(self.database, self.context, equipment.connected_devices):
+            host = device.workstation
+            if (host and host != self.workstation) or device.id.hex in self.running:
                 continue
-            c = details.connection
+            c = device.connection
 
             def deliver(received: Received, equipment_id: uuid.UUID = device.id) -> None:
                 self.store(received, equipment_id)
 
-            if details.connection_type == "serial" and c.get("port"):
-                s = equipment.line_settings(c)
+            if device.connection_type == "serial" and c.get("port"):
+                s = LineSettings.of(c)
                 transport: Any = SerialListener(
                     c["port"], on_received=deliver, protocol=c.get("protocol", "auto"), mode=c.get("mode", "listen"),
                     handshake_id=c.get("handshake_id", "CRK"),
                     settings=SerialSettings(s.baudrate, s.bytesize, s.parity, s.stopbits, s.rtscts, s.dtr),
-                    on_status=lambda status, name=details.name: self.on_status(name, status),
+                    on_status=lambda status, name=device.name: self.on_status(name, status),
                 )
-            elif details.connection_type == "folder" and c.get("folder"):
+            elif device.connection_type == "folder" and c.get("folder"):
                 folder = Path(c["folder"])
                 if not folder.is_dir():
-                    self.on_status(details.name, f"export folder {folder} not found")
+                    self.on_status(device.name, f"export folder {folder} not found")
                     continue
                 transport = FolderWatcher(folder, on_received=deliver, done=folder / "imported",
                                           quarantine=folder / "quarantine",
@@ -119,7 +126,8 @@ class DeviceHub:
                 continue
             transport.start()
             self.running[device.id.hex] = transport
-            started.append(details.name)
+            self.hosted.add(device.id)
+            started.append(device.name)
         return started
 
     def dicom_allow_list(self) -> Any:
@@ -128,14 +136,15 @@ class DeviceHub:
         from ils_desktop.devices.transports.dicom_scp import CallerAllowList, RegisteredCaller
 
         def load() -> list[RegisteredCaller]:
-            return [RegisteredCaller(ae, host) for ae, host in equipment.dicom_callers(self.database, self.context)]
+            callers = run(self.database, self.context, equipment.dicom_callers)
+            return [RegisteredCaller(ae, host) for ae, host in callers]
 
         return CallerAllowList(load, reload_after=self.dicom_reload_after)
 
     def start_dicom(self, *, ae_title: str = "ILS", host: str = "0.0.0.0", storage_port: int = 11112,
                     worklist_port: int | None = 11113) -> None:
         """Start the Storage SCP (and the worklist); both accept registered DICOM devices only."""
-        from ils_desktop.devices.transports.dicom_scp import StorageSCP, WorklistSCP
+        from ils_desktop.devices.transports.dicom_scp import StorageSCP, WorklistEntry, WorklistSCP
         from ils_desktop.services.worklist import todays_worklist
 
         allow = self.dicom_allow_list()
@@ -144,8 +153,8 @@ class DeviceHub:
         storage.start()
         self.running["dicom-storage"] = storage
         if worklist_port:
-            def provider(day: date) -> list:  # type: ignore[type-arg]
-                return todays_worklist(self.database, self.context, day)
+            def provider(day: date) -> list[WorklistEntry]:
+                return run(self.database, self.context, todays_worklist, day)
 
             worklist = WorklistSCP(ae_title=ae_title, host=host, port=worklist_port, provider=provider, allow=allow)
             worklist.start()
@@ -158,3 +167,4 @@ class DeviceHub:
             except Exception:
                 log.exception("stopping %s failed", name)
         self.running.clear()
+        self.hosted.clear()

@@ -7,25 +7,33 @@ the name or date of birth the device sent contradicts it; any other number only 
 name and date of birth; otherwise exactly one patient with that name and date of birth; for a device
 that sent nothing about the patient, the one patient "in test" in its room. Everything else goes to
 the "unmatched readings" inbox with the reason (``unmatched_reason``).
+
+A reading stays a typed ``devices.measurement.Measurement`` from the transport that parsed it to the
+exam that offers it: storing writes its JSON contract once; a reading read back from the database is
+turned into a ``Measurement`` again (``measurement_from_json``).
+
+Storing is one query to gather what matching needs, one INSERT and the COMMIT: the device hub runs it
+for every frame a device sends, and the clinician is waiting for the banner.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
+from ils_desktop.devices.measurement import Measurement, measurement_from_json
 from ils_desktop.domain.equipment import MatchMethod
-from ils_desktop.domain.patient_matching import Candidate, DeviceIdentity, Match, classify_device_id, match_patient
-from ils_desktop.domain.tenant import TenantContext
+from ils_desktop.domain.patient_matching import DeviceIdentity, Match, classify_device_id, match_patient
+from ils_desktop.domain.text_input import clean_search_text
 from ils_desktop.errors import NotFound, UserFacingError
-from ils_desktop.models.equipment import DeviceReading, DicomReading
-from ils_desktop.repositories.equipment import ReadingRepository
-from ils_desktop.services.permissions import require
+from ils_desktop.repositories.device_readings import MatchFacts, NewReading, ReadingRecord, ReadingRepository
+from ils_desktop.services.use_case import use_case
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class IncomingReading:
 
     source: str  # serial, folder, dicom
     raw: bytes
-    measurement: dict[str, Any] | None  # the public JSON contract of one measurement
+    measurement: Measurement | None
     error: str | None = None
     warnings: tuple[str, ...] = ()
     equipment_id: uuid.UUID | None = None
@@ -55,12 +63,15 @@ class IncomingReading:
 
 @dataclass(frozen=True)
 class StoredReading:
+    """A stored reading, its measurement typed. Frozen and never changed once made, so it crosses from
+    the listener's thread to the GUI as it is."""
+
     id: uuid.UUID
     kind: str | None
     patient_id: uuid.UUID | None
     match_method: str | None
     received_at: datetime
-    measurement: dict[str, Any] | None
+    measurement: Measurement | None
     source: str
     source_detail: str | None
     error: str | None
@@ -76,179 +87,168 @@ class StoredReading:
         """Matched to a patient and neither accepted nor discarded: an open exam should offer it."""
         return self.status == "matched" and self.patient_id is not None
 
-    @property
-    def label(self) -> str:
-        """``New autorefraction from ARK-1 (10:15)`` — how the exam banner announces it."""
-        what = (self.kind or "reading").replace("_", " ")
-        return f"New {what} from {self.device_name or 'a device'} ({self.received_at.astimezone():%H:%M})"
 
-
-def measurement_as_json(measurement: Any) -> dict[str, Any]:
-    """A parsed ``devices.measurement.Measurement`` as plain JSON (numbers keep their digits)."""
-    from ils_desktop.devices.measurement import dumps_json
-
-    return json.loads(dumps_json(measurement.to_json_dict(), indent=None))
-
-
-def _match(repo: ReadingRepository, reading: IncomingReading) -> Match:
-    """Look up what the rule needs and apply it (``domain.patient_matching.match_patient``)."""
+def _match(facts: MatchFacts, reading: IncomingReading) -> Match:
+    """Apply the rule (``domain.patient_matching.match_patient``) to what the one query found."""
     device = DeviceIdentity(patient_id=reading.device_patient_id, name=reading.device_patient_name,
                             birth_date=reading.device_patient_birth_date)
-    _kind, value = classify_device_id(device.patient_id)
-    by_id: Candidate | None = None
-    id_method = MatchMethod.DEVICE_ID
-    if isinstance(value, int):
-        by_id = repo.candidate(customer_number=value)
-    elif isinstance(value, uuid.UUID):
-        by_id = repo.candidate(patient_id=value)
-        if by_id is None:
-            booked = repo.worklist_patient(str(value))
-            by_id = repo.candidate(patient_id=booked) if booked is not None else None
-            id_method = MatchMethod.WORKLIST
-    born = repo.candidates_born_on(device.birth_date) if device.birth_date is not None else []
-    nothing_sent = not (device.patient_id or "").strip() and not (device.name or "").strip() and not device.birth_date
-    in_room = None
-    if nothing_sent and reading.equipment_id is not None:
-        room_patient = repo.patient_in_test_in_room_of(reading.equipment_id)
-        in_room = repo.candidate(patient_id=room_patient) if room_patient is not None else None
-    return match_patient(device, by_id=by_id, id_method=id_method, by_name_and_birth_date=born, in_room=in_room)
+    by_id, id_method = facts.by_customer_number or facts.by_patient_id, MatchMethod.DEVICE_ID
+    if by_id is None and facts.by_booking_id is not None:
+        by_id, id_method = facts.by_booking_id, MatchMethod.WORKLIST
+    in_room = facts.in_room[0] if len(facts.in_room) == 1 else None
+    return match_patient(device, by_id=by_id, id_method=id_method, by_name_and_birth_date=list(facts.born_on),
+                         in_room=in_room)
 
 
-def _device_name(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str]) -> str:
-    if row.equipment_id and row.equipment_id in names:
-        return names[row.equipment_id]
-    measurement = row.measurement or {}
-    made = " ".join(str(p) for p in (measurement.get("maker"), measurement.get("model")) if p)
-    return made or (row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail) or ""
+def _facts(readings: ReadingRepository, reading: IncomingReading) -> MatchFacts:
+    _kind, value = classify_device_id(reading.device_patient_id)
+    nothing_sent = (not (reading.device_patient_id or "").strip() and not (reading.device_patient_name or "").strip()
+                    and reading.device_patient_birth_date is None)
+    return readings.match_facts(
+        equipment_id=reading.equipment_id, customer_number=value if isinstance(value, int) else None,
+        patient_or_booking=value if isinstance(value, uuid.UUID) else None,
+        born=reading.device_patient_birth_date, in_room=nothing_sent and reading.equipment_id is not None)
 
 
-def _stored(row: DeviceReading | DicomReading, names: dict[uuid.UUID, str] | None = None) -> StoredReading:
+def _device_name(equipment_name: str | None, measurement: Measurement | None, source_detail: str | None) -> str:
+    """The device as the practice named it, else as it named itself, else where it came from."""
+    if equipment_name:
+        return equipment_name
+    made = " ".join(p for p in (measurement.maker, measurement.model) if p) if measurement else ""
+    return made or source_detail or ""
+
+
+def _store(uow: TenantUnitOfWork, reading: IncomingReading) -> StoredReading:
+    readings = uow.repository(ReadingRepository)
+    facts = _facts(readings, reading)
+    match = _match(facts, reading)
+    reason = match.reason if match.patient_id is None else None
+    if reading.error and match.patient_id is None:
+        reason = f"The device data could not be read: {reading.error}"
+    measurement = reading.measurement
+    warnings = [*reading.warnings, *(measurement.warnings if measurement else ())]
+    source_detail = reading.calling_ae_title if reading.source == "dicom" else reading.source_detail
+    new = NewReading(
+        id=uuid.uuid4(), equipment_id=reading.equipment_id, kind=str(measurement.kind) if measurement else None,
+        measurement=measurement.to_json_dict() if measurement else None, warnings=warnings, error=reading.error,
+        device_patient_id=reading.device_patient_id, device_patient_name=reading.device_patient_name,
+        device_patient_birth_date=reading.device_patient_birth_date, patient_id=match.patient_id,
+        match_method=match.method.value if match.method else None, unmatched_reason=reason,
+        received_at=reading.received_at or datetime.now(UTC),
+        source=reading.source, source_detail=reading.source_detail, protocol=reading.protocol, raw=reading.raw,
+        sop_class_uid=reading.sop_class_uid or "", sop_instance_uid=reading.sop_instance_uid or "",
+        study_instance_uid=reading.study_instance_uid, modality=reading.modality,
+        calling_ae_title=reading.calling_ae_title, file_path=reading.file_path or "",
+    )
+    readings.add(new)
+    uow.commit()
     return StoredReading(
-        id=row.id, kind=row.kind, patient_id=row.patient_id, match_method=row.match_method,
-        received_at=row.received_at, measurement=row.measurement,
-        source="dicom" if isinstance(row, DicomReading) else row.source,
-        source_detail=row.calling_ae_title if isinstance(row, DicomReading) else row.source_detail,
-        error=row.error, warnings=list(row.warnings), device_patient_id=row.device_patient_id,
-        device_patient_name=row.device_patient_name, device_name=_device_name(row, names or {}), status=row.status,
-        unmatched_reason=row.unmatched_reason,
+        id=new.id, kind=new.kind, patient_id=new.patient_id, match_method=new.match_method,
+        received_at=new.received_at, measurement=measurement, source=reading.source, source_detail=source_detail,
+        error=reading.error, warnings=warnings, device_patient_id=reading.device_patient_id,
+        device_patient_name=reading.device_patient_name,
+        device_name=_device_name(facts.device_name, measurement, source_detail), status=new.status,
+        unmatched_reason=reason,
     )
 
 
-def _equipment_names(uow: TenantUnitOfWork) -> dict[uuid.UUID, str]:
-    from ils_desktop.repositories.equipment import EquipmentRepository
+# Not retry-safe: a serial or file reading retried after a lost connection might be stored twice.
+@use_case(permission="patients.view")
+def store_reading(uow: TenantUnitOfWork, reading: IncomingReading) -> StoredReading:
+    """Store a reading from a serial line or an export folder and match it to a patient if possible.
 
-    return {device.id: device.name for device in uow.repository(EquipmentRepository).list()}
-
-
-def store_reading(database: Database, context: TenantContext, reading: IncomingReading) -> StoredReading:
-    """Store one reading and match it to a patient if possible. Idempotent for DICOM (by SOP
-    instance UID), so a device re-sending an object does not duplicate it."""
-
-    def work(uow: TenantUnitOfWork) -> StoredReading:
-        repo = uow.repository(ReadingRepository)
-        if reading.source == "dicom" and reading.sop_instance_uid:
-            existing = repo.dicom_by_instance(reading.sop_instance_uid)
-            if existing is not None:
-                return _stored(existing)
-        match = _match(repo, reading)
-        patient_id, method = match.patient_id, match.method
-        reason = match.reason if patient_id is None else None
-        if reading.error and patient_id is None:
-            reason = f"The device data could not be read: {reading.error}"
-        common: dict[str, Any] = dict(
-            id=uuid.uuid4(), equipment_id=reading.equipment_id,
-            kind=(reading.measurement or {}).get("kind"), measurement=reading.measurement,
-            warnings=list(reading.warnings) + list((reading.measurement or {}).get("warnings", [])),
-            error=reading.error, device_patient_id=reading.device_patient_id,
-            device_patient_name=reading.device_patient_name,
-            device_patient_birth_date=reading.device_patient_birth_date,
-            patient_id=patient_id, match_method=method.value if method else None, unmatched_reason=reason,
-            status="matched" if patient_id else "unmatched",
-            received_at=reading.received_at or datetime.now(UTC),
-        )
-        if reading.source == "dicom":
-            row: DeviceReading | DicomReading = DicomReading(
-                **common, sop_class_uid=reading.sop_class_uid or "", sop_instance_uid=reading.sop_instance_uid or "",
-                study_instance_uid=reading.study_instance_uid, modality=reading.modality,
-                calling_ae_title=reading.calling_ae_title, file_path=reading.file_path or "",
-            )
-        else:
-            row = DeviceReading(**common, source=reading.source, source_detail=reading.source_detail,
-                                protocol=reading.protocol, raw=reading.raw)
-        repo.add(row)
-        uow.flush()
-        stored = _stored(row, _equipment_names(uow))
-        uow.commit()
-        return stored
-
-    # Safe to repeat: a retried DICOM store finds its own row; a serial/file reading retried after a
-    # lost connection may at worst be stored twice, which the clinician sees and discards.
-    return database.run(context, work, retry_safe=reading.source == "dicom")
+    ``patients.view``: what the device hub holds, on a workstation or as the background service; the
+    reading is the device's, not a person's edit of a record."""
+    if reading.source == "dicom":
+        raise ValueError("a DICOM object is stored with store_dicom_reading")
+    return _store(uow, reading)
 
 
-def unmatched_readings(database: Database, context: TenantContext) -> list[StoredReading]:
-    require(context, "patients.view")
-    return database.run(
-        context, lambda uow: [_stored(r, _equipment_names(uow)) for r in uow.repository(ReadingRepository).unmatched()],
-        retry_safe=True)
+@use_case(permission="patients.view", retry_safe=True)
+def store_dicom_reading(uow: TenantUnitOfWork, reading: IncomingReading) -> StoredReading:
+    """Store a DICOM object's reading; idempotent by SOP instance UID, so a device re-sending an
+    object (or a retry after a lost connection) does not duplicate it."""
+    if reading.source != "dicom" or not reading.sop_instance_uid:
+        raise ValueError("store_dicom_reading takes a DICOM object with its SOP instance UID")
+    existing = uow.repository(ReadingRepository).dicom_by_instance(reading.sop_instance_uid)
+    if existing is not None:
+        return _stored(existing)
+    return _store(uow, reading)
 
 
-def readings_waiting_for(database: Database, context: TenantContext, patient_id: uuid.UUID) -> list[StoredReading]:
-    """Readings matched to this patient and not yet accepted or discarded (for the open exam)."""
-    def work(uow: TenantUnitOfWork) -> list[StoredReading]:
-        names = _equipment_names(uow)
-        return [_stored(r, names) for r in uow.repository(ReadingRepository).waiting_for_patient(patient_id)]
-
-    return database.run(context, work, retry_safe=True)
-
-
-def reading(database: Database, context: TenantContext, reading_id: uuid.UUID) -> StoredReading:
-    def work(uow: TenantUnitOfWork) -> StoredReading:
-        row = uow.repository(ReadingRepository).get(reading_id)
-        if row is None:
-            raise NotFound("That reading no longer exists.")
-        return _stored(row, _equipment_names(uow))
-
-    return database.run(context, work, retry_safe=True)
+def _stored(record: ReadingRecord) -> StoredReading:
+    measurement = None
+    if record.measurement is not None:
+        try:
+            measurement = measurement_from_json(record.measurement)
+        except ValueError:
+            log.warning("a stored reading has a measurement of an unknown kind; shown without its values")
+    return StoredReading(
+        id=record.id, kind=record.kind, patient_id=record.patient_id, match_method=record.match_method,
+        received_at=record.received_at, measurement=measurement, source=record.source,
+        source_detail=record.source_detail, error=record.error, warnings=record.warnings,
+        device_patient_id=record.device_patient_id, device_patient_name=record.device_patient_name,
+        device_name=_device_name(record.device_name, measurement, record.source_detail), status=record.status,
+        unmatched_reason=record.unmatched_reason,
+    )
 
 
-def assign_reading(database: Database, context: TenantContext, reading_id: uuid.UUID, patient_id: uuid.UUID) -> None:
+@use_case(permission="patients.view", read_only=True)
+def unmatched_readings(uow: TenantUnitOfWork) -> list[StoredReading]:
+    """The inbox: readings nobody could match to a patient, newest first, each with why (one query)."""
+    return [_stored(r) for r in uow.repository(ReadingRepository).unmatched()]
+
+
+@use_case(permission="patients.view", read_only=True)
+def readings_waiting_for(uow: TenantUnitOfWork, patient_id: uuid.UUID,
+                         pushed_from: Sequence[uuid.UUID] = ()) -> list[StoredReading]:
+    """Readings matched to this patient and not yet accepted or discarded, for the open exam (one
+    query). ``pushed_from``: the devices whose readings the asking workstation stores itself and is
+    told about as they are stored; what the app matched of theirs is left out (a reading of theirs a
+    person assigned from the inbox is not)."""
+    readings = uow.repository(ReadingRepository).waiting_for_patient(patient_id, pushed_from=pushed_from)
+    return [_stored(r) for r in readings]
+
+
+@use_case(permission="patients.edit")
+def assign_reading(uow: TenantUnitOfWork, reading_id: uuid.UUID, patient_id: uuid.UUID) -> None:
     """A person decides whose an unmatched reading is."""
-    require(context, "patients.edit")
-
-    def work(uow: TenantUnitOfWork) -> None:
-        repo = uow.repository(ReadingRepository)
-        row = repo.get(reading_id)
-        if row is None:
-            raise NotFound("That reading is no longer in the inbox.")
-        if row.status not in ("unmatched", "matched"):
-            raise UserFacingError("That reading has already been used or discarded.")
-        if not repo.patient_exists(patient_id):
-            raise NotFound("That patient no longer exists.")
-        row.patient_id = patient_id
-        row.match_method = MatchMethod.MANUAL.value
-        row.unmatched_reason = None
-        row.status = "matched"
-        row.handled_by, row.handled_at = context.user_id, datetime.now(UTC)
-        uow.commit()
-
-    database.run(context, work)
+    readings = uow.repository(ReadingRepository)
+    record = readings.get(reading_id)
+    if record is None:
+        raise NotFound("That reading is no longer in the inbox.")
+    if record.status not in ("unmatched", "matched"):
+        raise UserFacingError("That reading has already been used or discarded.")
+    if not readings.patient_exists(patient_id):
+        raise NotFound("That patient no longer exists.")
+    readings.assign(record, patient_id, MatchMethod.MANUAL.value, uow.context.user_id, datetime.now(UTC))
+    uow.commit()
 
 
-def settle_reading(database: Database, context: TenantContext, reading_id: uuid.UUID, *, accepted: bool,
+@use_case(permission="exams.perform", retry_safe=True)
+def settle_reading(uow: TenantUnitOfWork, reading_id: uuid.UUID, *, accepted: bool,
                    exam_id: uuid.UUID | None = None) -> None:
-    """Record that the clinician accepted the reading into an exam, or discarded it."""
+    """Record that the clinician accepted the reading into an exam, or discarded it (one UPDATE)."""
+    settled = uow.repository(ReadingRepository).settle(
+        reading_id, status="accepted" if accepted else "discarded", exam_id=exam_id if accepted else None,
+        by=uow.context.user_id, at=datetime.now(UTC))
+    if not settled:
+        raise NotFound("That reading no longer exists.")
+    uow.commit()
 
-    def work(uow: TenantUnitOfWork) -> None:
-        row = uow.repository(ReadingRepository).get(reading_id)
-        if row is None:
-            raise NotFound("That reading no longer exists.")
-        row.status = "accepted" if accepted else "discarded"
-        row.accepted_exam_id = exam_id if accepted else None
-        row.handled_by, row.handled_at = context.user_id, datetime.now(UTC)
-        uow.commit()
 
-    database.run(context, work, retry_safe=True)
+@use_case(permission="patients.edit", retry_safe=True)
+def discard_reading(uow: TenantUnitOfWork, reading_id: uuid.UUID) -> None:
+    """Someone clearing the inbox discards a reading: it stays in the record as discarded and is
+    offered to no examination."""
+    readings = uow.repository(ReadingRepository)
+    record = readings.get(reading_id)
+    if record is None:
+        raise NotFound("That reading is no longer in the inbox.")
+    if record.status == "accepted":
+        raise UserFacingError("That reading has already been accepted into an examination.")
+    readings.settle(reading_id, status="discarded", exam_id=None, by=uow.context.user_id, at=datetime.now(UTC))
+    uow.commit()
 
 
 @dataclass(frozen=True)
@@ -263,18 +263,10 @@ class PatientChoice:
         return f"{self.name} · born {self.date_of_birth:%d/%m/%Y} · no. {self.customer_number}"
 
 
-def patients_to_assign(database: Database, context: TenantContext, query: str) -> list[PatientChoice]:
-    """Patients whose name contains ``query`` (accent- and case-insensitive), for the inbox."""
-    from ils_desktop.repositories.equipment import RoomLookupRepository
-
-    require(context, "patients.view")
-    if len(query.strip()) < 2:
+@use_case(permission="patients.view", read_only=True)
+def patients_to_assign(uow: TenantUnitOfWork, query: str) -> list[PatientChoice]:
+    """Patients whose name contains ``query`` (accent- and case-insensitive), for the inbox (one query)."""
+    query = clean_search_text(query).strip()
+    if len(query) < 2:
         return []
-
-    def work(uow: TenantUnitOfWork) -> list[PatientChoice]:
-        from sqlalchemy import func, select
-
-        folded = uow.session.scalar(select(func.ils_search_text(query.strip())))
-        return [PatientChoice(*row) for row in uow.repository(RoomLookupRepository).patients_like(folded or "")]
-
-    return database.run(context, work, retry_safe=True)
+    return [PatientChoice(*row) for row in uow.repository(ReadingRepository).patients_like(query)]

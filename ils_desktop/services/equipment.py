@@ -1,4 +1,9 @@
-"""The equipment register: devices, their connection, calibration history and manuals."""
+"""The equipment register: devices, their connection, calibration history and manuals.
+
+Use cases of the Equipment screen (``equipment.manage``) and the two the device hub runs for the
+practice (``patients.view``, which the background device service holds): the devices this computer
+listens to, and the DICOM callers the practice lets in.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.equipment import CalibrationState, LineSettings, calibration_state
-from ils_desktop.domain.tenant import TenantContext
-from ils_desktop.errors import NotFound, ValidationFailed
-from ils_desktop.models.equipment import (
-    CONNECTION_TYPES,
-    EQUIPMENT_KINDS,
-    CalibrationRecord,
-    Equipment,
-    TechnicalDocument,
+from ils_desktop.devices.transports.serial_listener import ConnectionTest
+from ils_desktop.domain.equipment import (
+    CalibrationState,
+    calibration_problems,
+    calibration_state,
+    device_problems,
 )
+from ils_desktop.domain.text_input import CODE, LABEL, NAME, NOTE, text_problems
+from ils_desktop.errors import NotFound, ValidationFailed
+from ils_desktop.models.equipment import CalibrationRecord, Equipment, TechnicalDocument
 from ils_desktop.repositories.equipment import EquipmentRepository
-from ils_desktop.services.permissions import require
+from ils_desktop.services.use_case import use_case
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
@@ -35,7 +39,7 @@ class DeviceDetails:
     room_id: uuid.UUID | None = None
     connection_type: str = "none"
     # serial: port, protocol, mode, handshake_id + LineSettings fields; folder: folder;
-    # dicom: ae_title, host
+    # dicom: ae_title, host; any: workstation (the computer that listens to it, blank for any)
     connection: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     is_active: bool = True
@@ -51,32 +55,18 @@ class DeviceSummary:
     last_test_result: dict[str, Any] | None
 
 
-def device_problems(details: DeviceDetails) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    if not details.name.strip():
-        problems["name"] = "Give the device a short name the clinicians recognise, e.g. ARK-1."
-    if details.kind not in EQUIPMENT_KINDS:
-        problems["kind"] = "Choose what kind of device this is."
-    if details.connection_type not in CONNECTION_TYPES:
-        problems["connection_type"] = "Choose how the device connects."
-    connection = details.connection
-    if details.connection_type == "serial":
-        if not str(connection.get("port", "")).strip():
-            problems["port"] = "Choose the serial port the device is plugged into."
-        problems |= line_settings(connection).problems()
-    elif details.connection_type == "folder" and not str(connection.get("folder", "")).strip():
-        problems["folder"] = "Choose the folder the device exports its files to."
-    elif details.connection_type == "dicom" and not str(connection.get("ae_title", "")).strip():
-        problems["ae_title"] = "Enter the device's DICOM AE title (from its network settings)."
-    return problems
+@dataclass(frozen=True)
+class ConnectedDevice:
+    """A device the hub listens to, as it needs it."""
 
+    id: uuid.UUID
+    name: str
+    connection_type: str  # serial, folder, dicom
+    connection: dict[str, Any]
 
-def line_settings(connection: dict[str, Any]) -> LineSettings:
-    return LineSettings(
-        baudrate=int(connection.get("baudrate", 9600)), bytesize=int(connection.get("bytesize", 8)),
-        parity=str(connection.get("parity", "E")), stopbits=int(connection.get("stopbits", 1)),
-        rtscts=bool(connection.get("rtscts", False)), dtr=bool(connection.get("dtr", True)),
-    )
+    @property
+    def workstation(self) -> str:
+        return str(self.connection.get("workstation") or "")
 
 
 def _summary(device: Equipment, next_due: date | None, today: date) -> DeviceSummary:
@@ -95,58 +85,55 @@ def _summary(device: Equipment, next_due: date | None, today: date) -> DeviceSum
     )
 
 
-def list_devices(database: Database, context: TenantContext) -> list[DeviceSummary]:
-    def work(uow: TenantUnitOfWork) -> list[DeviceSummary]:
-        repo = uow.repository(EquipmentRepository)
-        due = repo.next_due_dates()
-        today = date.today()
-        return [_summary(d, due.get(d.id), today) for d in repo.list()]
-
-    return database.run(context, work, retry_safe=True)
+@use_case(permission="equipment.manage", read_only=True)
+def list_devices(uow: TenantUnitOfWork) -> list[DeviceSummary]:
+    """The register, each device with where its calibration stands (one query)."""
+    today = date.today()
+    return [_summary(device, due, today) for device, due in uow.repository(EquipmentRepository).list_with_next_due()]
 
 
-def dicom_callers(database: Database, context: TenantContext) -> list[tuple[str, str]]:
+@use_case(permission="patients.view", read_only=True)
+def connected_devices(uow: TenantUnitOfWork) -> list[ConnectedDevice]:
+    """The active devices that connect (serial, folder, DICOM): what the device hub may listen to."""
+    return [ConnectedDevice(*row) for row in uow.repository(EquipmentRepository).connected()]
+
+
+@use_case(permission="patients.view", read_only=True)
+def dicom_callers(uow: TenantUnitOfWork) -> list[tuple[str, str]]:
     """(AE title, host or "") of every active DICOM device on the Equipment screen: the only callers
     the practice's DICOM services accept."""
-
-    def work(uow: TenantUnitOfWork) -> list[tuple[str, str]]:
-        return [
-            (str(d.connection.get("ae_title", "")).strip(), str(d.connection.get("host", "") or "").strip())
-            for d in uow.repository(EquipmentRepository).list()
-            if d.connection_type == "dicom" and d.is_active and str(d.connection.get("ae_title", "")).strip()
-        ]
-
-    return database.run(context, work, retry_safe=True)
+    return [
+        (str(d.connection.get("ae_title", "")).strip(), str(d.connection.get("host", "") or "").strip())
+        for d in (ConnectedDevice(*row) for row in uow.repository(EquipmentRepository).connected())
+        if d.connection_type == "dicom" and str(d.connection.get("ae_title", "")).strip()
+    ]
 
 
-def save_device(database: Database, context: TenantContext, details: DeviceDetails,
-                equipment_id: uuid.UUID | None = None) -> uuid.UUID:
+@use_case(permission="equipment.manage")
+def save_device(uow: TenantUnitOfWork, details: DeviceDetails, equipment_id: uuid.UUID | None = None) -> uuid.UUID:
     """Register a new device, or change an existing one's details and connection."""
-    require(context, "equipment.manage")
-    problems = device_problems(details)
+    problems = text_problems({"name": (details.name, NAME), "maker": (details.maker, LABEL),
+                              "model": (details.model, LABEL), "serial_number": (details.serial_number, CODE),
+                              "notes": (details.notes, NOTE)})
+    problems = device_problems(details.name, details.kind, details.connection_type, details.connection) | problems
     if problems:
         raise ValidationFailed(problems)
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        repo = uow.repository(EquipmentRepository)
-        device = repo.get(equipment_id) if equipment_id else repo.add(Equipment(id=uuid.uuid4()))
-        if device is None:
-            raise NotFound("That device is no longer in the register.")
-        device.name = details.name.strip()
-        device.kind = details.kind
-        device.maker = details.maker.strip() or None
-        device.model = details.model.strip() or None
-        device.serial_number = details.serial_number.strip() or None
-        device.room_id = details.room_id
-        device.connection_type = details.connection_type
-        device.connection = dict(details.connection)
-        device.notes = details.notes.strip() or None
-        device.is_active = details.is_active
-        uow.flush()
-        uow.commit()
-        return device.id
-
-    return database.run(context, work)
+    repo = uow.repository(EquipmentRepository)
+    device = repo.get(equipment_id) if equipment_id else repo.add(Equipment(id=uuid.uuid4()))
+    if device is None:
+        raise NotFound("That device is no longer in the register.")
+    device.name = details.name.strip()
+    device.kind = details.kind
+    device.maker = details.maker.strip() or None
+    device.model = details.model.strip() or None
+    device.serial_number = details.serial_number.strip() or None
+    device.room_id = details.room_id
+    device.connection_type = details.connection_type
+    device.connection = dict(details.connection)
+    device.notes = details.notes.strip() or None
+    device.is_active = details.is_active
+    uow.commit()
+    return device.id
 
 
 @dataclass(frozen=True)
@@ -160,36 +147,25 @@ class NewCalibration:
     notes: str = ""
 
 
-def record_calibration(database: Database, context: TenantContext, equipment_id: uuid.UUID,
-                       record: NewCalibration) -> None:
-    require(context, "equipment.manage")
-    problems: dict[str, str] = {}
-    if record.kind not in ("calibration", "service", "repair", "check"):
-        problems["kind"] = "Choose calibration, service, repair or check."
-    if record.result not in ("pass", "adjusted", "fail"):
-        problems["result"] = "Choose the result."
-    if not record.performed_by.strip():
-        problems["performed_by"] = "Who did it (engineer or company)?"
-    if record.performed_on > date.today():
-        problems["performed_on"] = "The date cannot be in the future."
-    if record.next_due is not None and record.next_due <= record.performed_on:
-        problems["next_due"] = "The next due date must be after the date it was done."
+@use_case(permission="equipment.manage")
+def record_calibration(uow: TenantUnitOfWork, equipment_id: uuid.UUID, record: NewCalibration) -> None:
+    problems = calibration_problems(record.kind, record.result, record.performed_by, record.performed_on,
+                                    record.next_due, date.today())
+    problems = text_problems({"performed_by": (record.performed_by, LABEL),
+                              "certificate_reference": (record.certificate_reference, CODE),
+                              "notes": (record.notes, NOTE)}) | problems
     if problems:
         raise ValidationFailed(problems)
-
-    def work(uow: TenantUnitOfWork) -> None:
-        repo = uow.repository(EquipmentRepository)
-        if repo.get(equipment_id) is None:
-            raise NotFound("That device is no longer in the register.")
-        repo.add_calibration(CalibrationRecord(
-            id=uuid.uuid4(), equipment_id=equipment_id, kind=record.kind, performed_on=record.performed_on,
-            performed_by=record.performed_by.strip(), result=record.result, next_due=record.next_due,
-            certificate_reference=record.certificate_reference.strip() or None,
-            notes=record.notes.strip() or None, recorded_by=context.user_id,
-        ))
-        uow.commit()
-
-    database.run(context, work)
+    repo = uow.repository(EquipmentRepository)
+    if not repo.exists(equipment_id):
+        raise NotFound("That device is no longer in the register.")
+    repo.add_calibration(CalibrationRecord(
+        id=uuid.uuid4(), equipment_id=equipment_id, kind=record.kind, performed_on=record.performed_on,
+        performed_by=record.performed_by.strip(), result=record.result, next_due=record.next_due,
+        certificate_reference=record.certificate_reference.strip() or None,
+        notes=record.notes.strip() or None, recorded_by=uow.context.user_id,
+    ))
+    uow.commit()
 
 
 @dataclass(frozen=True)
@@ -203,136 +179,74 @@ class CalibrationEntry:
     notes: str
 
 
-def calibration_history(database: Database, context: TenantContext, equipment_id: uuid.UUID) -> list[CalibrationEntry]:
-    def work(uow: TenantUnitOfWork) -> list[CalibrationEntry]:
-        return [
-            CalibrationEntry(r.kind, r.performed_on, r.performed_by, r.result, r.next_due,
-                             r.certificate_reference or "", r.notes or "")
-            for r in uow.repository(EquipmentRepository).calibrations(equipment_id)
-        ]
-
-    return database.run(context, work, retry_safe=True)
-
-
-def attach_document(database: Database, context: TenantContext, equipment_id: uuid.UUID, *, title: str,
-                    file_name: str, content_type: str, content: bytes) -> uuid.UUID:
-    require(context, "equipment.manage")
-    if not title.strip():
-        raise ValidationFailed({"title": "Give the document a title, e.g. 'Interface manual'."})
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise ValidationFailed({"file": "That file is larger than 25 MB; attach a smaller copy."})
-    document_id = uuid.uuid4()
-
-    def work(uow: TenantUnitOfWork) -> uuid.UUID:
-        uow.repository(EquipmentRepository).add_document(TechnicalDocument(
-            id=document_id, equipment_id=equipment_id, title=title.strip(), file_name=file_name,
-            content_type=content_type, content=content, uploaded_by=context.user_id,
-        ))
-        uow.commit()
-        return document_id
-
-    return database.run(context, work)
-
-
-def documents(database: Database, context: TenantContext, equipment_id: uuid.UUID) -> list[tuple[Any, ...]]:
-    return database.run(context, lambda uow: uow.repository(EquipmentRepository).documents(equipment_id),
-                        retry_safe=True)
-
-
-def document_content(database: Database, context: TenantContext, document_id: uuid.UUID) -> tuple[str, bytes]:
-    def work(uow: TenantUnitOfWork) -> tuple[str, bytes]:
-        document = uow.repository(EquipmentRepository).document(document_id)
-        if document is None:
-            raise NotFound("That document is no longer attached.")
-        return document.file_name, bytes(document.content)
-
-    return database.run(context, work, retry_safe=True)
-
-
-def available_serial_ports() -> list[tuple[str, str]]:
-    """(device, description) of the serial ports present on this workstation (pyserial)."""
-    from serial.tools import list_ports
-
-    return [(p.device, p.description or p.device) for p in sorted(list_ports.comports(), key=lambda p: p.device)]
+@dataclass(frozen=True)
+class AttachedDocument:
+    id: uuid.UUID
+    title: str
+    file_name: str
+    content_type: str
+    size: int
 
 
 @dataclass(frozen=True)
-class ConnectionTest:
-    raw: bytes
-    parsed: list[dict[str, Any]]
-    error: str | None
+class DeviceHistory:
+    """What the device panel lists under the form: calibrations and services, newest first, and the
+    manuals and certificates attached."""
 
-    @property
-    def summary(self) -> str:
-        if not self.raw:
-            return "Nothing was received. Press SEND/PRINT on the device during the test."
-        if self.error:
-            return f"Received {len(self.raw)} bytes that could not be read: {self.error}"
-        return f"Received {len(self.raw)} bytes: {len(self.parsed)} measurement(s) read."
+    calibrations: list[CalibrationEntry]
+    documents: list[AttachedDocument]
 
 
-def listen_once(port: str, settings: LineSettings, *, protocol: str = "auto", seconds: float = 10.0,
-                quiet_after: float = 0.8) -> ConnectionTest:
-    """Open the port, wait up to ``seconds`` for the device to send, stop when the line goes quiet,
-    and parse what arrived. Runs off the GUI thread (the screen calls it through run_op)."""
-    import contextlib
-    import time
-
-    import serial
-
-    from ils_desktop.devices.measurement import ParseError, dumps_json
-    from ils_desktop.devices.protocols import parse
-
-    received = bytearray()
-    try:
-        with serial.serial_for_url(
-            port, baudrate=settings.baudrate, bytesize=settings.bytesize, parity=settings.parity,
-            stopbits=settings.stopbits, rtscts=settings.rtscts, timeout=0.1,
-        ) as line:
-            if settings.dtr:
-                # Some devices (Nidek RT) only send with DTR asserted; a pseudo-terminal or an
-                # adapter without modem lines refuses the ioctl, which is harmless.
-                with contextlib.suppress(OSError):
-                    line.dtr = True
-            deadline = time.monotonic() + seconds
-            last_byte = None
-            while time.monotonic() < deadline:
-                chunk = line.read(4096)
-                if chunk:
-                    received.extend(chunk)
-                    last_byte = time.monotonic()
-                elif last_byte is not None and time.monotonic() - last_byte >= quiet_after:
-                    break
-    except (serial.SerialException, OSError) as error:
-        return ConnectionTest(b"", [], f"The port {port} could not be opened: {error}")
-    if not received:
-        return ConnectionTest(b"", [], None)
-    import json
-
-    try:
-        measurements = parse(bytes(received), protocol)
-    except ParseError as error:
-        return ConnectionTest(bytes(received), [], str(error))
-    return ConnectionTest(bytes(received), [json.loads(dumps_json(m.to_json_dict())) for m in measurements], None)
+@use_case(permission="equipment.manage", read_only=True)
+def device_history(uow: TenantUnitOfWork, equipment_id: uuid.UUID) -> DeviceHistory:
+    repo = uow.repository(EquipmentRepository)
+    return DeviceHistory(
+        calibrations=[CalibrationEntry(r.kind, r.performed_on, r.performed_by, r.result, r.next_due,
+                                       r.certificate_reference or "", r.notes or "")
+                      for r in repo.calibrations(equipment_id)],
+        documents=[AttachedDocument(*row) for row in repo.documents(equipment_id)],
+    )
 
 
-def record_test(database: Database, context: TenantContext, equipment_id: uuid.UUID, test: ConnectionTest) -> None:
-    """Keep the last raw frame and what it parsed to on the device, for the settings screen."""
-    require(context, "equipment.manage")
+@use_case(permission="equipment.manage")
+def attach_document(uow: TenantUnitOfWork, equipment_id: uuid.UUID, *, title: str, file_name: str,
+                    content_type: str, content: bytes) -> uuid.UUID:
+    problems = text_problems({"title": (title, LABEL), "file": (file_name, LABEL)})
+    if not title.strip():
+        problems.setdefault("title", "Give the document a title, e.g. 'Interface manual'.")
+    if len(content) > MAX_DOCUMENT_BYTES:
+        problems["file"] = "That file is larger than 25 MB; attach a smaller copy."
+    if problems:
+        raise ValidationFailed(problems)
+    repo = uow.repository(EquipmentRepository)
+    if not repo.exists(equipment_id):
+        raise NotFound("That device is no longer in the register.")
+    document_id = uuid.uuid4()
+    repo.add_document(TechnicalDocument(
+        id=document_id, equipment_id=equipment_id, title=title.strip(), file_name=file_name,
+        content_type=content_type, content=content, uploaded_by=uow.context.user_id,
+    ))
+    uow.commit()
+    return document_id
 
-    def work(uow: TenantUnitOfWork) -> None:
-        device = uow.repository(EquipmentRepository).get(equipment_id)
-        if device is None:
-            raise NotFound("That device is no longer in the register.")
-        device.last_test_at = datetime.now(UTC)
-        device.last_test_raw = test.raw
-        device.last_test_result = {"parsed": test.parsed, "error": test.error}
-        uow.commit()
 
-    database.run(context, work, retry_safe=True)
+@use_case(permission="equipment.manage", read_only=True)
+def document_content(uow: TenantUnitOfWork, document_id: uuid.UUID) -> tuple[str, bytes]:
+    document = uow.repository(EquipmentRepository).document(document_id)
+    if document is None:
+        raise NotFound("That document is no longer attached.")
+    return document.file_name, bytes(document.content)
 
 
-def rooms_for_devices(database: Database, context: TenantContext) -> list[tuple[uuid.UUID, str]]:
-    from ils_desktop.repositories.equipment import RoomLookupRepository
+@use_case(permission="equipment.manage", retry_safe=True)
+def record_test(uow: TenantUnitOfWork, equipment_id: uuid.UUID, test: ConnectionTest) -> None:
+    """Keep the last raw frame and what it was read as on the device, for the settings screen."""
+    result = {"parsed": [m.to_json_dict() for m in test.parsed], "error": test.error}
+    if not uow.repository(EquipmentRepository).record_test(equipment_id, datetime.now(UTC), test.raw, result):
+        raise NotFound("That device is no longer in the register.")
+    uow.commit()
 
-    return database.run(context, lambda uow: uow.repository(RoomLookupRepository).rooms(), retry_safe=True)
+
+@use_case(permission="equipment.manage", read_only=True)
+def rooms_for_devices(uow: TenantUnitOfWork) -> list[tuple[uuid.UUID, str]]:
+    return uow.repository(EquipmentRepository).rooms()

@@ -12,14 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.devices.transports.dicom_scp import WorklistEntry
-from ils_desktop.domain.tenant import TenantContext
-from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
-from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.device_readings import WorklistRepository
+from ils_desktop.services.use_case import use_case
 
 LONDON = ZoneInfo("Europe/London")
 SEX_CODES = {"female": "F", "male": "M", "other": "O"}
@@ -29,34 +25,17 @@ def device_patient_id(customer_number: int) -> str:
     return f"C{customer_number:06d}"
 
 
-def todays_worklist(database: Database, context: TenantContext, day: date) -> list[WorklistEntry]:
+@use_case(permission="patients.view", read_only=True)
+def todays_worklist(uow: TenantUnitOfWork, day: date) -> list[WorklistEntry]:
+    """The patients booked into a test room on ``day`` (practice time), in booking order (one query)."""
     start = datetime.combine(day, time.min, LONDON)
-    end = start + timedelta(days=1)
-
-    def work(uow: TenantUnitOfWork) -> list[WorklistEntry]:
-        rows = uow.session.execute(
-            select(Patient.customer_number, Patient.last_name, Patient.first_name, Patient.date_of_birth,
-                   Patient.sex, TestRoomBooking.starts_at, TestRoom.station_ae_title, TestRoom.name,
-                   AppointmentType.name.label("type_name"))
-            .join(Patient, (Patient.company_id == TestRoomBooking.company_id)
-                  & (Patient.id == TestRoomBooking.patient_id))
-            .join(TestRoom, (TestRoom.company_id == TestRoomBooking.company_id)
-                  & (TestRoom.id == TestRoomBooking.room_id))
-            .join(AppointmentType, (AppointmentType.company_id == TestRoomBooking.company_id)
-                  & (AppointmentType.code == TestRoomBooking.appointment_type))
-            .where(TestRoomBooking.company_id == context.company_id, TestRoomBooking.starts_at >= start,
-                   TestRoomBooking.starts_at < end,
-                   TestRoomBooking.status.in_(("booked", "arrived", "in_test")))
-            .order_by(TestRoomBooking.starts_at)
+    return [
+        WorklistEntry(
+            patient_id=device_patient_id(r.customer_number), family_name=r.last_name, given_name=r.first_name,
+            birth_date=r.date_of_birth, sex=SEX_CODES.get(r.sex or "", ""),
+            scheduled_at=r.starts_at.astimezone(LONDON),
+            station_ae_title=r.station_ae_title or r.room_name.upper().replace(" ", "")[:16],
+            description=r.description,
         )
-        return [
-            WorklistEntry(
-                patient_id=device_patient_id(r.customer_number), family_name=r.last_name, given_name=r.first_name,
-                birth_date=r.date_of_birth, sex=SEX_CODES.get(r.sex, ""), scheduled_at=r.starts_at.astimezone(LONDON),
-                station_ae_title=r.station_ae_title or r.name.upper().replace(" ", "")[:16],
-                description=r.type_name,
-            )
-            for r in rows
-        ]
-
-    return database.run(context, work, retry_safe=True)
+        for r in uow.repository(WorklistRepository).booked(start, start + timedelta(days=1))
+    ]

@@ -4,6 +4,7 @@ and export folders this computer hosts, and tells the screens when a reading has
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -15,8 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class DeviceFeed(QObject):
-    # The StoredReading is frozen (and never changed after storing), so it can cross threads as it is:
-    # the exam offers a reading for its patient without asking the database for it again.
+    # The stored reading, typed as the hub stored it (``services.device_readings.StoredReading``, its
+    # measurement a ``Measurement``): frozen and never changed after storing, so it crosses from the
+    # listener's thread as it is, and the exam offers it without asking the database for it again.
     reading_stored = Signal(object)
     device_status = Signal(str, str)  # device name, status
 
@@ -30,6 +32,11 @@ class DeviceFeed(QObject):
         )
         self.started: list[str] = []
 
+    @property
+    def hosted(self) -> set[uuid.UUID]:
+        """The devices this workstation listens to: their readings arrive through ``reading_stored``."""
+        return set(self.hub.hosted)
+
     def start(self) -> None:
         def done(started: list[str]) -> None:
             self.started = started
@@ -37,7 +44,7 @@ class DeviceFeed(QObject):
                 log.info("listening to %s", ", ".join(started))
 
         run_op(self.hub.start_local_devices, on_done=done,
-               on_error=lambda error: (log.warning("devices not started: %s", error), True)[1])
+               on_error=lambda error: (log.warning("devices not started: %s", type(error).__name__), True)[1])
 
     def stop(self) -> None:
         self.hub.stop()

@@ -56,6 +56,9 @@ FRAGMENTS = [
     b"]]>", b"<![CDATA[", b"<?xml ?>", b"<List No=\"\xc2\xb2\">", b"<List No=\"99999999999999999999999\">",
     b" No=\"\xd9\xa3\"", b"APL", b"OVR", b"AV", b"R03", b"PR", b"999", b"180", b"-99.99", b"\xc2\xb2",
     b"\xd9\xa3", b"\xef\xbc\x91", b"DRM", b"DKM", b"DNT", b"DPM", b"@RT", b"@RM", b"@LM", b"S=", b"R: S=1e308",
+    # Several blocks under one EOT, lower-case ids, NT records with counts and deviations, values with units.
+    b"\x17\x01DRM\x02", b"\x17\r\x01Dkm\x02", b"\x17\x01DNT\x02", b" R03 15 16 15 AV15.3 SD0.6", b" SD", b" DV9",
+    b"AV", b" mm", b" D", b"\xc2\xb0", b" \xc2\xb5m", b" mmHg", b" kPa", b"12.00 cm",
 ]
 READING_BLOCKS = [
     re.compile(rb"<(?:\w+:)?\w*List\b[^>]*>.*?</(?:\w+:)?\w*List>", re.S),

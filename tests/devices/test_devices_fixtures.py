@@ -149,6 +149,79 @@ CASES: dict[str, tuple[str, list[Expected] | str]] = {
             ),
         ],
     ),
+    # Real Nidek NT-series transmissions: each eye's record carries the count, the readings, the
+    # average and its deviation (the shape our own first sample did not have).
+    "nidek-nt-tonometer-counts.bin": (
+        "nidek_serial",
+        [
+            Expected(
+                kind=MeasurementKind.TONOMETRY,
+                maker="NIDEK",
+                model="NT-510",
+                eyes={"R": {"iop_mmhg": D("15.3"), "iop_deviation_mmhg": D("0.6")},
+                      "L": {"iop_mmhg": D("18.5"), "iop_deviation_mmhg": D("0.7")}},
+                readings={
+                    "R": [{"iop_mmhg": D("15")}, {"iop_mmhg": D("16")}, {"iop_mmhg": D("15")}],
+                    "L": [{"iop_mmhg": D("18")}, {"iop_mmhg": D("19")}],
+                },
+                warnings=("L reading 1: APL (applanation not achieved) - no value",),
+            ),
+        ],
+    ),
+    "nidek-nt530p-tono-pachy.bin": (
+        "nidek_serial",
+        [
+            Expected(
+                kind=MeasurementKind.TONOMETRY,
+                maker="NIDEK",
+                model="NT-530P",
+                eyes={"R": {"iop_mmhg": D("14.5"), "iop_deviation_mmhg": D("0.7")},
+                      "L": {"iop_mmhg": D("17.0"), "iop_deviation_mmhg": D("0.0")}},
+                readings={"R": [{"iop_mmhg": D("14")}, {"iop_mmhg": D("15")}], "L": [{"iop_mmhg": D("17")}]},
+                warnings=("L reading 2: OVR (over range) - no value",),
+            ),
+            Expected(
+                kind=MeasurementKind.PACHYMETRY,
+                maker="NIDEK",
+                model="NT-530P",  # the DPM block has no ID record: the device of its transmission
+                eyes={"R": {"pachymetry_um": D("547"), "pachymetry_deviation_um": D("2")},
+                      "L": {"pachymetry_um": D("551"), "pachymetry_deviation_um": D("1")}},
+                readings={"R": [{"pachymetry_um": D("545")}, {"pachymetry_um": D("548")}],
+                          "L": [{"pachymetry_um": D("552")}, {"pachymetry_um": D("550")}]},
+                warnings=("R reading 3: BLK (blink) - no value", "L reading 2: ALM (alignment error) - no value"),
+            ),
+        ],
+    ),
+    "nidek-ark1a-blocks-one-eot.bin": (
+        "nidek_serial",
+        [
+            Expected(
+                kind=MeasurementKind.AUTOREFRACTION,
+                maker="NIDEK",
+                model="ARK-1a",  # from the Drm header block
+                eyes={
+                    "R": {**sca("-1.75", "-0.50", 170), "vertex_distance": D("12.00")},
+                    "L": {**sca("-1.25", "-0.25", 15), "vertex_distance": D("12.00")},
+                },
+                readings={
+                    "R": [sca("-1.75", "-0.50", 170), sca("-1.75", "-0.75", 172), sca("-2.00", "-0.50", 170)],
+                    "L": [sca("-1.25", "-0.25", 15), sca("-1.25", "-0.25", 10), sca("-1.50", "-0.25", 15)],
+                },
+                pd=PupillaryDistance(distance=D("62"), near=D("59")),
+            ),
+            Expected(
+                kind=MeasurementKind.KERATOMETRY,
+                maker="NIDEK",
+                model="ARK-1a",
+                eyes={
+                    "R": {"k1_radius_mm": D("7.72"), "k2_radius_mm": D("7.61"), "k1_axis": 175, "k2_axis": 85,
+                          "k1_power": D("43.72"), "k2_power": D("44.35"), "corneal_cylinder": D("-0.63")},
+                    "L": {"k1_radius_mm": D("7.75"), "k2_radius_mm": D("7.66"), "k1_axis": 5, "k2_axis": 95,
+                          "k1_power": D("43.55"), "k2_power": D("44.06"), "corneal_cylinder": D("-0.51")},
+                },
+            ),
+        ],
+    ),
     "nidek-rt5100-final.bin": (
         "nidek_rt",
         [
@@ -286,6 +359,46 @@ CASES: dict[str, tuple[str, list[Expected] | str]] = {
                 patient_id="C000042",
                 taken_at="2026-03-04T11:02:03",
                 eyes={"R": {"pachymetry_um": D("545")}},
+            ),
+        ],
+    ),
+    # A Nidek ARK-1s export writing each value with its unit, and one value no unit explains.
+    "nidek-xml-ark1s-units.xml": (
+        "nidek_xml",
+        [
+            Expected(
+                kind=MeasurementKind.AUTOREFRACTION,
+                maker="NIDEK",
+                model="ARK-1s",
+                patient_id="C000057",
+                taken_at="2026-03-05T09:41:27",
+                eyes={"R": {**sca("1.25", "-0.50", 94), "spherical_equivalent": D("1.00"),
+                            "vertex_distance": D("12.00")},
+                      "L": {**sca("1.00", "-0.25", 80), "vertex_distance": D("12.00")}},
+                readings={"R": [sca("1.25", "-0.50", 95), sca("1.25", "-0.75", 92)],
+                          "L": [{**sca("1.00", "-0.25", 80), "spherical_equivalent": None}]},
+                pd=PupillaryDistance(distance=D("63.5"), near=D("60.0")),
+                warnings=("L reading 1 SE: '+0.8.8 D' is not a number in D; that value was not recorded",),
+            ),
+            Expected(
+                kind=MeasurementKind.KERATOMETRY,
+                patient_id="C000057",
+                taken_at="2026-03-05T09:41:27",
+                eyes={"R": {"k1_radius_mm": D("7.84"), "k1_power": D("43.05"), "k1_axis": 4,
+                            "k2_radius_mm": D("7.70"), "k2_power": D("43.83"), "k2_axis": 94}},
+            ),
+            Expected(
+                kind=MeasurementKind.TONOMETRY,
+                patient_id="C000057",
+                taken_at="2026-03-05T09:41:27",
+                eyes={"R": {"iop_mmhg": D("16.5")}},
+                readings={"R": [{"iop_mmhg": D("16")}, {"iop_mmhg": D("17")}]},
+            ),
+            Expected(
+                kind=MeasurementKind.PACHYMETRY,
+                patient_id="C000057",
+                taken_at="2026-03-05T09:41:27",
+                eyes={"L": {"pachymetry_um": D("552")}},
             ),
         ],
     ),

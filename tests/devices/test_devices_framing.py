@@ -118,3 +118,24 @@ def test_any_chunk_size_gives_the_same_frames(size: int, fixture_bytes: Callable
     assert chunked == whole
     assert len(whole) == 5
     assert dropped == [] and pending == b""
+
+
+def test_blocks_under_one_eot_are_one_frame_however_the_bytes_arrive(fixture_bytes: Callable[[str], bytes]) -> None:
+    data = fixture_bytes("nidek-ark1a-blocks-one-eot.bin")
+    assert data.count(b"\x01") == 3 and data.count(b"\x04") == 1
+    for cut in range(1, len(data)):
+        framer = NidekFramer()
+        frames = feed_all(framer, [data[:cut], data[cut:]])
+        # Cut between the checksum and its CR, the frame is complete before the CR arrives.
+        assert frames == ([data[:-1]] if cut == len(data) - 1 else [data]), cut
+        assert framer.dropped == [] and framer.pending == b""
+
+
+def test_a_new_block_id_after_an_etb_continues_the_frame_but_the_same_one_restarts_it() -> None:
+    first = b"\x01DRM\x02OR-01.00-00.25090\x17\r"
+    framer = NidekFramer()
+    assert framer.feed(first + b"\x01DKM") == []  # waiting: a new block of the same transmission
+    framer = NidekFramer()
+    assert framer.feed(first + b"\x01DR") == []  # the next id is not all here yet: wait for it
+    assert framer.feed(b"M\x02OR-01.00-00.25090\x17\x04\r") == [b"\x01DRM\x02OR-01.00-00.25090\x17\x04\r"]
+    assert framer.dropped == [first]  # the same block id again: the device started over

@@ -9,6 +9,7 @@ derandomised (the same inputs every time) so CI is repeatable; a failure prints 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -149,8 +150,15 @@ def test_a_non_ascii_digit_in_a_reading_number_is_ignored(digit: str) -> None:
 def test_a_non_ascii_digit_in_a_value_is_not_a_number(digit: str) -> None:
     data = JOIA.replace(SPHERE + b"-2.50", SPHERE + f"-{digit}.50".encode(), 1)
     assert data != JOIA
+    # One such value costs that reading's sphero-cylinder (never read as a digit), with a warning...
+    [m] = get_protocol("joia_xml").parse(data)
+    first = m.eyes["R"].readings[0]
+    assert (first.sphere, first.cylinder, first.axis) == (None, None, None)
+    assert any(f"'-{digit}.50' is not a number" in w for w in m.warnings), m.warnings
+    # ...and a file of nothing else is refused, saying why.
+    every_value = re.sub(rb'(unit="(?:D|deg)">)-?[0-9]', lambda v: v[1] + digit.encode(), JOIA)
     with pytest.raises(ParseError, match="not a number"):
-        get_protocol("joia_xml").parse(data)
+        get_protocol("joia_xml").parse(every_value)
 
 
 def test_an_implausible_value_is_dropped_with_a_warning_and_the_median_recomputed() -> None:
@@ -215,9 +223,10 @@ def _hostile_files(folder: Path) -> dict[str, bytes]:
         "codec-rot13.xml": _with_declaration("rot13"),
         "codec-idna.xml": _with_declaration("idna"),
         "codec-hex.xml": _with_declaration("hex"),
-        "arabic-digit.xml": JOIA.replace(SPHERE + b"-2.50", SPHERE + "-٢.50".encode(), 1),
+        # One unreadable value costs only that value; a file of nothing else is refused.
+        "arabic-digit.xml": re.sub(rb'(unit="(?:D|deg)">)-?[0-9]', lambda v: v[1] + "٢".encode(), JOIA),
         "huge-numbers.dcm": buffer.getvalue(),
-        "huge-text-number.xml": JOIA.replace(SPHERE + b"-2.50", SPHERE + b"1e308", 1),
+        "huge-text-number.xml": re.sub(rb'(unit="(?:D|deg)">)[^<]*', lambda v: v[1] + b"1e308", JOIA),
         "many-readings.xml": JOIA[:end] + JOIA[start:end] * 8000 + JOIA[end:],
         "oversized.bin": SEEDS["nidek-tonometer.bin"] + b"\x00" * (5 * 1024 * 1024),
         "truncated.bin": SEEDS["nidek-lm-right-left.bin"][:40],

@@ -1,6 +1,7 @@
 """The common Measurement model, its JSON contract and the representative-value rules."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -183,3 +184,25 @@ def test_median_of_readings_per_value() -> None:
 )
 def test_decimal_from_float(value: float, text: str) -> None:
     assert decimal_from_float(value) == D(text)
+
+
+def test_a_stored_measurement_reads_back_as_it_was(fixture_bytes: Callable[[str], bytes]) -> None:
+    """What the database keeps (the JSON contract, numbers read back as floats) gives the same
+    measurement back: the exam is offered the values the device sent."""
+    from ils_desktop.devices.measurement import measurement_from_json
+    from ils_desktop.devices.protocols import parse_auto
+
+    for name in ("nidek-ark1a-blocks-one-eot.bin", "nidek-nt530p-tono-pachy.bin", "nidek-lm-right-left.bin",
+                 "joia-ref-topcon-kr800s.xml", "joia-km-sbj-topcon-cv5000.xml"):
+        for measurement in parse_auto(fixture_bytes(name)):
+            stored = json.loads(dumps_json(measurement.to_json_dict()))  # as JSONB hands it back
+            again = measurement_from_json(stored)
+            assert again.to_json_dict() == measurement.to_json_dict(), name
+            assert again.eyes == measurement.eyes and again.taken_at == measurement.taken_at
+
+
+def test_a_stored_measurement_of_an_unknown_kind_is_refused() -> None:
+    from ils_desktop.devices.measurement import measurement_from_json
+
+    with pytest.raises(ValueError):
+        measurement_from_json({"kind": "retinoscopy", "eyes": {}})

@@ -238,3 +238,117 @@ def test_an_implausible_vertex_distance_is_dropped_with_a_warning(vertex: str, k
     [measurement] = get_protocol("nidek_serial").parse(frame)
     assert measurement.eyes[Eye.RIGHT].representative.vertex_distance == kept
     assert (kept is None) == any("vertex" in w for w in measurement.warnings)
+
+
+# --- tonometers and pachymeters: count, readings, average and deviation ------------------------
+
+def _transmission(*blocks: tuple[str, list[str]]) -> bytes:
+    """Several blocks under one EOT and one checksum (the layout of a published ARK-1a transmission)."""
+    from ils_desktop.devices.framing import nidek_checksum
+
+    body = b"".join(b"\x01" + block.encode() + b"\x02" + b"".join(r.encode() + b"\x17\r" for r in records)
+                    for block, records in blocks) + b"\x04"
+    return body + nidek_checksum(body).encode() + b"\r"
+
+
+@pytest.mark.parametrize(
+    ("records", "readings", "average", "deviation", "warnings"),
+    [
+        # NT-series: everything about an eye in one record, the deviation labelled SD.
+        ([" R03 15/2.0 16/2.1 15/2.0 AV15.3/2.04 SD0.6"], ["15", "16", "15"], "15.3", "0.6", []),
+        # ... or DV, or after the average with no label at all; commas between items.
+        ([" R03 15,16,15,AV15.3 DV0.6"], ["15", "16", "15"], "15.3", "0.6", []),
+        ([" R2 14.0 16.0 AV15.0 1.4"], ["14.0", "16.0"], "15.0", "1.4", []),
+        # Count, each reading and the average in records of their own, the deviation on the average's.
+        ([" R03", "15/2.0", "16/2.1", "15/2.0", "AV15.3/2.04 SD0.6"], ["15", "16", "15"], "15.3", "0.6", []),
+        # The count and the readings in one record, the average and deviation in the next.
+        ([" R03 15 APL 16", "AV15.5 SD0.7"], ["15", "16"], "15.5", "0.7", ["R reading 2: APL"]),
+        # No space between the count and the first reading.
+        ([" R0315.0 16.0 15.0 AV15.3 SD0.6"], ["15.0", "16.0", "15.0"], "15.3", "0.6", []),
+        # No deviation sent: none recorded; no average sent: the median of the readings.
+        ([" R03 15 16 15 AV15.3"], ["15", "16", "15"], "15.3", None, []),
+        ([" R02 15 17"], ["15", "17"], "16", None, []),
+        # The count says three, two came: the values are kept and the difference said.
+        ([" R03 15 16 AV15.5 SD0.7"], ["15", "16"], "15.5", "0.7", ["R: device announced 3 readings but sent 2"]),
+    ],
+)
+def test_tonometer_records_as_nt_series_units_send_them(
+    records: list[str], readings: list[str], average: str, deviation: str | None, warnings: list[str]
+) -> None:
+    [m] = serial.parse(nidek_frame("DNT", ["IDNIDEK/NT-510", *records]))
+    right = m.eyes[Eye.RIGHT]
+    assert [r.iop_mmhg for r in right.readings] == [D(v) for v in readings]
+    assert right.representative.iop_mmhg == D(average)
+    assert right.representative.iop_deviation_mmhg == (D(deviation) if deviation else None)
+    for text in warnings:
+        assert any(text in w for w in m.warnings), m.warnings
+    assert len(m.warnings) == len(warnings)
+
+
+def test_pachymeter_records_with_counts_average_and_deviation() -> None:
+    [m] = serial.parse(nidek_frame("DPM", [" R03 545 548 BLK AV547 2", " L03 552 ALM 550 AV551 SD1"]))
+    assert m.kind is MeasurementKind.PACHYMETRY
+    assert [r.pachymetry_um for r in m.eyes[Eye.RIGHT].readings] == [D(545), D(548)]
+    assert (m.eye("R").pachymetry_um, m.eye("R").pachymetry_deviation_um) == (D(547), D(2))
+    assert (m.eye("L").pachymetry_um, m.eye("L").pachymetry_deviation_um) == (D(551), D(1))
+    assert m.warnings == ["R reading 3: BLK (blink) - no value", "L reading 2: ALM (alignment error) - no value"]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (" R02 15 1x AV15", "'1x AV15' is not a reading"),
+        (" R02 15 16 SD0.5", "a deviation without an average"),
+        (" R02 15 16 AV15.5 0.7 0.8", "a deviation without an average"),  # a second deviation
+        (" R02 15mmHg 16", "is not a reading"),
+    ],
+)
+def test_tonometer_records_that_are_not_readings_are_refused(record: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        serial.parse(nidek_frame("DNT", [record]))
+
+
+def test_an_implausible_deviation_goes_with_a_warning_and_with_its_average() -> None:
+    [m] = serial.parse(nidek_frame("DNT", [" R02 15 16 AV15.5 SD55", " L02 15 16 AV95 SD0.5"]))
+    assert m.eye("R").iop_mmhg == D("15.5") and m.eye("R").iop_deviation_mmhg is None
+    assert any("R IOP deviation 55 mmHg is outside the plausible range" in w for w in m.warnings)
+    # An average dropped as implausible takes its deviation with it; the median of the readings stands in.
+    assert m.eye("L").iop_mmhg == D("15.5") and m.eye("L").iop_deviation_mmhg is None
+
+
+# --- several blocks under one EOT ------------------------------------------------------------------
+
+def test_blocks_under_one_eot_are_read_block_by_block_with_one_checksum() -> None:
+    data = _transmission(("Drm", ["IDNIDEK/ARK-1a", "NO0107"]),
+                         ("DRM", ["VD12.00", "OR-01.75-00.50170", "OL-01.25-00.25015"]),
+                         ("Dkm", [" R07.7207.6117507.67", " L07.7507.6600507.71"]))
+    refraction, kerato = serial.parse(data)
+    assert (refraction.kind, kerato.kind) == (MeasurementKind.AUTOREFRACTION, MeasurementKind.KERATOMETRY)
+    assert refraction.model == kerato.model == "ARK-1a"  # from the header block
+    assert refraction.extras["NO"] == kerato.extras["NO"] == "0107"
+    assert refraction.warnings == kerato.warnings == []  # the one checksum covers every block
+    assert refraction.raw == kerato.raw == data
+    damaged = data[:-5] + b"0000\r"
+    assert all("checksum mismatch" in m.warnings[0] for m in serial.parse(damaged))
+
+
+def test_a_transmission_whose_blocks_carry_no_reading_is_refused() -> None:
+    with pytest.raises(ParseError, match="autorefraction frame has no reading"):
+        serial.parse(_transmission(("Drm", ["IDNIDEK/ARK-1a", "NO0107"]), ("DRM", ["VD12.00"])))
+
+
+def test_each_block_of_a_transmission_closed_by_its_own_eot_still_works(fixture_bytes: Callable[[str], bytes]) -> None:
+    one_eot = serial.parse(fixture_bytes("nidek-ark1a-blocks-one-eot.bin"))
+    data = fixture_bytes("nidek-ark1a-blocks-one-eot.bin")
+    blocks = [b"\x01" + part for part in data[1 : data.index(b"\x04")].split(b"\x01")]
+    own_eots = b"".join(nidek_frame(b[1:4].decode(), [r.strip(b"\r").decode() for r in b[5:].split(b"\x17")
+                                                      if r.strip(b"\r")]) for b in blocks)
+    each = serial.parse(own_eots)
+    assert [(m.kind, m.model, m.eyes) for m in each] == [(m.kind, m.model, m.eyes) for m in one_eot]
+
+
+def test_the_same_block_started_again_is_a_cut_off_frame_not_a_second_block() -> None:
+    frame = nidek_frame("DLM", ["IDNIDEK/LM-1000P", " R-02.25-00.75095"])
+    cut_after_a_record = frame[: frame.index(b"\x17") + 1]  # the device stopped after its ID record
+    with pytest.raises(ParseError, match="cut off"):
+        serial.parse(cut_after_a_record + frame)

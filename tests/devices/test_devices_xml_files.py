@@ -243,3 +243,72 @@ def test_nidek_xml_cut_off() -> None:
     data = NIDEK_DATA.encode("utf-16")
     with pytest.raises(ParseError, match="malformed XML"):
         parse_auto(data[: len(data) // 2])
+
+
+# --- values written with their units; one value that cannot be read --------------------------------
+
+
+def _nidek_with(old: str, new: str) -> list:  # type: ignore[type-arg]
+    assert old in NIDEK_DATA
+    return nidek_xml.parse(NIDEK_DATA.replace(old, new, 1).encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "field", "value"),
+    [
+        ("<VD>12.00</VD>", "<VD>12.00 mm</VD>", 0, "vertex_distance", D("12.00")),  # the ARK-1s export
+        ("<VD>12.00</VD>", "<VD>12.00mm</VD>", 0, "vertex_distance", D("12.00")),
+        ("<Sphere>-2.00</Sphere><Cylinder>-0.50</Cylinder><Axis>11</Axis>",
+         "<Sphere>-2.00 D</Sphere><Cylinder>-0.50 DC</Cylinder><Axis>11°</Axis>", 0, "sphere", D("-2.00")),
+        ("<Sphere>-2.00</Sphere><Cylinder>-0.50</Cylinder><Axis>11</Axis>",
+         "<Sphere>-2.00 dpt</Sphere><Cylinder>-0.50D</Cylinder><Axis>11 deg</Axis>", 0, "axis", 11),
+        ("<Radius>7.75</Radius><Power>43.50</Power>", "<Radius>7.75 mm</Radius><Power>43.50 D</Power>", 1,
+         "k1_radius_mm", D("7.75")),
+        ("<NTAverage><mmHg>15.0</mmHg>", "<NTAverage><mmHg>15.0 mmHg</mmHg>", 2, "iop_mmhg", D("15.0")),
+        ("<Thickness>545</Thickness>", "<Thickness>545 µm</Thickness>", 3, "pachymetry_um", D(545)),
+        ("<Thickness>545</Thickness>", "<Thickness>545um</Thickness>", 3, "pachymetry_um", D(545)),
+    ],
+)
+def test_a_value_written_with_its_unit_is_read(old: str, new: str, section: int, field: str, value: object) -> None:
+    measurement = _nidek_with(old, new)[section]
+    assert getattr(measurement.eyes["R"].representative, field) == value
+    assert measurement.warnings == ([] if section else ["L reading 2: BLINK - no value"])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "lost", "warning"),
+    [
+        # A unit the field is not in: that value (only) is left out, and the warning says which and why.
+        ("<VD>12.00</VD>", "<VD>12.00 cm</VD>", 0, ("vertex_distance",),
+         "vertex distance: '12.00 cm' is not a number in mm; that value was not recorded"),
+        ("<NTAverage><mmHg>15.0</mmHg>", "<NTAverage><mmHg>2.0 kPa</mmHg>", 2, (),  # the median stands in
+         "R NTAverage IOP: '2.0 kPa' is not a number in mmHg; that value was not recorded"),
+        ("<Radius>7.75</Radius>", "<Radius>7.75 in</Radius>", 1, ("k1_radius_mm",),
+         "R reading 1 R1 radius: '7.75 in' is not a number in mm"),
+        # A sphero-cylinder is all or nothing: an unreadable axis takes the sphere and cylinder with it.
+        ("<Sphere>-2.00</Sphere><Cylinder>-0.50</Cylinder><Axis>11</Axis>",
+         "<Sphere>-2.00</Sphere><Cylinder>-0.50</Cylinder><Axis>eleven</Axis>", 0, (),
+         "R ARMedian: the axis could not be read; the sphere, cylinder and axis of this reading were not recorded"),
+    ],
+)
+def test_one_unreadable_value_costs_that_value_not_the_file(
+    old: str, new: str, section: int, lost: tuple[str, ...], warning: str
+) -> None:
+    measurements = _nidek_with(old, new)
+    assert len(measurements) == 4  # every section is still read
+    measurement = measurements[section]
+    assert any(warning in w for w in measurement.warnings), measurement.warnings
+    for field in lost:
+        assert getattr(measurement.eyes["R"].representative, field) is None
+    if section == 0 and not lost:
+        # The device's median lost its sphero-cylinder: the median of the readings is used instead.
+        assert (measurement.eye("R").sphere, measurement.eye("R").axis) == (D("-2.125"), 11)
+    if section == 2:
+        assert measurement.eye("R").iop_mmhg == D(15)  # median of 14 and 16
+
+
+def test_a_file_with_nothing_readable_is_refused_saying_why() -> None:
+    body = ('<ns:REF><ns:R><ns:List No="1"><ns:Sphere>-2.5x</ns:Sphere><ns:Cylinder>-0.75</ns:Cylinder>'
+            "<ns:Axis>10</ns:Axis></ns:List></ns:R></ns:REF>")
+    with pytest.raises(ParseError, match=r"no R or L values: R reading 1 sphere: '-2.5x' is not a number in D"):
+        joia.parse(joia_file("REF", body))

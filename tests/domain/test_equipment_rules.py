@@ -5,9 +5,9 @@ import pytest
 from ils_desktop.domain.equipment import (
     CalibrationState,
     LineSettings,
+    calibration_problems,
     calibration_state,
-    customer_number_from_device_id,
-    split_device_name,
+    device_problems,
 )
 
 TODAY = date(2026, 11, 25)
@@ -38,17 +38,40 @@ def test_line_settings(settings, problem):
     assert (problem in problems) if problem else problems == {}
 
 
-@pytest.mark.parametrize(("device_id", "number"), [
-    ("C000042", 42), ("42", 42), ("P-000123", 123), ("", None), (None, None), ("ABC", None),
-    ("12345678901", None),
-])
-def test_customer_number_from_device_id(device_id, number):
-    assert customer_number_from_device_id(device_id) == number
+def test_line_settings_of_a_connection():
+    assert LineSettings.of({}) == LineSettings(9600, 8, "E", 1, False, True)
+    assert LineSettings.of({"baudrate": "2400", "bytesize": 7, "parity": "E", "stopbits": "2", "dtr": True}) == \
+        LineSettings(2400, 7, "E", 2, False, True)
 
 
-@pytest.mark.parametrize(("name", "parts"), [
-    ("SMITH^JOHN", ("SMITH", "JOHN")), ("Smith^John^^Mr", ("Smith", "John")), ("Smith, John", ("Smith", "John")),
-    ("John Smith", ("Smith", "John")), ("Mary Ann Smith", ("Smith", "Mary Ann")), ("Smith", None), ("", None),
+SERIAL = {"port": "/dev/ttyUSB0", "baudrate": 9600, "bytesize": 8, "parity": "E", "stopbits": 1}
+
+
+@pytest.mark.parametrize(("name", "kind", "connection_type", "connection", "fields"), [
+    ("ARK-1", "autorefractor", "serial", SERIAL, set()),
+    ("LM-1", "lensmeter", "none", {}, set()),
+    (" ", "autorefractor", "none", {}, {"name"}),
+    ("X", "toaster", "none", {}, {"kind"}),
+    ("X", "tonometer", "bluetooth", {}, {"connection_type"}),
+    ("X", "tonometer", "serial", {}, {"port"}),
+    ("X", "tonometer", "serial", SERIAL | {"baudrate": 9601, "parity": "M"}, {"baudrate", "parity"}),
+    ("X", "tonometer", "folder", {"folder": " "}, {"folder"}),
+    ("X", "tonometer", "folder", {"folder": "/srv/exports"}, set()),
+    ("OCT", "oct", "dicom", {"ae_title": ""}, {"ae_title"}),
+    ("OCT", "oct", "dicom", {"ae_title": "MAESTRO2"}, set()),
 ])
-def test_split_device_name(name, parts):
-    assert split_device_name(name) == parts
+def test_device_problems(name, kind, connection_type, connection, fields):
+    assert set(device_problems(name, kind, connection_type, connection)) == fields
+
+
+@pytest.mark.parametrize(("kind", "result", "by", "done", "due", "fields"), [
+    ("calibration", "pass", "Nidek UK", date(2026, 11, 1), date(2027, 11, 1), set()),
+    ("service", "adjusted", "Nidek UK", TODAY, None, set()),
+    ("polish", "pass", "Nidek UK", TODAY, None, {"kind"}),
+    ("check", "maybe", "Nidek UK", TODAY, None, {"result"}),
+    ("check", "pass", "  ", TODAY, None, {"performed_by"}),
+    ("check", "pass", "Nidek UK", date(2026, 11, 26), None, {"performed_on"}),  # tomorrow
+    ("check", "pass", "Nidek UK", TODAY, TODAY, {"next_due"}),
+])
+def test_calibration_problems(kind, result, by, done, due, fields):
+    assert set(calibration_problems(kind, result, by, done, due, TODAY)) == fields

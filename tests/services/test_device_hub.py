@@ -27,6 +27,7 @@ from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.counters import CounterRepository
 from ils_desktop.services import equipment
 from ils_desktop.services.device_hub import DeviceHub
+from ils_desktop.services.use_case import run
 from ils_desktop.services.worklist import device_patient_id
 from tests.sessions import signed
 
@@ -47,7 +48,7 @@ def _patient(database, practice, first="Zoë", last="O'Brien") -> tuple[uuid.UUI
 
 
 def _register_dicom_device(database, practice, ae_title: str, host: str = "") -> None:  # type: ignore[no-untyped-def]
-    equipment.save_device(database, _context(practice), equipment.DeviceDetails(
+    run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
         name=ae_title, kind="autorefractor", connection_type="dicom", connection={"ae_title": ae_title, "host": host}))
 
 
@@ -79,7 +80,7 @@ def test_simulated_autorefractor_on_a_pty_reaches_the_database(database, practic
     master, slave = os.openpty()
     port = os.ttyname(slave)
     try:
-        equipment.save_device(database, _context(practice), equipment.DeviceDetails(
+        run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
             name="ARK-1", kind="autorefractor", connection_type="serial",
             connection={"port": port, "baudrate": 9600, "protocol": "auto", "workstation": "test-room-1"}))
         assert hub.start_local_devices() == ["ARK-1"]
@@ -103,7 +104,7 @@ def test_simulated_autorefractor_on_a_pty_reaches_the_database(database, practic
 def test_simulate_command_drives_a_real_port(hub, database, practice):
     with simulators.NullModem() as cable:
         app_end, device_end = cable.ends
-        equipment.save_device(database, _context(practice), equipment.DeviceDetails(
+        run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
             name="LM-1", kind="lensmeter", connection_type="serial",
             connection={"port": app_end, "protocol": "nidek-serial"}))
         hub.start_local_devices()
@@ -122,7 +123,7 @@ def test_a_joia_file_dropped_in_the_folder_is_matched_to_its_patient(hub, databa
     patient_id, number = _patient(database, practice)
     folder = tmp_path / "exports"
     folder.mkdir()
-    equipment.save_device(database, _context(practice), equipment.DeviceDetails(
+    run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
         name="KR-800S", kind="autorefractor", connection_type="folder", connection={"folder": str(folder)}))
     hub.start_local_devices()
     simulators.drop_file(folder, simulators.joia_file(random.Random(1), patient_id=device_patient_id(number)),
@@ -167,7 +168,7 @@ def test_dicom_store_and_worklist_from_the_diary(hub, database, practice):
     _wait(lambda: len(hub.stored) == 1)
     [reading] = hub.stored
     assert reading.patient_id == patient_id and reading.source == "dicom"
-    assert reading.measurement["eyes"]["R"]["sphere"] == -1.25
+    assert reading.measurement.eye("R").sphere == Decimal("-1.25")
     with database.unit_of_work(context) as uow:
         row = uow.session.execute(text("SELECT calling_ae_title, modality, file_path FROM dicom_readings "
                                        "WHERE sop_instance_uid = :uid"), {"uid": str(dataset.SOPInstanceUID)}).one()
@@ -201,5 +202,37 @@ def test_a_dicom_id_contradicted_by_name_and_birth_date_waits_in_the_inbox(hub, 
     assert (confirmed.patient_id, confirmed.match_method) == (patient_id, "name_dob")
     from ils_desktop.services.device_readings import unmatched_readings
 
-    inbox = {r.id: r for r in unmatched_readings(database, context)}
+    inbox = {r.id: r for r in run(database, context, unmatched_readings)}
     assert all(inbox[r.id].unmatched_reason == r.unmatched_reason for r in contradicted)
+
+
+def test_an_ark1a_transmission_of_several_blocks_under_one_eot_is_stored_whole(database, practice, hub):
+    """The ARK-1a sends its header, refraction and keratometry blocks under a single EOT: one
+    transmission on the line, two readings stored, each keeping the transmission's bytes."""
+    from pathlib import Path
+
+    transmission = (Path(__file__).resolve().parents[1] / "fixtures" / "devices"
+                    / "nidek-ark1a-blocks-one-eot.bin").read_bytes()
+    master, slave = os.openpty()
+    port = os.ttyname(slave)
+    try:
+        run(database, _context(practice), equipment.save_device, equipment.DeviceDetails(
+            name="ARK-1a", kind="autorefractor", connection_type="serial",
+            connection={"port": port, "protocol": "auto", "workstation": "test-room-1"}))
+        assert hub.start_local_devices() == ["ARK-1a"]
+        time.sleep(0.3)
+        for start in range(0, len(transmission), 37):  # as a slow line delivers it, in pieces
+            os.write(master, transmission[start:start + 37])
+            time.sleep(0.01)
+        _wait(lambda: len(hub.stored) == 2)
+    finally:
+        hub.stop()
+        os.close(master)
+        os.close(slave)
+    refraction, kerato = hub.stored
+    assert (refraction.kind, kerato.kind) == ("autorefraction", "keratometry")
+    assert refraction.error is None and refraction.measurement.model == "ARK-1a"
+    assert kerato.measurement.eye("R").k1_radius_mm == Decimal("7.72")
+    with database.unit_of_work(_context(practice)) as uow:
+        raws = uow.session.execute(text("SELECT raw FROM device_readings WHERE equipment_id IS NOT NULL")).scalars()
+        assert list(raws) == [transmission, transmission]

@@ -47,7 +47,7 @@ def test_autorefractor_reading_is_offered_in_the_open_exam_and_accepted(qtbot, m
 
     with simulators.NullModem() as cable:
         app_end, device_end = cable.ends
-        equipment.save_device(database, manager, equipment.DeviceDetails(
+        run(database, manager, equipment.save_device, equipment.DeviceDetails(
             name="ARK-1", kind="autorefractor", maker="Nidek", room_id=room.id, connection_type="serial",
             connection={"port": app_end, "protocol": "auto"}))
         window = make_window(database)

@@ -7,14 +7,17 @@ import threading
 import time
 import uuid
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
+from ils_desktop.devices.measurement import EyeSide, EyeValues, Measurement, MeasurementKind
 from ils_desktop.models.patients import Patient
 from ils_desktop.services import device_readings
+from ils_desktop.services.use_case import run
 from tests.sessions import signed
 from tests.ui.conftest import sign_in_by_keyboard
 
@@ -62,15 +65,17 @@ def test_manager_registers_a_lensmeter_and_tests_it_on_a_real_serial_line(qtbot,
 
 
 def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, database, practice):
-    context = signed(practice.company_id, practice.admin_id)
+    # A device hub's session may read patients (what storing and matching a reading needs).
+    context = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), frozenset({"patients.view"}))
     with database.unit_of_work(context) as uow:
         patient = Patient(id=uuid.uuid4(), company_id=practice.company_id, customer_number=990001,
                           first_name="Agnès", last_name="Varda", date_of_birth=date(1958, 5, 30))
         uow.session.add(patient)
         uow.commit()
-    stored = device_readings.store_reading(database, context, device_readings.IncomingReading(
+    eyes = {eye: EyeSide(EyeValues(iop_mmhg=Decimal(iop))) for eye, iop in (("R", "15.3"), ("L", "18"))}
+    stored = run(database, context, device_readings.store_reading, device_readings.IncomingReading(
         source="serial", raw=b"\x01DNT...", protocol="nidek-serial", device_patient_id="UNKNOWN-1",
-        measurement={"kind": "tonometry", "eyes": {"R": {"iop_mmhg": 15.3}, "L": {"iop_mmhg": 18}}, "warnings": []}))
+        measurement=Measurement(kind=MeasurementKind.TONOMETRY, protocol="nidek_serial", eyes=eyes)))
     _window, screen = _signed_in_page(qtbot, make_window, database, practice)
     screen.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.rows), timeout=10_000)
@@ -94,5 +99,63 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
     QTimer.singleShot(50, choose_patient)
     screen.assign_selected()
     qtbot.waitUntil(lambda: all(r.id != stored.id for r in screen.inbox_model.rows), timeout=10_000)
-    waiting = device_readings.readings_waiting_for(database, context, patient.id)
+    waiting = run(database, context, device_readings.readings_waiting_for, patient.id)
     assert [r.id for r in waiting] == [stored.id] and waiting[0].match_method == "manual"
+
+
+def test_a_device_keeps_its_notes_its_computer_and_whether_it_is_in_use(qtbot, make_window, database, practice):
+    _window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    form = screen.form
+    qtbot.keyClicks(form.name, "NT-1")
+    form.kind.setCurrentIndex(form.kind.findData("tonometer"))
+    qtbot.keyClicks(form.notes, "Cable behind the desk")
+    form.connection_type.setCurrentIndex(form.connection_type.findData("serial"))
+    assert screen.test_button.isVisible()  # a serial line can be tested from here
+    form.port.setEditText("/dev/ttyUSB7")
+    form.serial_computer.setCurrentIndex(1)  # "This computer (…)"
+    form.active.setFocus()
+    qtbot.keyClick(form.active, Qt.Key.Key_Space)  # retired
+    assert not form.active.isChecked()
+    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "saved" in screen.form_message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: any(d.details.name == "NT-1" for d in screen.model.rows), timeout=10_000)
+    [listed] = [d for d in screen.model.rows if d.details.name == "NT-1"]
+    assert "(not in use)" in screen.model.data(screen.model.index(screen.model.rows.index(listed), 0))
+    with database.unit_of_work(signed(practice.company_id, practice.admin_id)) as uow:
+        row = uow.session.execute(text(
+            "SELECT notes, is_active, connection->>'workstation' AS computer FROM equipment WHERE name = 'NT-1'")).one()
+    assert (row.notes, row.is_active, row.computer) == ("Cable behind the desk", False, screen.workspace.workstation)
+    form.connection_type.setCurrentIndex(form.connection_type.findData("dicom"))
+    assert not screen.test_button.isVisible()  # nothing to listen to on a DICOM device
+
+
+def test_a_calibration_is_recorded_from_its_dialog_which_stays_open_until_it_is_right(
+        qtbot, make_window, database, practice):
+    _window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(screen.form.name, "LM-2")
+    qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(d.details.name == "LM-2" for d in screen.model.rows), timeout=10_000)
+    screen.table.selectRow(next(i for i, d in enumerate(screen.model.rows) if d.details.name == "LM-2"))
+    assert screen.calibration_state.text() == "No calibration recorded"
+
+    from ils_desktop.ui.screens.equipment import CalibrationDialog
+
+    seen: list[str] = []
+
+    def fill_in() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CalibrationDialog) and w.isVisible())
+        save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # nobody named: refused on the field
+        qtbot.waitUntil(lambda: dialog.errors["performed_by"].isVisible(), timeout=10_000)
+        seen.append(dialog.errors["performed_by"].text())
+        assert dialog.isVisible()
+        qtbot.keyClicks(dialog.performed_by, "Nidek UK")
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(50, fill_in)
+    qtbot.mouseClick(screen.calibrate_button, Qt.MouseButton.LeftButton)
+    assert seen == ["Who did it (engineer or company)?"]
+    qtbot.waitUntil(lambda: screen.calibration_state.text().startswith("Calibrated"), timeout=10_000)
+    qtbot.waitUntil(lambda: "by Nidek UK" in screen.calibration_list.item(0).text(), timeout=10_000)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QObject, Signal
 
+from ils_desktop.devices.measurement import EyeSide, EyeValues, Measurement, MeasurementKind
 from ils_desktop.domain.exam import DeviceSource
 from ils_desktop.services.device_readings import StoredReading
 from ils_desktop.ui.exam_device_offers import ExamDeviceOffers
@@ -18,7 +20,8 @@ from ils_desktop.ui.exam_device_offers import ExamDeviceOffers
 PATIENT = uuid.uuid4()
 READING = StoredReading(
     id=uuid.uuid4(), kind="autorefraction", patient_id=PATIENT, match_method="room", received_at=datetime.now(UTC),
-    measurement={"kind": "autorefraction", "eyes": {"R": {"sphere": -1.25}}}, source="serial",
+    measurement=Measurement(kind=MeasurementKind.AUTOREFRACTION, protocol="nidek_serial",
+                            eyes={"R": EyeSide(EyeValues(sphere=Decimal("-1.25")))}), source="serial",
     source_detail="/dev/ttyUSB0", error=None, warnings=[], device_patient_id=None, device_patient_name=None,
     device_name="ARK-1", status="matched")
 
@@ -50,9 +53,11 @@ class ExamScreenStandIn(QObject):
         super().__init__()
         self.record = record
         self.offered: list[DeviceSource] = []
+        self.values: list[dict[str, Any]] = []
 
     def offer_device_reading(self, kind: str, values: dict[str, Any], source: DeviceSource) -> bool:
         self.offered.append(source)
+        self.values.append(values)
         return True
 
 
@@ -69,9 +74,12 @@ class ExamScreenStandIn(QObject):
 def test_a_stored_reading_is_offered_only_to_its_patients_open_exam(qtbot, reading, record, offered):
     exam = ExamScreenStandIn(record)
     offers = ExamDeviceOffers(workspace=None, exam_screen=exam)  # type: ignore[arg-type]
-    offers.timer.stop()  # the poll asks the database; this is about the feed alone
+    offers.timer.stop()  # the look-out for readings stored elsewhere asks the database; this is the push alone
     offers.arrived(reading)
     offers.arrived(reading)  # the same reading twice: one banner
     assert len(exam.offered) == offered
     if offered:
         assert exam.offered[0].reading_id == str(reading.id) and exam.offered[0].device == "ARK-1"
+        # The values offered are the typed reading's own, digit for digit: nothing went through float.
+        assert exam.values[0]["eyes"]["R"]["sphere"] == Decimal("-1.25")
+        assert str(exam.values[0]["eyes"]["R"]["sphere"]) == "-1.25"

@@ -55,7 +55,6 @@ from ils_desktop.devices.protocols.base import (
     clean_text,
     eye_side,
     local_datetime,
-    parse_axis,
     parse_date,
     parse_decimal,
     parse_time,
@@ -73,12 +72,17 @@ from ils_desktop.devices.protocols.xmlsupport import (
     local_name,
     peek_text,
     text,
+    unreadable,
+    unreadable_fields_as_warnings,
+    xml_axis,
+    xml_number,
 )
 
 NAME = "joia_xml"
 JOIA_NAMESPACE_ROOT = "http://www.joia.or.jp/standardized/namespaces/"
 
 _SIDES = (Eye.RIGHT, Eye.LEFT)
+_SPHERE = ("Sphere", "Sph", "Sphare")  # one Nidek lensmeter spells it "Sphare"
 _READING_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -108,7 +112,14 @@ class JoiaXmlProtocol(DeviceProtocol):
             if reader is None:
                 warnings.append(f"JOIA Measure type {kind!r} is not read; the file is kept")
                 continue
-            for built in reader(measure):
+            with unreadable_fields_as_warnings() as dropped:
+                try:
+                    read = reader(measure)
+                except ParseError as error:
+                    # Nothing left to record: say why, with the values that could not be read.
+                    raise ParseError(f"{error.message}: {dropped[0]}" if dropped else error.message) from None
+            for built in read:
+                built.warnings.extend(dropped)
                 measurements.append(_finish(built, device, warnings, data))
         if not measurements:
             raise ParseError("; ".join(warnings) or "JOIA file has no measurement this program reads")
@@ -185,14 +196,28 @@ def _finish(built: _Built, device: DeviceInfo, file_warnings: list[str], raw: by
 # --- value helpers -------------------------------------------------------------------------------
 
 
-def number_in(element: ET.Element | None, names: tuple[str, ...], what: str) -> Decimal | None:
-    value = child_text(element, *names)
-    return parse_decimal(value, what) if value is not None else None
+def number_in(element: ET.Element | None, names: tuple[str, ...], what: str, unit: str) -> Decimal | None:
+    """The number in the first child named like ``names``, in ``unit`` (see ``xmlsupport.xml_number``)."""
+    return xml_number(child_text(element, *names), what, unit)
 
 
 def axis_in(element: ET.Element | None, names: tuple[str, ...], what: str) -> int | None:
-    value = child_text(element, *names)
-    return parse_axis(value, what) if value is not None else None
+    return xml_axis(child_text(element, *names), what)
+
+
+def sphero_cylinder(values: EyeValues, element: ET.Element | None, sphere_names: tuple[str, ...],
+                    what: str) -> EyeValues:
+    """``values`` without its sphere, cylinder and axis when one of them was sent but could not be
+    read: they mean nothing apart (a cylinder without its sphere would be taken as plano, one
+    without its axis as 180)."""
+    sent = {"sphere": child_text(element, *sphere_names), "cylinder": child_text(element, "Cylinder", "Cyl"),
+            "axis": child_text(element, "Axis")}
+    lost = [name for name, text_sent in sent.items() if text_sent is not None and getattr(values, name) is None]
+    if not lost or all(getattr(values, name) is None for name in sent):
+        return values
+    unreadable(ParseError(f"{what}: the {' and '.join(lost)} could not be read"),
+               "the sphere, cylinder and axis of this reading were not recorded")
+    return replace(values, sphere=None, cylinder=None, axis=None)
 
 
 def _lenient_num(element: ET.Element | None, names: tuple[str, ...]) -> Decimal | None:
@@ -207,13 +232,16 @@ def _lenient_num(element: ET.Element | None, names: tuple[str, ...]) -> Decimal 
 
 
 def refraction_values(element: ET.Element | None, what: str) -> EyeValues:
-    return EyeValues(
-        sphere=number_in(element, ("Sphere", "Sph", "Sphare"), f"{what} sphere"),
-        cylinder=number_in(element, ("Cylinder", "Cyl"), f"{what} cylinder"),
+    values = EyeValues(
+        sphere=number_in(element, _SPHERE, f"{what} sphere", "D"),
+        cylinder=number_in(element, ("Cylinder", "Cyl"), f"{what} cylinder", "D"),
         axis=axis_in(element, ("Axis",), f"{what} axis"),
-        spherical_equivalent=number_in(element, ("SE",), f"{what} SE"),
+        spherical_equivalent=number_in(element, ("SE",), f"{what} SE", "D"),
         confidence=_lenient_num(element, ("ConfidenceIndex", "Confidence")),
     )
+    values = sphero_cylinder(values, element, _SPHERE, what)
+    # A confidence index alone, its values lost, is not a reading.
+    return values if replace(values, confidence=None) != EyeValues() else EyeValues()
 
 
 def _reading_lists(eye_element: ET.Element | None, list_names: tuple[str, ...]) -> list[ET.Element]:
@@ -273,25 +301,26 @@ def pd_block(element: ET.Element | None) -> PupillaryDistance:
     both = first_of(child(element, "B"), element)
     right = child(element, "R")
     left = child(element, "L")
-    distance = number_in(both, ("Distance", "FarPD", "Far", "PD"), "PD")
-    if distance is None and both is not element and text(both) is not None:
-        distance = parse_decimal(text(both) or "", "PD")
-    if distance is None and text(element) is not None:
-        distance = parse_decimal(text(element) or "", "PD")
+    distance = number_in(both, ("Distance", "FarPD", "Far", "PD"), "PD", "mm")
+    if distance is None and both is not element and len(both) == 0:
+        distance = xml_number(text(both), "PD", "mm")
+    if distance is None and len(element) == 0:
+        distance = xml_number(text(element), "PD", "mm")
     return PupillaryDistance(
         distance=distance or None,
-        near=number_in(both, ("Near", "NearPD"), "near PD") or None,
-        right=(
-            number_in(right, ("Distance", "PD"), "PD right")
-            or (parse_decimal(text(right) or "", "PD right") if text(right) else None)
-        )
-        or None,
-        left=(
-            number_in(left, ("Distance", "PD"), "PD left")
-            or (parse_decimal(text(left) or "", "PD left") if text(left) else None)
-        )
-        or None,
+        near=number_in(both, ("Near", "NearPD"), "near PD", "mm") or None,
+        right=_monocular_pd(right, "PD right"),
+        left=_monocular_pd(left, "PD left"),
     )
+
+
+def _monocular_pd(element: ET.Element | None, what: str) -> Decimal | None:
+    if element is None:
+        return None
+    value = number_in(element, ("Distance", "PD"), what, "mm")
+    if value is None and len(element) == 0:
+        value = xml_number(text(element), what, "mm")
+    return value or None
 
 
 def _extras_from(measure: ET.Element, names: tuple[str, ...]) -> dict[str, str]:
@@ -312,8 +341,8 @@ def _snake(name: str) -> str:
 
 def _read_ref(measure: ET.Element) -> list[_Built]:
     container = first_of(child(measure, "REF"), measure)
-    vertex = number_in(measure, ("VD",), "vertex distance") or number_in(
-        container, ("VD",), "vertex distance"
+    vertex = number_in(measure, ("VD",), "vertex distance", "mm") or number_in(
+        container, ("VD",), "vertex distance", "mm"
     )
     warnings: list[str] = []
     eyes: dict[str, EyeSide] = {}
@@ -353,15 +382,15 @@ def kerato_values(element: ET.Element | None, what: str) -> EyeValues:
     average = child(element, "Average", "Ave")
     cylinder = child(element, "Cylinder", "KMCylinder")
     return EyeValues(
-        k1_radius_mm=number_in(r1, ("Radius",), f"{what} R1 radius"),
-        k1_power=number_in(r1, ("Power",), f"{what} R1 power"),
+        k1_radius_mm=number_in(r1, ("Radius",), f"{what} R1 radius", "mm"),
+        k1_power=number_in(r1, ("Power",), f"{what} R1 power", "D"),
         k1_axis=axis_in(r1, ("Axis",), f"{what} R1 axis"),
-        k2_radius_mm=number_in(r2, ("Radius",), f"{what} R2 radius"),
-        k2_power=number_in(r2, ("Power",), f"{what} R2 power"),
+        k2_radius_mm=number_in(r2, ("Radius",), f"{what} R2 radius", "mm"),
+        k2_power=number_in(r2, ("Power",), f"{what} R2 power", "D"),
         k2_axis=axis_in(r2, ("Axis",), f"{what} R2 axis"),
-        k_average_radius_mm=number_in(average, ("Radius",), f"{what} average radius"),
-        k_average_power=number_in(average, ("Power",), f"{what} average power"),
-        corneal_cylinder=number_in(cylinder, ("Power",), f"{what} corneal cylinder"),
+        k_average_radius_mm=number_in(average, ("Radius",), f"{what} average radius", "mm"),
+        k_average_power=number_in(average, ("Power",), f"{what} average power", "D"),
+        corneal_cylinder=number_in(cylinder, ("Power",), f"{what} corneal cylinder", "D"),
         corneal_cylinder_axis=axis_in(cylinder, ("Axis",), f"{what} corneal cylinder axis"),
     )
 
@@ -388,16 +417,16 @@ def iop_values(element: ET.Element | None, what: str) -> EyeValues:
     corrected = next((d for d in descendants(element, *_CORRECTED_NAMES)), None)
     corrected_value = None
     if corrected is not None:
-        corrected_value = number_in(corrected, ("IOP_mmHg", "mmHg"), f"{what} corrected IOP")
-        if corrected_value is None and text(corrected) is not None:
-            corrected_value = parse_decimal(text(corrected) or "", f"{what} corrected IOP")
-    iop = number_in(element, ("IOP_mmHg", "IOP", "mmHg"), f"{what} IOP")
-    if iop is None and element is not None and len(element) == 0 and text(element) is not None:
-        iop = parse_decimal(text(element) or "", f"{what} IOP")  # <NTList>15</NTList> style
+        corrected_value = number_in(corrected, ("IOP_mmHg", "mmHg"), f"{what} corrected IOP", "mmHg")
+        if corrected_value is None and len(corrected) == 0:
+            corrected_value = xml_number(text(corrected), f"{what} corrected IOP", "mmHg")
+    iop = number_in(element, ("IOP_mmHg", "IOP", "mmHg"), f"{what} IOP", "mmHg")
+    if iop is None and element is not None and len(element) == 0:
+        iop = xml_number(text(element), f"{what} IOP", "mmHg")  # <NTList>15</NTList> style
     return EyeValues(
         iop_mmhg=iop,
         iop_corrected_mmhg=corrected_value,
-        pachymetry_um=number_in(element, ("CCT", "Pachy", "Thickness"), f"{what} CCT"),
+        pachymetry_um=number_in(element, ("CCT", "Pachy", "Thickness"), f"{what} CCT", "um"),
     )
 
 
@@ -437,12 +466,15 @@ def _prism(
         return values
     match = _PRISM_VALUE.fullmatch(raw_value)
     if not match:
-        raise ParseError(f"{what}: prism {raw_value!r} is not an amount [and base]")
+        unreadable(ParseError(f"{what}: prism {raw_value!r} is not an amount [and base]"))
+        return values
     amount = parse_decimal(match["amount"], f"{what} prism")
     base_text = match["base"] or child_text(element, *base_names) or attribute(prism_element, "base", "Base")
     base = prism_base(base_text) if base_text else None
     if base_text and base is None:
-        raise ParseError(f"{what}: prism base {base_text!r} is not IN, OUT, UP or DOWN")
+        unreadable(ParseError(f"{what}: prism base {base_text!r} is not IN, OUT, UP or DOWN"),
+                   "that prism was not recorded")
+        return values
     if base is None and amount != 0:
         warnings.append(
             f"{what} {'horizontal' if horizontal else 'vertical'} prism {amount} has no stated base "
@@ -453,12 +485,13 @@ def _prism(
 
 def lens_values(element: ET.Element | None, what: str, warnings: list[str]) -> EyeValues:
     values = EyeValues(
-        sphere=number_in(element, ("Sphere", "Sph", "Sphare"), f"{what} sphere"),
-        cylinder=number_in(element, ("Cylinder", "Cyl"), f"{what} cylinder"),
+        sphere=number_in(element, _SPHERE, f"{what} sphere", "D"),
+        cylinder=number_in(element, ("Cylinder", "Cyl"), f"{what} cylinder", "D"),
         axis=axis_in(element, ("Axis",), f"{what} axis"),
-        add=number_in(element, ("Add1", "Add", "ADD1"), f"{what} add"),
-        add2=number_in(element, ("Add2",), f"{what} second add"),
+        add=number_in(element, ("Add1", "Add", "ADD1"), f"{what} add", "D"),
+        add2=number_in(element, ("Add2",), f"{what} second add", "D"),
     )
+    values = sphero_cylinder(values, element, _SPHERE, what)
     values = _prism(
         values,
         element,
@@ -543,7 +576,7 @@ def _read_sbj(measure: ET.Element) -> list[_Built]:
                     continue
                 values = lens_values(element, f"{type_name} {eye}", warnings)
                 near_element = child(near_data, eye)
-                near_sphere = number_in(near_element, ("Sph", "Sphere"), f"{type_name} near {eye} sphere")
+                near_sphere = number_in(near_element, ("Sph", "Sphere"), f"{type_name} near {eye} sphere", "D")
                 if near_sphere is not None:
                     values = replace(values, near_sphere=near_sphere)
                     if values.add is None and values.sphere is not None and near_sphere > values.sphere:

@@ -22,9 +22,20 @@ Layout (docs/domain/equipment.md, "Serial: Nidek family")::
 * Keratometry (DKM): `` R07.7607.7014007.73`` R1 mm(5) R2 mm(5) axis(3) average mm(5);
   ``DR43.5043.7514043.75-00.25`` R1 D(5) R2 D(5) axis(3) average D(5) corneal cylinder(6). The axis is
   R1's; R2 is taken as the perpendicular meridian.
-* Tonometry (DNT): per eye a count record (`` R03``), that many readings ``mmHg/kPa`` or an error
-  token (``APL``, ``OVR``, ``ERR``), then ``AV`` with the average, which is the representative value.
+* Tonometry (DNT): per eye the eye and the number of readings (`` R03``), that many readings
+  ``mmHg[/kPa]`` or an error token (``APL``, ``OVR``, ``ERR``), then ``AV`` with the average (the
+  representative value) and its deviation. NT-series units put all of it in one record per eye
+  (`` R03 15/2.0 16/2.1 15/2.0 AV15.3/2.04 SD0.6``); others give the count, each reading and the
+  average records of their own. Items are separated by spaces (or commas); the deviation is the
+  number after the average, with or without ``SD``/``DV``. The kPa figure after a slash is the same
+  value in other units and is not kept.
 * Pachymetry (DPM): same shape with µm values and error tokens ``BLK``, ``ALM``, ``ERR``.
+* Several blocks under one EOT (``SOH Drm STX … ETB SOH DRM STX … ETB SOH DKM STX … ETB EOT
+  checksum``, a published ARK-1a transmission) are read block by block; the checksum covers them all
+  and its warning goes on every measurement of the transmission. Block ids are read in either case
+  (``Drm`` is DRM). A block with no reading beside blocks that have one (a header: ``ID``, the
+  measurement number, date) gives its device and records to the measurements of its transmission
+  (and, when each block has its own EOT, to those of the frames after it in the same input).
 * Handshake frames (``SOH C** STX RS ETB EOT`` and the PC's ``SD`` answer) carry no reading and are
   skipped.
 """
@@ -65,9 +76,11 @@ _BLOCK_KINDS: dict[str, MeasurementKind] = {
     "DNT": MeasurementKind.TONOMETRY,
     "DPM": MeasurementKind.PACHYMETRY,
 }
-# SOH, a three-character block id, STX: the start of a frame in this format (not the RT header).
-_FRAME_START = re.compile(rb"\x01[A-Z*][A-Z0-9* ]{2}\x02")
-_START_PREFIX = re.compile(rb"\x01(?:[A-Z*](?:[A-Z0-9* ](?:[A-Z0-9* ])?)?)?")
+# SOH, a three-character block id (either case), STX: the start of a frame in this format (not the
+# RT header).
+_FRAME_START = re.compile(rb"\x01[A-Za-z*][A-Za-z0-9* ]{2}\x02")
+_START_PREFIX = re.compile(rb"\x01(?:[A-Za-z*](?:[A-Za-z0-9* ](?:[A-Za-z0-9* ])?)?)?")
+_BLOCK_ID = re.compile(r"[A-Za-z*][A-Za-z0-9* ]{2}", re.ASCII)
 _EYE_CODES = {"R": Eye.RIGHT, "L": Eye.LEFT, " ": Eye.UNSIDED}
 
 # A signed dioptric field, tolerant of zero or space padding: "-02.25", "+ 3.00", "  0.00", "+1.25".
@@ -81,7 +94,21 @@ _KERATO_D = re.compile(
     rf"(?P<p1>{_RADIUS})(?P<p2>{_RADIUS})(?P<axis>[ \d]{{3}})(?P<avg>{_RADIUS})?(?P<cyl>{_DIOPTRE})?\s*",
     re.ASCII,
 )
-_COUNT_RECORD = re.compile(r" ?(?P<eye>[RL])\s*(?P<count>\d{1,2})", re.ASCII)
+# The eye and how many readings follow: " R03", "L3", " R 3" (the readings may follow in the record).
+_SERIES_EYE = re.compile(r"\s?(?P<eye>[RL])\s*(?P<count>\d{2}|\d(?!\d))", re.ASCII)
+_NUMBER_TEXT = r"[+-]?\d+(?:\.\d+)?"
+_END = r"(?![A-Za-z0-9.])"
+# One item of a tonometry/pachymetry eye: the AV average [/kPa], a deviation, a reading [/kPa] or a
+# failed reading's error token.
+_SERIES_ITEM = re.compile(
+    rf"""[\s,;]*(?:
+        AV\s*(?P<average>{_NUMBER_TEXT}){_END}(?:\s*/\s*{_NUMBER_TEXT}{_END})?
+      | (?:SD|DV|DEV|\+-)\s*(?P<deviation>{_NUMBER_TEXT}){_END}
+      | (?P<value>{_NUMBER_TEXT}){_END}(?:\s*/\s*{_NUMBER_TEXT}{_END})?
+      | (?P<error>(?!AV|SD|DV|DEV)[A-Za-z]{{2,4}}){_END}
+    )""",
+    re.ASCII | re.VERBOSE,
+)
 _TONO_ERRORS = {"APL": "applanation not achieved", "OVR": "over range", "ERR": "measurement error"}
 _PACHY_ERRORS = {"BLK": "blink", "ALM": "alignment error", "ERR": "measurement error"}
 
@@ -121,26 +148,31 @@ class NidekSerialProtocol(DeviceProtocol):
                 f"incomplete frame: {_describe(pending)} has no EOT - the transmission stopped part-way"
             )
         # Anything else left over is an SOH in line noise, not a frame.
-        parsed = [_split_frame(frame) for frame in frames]
-        blocks = [p for p in parsed if p is not None]
-        if not blocks:
+        transmissions = [blocks for frame in frames if (blocks := _split_transmission(frame)) is not None]
+        if not transmissions:
             raise ParseError("no Nidek frame found (expected SOH <block id> STX ... EOT)")
         device = _Device()
+        header: dict[str, str] = {}
         measurements: list[Measurement] = []
         skipped: list[str] = []
-        for block in blocks:
-            if block.block.startswith("C"):
-                continue  # handshake request/answer: no reading in it
-            kind = _BLOCK_KINDS.get(block.block)
-            if kind is None:
-                skipped.append(f"Nidek block {block.block!r} is not a known reading and was skipped")
-                continue
-            measurements.extend(_parse_block(kind, block, device))
+        nothing: _NoReading | None = None
+        for blocks in transmissions:
+            found, empty = _read_transmission(blocks, device, header, skipped)
+            measurements.extend(found)
+            nothing = nothing or empty
+        if nothing is not None and not measurements:
+            raise nothing
         if skipped and not measurements:
             raise ParseError("; ".join(skipped))
         for m in measurements:
             m.warnings.extend(skipped)
         return measurements
+
+
+class _NoReading(ParseError):
+    """A block with no reading in it; in a transmission of several blocks, a header."""
+
+    extras: dict[str, str]
 
 
 def _describe(frame: bytes) -> str:
@@ -151,20 +183,12 @@ def _describe(frame: bytes) -> str:
     return repr(text + ("..." if len(frame) > 24 else ""))
 
 
-def _split_frame(frame: bytes) -> _Frame | None:
-    """Block id, records and checksum warnings of one SOH...EOT frame; None if not this layout."""
+def _split_transmission(frame: bytes) -> list[_Frame] | None:
+    """The blocks of one SOH...EOT transmission (one, or several under a single EOT), each with the
+    checksum's warnings; None if the frame is not this layout."""
     if not _FRAME_START.match(frame):
         return None
     eot = frame.index(EOT)
-    body = frame[1:eot]
-    stx = body.index(STX)
-    block = body[:stx].decode("ascii")
-    records = []
-    for record in body[stx + 1 :].split(bytes([ETB])):
-        # CR/LF after ETB and stray STX are framing, not data; spaces are data (" R" is an eye code).
-        text = record.decode("ascii").strip("\r\n\x02\x03")
-        if text:
-            records.append(text)
     warnings: list[str] = []
     trailer = frame[eot + 1 :].rstrip(b"\r").decode("ascii")
     if trailer:
@@ -179,7 +203,48 @@ def _split_frame(frame: bytes) -> _Frame | None:
                 f"checksum mismatch: the frame says {trailer} but its bytes add up to {computed}; "
                 "values kept, please check them against the device"
             )
-    return _Frame(block=block, records=records, warnings=warnings, raw=frame)
+    blocks: list[_Frame] = []
+    # The framer joins blocks only where an SOH follows a block's ETB, so each part is one block.
+    for part in frame[1:eot].split(bytes([SOH])):
+        stx = part.find(STX)
+        block = part[:stx].decode("ascii") if stx >= 0 else ""
+        if not _BLOCK_ID.fullmatch(block):
+            raise ParseError(f"Nidek block {_describe(bytes([SOH]) + part)} has no block id and STX")
+        records = []
+        for record in part[stx + 1 :].split(bytes([ETB])):
+            # CR/LF after ETB and stray STX are framing, not data; spaces are data (" R" is an eye code).
+            text = record.decode("ascii").strip("\r\n\x02\x03")
+            if text:
+                records.append(text)
+        blocks.append(_Frame(block=block, records=records, warnings=list(warnings), raw=frame))
+    return blocks
+
+
+def _read_transmission(blocks: list[_Frame], device: _Device, header: dict[str, str], skipped: list[str]
+                       ) -> tuple[list[Measurement], _NoReading | None]:
+    """The measurements of one transmission's blocks, and why a block had none (see the module
+    docstring on headers). A block without a reading is a header: its device and records go to the
+    measurements of its transmission and of those after it in the same input (``device``,
+    ``header``), as a frame without an ID record takes the device of the frame before it."""
+    found: list[Measurement] = []
+    nothing: _NoReading | None = None
+    for block in blocks:
+        block_id = block.block.upper()
+        if block_id.startswith("C"):
+            continue  # handshake request/answer: no reading in it
+        kind = _BLOCK_KINDS.get(block_id)
+        if kind is None:
+            skipped.append(f"Nidek block {block.block!r} is not a known reading and was skipped")
+            continue
+        try:
+            found.extend(_parse_block(kind, block, device))
+        except _NoReading as empty:
+            nothing = nothing or empty
+            header.update(empty.extras)
+    for measurement in found:
+        for key, value in header.items():
+            measurement.extras.setdefault(key, value)
+    return found, nothing
 
 
 def _parse_block(kind: MeasurementKind, frame: _Frame, device: _Device) -> list[Measurement]:
@@ -196,16 +261,20 @@ def _parse_block(kind: MeasurementKind, frame: _Frame, device: _Device) -> list[
                 device.maker, device.model = "NIDEK", clean_text(ident)
         else:
             rest.append(record)
-    if kind is MeasurementKind.LENSOMETRY:
-        built = [_lensometry(rest, extras)]
-    elif kind is MeasurementKind.AUTOREFRACTION:
-        built = _autorefraction(rest, extras)
-    elif kind is MeasurementKind.KERATOMETRY:
-        built = [_keratometry(rest, extras)]
-    elif kind is MeasurementKind.TONOMETRY:
-        built = [_series(rest, extras, kind, "iop_mmhg", _TONO_ERRORS)]
-    else:
-        built = [_series(rest, extras, kind, "pachymetry_um", _PACHY_ERRORS)]
+    try:
+        if kind is MeasurementKind.LENSOMETRY:
+            built = [_lensometry(rest, extras)]
+        elif kind is MeasurementKind.AUTOREFRACTION:
+            built = _autorefraction(rest, extras)
+        elif kind is MeasurementKind.KERATOMETRY:
+            built = [_keratometry(rest, extras)]
+        elif kind is MeasurementKind.TONOMETRY:
+            built = [_series(rest, extras, kind, "iop_mmhg", "iop_deviation_mmhg", _TONO_ERRORS)]
+        else:
+            built = [_series(rest, extras, kind, "pachymetry_um", "pachymetry_deviation_um", _PACHY_ERRORS)]
+    except _NoReading as nothing:
+        nothing.extras = dict(extras)  # what a header block says, for the blocks beside it
+        raise
     return [
         Measurement(
             kind=b_kind,
@@ -288,7 +357,7 @@ def _lensometry(records: list[str], extras: dict[str, str]) -> _Built:
         else:
             _keep(extras, record)
     if not lenses:
-        raise ParseError("lensmeter frame has no lens record (' R', ' L' or a single lens)")
+        raise _NoReading("lensmeter frame has no lens record (' R', ' L' or a single lens)")
     eyes = {eye: EyeSide(representative=values, readings=[values]) for eye, values in lenses.items()}
     return (MeasurementKind.LENSOMETRY, eyes, pd, warnings, extras)
 
@@ -328,7 +397,7 @@ def _autorefraction(records: list[str], extras: dict[str, str]) -> list[_Built]:
         else:
             _keep(extras, record)  # NO (measurement number), WD, CR/CL (meaning uncertain)...
     if not readings and not kerato_records:
-        raise ParseError("autorefraction frame has no reading (OR/OL records)")
+        raise _NoReading("autorefraction frame has no reading (OR/OL records)")
     built: list[_Built] = []
     if readings:
         eyes: dict[str, EyeSide] = {}
@@ -405,7 +474,7 @@ def _keratometry(records: list[str], extras: dict[str, str]) -> _Built:
         else:
             _keep(extras, record)
     if not readings:
-        raise ParseError("keratometry frame has no reading (' R', ' L', 'DR', 'DL' records)")
+        raise _NoReading("keratometry frame has no reading (' R', ' L', 'DR', 'DL' records)")
     eyes = {eye: eye_side(series) for eye, series in readings.items()}
     return (MeasurementKind.KERATOMETRY, eyes, PupillaryDistance(), [], extras)
 
@@ -415,9 +484,11 @@ def _series(
     extras: dict[str, str],
     kind: MeasurementKind,
     value_field: str,
+    deviation_field: str,
     error_tokens: dict[str, str],
 ) -> _Built:
-    """Tonometry/pachymetry: count record, readings (or error tokens), AV average, per eye."""
+    """Tonometry/pachymetry: per eye the count, the readings (or error tokens), the AV average and
+    its deviation, in one record or several (see the module docstring)."""
     readings: dict[str, list[EyeValues]] = {}
     averages: dict[str, EyeValues] = {}
     expected: dict[str, int] = {}
@@ -426,30 +497,46 @@ def _series(
     eye: str | None = None
     unit_name = "IOP" if value_field == "iop_mmhg" else "thickness"
     for record in records:
-        count = _COUNT_RECORD.fullmatch(record)
-        if count:
-            eye = _EYE_CODES[count["eye"]]
-            expected[eye] = int(count["count"])
+        start = _SERIES_EYE.match(record)
+        if start:
+            eye = _EYE_CODES[start["eye"]]
+            expected[eye] = int(start["count"])
             attempts.setdefault(eye, 0)
             readings.setdefault(eye, [])
+            rest = record[start.end() :]
+        elif eye is None:
+            _keep(extras, record)  # NO, DA, TI... before the first eye
             continue
-        if eye is None:
-            _keep(extras, record)
-            continue
-        if record.startswith("AV"):
-            value = parse_decimal(record[2:].split("/")[0], f"{eye} average {unit_name}")
-            averages[eye] = EyeValues(**{value_field: value})
-            continue
-        token = record.split("/")[0].strip()
-        check_reading_count(attempts[eye] + 1, f"{eye} {unit_name} readings")
-        if re.fullmatch(r"[A-Za-z]+", token, re.ASCII):
-            attempts[eye] += 1
-            meaning = error_tokens.get(token.upper(), "device error code")
-            warnings.append(f"{eye} reading {attempts[eye]}: {token} ({meaning}) - no value")
-            continue
-        attempts[eye] += 1
-        value = parse_decimal(token, f"{eye} reading {attempts[eye]} {unit_name}")
-        readings[eye].append(EyeValues(**{value_field: value}))
+        else:
+            rest = record
+        position = 0
+        while rest[position:].strip(" ,;"):
+            item = _SERIES_ITEM.match(rest, position)
+            if item is None or item.end() == position:
+                raise ParseError(
+                    f"{eye} {unit_name}: {rest[position:].strip()!r} is not a reading, an AV average or a deviation"
+                )
+            position = item.end()
+            if item["average"] is not None:
+                value = parse_decimal(item["average"], f"{eye} average {unit_name}")
+                averages[eye] = EyeValues(**{value_field: value})
+            elif item["deviation"] is not None or (item["value"] is not None and eye in averages):
+                # The number after the average is its deviation, whether or not it is labelled SD.
+                if eye not in averages or getattr(averages[eye], deviation_field) is not None:
+                    raise ParseError(f"{eye} {unit_name}: a deviation without an average before it")
+                deviation = parse_decimal(item["deviation"] or item["value"], f"{eye} {unit_name} deviation")
+                averages[eye] = replace(averages[eye], **{deviation_field: deviation})
+            elif item["error"] is not None:
+                attempts[eye] += 1
+                check_reading_count(attempts[eye], f"{eye} {unit_name} readings")
+                token = item["error"]
+                meaning = error_tokens.get(token.upper(), "device error code")
+                warnings.append(f"{eye} reading {attempts[eye]}: {token} ({meaning}) - no value")
+            else:
+                attempts[eye] += 1
+                check_reading_count(attempts[eye], f"{eye} {unit_name} readings")
+                value = parse_decimal(item["value"], f"{eye} reading {attempts[eye]} {unit_name}")
+                readings[eye].append(EyeValues(**{value_field: value}))
     eyes: dict[str, EyeSide] = {}
     for eye_code in sorted(set(readings) | set(averages), key=lambda e: "RLBU".index(e)):
         if eye_code in expected and attempts.get(eye_code, 0) != expected[eye_code]:
@@ -462,7 +549,7 @@ def _series(
             continue  # every reading failed: nothing to record for this eye (the warning says why)
         eyes[eye_code] = eye_side(series, averages.get(eye_code))
     if not eyes and not warnings:
-        raise ParseError(f"{kind} frame has no reading")
+        raise _NoReading(f"{kind} frame has no reading")
     return (kind, eyes, PupillaryDistance(), warnings, extras)
 
 

@@ -41,10 +41,7 @@ from ils_desktop.devices.measurement import (
     ParseError,
     PupillaryDistance,
 )
-from ils_desktop.devices.protocols.base import (
-    DeviceProtocol,
-    parse_decimal,
-)
+from ils_desktop.devices.protocols.base import DeviceProtocol
 from ils_desktop.devices.protocols.joia_xml import (
     device_info,
     iop_values,
@@ -64,6 +61,8 @@ from ils_desktop.devices.protocols.xmlsupport import (
     local_name,
     peek_text,
     text,
+    unreadable_fields_as_warnings,
+    xml_number,
 )
 
 NAME = "nidek_xml"
@@ -93,10 +92,14 @@ class NidekXmlProtocol(DeviceProtocol):
         built: list[tuple[MeasurementKind, dict[str, EyeSide], PupillaryDistance, list[str]]] = []
         lm = _lensmeter_container(root)
         if lm is not None:
-            built.append(_lensometry(lm))
+            with unreadable_fields_as_warnings() as dropped:
+                kind, eyes, pd, lens_warnings = _lensometry(lm)
+            built.append((kind, eyes, pd, [*lens_warnings, *dropped]))
         else:
-            vertex = number_in(root, ("VD",), "vertex distance")
-            pd = _pd(root)
+            # The vertex distance and PD are the refraction's: what cannot be read of them is said there.
+            with unreadable_fields_as_warnings() as refraction_dropped:
+                vertex = number_in(root, ("VD",), "vertex distance", "mm")
+                pd = _pd(root)
             sections = (
                 (
                     MeasurementKind.AUTOREFRACTION,
@@ -134,7 +137,9 @@ class NidekXmlProtocol(DeviceProtocol):
                     block = _eye_block(root, eye, names)
                     if block is None:
                         continue
-                    side = reading_series(block, eye, read, section_warnings, rep_names, list_names)
+                    with unreadable_fields_as_warnings() as dropped:
+                        side = reading_series(block, eye, read, section_warnings, rep_names, list_names)
+                    section_warnings.extend(dropped)
                     if side is None:
                         continue
                     if kind is MeasurementKind.AUTOREFRACTION and vertex is not None:
@@ -144,6 +149,8 @@ class NidekXmlProtocol(DeviceProtocol):
                             computed=side.computed,
                         )
                     eyes[eye] = side
+                if kind is MeasurementKind.AUTOREFRACTION and eyes:
+                    section_warnings.extend(refraction_dropped)
                 if eyes or section_warnings:
                     refraction_pd = pd if kind is MeasurementKind.AUTOREFRACTION else PupillaryDistance()
                     built.append((kind, eyes, refraction_pd, section_warnings))
@@ -184,9 +191,9 @@ def _eye_block(root: ET.Element, eye: str, names: tuple[str, ...]) -> ET.Element
 
 
 def _pachy_values(element: ET.Element | None, what: str) -> EyeValues:
-    value = number_in(element, ("Thickness", "CCT", "Value", "um"), f"{what} thickness")
-    if value is None and element is not None and len(element) == 0 and text(element) is not None:
-        value = parse_decimal(text(element) or "", f"{what} thickness")
+    value = number_in(element, ("Thickness", "CCT", "Value", "um"), f"{what} thickness", "um")
+    if value is None and element is not None and len(element) == 0:
+        value = xml_number(text(element), f"{what} thickness", "um")
     return EyeValues(pachymetry_um=value)
 
 
@@ -196,12 +203,12 @@ def _pd(root: ET.Element) -> PupillaryDistance:
     distance: Decimal | None = None
     near: Decimal | None = None
     if pd is not None:
-        distance = number_in(pd, ("FarPD", "Distance", "Far"), "PD")
-        near = number_in(pd, ("NearPD", "Near"), "near PD")
-        if distance is None and len(pd) == 0 and text(pd) is not None:
-            distance = parse_decimal(text(pd) or "", "PD")
-    if distance is None and both_pd is not None and text(both_pd) is not None:
-        distance = parse_decimal(text(both_pd) or "", "PD")
+        distance = number_in(pd, ("FarPD", "Distance", "Far"), "PD", "mm")
+        near = number_in(pd, ("NearPD", "Near"), "near PD", "mm")
+        if distance is None and len(pd) == 0:
+            distance = xml_number(text(pd), "PD", "mm")
+    if distance is None and both_pd is not None and len(both_pd) == 0:
+        distance = xml_number(text(both_pd), "PD", "mm")
     return PupillaryDistance(distance=distance or None, near=near or None)
 
 
@@ -228,5 +235,5 @@ def _lensometry(lm: ET.Element) -> tuple[MeasurementKind, dict[str, EyeSide], Pu
     if not eyes:
         raise ParseError("Nidek lensmeter XML has no R or L lens")
     pd_text = child_text(child(lm, "B"), "PD") or child_text(lm, "PD")
-    pd = PupillaryDistance(distance=parse_decimal(pd_text, "PD") or None) if pd_text else PupillaryDistance()
+    pd = PupillaryDistance(distance=xml_number(pd_text, "PD", "mm") or None)
     return (MeasurementKind.LENSOMETRY, eyes, pd, warnings)

@@ -8,16 +8,27 @@ namespaces, prefixes and capitalisation (``ADD`` / ``Add``).
 
 Files come from USB sticks and network shares, so entity declarations (the "billion laughs" family)
 are refused outright; no device format needs them.
+
+Values: exports may write a value with its unit (``<VD>12.00 mm</VD>``, ``+1.25 D``, ``15 mmHg``,
+``545 µm``, ``90°``); :func:`xml_number` and :func:`xml_axis` read the number when the unit is the
+one the field is in, and refuse any other unit (an IOP in kPa is not an IOP in mmHg). Inside
+:func:`unreadable_fields_as_warnings` - which the XML protocols put around each measurement they
+read - a value that still cannot be read costs only that value: it is left out and a warning says
+which and why, instead of the whole file being refused.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextvars import ContextVar
+from decimal import Decimal
 
 from ils_desktop.devices.measurement import ParseError
+from ils_desktop.devices.protocols.base import parse_axis, parse_decimal
 
 _DECLARED = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _DECLARATION_TEXT = re.compile(r"\A\s*<\?xml[^>]*\?>")
@@ -201,3 +212,76 @@ def attribute(element: ET.Element | None, *names: str) -> str | None:
         if local_name(key).lower() in wanted:
             return value
     return None
+
+
+# --- values with units, and values that cannot be read ------------------------------------------
+
+UNITS: dict[str, tuple[str, ...]] = {
+    "D": ("dioptres", "dioptre", "diopters", "diopter", "dptr", "dpt", "ds", "dc", "d"),
+    "mm": ("mm",),
+    "deg": ("degrees", "degree", "deg", "°"),
+    "mmHg": ("mmhg",),
+    "um": ("microns", "micron", "µm", "μm", "um"),
+    "": (),
+}
+"""The units a value of each kind may carry after its number, lower case, longest first."""
+_UNIT_LABELS = {"D": "D", "mm": "mm", "deg": "degrees", "mmHg": "mmHg", "um": "µm"}
+
+_UNREADABLE: ContextVar[list[str] | None] = ContextVar("unreadable_fields", default=None)
+
+
+@contextlib.contextmanager
+def unreadable_fields_as_warnings() -> Iterator[list[str]]:
+    """Within: a value that cannot be read is left out with a warning (collected in the list
+    yielded) instead of refusing the whole input."""
+    found: list[str] = []
+    token = _UNREADABLE.set(found)
+    try:
+        yield found
+    finally:
+        _UNREADABLE.reset(token)
+
+
+def unreadable(problem: ParseError, consequence: str = "that value was not recorded") -> None:
+    """Note a value that could not be read - or raise, outside :func:`unreadable_fields_as_warnings`."""
+    found = _UNREADABLE.get()
+    if found is None:
+        raise problem
+    found.append(f"{problem.message}; {consequence}")
+
+
+def without_unit(value: str, unit: str) -> str:
+    """``value`` without a trailing unit of kind ``unit`` (see :data:`UNITS`), if it has one."""
+    stripped = value.strip()
+    lowered = stripped.lower()
+    for suffix in UNITS[unit]:
+        if lowered.endswith(suffix):
+            number = stripped[: len(stripped) - len(suffix)]
+            if number.rstrip()[-1:].isdigit():
+                return number
+    return stripped
+
+
+def xml_number(value: str | None, what: str, unit: str) -> Decimal | None:
+    """The number in ``value`` (its unit, when it is ``unit``, allowed); None when there is no value,
+    or - while unreadable values are warnings - when it cannot be read."""
+    if value is None:
+        return None
+    try:
+        return parse_decimal(without_unit(value, unit), what)
+    except ParseError:
+        # Quote what the file says, unit and all: "vertex distance: '12.00 cm' is not a number in mm".
+        shown = value.strip() if len(value.strip()) <= 40 else value.strip()[:40] + "..."
+        unreadable(ParseError(f"{what}: {shown!r} is not a number" + (f" in {_UNIT_LABELS[unit]}" if unit else "")))
+        return None
+
+
+def xml_axis(value: str | None, what: str) -> int | None:
+    """An axis in whole degrees (``90``, ``90°``, ``90 deg``), as :func:`xml_number`."""
+    if value is None:
+        return None
+    try:
+        return parse_axis(without_unit(value, "deg"), what)
+    except ParseError as problem:
+        unreadable(problem)
+        return None

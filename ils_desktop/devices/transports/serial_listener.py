@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import serial
 
 from ils_desktop.devices.framing import NidekFramer
-from ils_desktop.devices.measurement import ParseError
+from ils_desktop.devices.measurement import Measurement, ParseError
 from ils_desktop.devices.protocols import parse
 from ils_desktop.devices.transports.received import Received
 
@@ -186,3 +186,63 @@ class SerialListener:
             self.on_received(received)
         except Exception:  # the callback's failure must not stop the line
             log.exception("handling a reading from %s failed", source)
+
+
+# --- testing a line from the Equipment screen -----------------------------------------------------
+
+def available_ports() -> list[tuple[str, str]]:
+    """(device, description) of the serial ports present on this computer."""
+    from serial.tools import list_ports
+
+    return [(p.device, p.description or p.device) for p in sorted(list_ports.comports(), key=lambda p: p.device)]
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """What one press of SEND/PRINT during a test gave: the raw bytes, and what they were read as."""
+
+    raw: bytes
+    parsed: list[Measurement]
+    error: str | None
+
+    @property
+    def summary(self) -> str:
+        if not self.raw:
+            return self.error or "Nothing was received. Press SEND/PRINT on the device during the test."
+        if self.error:
+            return f"Received {len(self.raw)} bytes that could not be read: {self.error}"
+        return f"Received {len(self.raw)} bytes: {len(self.parsed)} measurement(s) read."
+
+
+def listen_once(port: str, settings: SerialSettings, *, protocol: str = "auto", seconds: float = 10.0,
+                quiet_after: float = 0.8) -> ConnectionTest:
+    """Open the port, wait up to ``seconds`` for the device to send, stop when the line goes quiet,
+    and parse what arrived. Blocks: run it off the GUI thread."""
+    received = bytearray()
+    try:
+        with serial.serial_for_url(
+            port, baudrate=settings.baudrate, bytesize=settings.bytesize, parity=settings.parity,
+            stopbits=settings.stopbits, rtscts=settings.rtscts, timeout=0.1,
+        ) as line:
+            if settings.dtr:
+                # Some devices (Nidek RT) only send with DTR asserted; a pseudo-terminal or an
+                # adapter without modem lines refuses the ioctl, which is harmless.
+                with contextlib.suppress(OSError):
+                    line.dtr = True
+            deadline = time.monotonic() + seconds
+            last_byte = None
+            while time.monotonic() < deadline:
+                chunk = line.read(4096)
+                if chunk:
+                    received.extend(chunk)
+                    last_byte = time.monotonic()
+                elif last_byte is not None and time.monotonic() - last_byte >= quiet_after:
+                    break
+    except (serial.SerialException, OSError) as error:
+        return ConnectionTest(b"", [], f"The port {port} could not be opened: {error}")
+    if not received:
+        return ConnectionTest(b"", [], None)
+    try:
+        return ConnectionTest(bytes(received), parse(bytes(received), protocol), None)
+    except ParseError as error:
+        return ConnectionTest(bytes(received), [], str(error))
