@@ -213,7 +213,7 @@ def ils_banner(app: Any, work: Path, frames: list[bytes]) -> tuple[list[float], 
             shown = offer_device_reading(kind, values, source)
             if shown:
                 QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-                exam._offers[-1].repaint()
+                exam.page.readings.repaint()  # the tray and the new offer in it
                 painted.mark()
             return shown
 

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
-    func,
     insert,
     literal,
     select,
@@ -76,10 +75,9 @@ def _write_contract(value: Any) -> str:
 
 def _insert(table: Any, columns: tuple[str, ...]) -> Any:
     """``INSERT INTO table (columns) VALUES (:column, ...)``, built once: storing a reading sends it
-    with new values, and SQLAlchemy need not build and look up a statement each time. Its RETURNING
-    lets the transaction commit without waiting for the disk (see ``ReadingRepository.add``)."""
+    with new values, and SQLAlchemy need not build and look up a statement each time."""
     binds = {c: bindparam(c, type_=_PreparedJsonb()) if c == "measurement" else bindparam(c) for c in columns}
-    return insert(table).values(binds).returning(func.set_config("synchronous_commit", "off", True))
+    return insert(table).values(binds)
 
 
 _COMMON = ("company_id", "id", "equipment_id", "kind", "measurement", "warnings", "error", "device_patient_id",
@@ -225,17 +223,13 @@ def _reading_columns(model: type[DeviceReading] | type[DicomReading]) -> list[An
 class ReadingRepository(TenantRepository):
     # --- storing -------------------------------------------------------------------------------
     def add(self, reading: NewReading) -> None:
-        """One INSERT (the caller made the id), which also lets its transaction commit without
-        waiting for the write-ahead log to reach the disk.
+        """One INSERT (the caller made the id), committed durably like everything else.
 
-        Why: the clinician is waiting for the reading's banner, and a commit that waits for the disk
-        costs milliseconds, many more on a busy server. What it risks: if the database server itself
-        crashed in the fraction of a second after the commit (PostgreSQL flushes within three
-        ``wal_writer_delay``), this last reading would be lost - never half-stored, the database stays
-        consistent - and the device, which keeps its last measurement, sends it again. What is accepted
-        into an examination is saved with the examination, durably. ``synchronous_commit`` is set for
-        this transaction only (``set_config(..., true)``), from the INSERT's RETURNING, so it costs no
-        round trip. A reading without a measurement (unreadable input) stores SQL NULL there."""
+        Why durable although the clinician waits for the banner: once stored, the listener has taken
+        custody (a DICOM C-STORE has been answered "success"; a serial device has moved on), so a
+        reading lost to a server crash after its commit could not be asked for again. Waiting for the
+        disk costs about 3 ms of the banner's path (bench/device_banner.py).
+        A reading without a measurement (unreadable input) stores SQL NULL there."""
         values: dict[str, Any] = dict(
             company_id=self.company_id, id=reading.id, equipment_id=reading.equipment_id, kind=reading.kind,
             measurement=_contract(reading.measurement) if reading.measurement is not None else None,
@@ -346,15 +340,6 @@ class ReadingRepository(TenantRepository):
     def patient_exists(self, patient_id: uuid.UUID) -> bool:
         return self.session.scalar(select(Patient.id).where(
             Patient.company_id == self.company_id, Patient.id == patient_id)) is not None
-
-    def patients_like(self, query: str, limit: int = 20) -> list[tuple[uuid.UUID, str, date, int]]:
-        """Patients whose name contains ``query`` folded as the database folds names (one query)."""
-        pattern = "%" + func.replace(func.ils_search_text(query), "%", "") + "%"
-        rows = self.session.execute(
-            select(Patient.id, Patient.first_name, Patient.last_name, Patient.date_of_birth, Patient.customer_number)
-            .where(Patient.company_id == self.company_id, Patient.search_name.like(pattern))
-            .order_by(Patient.last_name, Patient.first_name).limit(limit))
-        return [(r.id, f"{r.first_name} {r.last_name}", r.date_of_birth, r.customer_number) for r in rows]
 
 
 def _record(row: Any) -> ReadingRecord:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, func, literal, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -264,17 +264,6 @@ class ExamRepository(ClinicalRecordRepository):
         ).all()
         return {row.booking_id: row for row in rows if row.booking_id is not None}
 
-    def find_patients(self, query: str, limit: int = 8) -> Sequence[Patient]:
-        """Active patients whose accent-free lower-case name contains the query (folded by the
-        database's ``ils_search_text``, in the same statement)."""
-        folded = func.ils_search_text(literal(query, String))
-        return self.session.scalars(
-            select(Patient)
-            .where(Patient.company_id == self.company_id, Patient.status == "active",
-                   Patient.search_name.contains(folded))
-            .order_by(Patient.last_name, Patient.first_name).limit(limit)
-        ).all()
-
     # --- addenda (added with add_log) ---------------------------------------------------------
     def addenda(self, exam_id: uuid.UUID) -> list[Addendum]:
         """The exam's addenda with their authors' names, oldest first (one query)."""
@@ -303,6 +292,10 @@ class ExamRepository(ClinicalRecordRepository):
             return None
         return [ProtocolDefinition(p.title, tuple(p.items), p.appointment_type, p.condition)
                 for p in rows if p.is_active]
+
+    def all_protocols(self) -> Sequence[ClinicalProtocol]:
+        """Every protocol the practice has on record, retired ones too, by title (for setting up)."""
+        return self.session.scalars(_PROTOCOLS, {"company": self.company_id}).all()
 
     def install_protocols(self, definitions: Iterable[ProtocolDefinition]) -> int:
         """Copy ``definitions`` into ``clinical_protocols`` if the practice has none (then editable)."""

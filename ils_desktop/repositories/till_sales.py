@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
-from ils_desktop.domain.sale_plan import GiftCardState, OriginalSale, PaidTender, SalePlan, SoldItem
+from ils_desktop.domain.sale_plan import GiftCardState, OriginalSale, PaidTender, PlannedLine, SalePlan, SoldItem
 from ils_desktop.domain.text_input import character_message, nested_unstorable_character
 from ils_desktop.domain.till_rules import ReturnedSoFar
 from ils_desktop.errors import ValidationFailed
@@ -306,26 +306,9 @@ class RecordedTransaction:
 
 
 @dataclass(frozen=True)
-class RecordedLine:
-    line_number: int
-    variant_id: uuid.UUID | None
-    description: str
-    category: str | None
-    quantity: int
-    unit_price: Decimal
-    line_discount: Decimal
-    discount_reason: str | None
-    basket_discount_share: Decimal
-    gross: Decimal
-    vat_rate: str
-    vat_rate_percent: Decimal | None
-    supply_kind: str
-    goods_gross: Decimal
-    service_gross: Decimal
-    net: Decimal
-    vat: Decimal
-    cost_price: Decimal | None
-    original_line_number: int | None
+class RecordedLine(PlannedLine):
+    """A line as the sale stored it (what the plan wrote), with what came back of it since."""
+
     returned: ReturnedSoFar  # by later refunds and exchanges of this line (positive amounts)
 
 

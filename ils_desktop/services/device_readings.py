@@ -28,7 +28,6 @@ from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.devices.measurement import Measurement, measurement_from_json
 from ils_desktop.domain.equipment import MatchMethod
 from ils_desktop.domain.patient_matching import DeviceIdentity, Match, classify_device_id, match_patient
-from ils_desktop.domain.text_input import clean_search_text
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.repositories.device_readings import MatchFacts, NewReading, ReadingRecord, ReadingRepository
 from ils_desktop.services.use_case import use_case
@@ -249,24 +248,3 @@ def discard_reading(uow: TenantUnitOfWork, reading_id: uuid.UUID) -> None:
         raise UserFacingError("That reading has already been accepted into an examination.")
     readings.settle(reading_id, status="discarded", exam_id=None, by=uow.context.user_id, at=datetime.now(UTC))
     uow.commit()
-
-
-@dataclass(frozen=True)
-class PatientChoice:
-    id: uuid.UUID
-    name: str
-    date_of_birth: date
-    customer_number: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} · born {self.date_of_birth:%d/%m/%Y} · no. {self.customer_number}"
-
-
-@use_case(permission="patients.view", read_only=True)
-def patients_to_assign(uow: TenantUnitOfWork, query: str) -> list[PatientChoice]:
-    """Patients whose name contains ``query`` (accent- and case-insensitive), for the inbox (one query)."""
-    query = clean_search_text(query).strip()
-    if len(query) < 2:
-        return []
-    return [PatientChoice(*row) for row in uow.repository(ReadingRepository).patients_like(query)]

@@ -178,18 +178,6 @@ class DraftSummary:
     saved_at: datetime | None
 
 
-@dataclass(frozen=True)
-class PatientChoice:
-    id: uuid.UUID
-    name: str
-    date_of_birth: date
-    customer_number: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} · born {self.date_of_birth:%d/%m/%Y} · no. {self.customer_number}"
-
-
 # --------------------------------------------------------------------------------------------------
 # Inside a unit of work
 
@@ -513,14 +501,3 @@ def my_drafts(uow: TenantUnitOfWork) -> list[DraftSummary]:
     assert clinician is not None
     return [DraftSummary(e.id, f"{p.first_name} {p.last_name}", e.exam_date, e.draft_saved_at)
             for e, p in uow.repository(ExamRepository).drafts_by(clinician)]
-
-
-@use_case(permission="patients.view", read_only=True)
-def find_patients(uow: TenantUnitOfWork, query: str) -> list[PatientChoice]:
-    """Patients whose name contains ``query`` (accent- and case-insensitive), to start an exam: one
-    query, none for fewer than two letters."""
-    query = text_input.clean_search_text(query).strip()
-    if len(query) < 2:
-        return []
-    return [PatientChoice(p.id, f"{p.first_name} {p.last_name}", p.date_of_birth, p.customer_number)
-            for p in uow.repository(ExamRepository).find_patients(query)]

@@ -286,7 +286,7 @@ class ProtocolsSetup:
 def list_protocols(uow: TenantUnitOfWork) -> ProtocolsSetup:
     """The practice's protocols, retired ones too; while it has none of its own, the built-in set
     the examination uses (copied into the practice's own at its first change). Two queries."""
-    own = uow.repository(ExamRepository).protocols(active_only=False)
+    own = uow.repository(ExamRepository).all_protocols()
     if own:
         protocols = [ProtocolSetup(p.id, p.title, p.appointment_type, p.condition or "", tuple(p.items),
                                    p.is_active) for p in own]
@@ -301,7 +301,7 @@ def _own_protocols(uow: TenantUnitOfWork) -> list[ClinicalProtocol]:
     """The practice's protocols; the built-in ones are copied in first, so that adding one does not
     make the examination forget the others."""
     exams = uow.repository(ExamRepository)
-    own = list(exams.protocols(active_only=False))
+    own = list(exams.all_protocols())
     if own:
         return own
     setup = uow.repository(PracticeSetupRepository)

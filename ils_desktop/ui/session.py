@@ -35,12 +35,3 @@ class Workspace:
     @property
     def user_id(self) -> Any:
         return self.gateway.user_id
-
-    # --- while screens move to use cases (see docs/architecture.md); then these go ---------------
-    @property
-    def database(self) -> Any:
-        return self.gateway._database
-
-    @property
-    def context(self) -> Any:
-        return self.gateway.signed_in.context

@@ -375,12 +375,6 @@ def test_todays_clinic_lists_the_clinicians_patients_and_picks_the_next(database
     assert upcoming is not None and upcoming.booking_id == arrived  # the arrived patient comes first
 
 
-def test_find_patients_ignores_accents_and_case(database, owner_engine, clinic):
-    add_patient(owner_engine, clinic, "Agnès", "Varda")
-    assert [p.name for p in run(database, clinic.optometrist, exams.find_patients, "agnes VAR")] == ["Agnès Varda"]
-    assert run(database, clinic.optometrist, exams.find_patients, "a") == []
-
-
 # --------------------------------------------------------------------------------------------------
 # The crash-recovery copy
 

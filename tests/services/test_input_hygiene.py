@@ -598,7 +598,6 @@ SEARCHES: dict[str, Callable[[Database, World, str], object]] = {
         db, w.desk, patients.find_likely_duplicates,
         PatientDetails(first_name=text, last_name=text, date_of_birth=date(1990, 12, 10))),
     "till.find_customers": lambda db, w, text: run(db, w.desk, till.find_customers, text),
-    "exams.find_patients": lambda db, w, text: run(db, w.optometrist, exams.find_patients, text),
     "catalogue.search_catalogue": lambda db, w, text: run(db, w.desk, catalogue.search_catalogue, text),
     "catalogue.find_by_barcode": lambda db, w, text: run(db, w.desk, catalogue.find_by_barcode, text),
     "till.find_transactions(read_receipt_search)": lambda db, w, text: run(

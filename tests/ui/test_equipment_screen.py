@@ -90,11 +90,10 @@ def test_an_unmatched_reading_is_assigned_to_a_patient(qtbot, make_window, datab
 
     def choose_patient() -> None:
         dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AssignDialog) and w.isVisible())
-        qtbot.keyClicks(dialog.search, "agnes var")
-        qtbot.waitUntil(lambda: dialog.results.count() == 1, timeout=10_000)
-        assert "Agnès Varda" in dialog.results.item(0).text()
-        qtbot.keyClick(dialog.results, Qt.Key.Key_Return)
-        dialog.accept()
+        qtbot.keyClicks(dialog.finder.search, "agnes var")  # the shared finder: accents and case forgiven
+        qtbot.waitUntil(lambda: dialog.finder.model.rowCount() == 1, timeout=10_000)
+        assert dialog.finder.current().full_name == "Agnès Varda"
+        qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)  # Enter picks the highlighted patient
 
     QTimer.singleShot(50, choose_patient)
     screen.assign_selected()

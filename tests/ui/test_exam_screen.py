@@ -5,10 +5,10 @@ addendum; device readings offered in a banner; recovered and conflicting drafts.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
@@ -228,6 +228,27 @@ def _open_with_findings(qtbot, make_window, database, owner_engine, practice, *,
     return clinic, screen, exam_id
 
 
+def test_a_walk_in_is_found_by_date_of_birth_and_examined(qtbot, make_window, database, owner_engine, practice):
+    """Nobody booked: the cursor waits in the shared patient finder; one of two namesakes is told
+    apart by the date of birth typed, and Enter starts the examination (no booking behind it)."""
+    clinic = make_clinic(owner_engine, practice)
+    add_patient(owner_engine, clinic, "Walter", "Shaw", born=date(1948, 2, 3))
+    walk_in = add_patient(owner_engine, clinic, "Walter", "Shaw", born=date(1981, 7, 30))
+    _window, screen = _exam_screen(qtbot, make_window, database, _email_of(database, clinic))
+    finder = screen.clinic_page.finder
+    qtbot.waitUntil(lambda: screen.clinic_page.clinic_empty.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: focused() is finder.search, timeout=5_000)
+
+    type_here(qtbot, "shaw 30/07/1981")
+    qtbot.waitUntil(lambda: finder.model.rowCount() == 1, timeout=10_000)
+    assert finder.current().date_of_birth == date(1981, 7, 30)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.record is not None, timeout=10_000)
+    assert screen.page.patient_name.text() == "Walter Shaw"
+    assert stored(database, clinic, screen.record.id, "patient_id") == walk_in
+    assert stored(database, clinic, screen.record.id, "booking_id") is None
+
+
 def test_a_clinician_without_a_current_goc_check_cannot_finalise(qtbot, make_window, database, owner_engine,
                                                                  practice):
     clinic, screen, exam_id = _open_with_findings(qtbot, make_window, database, owner_engine, practice,
@@ -253,8 +274,13 @@ def test_a_device_reading_is_offered_and_accepted_into_the_exam(qtbot, make_wind
                                                   "L": {"sphere": 0.12, "cylinder": -0.88, "axis": 0}}}
     source = DeviceSource("ARK-1", "autorefraction", received, reading_id="reading-1")
 
+    first_section = screen.page.sections[0]
+    form_at = first_section.mapTo(screen, QPoint(0, 0))
     assert screen.offer_device_reading("autorefraction", reading, source)
     banner = screen.findChild(object, "deviceBanner")
+    assert first_section.mapTo(screen, QPoint(0, 0)) == form_at  # laid over the form, not pushed into it
+    tray = screen.findChild(object, "readingsTray")
+    assert tray.isVisible() and tray.geometry().contains(banner.geometry().center())
     assert banner.isVisible() and f"New autorefraction from ARK-1 ({received.astimezone(LONDON):%H:%M})" in \
         banner.message.text() and "R -1.37/-0.62x178" in banner.message.text()
     qtbot.mouseClick(banner.accept_button, Qt.MouseButton.LeftButton)
@@ -280,6 +306,7 @@ def test_a_device_reading_is_offered_and_accepted_into_the_exam(qtbot, make_wind
     assert "R 15.0 mmHg" in tonometry.message.text()
     qtbot.mouseClick(tonometry.discard_button, Qt.MouseButton.LeftButton)
     assert screen.findChild(object, "iop_R_readings").text() == "" and settled[-1] == ("reading-2", False)
+    assert not tray.isVisible()  # nothing left waiting
 
 
 def test_changes_the_workstation_did_not_save_are_offered_back(qtbot, make_window, database, owner_engine,

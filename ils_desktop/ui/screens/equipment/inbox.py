@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -18,9 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -35,7 +31,8 @@ from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import polish_table
-from ils_desktop.ui.widgets.forms import labelled, say
+from ils_desktop.ui.widgets.forms import say
+from ils_desktop.ui.widgets.patient_finder import PatientFinder
 
 WHY_COLUMN = 5
 
@@ -274,40 +271,20 @@ class AssignDialog(QDialog):
             why.setWordWrap(True)
             why.setProperty("role", "hint")
             layout.addWidget(why)
-        self.search = QLineEdit()
-        self.search.setObjectName("assignSearch")
-        self.search.setPlaceholderText("Type the patient's name")
-        self.search.textChanged.connect(self._search)
-        layout.addWidget(labelled("Patient", self.search))
-        self.results = QListWidget()
-        self.results.setObjectName("assignResults")
-        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
-        layout.addWidget(self.results, 1)
+        self.finder = PatientFinder(workspace, visible_rows=6)
+        self.finder.setObjectName("assignPatientFinder")
+        self.finder.chosen.connect(lambda _patient: self.accept())
+        layout.addWidget(self.finder, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Assign")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setProperty("role", "primary")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self._latest = ""
-
-    def _search(self, text: str) -> None:
-        self._latest = text
-        call: Callable[..., Any] = self.workspace.call
-
-        def shown(choices: list[device_readings.PatientChoice], asked: str = text) -> None:
-            if asked != self._latest:
-                return  # an older search finished after a newer one started
-            self.results.clear()
-            for choice in choices:
-                item = QListWidgetItem(choice.label)
-                item.setData(Qt.ItemDataRole.UserRole, choice.id)
-                self.results.addItem(item)
-            if choices:
-                self.results.setCurrentRow(0)
-
-        run_op(lambda: call(device_readings.patients_to_assign, text), on_done=shown, parent=self)
+        if reading.device_patient_name:
+            self.finder.set_text(reading.device_patient_name)  # what the device was told, to start from
+        self.finder.focus()
 
     def chosen(self) -> uuid.UUID | None:
-        item = self.results.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        patient = self.finder.current()
+        return patient.id if patient is not None else None

@@ -6,15 +6,12 @@ says which with ``open_exam`` (an exam on record) or ``start_exam`` (patient, bo
 
 from __future__ import annotations
 
-import uuid
-
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -31,6 +28,7 @@ from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.screens.exam.banners import hhmm
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, polish_table
+from ils_desktop.ui.widgets.patient_finder import BORN, NAME, PatientFinder
 from ils_desktop.ui.widgets.patient_header import role_label
 
 CLINIC_COLUMNS = ("Time", "Patient", "Age", "Appointment", "Room", "Status")
@@ -99,22 +97,10 @@ class ClinicPage(QWidget):
         side = QVBoxLayout()
         side.setSpacing(16)
         find, find_layout = _card("Find a patient")
-        self.patient_search = QLineEdit()
-        self.patient_search.setObjectName("examPatientSearch")
-        self.patient_search.setPlaceholderText("Name (at least 2 letters)")
-        self.patient_search.setClearButtonEnabled(True)
-        self.patient_search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        find_layout.addWidget(self.patient_search)
-        self.patient_results = QListWidget()
-        self.patient_results.setObjectName("examPatientResults")
-        self.patient_results.itemActivated.connect(self._patient_chosen)
-        find_layout.addWidget(self.patient_results, 1)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(250)
-        self.search_timer.timeout.connect(self.search)
-        self.patient_search.textEdited.connect(lambda _t: self.search_timer.start())
-        self.patient_search.returnPressed.connect(self._search_enter)
+        self.finder = PatientFinder(workspace, columns=(NAME, BORN), placeholder="Name, date of birth or NHS number")
+        self.finder.setObjectName("examPatientFinder")
+        self.finder.chosen.connect(lambda patient: self.start_exam.emit(patient.id, None))
+        find_layout.addWidget(self.finder, 1)
         side.addWidget(find, 3)
         drafts, drafts_layout = _card("Unfinished examinations")
         self.drafts_list = QListWidget()
@@ -178,7 +164,10 @@ class ClinicPage(QWidget):
         self.loaded.emit(False)
 
     def focus_first(self) -> None:
-        (self.clinic_list if self.appointments else self.patient_search).setFocus()
+        if self.appointments:
+            self.clinic_list.setFocus()
+        else:
+            self.finder.focus()
 
     # --- choosing ----------------------------------------------------------------------------
     def _appointment_at(self, row: int) -> exams.ClinicAppointment | None:
@@ -205,34 +194,3 @@ class ClinicPage(QWidget):
         exam_id = item.data(Qt.ItemDataRole.UserRole)
         if exam_id is not None:
             self.open_exam.emit(exam_id)
-
-    # --- the patient finder (to be replaced by the shared patient finder) -----------------------
-    def _search_enter(self) -> None:
-        if self.patient_results.count() and self.patient_results.item(0).flags() & Qt.ItemFlag.ItemIsEnabled:
-            self.patient_results.setCurrentRow(0)
-            self.patient_results.setFocus()
-        else:
-            self.search()
-
-    def search(self) -> None:
-        query, call = self.patient_search.text(), self.workspace.call
-        run_op(lambda: call(exams.find_patients, query), on_done=lambda found: self._found(query, found),
-               parent=self)
-
-    def _found(self, query: str, found: list[exams.PatientChoice]) -> None:
-        if query != self.patient_search.text():
-            return  # a newer search is on its way
-        self.patient_results.clear()
-        for patient in found:
-            item = QListWidgetItem(patient.label)
-            item.setData(Qt.ItemDataRole.UserRole, patient.id)
-            self.patient_results.addItem(item)
-        if not found and len(query.strip()) >= 2:
-            item = QListWidgetItem("No patient with that name.")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.patient_results.addItem(item)
-
-    def _patient_chosen(self, item: QListWidgetItem) -> None:
-        patient_id: uuid.UUID | None = item.data(Qt.ItemDataRole.UserRole)
-        if patient_id is not None:
-            self.start_exam.emit(patient_id, None)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ils_desktop.domain.exam import LONDON
 from ils_desktop.services import exams
 from ils_desktop.ui.screens.exam.addenda import AddendaCard
-from ils_desktop.ui.screens.exam.banners import Banner
+from ils_desktop.ui.screens.exam.banners import Banner, ReadingsTray
 from ils_desktop.ui.screens.exam.sections import (
     AnteriorSection,
     BinocularSection,
@@ -112,6 +112,7 @@ class RecordPage(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(scroll_body)
         right.addWidget(self.scroll, 1)
+        self.readings = ReadingsTray(self.scroll.viewport())
         body.addLayout(right, 1)
         layout.addLayout(body, 1)
 

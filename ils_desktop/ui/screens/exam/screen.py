@@ -165,6 +165,7 @@ class ExamScreen(Saving, Finalising, QWidget):
         self.stop_saving()
         self.record = None
         for offer in self._offers:
+            self.page.readings.remove(offer)
             offer.deleteLater()
         self._offers.clear()
 
@@ -315,8 +316,7 @@ class ExamScreen(Saving, Finalising, QWidget):
         offer.accept_button.clicked.connect(lambda: self._accept_reading(offer))
         offer.discard_button.clicked.connect(lambda: self._discard_reading(offer))
         self._offers.append(offer)
-        self.page.banners.insertWidget(0, offer)
-        offer.show()
+        self.page.readings.add(offer)
         return True
 
     def _accept_reading(self, offer: DeviceOffer) -> None:
@@ -341,5 +341,5 @@ class ExamScreen(Saving, Finalising, QWidget):
     def _drop_offer(self, offer: DeviceOffer) -> None:
         if offer in self._offers:
             self._offers.remove(offer)
-        offer.hide()
+        self.page.readings.remove(offer)
         offer.deleteLater()
