@@ -12,7 +12,7 @@ be removed; and the practice never loses the last person able to manage its staf
   hold ``users.manage`` (by role, extra role or their own override): the practice would be locked
   out of its own staff list, and only a database superuser could put it right.
 
-Revision ID: 0014_practice_setup
+Revision ID: 0011_practice_setup
 Revises: 0010_session_per_connection
 Create Date: 2026-12-08
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 from ils_desktop.db import ddl
 
-revision: str = "0014_practice_setup"
+revision: str = "0011_practice_setup"
 down_revision: str | None = "0010_session_per_connection"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -4,8 +4,8 @@
 it now binds that session for the rest of its own transaction first, so the audit trail's entry for
 the change names the person. The old body is 0007's.
 
-Revision ID: 0015_sign_in_actor
-Revises: 0014_practice_setup
+Revision ID: 0012_sign_in_actor
+Revises: 0011_practice_setup
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015_sign_in_actor"
-down_revision: str | None = "0014_practice_setup"
+revision: str = "0012_sign_in_actor"
+down_revision: str | None = "0011_practice_setup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
