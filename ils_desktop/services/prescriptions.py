@@ -44,9 +44,8 @@ from ils_desktop.domain.prescription_rules import (
     significant_changes,
 )
 from ils_desktop.domain.rx import STANDARD_STEP, Prism, Sca, validate_sca, with_add
-from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
-from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert, PrescriptionTemplate
+from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.exams import ClinicalRecordRepository
 from ils_desktop.repositories.prescriptions import (
@@ -56,7 +55,6 @@ from ils_desktop.repositories.prescriptions import (
     eye_of,
 )
 from ils_desktop.services import clock
-from ils_desktop.services.permissions import require
 from ils_desktop.services.use_case import use_case
 
 KINDS: dict[str, str] = {
@@ -429,65 +427,11 @@ def list_for_patient(uow: TenantUnitOfWork, patient_id: uuid.UUID) -> list[Presc
 
 
 # --------------------------------------------------------------------------------------------------
-# Templates (reusable notes: "For driving", "VDU use only"…)
-
-
-def _require_template_editor(context: TenantContext) -> None:
-    """Practitioners write their own wording; managers look after the practice's set."""
-    if not context.can("settings.manage"):
-        require(context, "prescriptions.issue")
-
-
-def _template_problems(name: str, notes: str) -> dict[str, str]:
-    # The notes go into a prescription's notes: the same rule as those.
-    problems = text_input.text_problems({"name": (name, text_input.LABEL), "notes": (notes, text_input.LONG_NOTE)})
-    if problems:
-        return problems
-    if not name.strip():
-        problems["name"] = "Give the template a short name (e.g. For driving)."
-    elif len(name.strip()) > 80:
-        problems["name"] = "Keep the name under 80 characters."
-    if not notes.strip():
-        problems["notes"] = "Write the wording the template adds to the prescription."
-    return problems
+# Templates (reusable notes: "For driving", "VDU use only"…), kept by the manager in Practice
+# settings (services.practice_setup); the prescription dialog offers the active ones.
 
 
 @use_case(permission="patients.view", read_only=True)
 def list_templates(uow: TenantUnitOfWork, *, include_inactive: bool = False) -> list[PrescriptionTemplateInfo]:
     return [PrescriptionTemplateInfo(t.id, t.name, t.notes, t.is_active)
             for t in uow.repository(PrescriptionRepository).templates(active_only=not include_inactive)]
-
-
-@use_case(permission=None)  # a practitioner or a manager: checked below
-def add_template(uow: TenantUnitOfWork, name: str, notes: str) -> uuid.UUID:
-    """Add a note template; names are unique in the practice (case-insensitive)."""
-    _require_template_editor(uow.context)
-    problems = _template_problems(name, notes)
-    if problems:
-        raise ValidationFailed(problems)
-    prescriptions = uow.repository(PrescriptionRepository)
-    if prescriptions.template_named(name) is not None:
-        raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
-    template = prescriptions.add_template(PrescriptionTemplate(id=uuid.uuid4(), name=name.strip(),
-                                                               notes=notes.strip(), is_active=True))
-    uow.commit()
-    return template.id
-
-
-@use_case(permission=None)  # a practitioner or a manager: checked below
-def update_template(uow: TenantUnitOfWork, template_id: uuid.UUID, *, name: str, notes: str,
-                    is_active: bool = True) -> None:
-    """Change a template's name or wording, or retire it (``is_active=False``; kept for the record)."""
-    _require_template_editor(uow.context)
-    problems = _template_problems(name, notes)
-    if problems:
-        raise ValidationFailed(problems)
-    prescriptions = uow.repository(PrescriptionRepository)
-    template = prescriptions.template_for_update(template_id)
-    if template is None:
-        raise NotFound("That template is no longer on record.")
-    clash = prescriptions.template_named(name)
-    if clash is not None and clash.id != template_id:
-        raise ValidationFailed({"name": f"There is already a template called '{name.strip()}'."})
-    template.name, template.notes, template.is_active = name.strip(), notes.strip(), is_active
-    uow.commit()

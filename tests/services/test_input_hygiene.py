@@ -54,6 +54,7 @@ from ils_desktop.services import (
     goc,
     patients,
     practice,
+    practice_setup,
     prescriptions,
     referrals,
     till,
@@ -129,7 +130,7 @@ def world(database: Database, owner_engine: Engine) -> World:
         patient_id=shop.patient_id))
     draft = run(database, clinic.optometrist, exams.start_exam, shop.patient_id)
     finalised = add_finalised_exam(owner_engine, clinic, shop.patient_id, refraction("-1.00DS", "-1.25DS"))
-    template = run(database, clinic.optometrist, prescriptions.add_template, "For driving", "Suitable for driving.")
+    template = run(database, shop.admin, practice_setup.add_template, "For driving", "Suitable for driving.")
     sale = run(database, shop.reception.context, till.check_out, Basket(
         shop.session_id, (BasketItem(shop.solution),), (Tender(TenderKind.CASH, Decimal("20.00")),)), uuid.uuid4())
     item = run(database, shop.admin, catalogue.get_item, shop.solution)
@@ -331,16 +332,14 @@ CASES += [
          _issue(lambda d, bad: replace(d, right=replace(d.right, va=bad)))),
     Case("prescriptions.issue_prescription.left.va", "L_va",
          _issue(lambda d, bad: replace(d, left=replace(d.left, va=bad)))),
-    Case("prescriptions.add_template.name", "name",
-         lambda db, w, bad: run(db, w.optometrist, prescriptions.add_template, bad, "Wording")),
-    Case("prescriptions.add_template.notes", "notes",
-         lambda db, w, bad: run(db, w.optometrist, prescriptions.add_template, "A name", bad)),
-    Case("prescriptions.update_template.name", "name",
-         lambda db, w, bad: run(db, w.optometrist, prescriptions.update_template, w.template, name=bad,
-                                notes="Wording")),
-    Case("prescriptions.update_template.notes", "notes",
-         lambda db, w, bad: run(db, w.optometrist, prescriptions.update_template, w.template, name="A name",
-                                notes=bad)),
+    Case("practice_setup.add_template.name", "name",
+         lambda db, w, bad: run(db, w.admin, practice_setup.add_template, bad, "Wording")),
+    Case("practice_setup.add_template.notes", "notes",
+         lambda db, w, bad: run(db, w.admin, practice_setup.add_template, "A name", bad)),
+    Case("practice_setup.update_template.name", "name",
+         lambda db, w, bad: run(db, w.admin, practice_setup.update_template, w.template, bad, "Wording")),
+    Case("practice_setup.update_template.notes", "notes",
+         lambda db, w, bad: run(db, w.admin, practice_setup.update_template, w.template, "A name", bad)),
 ]
 
 
@@ -529,8 +528,8 @@ TRIES = [pytest.param(c, kind, id=f"{c.name}-{kind}") for c in CASES for kind in
 
 def test_the_sweep_covers_every_service_that_takes_text():
     covered = {c.name.split(".")[0] for c in CASES}
-    assert covered == {"patients", "exams", "diary", "prescriptions", "referrals", "catalogue", "practice", "goc",
-                       "receipt_printing", "till"}
+    assert covered == {"patients", "exams", "diary", "prescriptions", "referrals", "catalogue", "practice",
+                       "practice_setup", "goc", "receipt_printing", "till"}
     assert len(TRIES) >= 400
 
 

@@ -43,7 +43,7 @@ from ils_desktop.errors import NotFound, PermissionDenied, ValidationFailed
 from ils_desktop.models.clinical import EyeExamination, Prescription, PrescriptionAlert
 from ils_desktop.models.core import Company
 from ils_desktop.models.patients import Patient
-from ils_desktop.services import clinical_documents, clinical_files, clock, prescriptions
+from ils_desktop.services import clinical_documents, clinical_files, clock, practice_setup, prescriptions
 from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.onboarding import NewUser
 from ils_desktop.services.prescriptions import ExamNotFinalised
@@ -421,26 +421,18 @@ def test_another_practice_cannot_see_the_exam(database, owner_engine, setup, oth
 # Templates
 
 
-def test_practitioner_keeps_note_templates(database, setup):
-    added = run(database, setup.optometrist, prescriptions.add_template, " For driving ", "Suitable for driving.")
-    run(database, setup.optometrist, prescriptions.add_template, "VDU", "For computer use.")
-
-    with pytest.raises(ValidationFailed) as duplicate:
-        run(database, setup.optometrist, prescriptions.add_template, "for DRIVING", "Again")
-    assert "already a template" in duplicate.value.problems["name"]
-    with pytest.raises(ValidationFailed) as blank:
-        run(database, setup.optometrist, prescriptions.add_template, "", "")
-    assert set(blank.value.problems) == {"name", "notes"}
-
-    run(database, setup.optometrist, prescriptions.update_template, added, name="Driving", notes="Meets the standard.",
-                                  is_active=False)
+def test_the_prescription_dialog_offers_the_practice_s_active_note_templates(database, setup):
+    """The manager keeps the wording (Practice settings); a practitioner sees the active templates."""
+    driving = run(database, setup.manager, practice_setup.add_template, " For driving ", "Suitable for driving.")
+    run(database, setup.manager, practice_setup.add_template, "VDU", "For computer use.")
+    run(database, setup.manager, practice_setup.set_template_active, driving, False)
 
     assert [t.name for t in run(database, setup.optometrist, prescriptions.list_templates)] == ["VDU"]
     everything = run(database, setup.optometrist, prescriptions.list_templates, include_inactive=True)
     assert [(t.name, t.notes, t.is_active) for t in everything] == [
-        ("Driving", "Meets the standard.", False), ("VDU", "For computer use.", True)]
+        ("For driving", "Suitable for driving.", False), ("VDU", "For computer use.", True)]
     with pytest.raises(PermissionDenied):
-        run(database, setup.front_desk, prescriptions.add_template, "Mine", "Text")
+        run(database, setup.optometrist, practice_setup.add_template, "Mine", "Text")
 
 
 # --------------------------------------------------------------------------------------------------
