@@ -40,8 +40,8 @@ from ils_desktop.domain.exam import (
     protocol_applies,
     suggest_recall,
 )
-from ils_desktop.domain.exam.history import header_flags
 from ils_desktop.domain.goc import not_current_message
+from ils_desktop.domain.patient_details import medical_flags
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Recall
 from ils_desktop.models.patients import Patient
@@ -187,7 +187,7 @@ def _exam_patient(patient: Patient, on: date) -> ExamPatient:
         id=patient.id, name=f"{patient.first_name} {patient.last_name}", title=patient.title,
         date_of_birth=patient.date_of_birth, age=age_on(patient.date_of_birth, on), sex=patient.sex,
         nhs_number=patient.nhs_number, customer_number=patient.customer_number, allergies=patient.allergies,
-        medical_flags=header_flags(patient.medical_history, patient.medications, patient.family_ocular_history),
+        medical_flags=medical_flags(patient.medical_history, patient.medications, patient.family_ocular_history),
     )
 
 

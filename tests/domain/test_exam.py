@@ -48,7 +48,6 @@ from ils_desktop.domain.exam import (
     va_problem,
 )
 from ils_desktop.domain.exam.clinic import next_in_clinic
-from ils_desktop.domain.exam.history import header_flags
 from ils_desktop.domain.goc import (
     RegistrationCheck,
     check_problems,
@@ -467,14 +466,3 @@ NINE = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 ])
 def test_next_in_clinic(slots, now, next_one):
     assert next_in_clinic(slots, now) is (None if next_one is None else slots[next_one])
-
-
-@pytest.mark.parametrize(("history", "medication", "family", "flags"), [
-    (None, None, None, ()),
-    ("Type 2 diabetes", None, None, ("Diabetic",)),
-    ("No diabetes", "Metformin", None, ("Diabetic",)),
-    ("Epilepsy; glaucoma", "Warfarin", "Mother: glaucoma", ("Glaucoma", "Epilepsy", "Anticoagulants", "FH glaucoma")),
-    ("Healthy", None, "FH glaucoma: nil", ()),
-])
-def test_header_flags_prompt_from_the_history(history, medication, family, flags):
-    assert header_flags(history, medication, family) == flags

@@ -39,6 +39,11 @@ def test_names_typed_in_one_case_get_the_usual_capitals(typed: str, stored: str)
     (None, "Insulin", None, ("Diabetic",)),
     ("Atrial fibrillation", "Warfarin", "Father: glaucoma", ("Anticoagulants", "FH glaucoma")),
     ("Ocular hypertension, monitored", None, None, ("Ocular hypertension",)),
+    (None, None, None, ()),
+    ("Type 2 diabetes", None, None, ("Diabetic",)),
+    ("No diabetes", "Metformin", None, ("Diabetic",)),
+    ("Epilepsy; glaucoma", "Warfarin", "Mother: glaucoma", ("Glaucoma", "Epilepsy", "Anticoagulants", "FH glaucoma")),
+    ("Healthy", None, "FH glaucoma: nil", ()),
 ])
 def test_medical_flags(history: str | None, medications: str | None, family: str | None,
                        flags: tuple[str, ...]) -> None:

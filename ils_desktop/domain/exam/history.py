@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
 from ils_desktop.domain.exam.values import bool_of, mapping_of, text_of
 
@@ -98,21 +98,3 @@ def conditions_from_history(history: History, extra_text: str | None = None) -> 
     )
 
 
-_FLAG_WORDS: Final = (("diabet", "Diabetic"), ("glaucoma", "Glaucoma"), ("ocular hypertension", "Ocular hypertension"),
-                      ("epilep", "Epilepsy"), ("pregnan", "Pregnant"), ("anticoag", "Anticoagulants"),
-                      ("warfarin", "Anticoagulants"), ("insulin", "Diabetic"), ("metformin", "Diabetic"))
-
-
-def header_flags(medical_history: str | None, medications: str | None,
-                 family_ocular_history: str | None) -> tuple[str, ...]:
-    """Short flags for the exam's header from the patient's history (negation-aware ``mentions``):
-    a prompt for the clinician, not a diagnosis. Diabetes and glaucoma change what the examination
-    must include and when the patient is recalled."""
-    text = "\n".join(t for t in (medical_history, medications) if t)
-    flags: list[str] = []
-    for stem, label in _FLAG_WORDS:
-        if mentions(text, stem) and label not in flags:
-            flags.append(label)
-    if mentions(family_ocular_history, "glaucoma"):
-        flags.append("FH glaucoma")
-    return tuple(flags)
