@@ -1,12 +1,13 @@
-"""The one place the diary asks what time it is.
+"""The one place the application asks what time it is: the practice's clock.
 
-The diary's answers depend on "now" — which day the screen opens on, which column is today, where
-the red line is, when a status changed, where the next free slot search starts. Reading the
-machine's clock in each place made those answers (and their tests) change with the day they ran:
-a test booking "today" failed every Sunday. So services and screens call :func:`now` /
-:func:`today`, which ask the clock in use: the machine's in London time (:class:`SystemClock`), or a
-:class:`FixedClock` that tests (and screenshots) set to any moment — a Sunday, a bank holiday, the
-hour the clocks change.
+Answers across the product depend on "now": which day the diary opens on and where its red line is,
+which clinic a test room is running, when an exam was finalised or a sale was made, who is due a
+recall, whether a GOC registration or a voucher value is current. Reading the machine's clock in
+each place made those answers (and their tests) change with the day they ran: a test booking
+"today" failed every Sunday. So services and screens call :func:`now` / :func:`today`, which ask
+the clock in use: the machine's, read as a London wall clock (:class:`SystemClock`), or a
+:class:`FixedClock` that tests, demo data and screenshots set to any moment — a Sunday, a bank
+holiday, the hour the clocks change.
 
 The clock is process-wide, like the machine's: the screens' background loads run on worker threads
 and must see the same "now" as the screen that asked.
