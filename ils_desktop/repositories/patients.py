@@ -73,10 +73,6 @@ LISTING_COLUMNS = (
 )
 
 
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 class PatientRepository(TenantRepository):
     """Patients of this company."""
 

@@ -187,13 +187,6 @@ class PrescriptionRepository(TenantRepository):
             .with_for_update()
         ).one_or_none()
 
-    def template_named(self, name: str) -> PrescriptionTemplate | None:
-        return self.session.scalars(
-            select(PrescriptionTemplate)
-            .where(PrescriptionTemplate.company_id == self.company_id,
-                   func.lower(PrescriptionTemplate.name) == name.strip().lower()).limit(1)
-        ).first()
-
     def add_template(self, template: PrescriptionTemplate) -> PrescriptionTemplate:
         return self._add(template)
 

@@ -147,16 +147,6 @@ class PatientRecord:
     next_recall_reason: str | None
     timeline: tuple[TimelineEntry, ...]
 
-    @property
-    def listing(self) -> PatientListing:
-        """The patient as a search lists them (to book them in the diary, say)."""
-        d = self.details
-        return PatientListing(
-            id=self.id, customer_number=self.customer_number, title=d.title or None, first_name=d.first_name,
-            preferred_name=d.preferred_name or None, last_name=d.last_name, date_of_birth=self.summary.date_of_birth,
-            sex=d.sex, nhs_number=d.nhs_number or None, postcode=d.postcode or None,
-            phone=d.mobile_phone or d.home_phone or None, status=self.status, has_allergies=bool(d.allergies))
-
 
 @dataclass(frozen=True)
 class BookedPatient:
@@ -480,4 +470,3 @@ def _entry(row: Any) -> TimelineEntry:
     return TimelineEntry(when, "sale", f"{_SALE_KINDS.get(facts['sale_kind'], 'Sale')} · receipt {facts['number']}",
                          _parts(money, facts.get("items")), row.who,
                          _SALE_STATUSES.get(facts["status"], "Paid"), row.id)
-

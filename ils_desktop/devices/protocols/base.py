@@ -90,25 +90,12 @@ def parse_decimal(text: str, what: str) -> Decimal:
         raise ParseError(f"{what}: {text.strip()!r} is not a number") from None
 
 
-def parse_optional_decimal(text: str | None, what: str) -> Decimal | None:
-    """Like :func:`parse_decimal`, but blank or missing text means "not given"."""
-    if text is None or not text.strip():
-        return None
-    return parse_decimal(text, what)
-
-
 def parse_axis(text: str, what: str) -> int:
     """An axis in degrees: integer 0-180 (a device may pad it with zeros or spaces, or send ``90.0``)."""
     value = parse_decimal(text, what)
     if value != value.to_integral_value() or not 0 <= value <= 180:
         raise ParseError(f"{what}: axis {text.strip()!r} is not a whole number of degrees from 0 to 180")
     return int(value)
-
-
-def parse_optional_axis(text: str | None, what: str) -> int | None:
-    if text is None or not text.strip():
-        return None
-    return parse_axis(text, what)
 
 
 def decimal_from_float(value: float) -> Decimal:

@@ -14,7 +14,7 @@ checked on every save, and again on finalising.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ils_desktop.domain import text_input
@@ -117,9 +117,6 @@ class ExamContent:
             referral_made=bool(columns.get("referral_made", False)), device_sources=sources,
             protocol_checks=checks, **blocks,
         )
-
-    def with_block(self, name: str, block: Any) -> ExamContent:
-        return replace(self, **{name: block})
 
     def text_for_matching(self) -> str:
         """History, reason and symptoms together: what protocol conditions are matched against."""

@@ -386,11 +386,6 @@ class PatientRecordPage(QWidget):
         """The entries shown, top to bottom."""
         return [self.timeline.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.timeline.count())]
 
-    def focus_timeline(self) -> None:
-        if self.timeline.count():
-            self.timeline.setCurrentRow(0)
-            self.timeline.setFocus()
-
     # --- actions -----------------------------------------------------------------------------
     def _edit(self) -> None:
         if self.record is not None and self.workspace.can("patients.edit") and self.isVisible():

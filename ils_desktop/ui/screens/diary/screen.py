@@ -606,12 +606,6 @@ class DiaryScreen(QWidget):
                                appointment_type=default_kind, slot_minutes=self.slot_minutes, parent=self)
         self._open_dialog(dialog)
 
-    def book_for_patient(self, patient: PatientListing) -> None:
-        """Book ``patient`` at the cursor: the dialog opens with them chosen (for the patient record's
-        "Book appointment")."""
-        self._pending_patient = patient
-        self.book_at_cursor()
-
     def move_selected(self) -> None:
         booking = self.grid.selected_booking()
         if booking is None or self.view is None or not self.can_book:

@@ -218,9 +218,6 @@ class ExamSection(QFrame):
                  if isinstance(f, ParsedField) and f.shown_problem]
         self.problems.show_message("\n".join(shown))
 
-    def show_service_problem(self, message: str) -> None:
-        self.problems.show_message(message)
-
     def set_source(self, block: str, source: DeviceSource | None) -> None:
         label = self.sources.get(block)
         if label is None:
