@@ -195,13 +195,15 @@ def _previous(row: Prescription | None) -> PreviousPrescription | None:
     return PreviousPrescription(row.id, row.issue_date, row.kind, eye_of(row, "R"), eye_of(row, "L"))
 
 
-def _risks(patient: Patient, content: ExamContent, age: int) -> RetestRisks:
+def _risks(patient: Patient, content: ExamContent) -> RetestRisks:
     conditions = conditions_from_history(content.history, "\n".join(
         t for t in (patient.medical_history, patient.medications, content.reason_for_visit) if t))
     family = conditions.family_glaucoma or _mentions_family_glaucoma(patient)
     return RetestRisks(
-        diabetes=conditions.diabetes,
-        glaucoma_risk=conditions.glaucoma or conditions.ocular_hypertension or (family and age >= 40),
+        diabetic=conditions.diabetes,
+        glaucoma=conditions.glaucoma,
+        ocular_hypertension=conditions.ocular_hypertension,
+        glaucoma_family_history=family,
         binocular_vision_anomaly=conditions.binocular_vision_anomaly,
     )
 
@@ -324,7 +326,7 @@ def prescription_draft_from_exam(uow: TenantUnitOfWork, exam_id: uuid.UUID) -> P
     else:
         kind = "new"
     # The interval runs between sight tests, so from the day of the test (as the recall does).
-    expiry = prescription_expiry(exam_day, age, _risks(patient, content, age), recall_months=exam.recall_months)
+    expiry = prescription_expiry(exam_day, age, _risks(patient, content), recall_months=exam.recall_months)
     referral_made = exam.referral_made or uow.repository(ReferralRepository).count_for_exam(exam.id) > 0
     return PrescriptionDraft(
         exam_id=exam.id, patient_id=patient.id, patient_name=patient.full_name,
