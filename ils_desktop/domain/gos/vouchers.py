@@ -130,20 +130,32 @@ class VoucherValue:
     source: str
 
 
+BAND_DESCRIPTIONS: Final[dict[str, str]] = {
+    "A": "Single vision, sphere up to 6.00, cylinder up to 2.00",
+    "B": "Single vision, sphere over 6.00 to 10.00 or cylinder over 2.00 to 6.00",
+    "C": "Single vision, sphere 10.00 to 14.00, cylinder up to 6.00",
+    "D": "Single vision, sphere over 14.00 or cylinder over 6.00",
+    "E": "Bifocal or varifocal, sphere up to 6.00, cylinder up to 2.00",
+    "F": "Bifocal or varifocal, sphere over 6.00 to 10.00 or cylinder over 2.00 to 6.00",
+    "G": "Bifocal or varifocal, sphere 10.00 to 14.00, cylinder up to 6.00",
+    "H": "Bifocal or varifocal, sphere over 14.00 or cylinder over 6.00",
+    "I": "Hospital eye service",
+}
+
+_FROM_2024: Final = "DHSC GOS voucher values, England, from 1 April 2024 (check against the current letter)"
 ENGLAND_VALUES: Final[tuple[VoucherValue, ...]] = (
-    *(VoucherValue(code, Decimal(value), date(2024, 4, 1),
-                   "DHSC GOS voucher values, England, from 1 April 2024 (unchanged from 1 April 2025)")
-      for code, value in (("A", "42.40"), ("E", "73.10"), ("H", "233.56"), ("I", "217.58"))),
-    *(VoucherValue(code, Decimal(value), date(2023, 4, 1),
-                   "DHSC GOS voucher values, England, April 2023: check against the current letter")
-      for code, value in (("B", "63.20"), ("C", "92.60"), ("D", "208.90"), ("F", "91.20"), ("G", "118.50"),
-                          ("J", "60.75"))),
+    *(VoucherValue(code, Decimal(value), date(2024, 4, 1), _FROM_2024)
+      for code, value in (("A", "42.40"), ("B", "64.30"), ("C", "94.30"), ("D", "212.70"), ("E", "73.10"),
+                          ("F", "92.90"), ("G", "120.60"), ("H", "233.56"), ("I", "217.58"))),
     VoucherValue("prism", Decimal("13.45"), date(2023, 4, 1), "DHSC, April 2023: prism supplement, single vision"),
     VoucherValue("prism_multifocal", Decimal("16.40"), date(2023, 4, 1), "DHSC, April 2023: prism supplement, other"),
 )
-"""The England values this project knows with their sources (docs/domain/nhs-gos.md, "Values").
-Tint, photochromic, small-glasses, special-frame and complex-appliance supplements are not listed:
-their figures must be entered from the current DHSC letter before they can be claimed."""
+"""The England values a practice starts from (docs/domain/nhs-gos.md, "Values"): A, E, H and I as
+published from 1 April 2024 (unchanged from April 2025); B, C, D, F and G the 2023 figures raised
+by the same ~1.7 %, to be checked against the current DHSC letter. The practice's own dated table
+(the till's voucher values) is what claims and tenders use. Tint, photochromic, small-glasses,
+special-frame and complex-appliance supplements are not listed: their figures must be entered from
+the current letter before they can be claimed."""
 
 
 class MissingValue(ValueError):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
+from ils_desktop.domain.gos.vouchers import BAND_DESCRIPTIONS, ENGLAND_VALUES
 from ils_desktop.domain.money import require_pennies
 from ils_desktop.domain.till_rules import TillLimits
 from ils_desktop.domain.vat import ApportionmentMethod, ApportionmentScheme, scheme_in_force
@@ -35,19 +36,6 @@ DEFAULT_SCHEME = ApportionmentScheme(method=ApportionmentMethod.SEPARATE_CHARGES
 #: NHS optical voucher values (GOS 3, England) shipped as a starting point for a practice's own
 #: dated table; DHSC sets them by letter each April (2025 values unchanged from April 2024).
 #: A practice checks them against the current letter and adds a new dated row when they change.
-DEFAULT_VOUCHER_VALUES: tuple[tuple[str, str, str], ...] = (
-    ("A", "Single vision, sphere up to 6.00, cylinder up to 2.00", "42.40"),
-    ("B", "Single vision, sphere over 6.00 to 10.00 or cylinder over 2.00 to 6.00", "64.30"),
-    ("C", "Single vision, sphere 10.00 to 14.00, cylinder up to 6.00", "94.30"),
-    ("D", "Single vision, sphere over 14.00 or cylinder over 6.00", "212.70"),
-    ("E", "Bifocal or varifocal, sphere up to 6.00, cylinder up to 2.00", "73.10"),
-    ("F", "Bifocal or varifocal, sphere over 6.00 to 10.00 or cylinder over 2.00 to 6.00", "92.90"),
-    ("G", "Bifocal or varifocal, sphere 10.00 to 14.00, cylinder up to 6.00", "120.60"),
-    ("H", "Bifocal or varifocal, sphere over 14.00 or cylinder over 6.00", "233.56"),
-    ("I", "Hospital eye service", "217.58"),
-)
-DEFAULT_VOUCHER_VALID_FROM = date(2024, 4, 1)
-DEFAULT_VOUCHER_SOURCE = "DHSC GOS voucher values, England, from 1 April 2024 (check against the current letter)"
 
 
 @dataclass(frozen=True)
@@ -112,9 +100,10 @@ def _ensure_voucher_values(uow: TenantUnitOfWork) -> Sequence[NhsVoucherValue]:
     rows = till.voucher_values()
     if rows:
         return rows
-    for code, description, value in DEFAULT_VOUCHER_VALUES:
-        till.add(NhsVoucherValue(code=code, description=description, value=Decimal(value),
-                                 valid_from=DEFAULT_VOUCHER_VALID_FROM, source=DEFAULT_VOUCHER_SOURCE))
+    for shipped in ENGLAND_VALUES:
+        if shipped.code in BAND_DESCRIPTIONS:  # supplements are not tenders
+            till.add(NhsVoucherValue(code=shipped.code, description=BAND_DESCRIPTIONS[shipped.code],
+                                     value=shipped.value, valid_from=shipped.valid_from, source=shipped.source))
     uow.flush()
     return till.voucher_values()
 
