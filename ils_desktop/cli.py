@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                         "without it the owner role is ils_owner on the --database-url server")
     verify.add_argument("--no-checkpoint", action="store_true", help="check only; keep no new checkpoint")
 
+    from ils_desktop.backup_command import add_commands as add_backup_commands
+
+    add_backup_commands(commands, common, EXIT_CODES_HELP)
+
     devices = commands.add_parser("devices", help="equipment: parse, simulate, receive device output",
                                   parents=[common])
     device_commands = devices.add_subparsers(dest="devices_command", required=True, metavar="COMMAND")
@@ -170,7 +174,8 @@ def _run(args: argparse.Namespace) -> int:
     from ils_desktop.config import AppPaths
 
     name = " ".join(filter(None, (args.command, getattr(args, "db_command", None),
-                                  getattr(args, "audit_command", None), getattr(args, "devices_command", None))))
+                                  getattr(args, "audit_command", None), getattr(args, "devices_command", None),
+                                  getattr(args, "backup_command", None))))
     serving = name == "devices serve"
     log_file = configure_logging(AppPaths.default().log_dir, verbose=args.verbose,
                                  tag="devices-serve" if serving else "cli")
@@ -208,6 +213,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                                 database_url=args.database_url, signed_in_as=args.signed_in_as)
     if args.command == "audit":
         return _audit_verify(args)
+    if args.command == "backup":
+        from ils_desktop.backup_command import run as run_backup
+        from ils_desktop.config import AppPaths
+
+        return run_backup(args, AppPaths.default().data_dir, lambda: _backup_server(args))
     if args.devices_command == "parse":
         from ils_desktop.devices.parse_command import main as parse_main
 
@@ -315,6 +325,24 @@ def _open(args: argparse.Namespace) -> Database:
     ready = _signed_in(_logins(), url, "--database-url")
     return open_database(paths, ServerChoice(url.set(password=None).render_as_string(hide_password=False)),
                          password=ready.password)
+
+
+def _backup_server(args: argparse.Namespace) -> Any:
+    """The server a backup reads or a restore writes: this computer's database (its own
+    superuser), or the named server with ``--superuser``."""
+    from ils_desktop.backup_command import Server
+
+    named = _named_server(args)
+    if named is not None:
+        if not args.superuser:
+            raise _usage("A practice server is backed up with a superuser's connection: pass --superuser.")
+        return Server(args.superuser, named.database or "ils", lambda: _owner_url(args))
+    from ils_desktop.db.database import embedded_target
+
+    target = embedded_target(_local_pgdata(args))
+    assert target.embedded is not None and target.owner_url is not None
+    owner = target.owner_url
+    return Server(target.embedded.superuser_conninfo, target.embedded.database, lambda: owner)
 
 
 # --- db -----------------------------------------------------------------------------------------------
