@@ -21,12 +21,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ils_desktop.db.ddl import APP_ROLE, OWNER_ROLE
 from ils_desktop.db.embedded import EmbeddedServer, start_embedded
-from ils_desktop.db.migrations import SchemaStatus, schema_status
+from ils_desktop.db.migrations import SchemaState, SchemaStatus, schema_status
 from ils_desktop.db.unit_of_work import NothingStarted, TenantUnitOfWork, clear_session, session_ended
 from ils_desktop.domain.tenant import TenantContext
-from ils_desktop.errors import ConnectionLost, DatabaseUnavailable
+from ils_desktop.errors import ConnectionLost, DatabaseUnavailable, SchemaMismatch
 
 log = logging.getLogger(__name__)
+
+SCHEMA_OBJECT_MISSING = frozenset({"42P01", "42703", "42883"})
+"""undefined_table, undefined_column, undefined_function: what an older or newer schema looks like."""
 T = TypeVar("T")
 
 #: Settings every connection of the app starts with, sent in the startup packet. They outrank what
@@ -185,6 +188,7 @@ class Database:
                 ended = session_ended(error)
                 if ended is not None:
                     raise ended from None
+                self._refuse_if_schema_moved(error)
                 if not is_connection_error(error):
                     raise
                 log.warning("database connection lost (attempt %s of %s): %s", attempt, attempts,
@@ -245,6 +249,21 @@ class Database:
     def schema_status(self) -> SchemaStatus:
         with self.connect() as connection:
             return schema_status(connection)
+
+    def _refuse_if_schema_moved(self, error: DBAPIError) -> None:
+        """A table, column or function this version expects is missing: when the server was
+        upgraded (or rolled back) under a running workstation, say so in plain words instead of
+        showing the database's error."""
+        if getattr(error.orig, "sqlstate", None) not in SCHEMA_OBJECT_MISSING:
+            return
+        try:
+            status = self.schema_status()
+        except (DatabaseUnavailable, DBAPIError):
+            return
+        if status.state is not SchemaState.CURRENT:
+            log.warning("the database schema moved under this workstation: %s", status.state.value)
+            raise SchemaMismatch(status.message() + " Close ILS Desktop now; nothing more can be saved "
+                                 "until this workstation matches the server.") from error
 
     def dispose(self) -> None:
         self.engine.dispose()
