@@ -477,6 +477,12 @@ def _clear_stale(pgdata: Path) -> None:
     stale = _read_postmaster(pgdata)
     if stale is not None and stale.socket_dir is not None:
         _remove_socket_folder(stale.socket_dir, pgdata)
+    # A socket in the data folder itself (short paths) leaves its lock file after a power cut;
+    # postgres trusts the pid in it, and a dead postmaster's pid can linger as a zombie in a
+    # container whose first process does not reap (or be reused), so it would refuse to start.
+    for leftover in pgdata.glob(".s.PGSQL.*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
     pid_file.unlink(missing_ok=True)
 
 
