@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
     )
     _common(parser, defaults=True)
+    parser.add_argument("--version", action="store_true", help="print this build's version and the "
+                        "database revision it expects, then exit")
     commands = parser.add_subparsers(dest="command")
     common = argparse.ArgumentParser(add_help=False)
     _common(common, defaults=False)
@@ -149,6 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest and (args.command, getattr(args, "devices_command", None)) not in PASS_THROUGH:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
+    if args.version:
+        from ils_desktop.db.migrations import head_revision
+        from ils_desktop.version import describe
+
+        print(f"ILS Desktop {describe()}; database revision {head_revision()}")
+        return ExitCode.OK
     if args.command is None:
         try:
             if args.database_url is not None:

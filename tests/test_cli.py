@@ -773,3 +773,16 @@ def test_the_readme_lists_every_exit_code():
     commands = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
     listed = {int(code) for code in re.findall(r"^\| `(\d+)` \|", commands, re.MULTILINE)}
     assert listed == {int(code) for code in ExitCode}
+
+
+def test_version_says_which_build_and_which_database_revision(capsys):
+    from ils_desktop.db.migrations import head_revision
+    from ils_desktop.version import build, release
+
+    assert main(["--version"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"ILS Desktop {release()}") and head_revision() in printed
+    # A checkout knows its commit (when git is installed); a bundle carries _build_info.json.
+    assert ("(build " in printed) == (build() is not None)
+    if shutil.which("git") and (REPO / ".git").exists():
+        assert build()

@@ -28,11 +28,11 @@ from typing import IO, Any, Final
 import psycopg
 from psycopg import sql
 
-from ils_desktop import __version__
 from ils_desktop.db import credentials
 from ils_desktop.db.backup_archive import BackupKey, BackupUnreadable, open_parts, read_manifest, write_archive
 from ils_desktop.db.provision import provision
 from ils_desktop.errors import UserFacingError
+from ils_desktop.version import describe
 
 KEY_ACCOUNT: Final = "backup-key"
 SUFFIX: Final = ".ilsbak"
@@ -136,7 +136,7 @@ def create_backup(superuser_conninfo: str, database: str, folder: Path, key: Bac
         counts = _table_counts(snapshot_holder)
         revision = _revision(snapshot_holder)
         manifest = {"format": "ils-desktop backup", "made_at": made_at.isoformat(), "database": database,
-                    "practice": practice, "schema_revision": revision, "app_version": __version__,
+                    "practice": practice, "schema_revision": revision, "app_version": describe(),
                     "tables": counts}
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", suffix=SUFFIX, delete=False) as out:
             partial = Path(out.name)

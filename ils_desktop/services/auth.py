@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from ils_desktop import __version__
 from ils_desktop.db.database import Database
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.passwords import (
@@ -33,6 +32,7 @@ from ils_desktop.repositories.sign_in import PasswordCost, SignInAnswer, check_p
 from ils_desktop.repositories.sign_in import sign_in as start_session
 from ils_desktop.services.permissions import require
 from ils_desktop.services.settings import security_settings
+from ils_desktop.version import describe
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def sign_in(database: Database, email: str, password: str, *, workstation: str) 
         raise SignInFailed("Enter your email address and password.")
     proof = proof_for(database, email, password)
     answer = database.run_anonymous(lambda connection: start_session(
-        connection, email, proof, workstation=workstation, app_version=__version__))
+        connection, email, proof, workstation=workstation, app_version=describe()))
     if answer.outcome != "ok" or answer.session_token is None:
         raise SignInFailed(refusal(answer))
     assert answer.company_id is not None and answer.user_id is not None and answer.session_id is not None
@@ -187,7 +187,7 @@ def start_service_session(database: Database, manager: SignedIn, *, workstation:
     require(manager.context, "equipment.manage")
 
     def work(uow: TenantUnitOfWork) -> str:
-        token, _session_id = uow.sessions.start_service(workstation=workstation, app_version=__version__)
+        token, _session_id = uow.sessions.start_service(workstation=workstation, app_version=describe())
         uow.commit()
         return token
 

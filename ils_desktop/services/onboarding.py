@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
-from ils_desktop import __version__
 from ils_desktop.db.database import Database
 from ils_desktop.domain import text_input
 from ils_desktop.domain.passwords import (
@@ -24,6 +23,7 @@ from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.errors import UserFacingError, ValidationFailed
 from ils_desktop.repositories.sign_in import company_count, register_first_practice
 from ils_desktop.services.settings import DEFAULT_SETTINGS
+from ils_desktop.version import describe
 
 if TYPE_CHECKING:
     from ils_desktop.services.auth import SignedIn
@@ -137,7 +137,7 @@ def register_practice(database: Database, practice: PracticeDetails, admin: NewU
             connection, company_id=company_id, company=company, admin_id=admin_id, admin=account,
             password=password,
             role_permissions={role.value: sorted(perms) for role, perms in DEFAULT_ROLE_PERMISSIONS.items()},
-            settings=dict(DEFAULT_SETTINGS), workstation=workstation, app_version=__version__))
+            settings=dict(DEFAULT_SETTINGS), workstation=workstation, app_version=describe()))
     except IntegrityError as error:
         if "already has a practice" in str(error.orig):
             raise UserFacingError(

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ils_desktop import __version__
 from ils_desktop.errors import UserFacingError
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.theme import set_style_property
 from ils_desktop.ui.widgets.brand_panel import BrandPanel
 from ils_desktop.ui.widgets.forms import labelled
+from ils_desktop.version import describe
 
 SignInAttempt = Callable[[str, str], object]
 
@@ -58,7 +58,7 @@ class SignInScreen(QWidget):
         self.demo_box = self._demo_box()
         right_layout.addLayout(_centred(self.demo_box))
         right_layout.addStretch(1)
-        self.footer = QLabel(f"ILS Desktop {__version__}")
+        self.footer = QLabel(f"ILS Desktop {describe()}")
         self.footer.setProperty("role", "hint")
         self.footer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right_layout.addWidget(self.footer)
@@ -179,7 +179,7 @@ class SignInScreen(QWidget):
         self.message.hide()
         self.security_note.setText(security_note or "")
         self.security_note.setVisible(bool(security_note))
-        self.footer.setText(f"ILS Desktop {__version__}  ·  {database_label}")
+        self.footer.setText(f"ILS Desktop {describe()}  ·  {database_label}")
         self.practice_line.setText(practice)
         (self.password if self.email.text() else self.email).setFocus()
 
