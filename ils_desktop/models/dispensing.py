@@ -260,6 +260,8 @@ class DispenseRecord(TenantMixin, Timestamps, Base):
     dbl: Mapped[Decimal | None] = mapped_column(Millimetres)
     ed: Mapped[Decimal | None] = mapped_column(Millimetres)
     dispensed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    #: Registered sight impaired or severely sight impaired (certified), as the patient told us.
+    sight_impaired: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     needs_supervision: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     supervising_registrant: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -407,6 +407,7 @@ def upgrade() -> None:
         sa.Column("dbl", sa.Numeric(precision=4, scale=1), nullable=True),
         sa.Column("ed", sa.Numeric(precision=4, scale=1), nullable=True),
         sa.Column("dispensed_by", sa.UUID(), nullable=True),
+        sa.Column("sight_impaired", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("needs_supervision", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("supervising_registrant", sa.UUID(), nullable=True),
         sa.Column("collected_at", sa.DateTime(timezone=True), nullable=True),

@@ -70,7 +70,8 @@ def labs(arena: Arena) -> Iterator[Labs]:
             connection.execute(text(
                 "INSERT INTO orders (company_id, id, number, patient_id, status, lab_company_id, right_sphere, "
                 "price, patient_reference) VALUES (:c, :id, :n, :p, :s, :lab, -1.25, 180, 'A. Patient')"),
-                {"c": arena.victim, "id": job, "n": number, "p": patient, "s": "draft" if kind == "draft" else "sent_to_lab",
+                {"c": arena.victim, "id": job, "n": number, "p": patient,
+                 "s": "draft" if kind == "draft" else "sent_to_lab",
                  "lab": stranger if kind == "other" else lab})
             connection.execute(text(
                 "INSERT INTO order_timeline (company_id, id, order_id, status, by_company) "
@@ -112,7 +113,8 @@ def test_before_the_lab_accepts_it_sees_nothing_and_cannot_connect_itself(arena:
     if LEDGER.record(CROSS_COMPANY, "unconnected lab reads jobs addressed to it", bool(seen)):
         failures.append("read before accepting")
     forged = _run(arena, labs.lab_token, [(
-        "INSERT INTO company_relationships (company_id, partner_company_id) VALUES (%s, %s)", (arena.victim, labs.lab))])
+        "INSERT INTO company_relationships (company_id, partner_company_id) VALUES (%s, %s)",
+        (arena.victim, labs.lab))])
     if LEDGER.record(CROSS_COMPANY, "lab inserts a relationship with a practice", forged.ok):
         failures.append("lab made a relationship")
     own_side = _run(arena, arena.attacker_admin_token, [(
@@ -147,7 +149,8 @@ def test_a_connected_lab_reads_only_the_jobs_sent_to_it(arena: Arena, labs: Labs
                          bool(outcome.ok and outcome.rows and outcome.rows[0][0])):
             failures.append(table)
     # The connection itself the lab sees, by design: only the rows naming it.
-    for table, column in (("connection_requests", "target_company_id"), ("company_relationships", "partner_company_id")):
+    for table, column in (("connection_requests", "target_company_id"),
+                          ("company_relationships", "partner_company_id")):
         outcome = _run(arena, labs.lab_token, [(f"SELECT count(*) FROM {table} WHERE {column} <> %s", (labs.lab,))])
         if LEDGER.record(CROSS_COMPANY, f"connected lab reads {table} not naming it",
                          bool(outcome.ok and outcome.rows and outcome.rows[0][0])):
