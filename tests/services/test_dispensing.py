@@ -18,13 +18,14 @@ from ils_desktop.domain.dispensing import DispensingMeasurements
 from ils_desktop.domain.rx import Sca
 from ils_desktop.domain.sale_plan import Tender
 from ils_desktop.errors import PermissionDenied, UserFacingError, ValidationFailed
-from ils_desktop.services import clock
+from ils_desktop.services import clock, till
 from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.dispensing import check_in, lab_queue, orders, payments
 from ils_desktop.services.dispensing.check_in import LensReading
 from ils_desktop.services.dispensing.views import OrderSpec
 from ils_desktop.services.use_case import run
 from tests.dispensing_setup import Dispensary, open_dispensary
+from tests.till_setup import STAFF_PASSWORD
 
 D = Decimal
 MEASURED = DispensingMeasurements(right_distance_pd=D("31.5"), left_distance_pd=D("32.0"),
@@ -201,3 +202,28 @@ def test_deposit_and_balance_go_through_the_till(database, place):
 def test_a_front_desk_cannot_dispense(database, place):
     with pytest.raises(PermissionDenied):
         run(database, place.shop.reception.context, orders.order_from_prescription, place.rx_id)
+
+
+def test_aftercare_non_adapt_remade_return_refunded_and_the_month_s_cost(database, place):
+    from ils_desktop.services.dispensing import aftercare
+
+    order_id = _dispatched(database, place)
+    session = place.shop.session_id
+    run(database, place.do, check_in.check_in, order_id,
+        LensReading(Sca(D("-2.50"), D("-0.75"), 90), Sca(D("-2.25"), D("-0.50"), 85)))
+    run(database, place.do, payments.collect, order_id, session, (Tender("card", D("345.00"), "C9"),), uuid.uuid4())
+    non_adapt = run(database, place.do, aftercare.record_non_adapt, order_id, "Swimmy in the periphery",
+                    "Pantoscopic tilt increased", cost=D("42.50"), cost_borne_by="practice", remade=True)
+    overview = run(database, place.do, aftercare.aftercare_overview)
+    line = next(n for n in overview.non_adapts if n.id == non_adapt)
+    assert line.remake_number is not None and overview.cost_this_month == D("42.50")
+    run(database, place.do, aftercare.resolve_non_adapt, non_adapt, "Adapted to the remake")
+    assert not any(n.id == non_adapt for n in run(database, place.do, aftercare.aftercare_overview).non_adapts)
+    other = _dispatched(database, place)
+    run(database, place.do, check_in.check_in, other,
+        LensReading(Sca(D("-2.50"), D("-0.75"), 90), Sca(D("-2.25"), D("-0.50"), 85)))
+    run(database, place.do, payments.collect, other, session, (Tender("card", D("345.00"), "C10"),), uuid.uuid4())
+    refunded = run(database, place.do, aftercare.record_return, other, "Changed their mind within 14 days", session,
+                   (Tender("card", D("345.00"), "R1"),), uuid.uuid4(),
+                   till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
+    assert refunded.kind == "refund" and refunded.total == D("-345.00")

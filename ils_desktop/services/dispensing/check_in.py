@@ -175,6 +175,13 @@ def check_in(uow: TenantUnitOfWork, order_id: uuid.UUID, reading: LensReading) -
 def remake(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str = "") -> uuid.UUID:
     """A new order for the same job, linked to the original (now "remade"), ready to send again;
     the open quality issue of the original points at it."""
+    made = make_remake(uow, order_id, reason)
+    uow.commit()
+    return made
+
+
+def make_remake(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str) -> uuid.UUID:
+    """``remake``'s writes, inside the caller's transaction (a non-adapt remade, too)."""
     orders = uow.repository(OrderRepository)
     original = _order(uow, order_id)
     problem = transition_problem(original.status, OrderStatus.REMAKE)
@@ -191,7 +198,6 @@ def remake(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str = "") -> uuid
                      (f": {reason.strip()}" if reason.strip() else ""))
     orders.add_event(new.id, OrderStatus.DRAFT.value, f"Remake of order {original.number}")
     orders.link_remake(original.id, new.id)
-    uow.commit()
     return new.id
 
 
