@@ -35,9 +35,11 @@ class Dispensary:
     shop: Shop
     do: TenantContext  # dispensing optician
     do_id: uuid.UUID
+    do_email: str
     optom_id: uuid.UUID  # an optometrist (registrant) who can supervise
     lab: uuid.UUID
     lab_tech: TenantContext
+    lab_tech_email: str
     sv_lens: uuid.UUID  # single vision, sphere -8..+6, cyl to -4.00
     vari_lens: uuid.UUID  # varifocal, add +0.75..+3.50, min height 16
     frame_barcode: str
@@ -47,13 +49,13 @@ class Dispensary:
     child_rx_id: uuid.UUID
 
 
-def _user(owner_engine: Engine, company: uuid.UUID, role: Role, first: str, goc: str = "") -> tuple[uuid.UUID,
-                                                                                                    TenantContext]:
+def _user(owner_engine: Engine, company: uuid.UUID, role: Role, first: str,
+          goc: str = "") -> tuple[uuid.UUID, TenantContext, str]:
     email = f"{first.lower()}-{uuid.uuid4().hex[:8]}@example.test"
     user_id = add_user_as_owner(owner_engine, company, NewUser(first_name=first, last_name="Tester", email=email,
                                                                password=STAFF_PASSWORD, role=role.value,
                                                                goc_number=goc), password=_staff_password())
-    return user_id, signed(company, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role])
+    return user_id, signed(company, user_id, frozenset({role.value}), DEFAULT_ROLE_PERMISSIONS[role]), email
 
 
 def _patient(database: Database, context: TenantContext, first: str, last: str, born: date,
@@ -76,8 +78,13 @@ D = Decimal
 
 def open_dispensary(database: Database, owner_engine: Engine, practice) -> Dispensary:  # type: ignore[no-untyped-def]
     shop = open_shop(database, owner_engine, practice)
-    do_id, do = _user(owner_engine, practice.company_id, Role.DISPENSING_OPTICIAN, "Dora", "D-12345")
-    optom_id, optom = _user(owner_engine, practice.company_id, Role.OPTOMETRIST, "Otto", "01-54321")
+    with owner_engine.begin() as connection:
+        from sqlalchemy import text
+        connection.execute(text("UPDATE companies SET address = :a WHERE id = :c"), {
+            "c": practice.company_id,
+            "a": '{"line1": "12 Harbour Road", "town": "Whitby", "postcode": "YO21 1AA"}'})
+    do_id, do, do_email = _user(owner_engine, practice.company_id, Role.DISPENSING_OPTICIAN, "Dora", "D-12345")
+    optom_id, optom, _ = _user(owner_engine, practice.company_id, Role.OPTOMETRIST, "Otto", "01-54321")
     suffix = uuid.uuid4().hex[:6]
     sv = run(database, shop.admin, catalogue.add_item, ItemDetails(
         "spectacle_lens", "Stellest 1.6 single vision", brand="Essilor", barcode=f"LN{suffix}01",
@@ -109,8 +116,8 @@ def open_dispensary(database: Database, owner_engine: Engine, practice) -> Dispe
     lab, _ = create_company_with_admin(
         owner_engine, name=f"Prism Lens Lab {suffix}", company_type="lab", admin_email=f"lab-{suffix}@example.test",
         admin_password=STAFF_PASSWORD, admin_first_name="Lab", admin_last_name="Admin")
-    _, tech = _user(owner_engine, lab, Role.LAB_TECHNICIAN, "Terry")
+    _, tech, tech_email = _user(owner_engine, lab, Role.LAB_TECHNICIAN, "Terry")
     request = run(database, do, connections.request_connection, lab, "Please take our glazing")
     run(database, tech, connections.answer_request, practice.company_id, request, True, 4)
-    return Dispensary(shop, do, do_id, optom_id, lab, tech, product[sv], product[vari], frame_barcode, patient_id,
-                      rx_id, child_id, child_rx)
+    return Dispensary(shop, do, do_id, do_email, optom_id, lab, tech, tech_email, product[sv], product[vari],
+                      frame_barcode, patient_id, rx_id, child_id, child_rx)

@@ -122,7 +122,7 @@ d.left_fitting_height, d.vertex_distance, d.pantoscopic_tilt, d.face_form_wrap, 
 class LabJobRepository(TenantRepository):
     """Reads for the lab signed in: ``company_id`` here is the lab's."""
 
-    def queue(self, statuses: tuple[str, ...] = OPEN_AT_LAB, *, limit: int = 2000) -> list[LabJobLine]:
+    def queue(self, statuses: tuple[str, ...] = OPEN_AT_LAB, *, limit: int = 20_000) -> list[LabJobLine]:
         return self._records(LabJobLine, (
             "SELECT o.company_id AS practice_id, o.id AS order_id, o.number, c.name AS practice_name, o.status, "
             "       o.lens_kind, o.job_type, o.lens_description, o.patient_reference, o.lab_reference, o.sent_on, "
@@ -192,3 +192,9 @@ class LabJobRepository(TenantRepository):
     def answer(self, practice_id: uuid.UUID, request_id: uuid.UUID, accept: bool, turnaround: int) -> None:
         self.session.execute(text("SELECT ils_answer_connection_request(:p, :r, :a, :t)"),
                              {"p": practice_id, "r": request_id, "a": accept, "t": turnaround})
+
+    def lab_name_of(self, order_id: uuid.UUID) -> str | None:
+        """The lab of one of this practice's orders: the connected lab's name or the outside lab."""
+        return self.session.execute(text(
+            "SELECT coalesce(c.name, o.external_lab) FROM orders o LEFT JOIN companies c ON c.id = o.lab_company_id "
+            "WHERE o.company_id = :c AND o.id = :o"), {"c": self.company_id, "o": order_id}).scalar()

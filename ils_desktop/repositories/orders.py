@@ -39,6 +39,7 @@ class OrderLine:
     id: uuid.UUID
     number: int
     patient_id: uuid.UUID
+    patient_name: str
     status: str
     lens_kind: str
     job_type: str
@@ -104,9 +105,11 @@ class FrameFound:
 
 
 _ORDER_LINES = """
-SELECT o.id, o.number, o.patient_id, o.status, o.lens_kind, o.job_type, o.lens_description, o.frame_description,
+SELECT o.id, o.number, o.patient_id, p.first_name || ' ' || p.last_name AS patient_name, o.status, o.lens_kind,
+       o.job_type, o.lens_description, o.frame_description,
        coalesce(c.name, o.external_lab) AS lab_name, o.due_date, o.price, o.deposit, o.created_at
-  FROM orders o LEFT JOIN companies c ON c.id = o.lab_company_id
+  FROM orders o JOIN patients p ON p.company_id = o.company_id AND p.id = o.patient_id
+  LEFT JOIN companies c ON c.id = o.lab_company_id
 """
 
 

@@ -22,10 +22,17 @@ from ils_desktop.domain.dispensing import OrderStatus, check_mounted_lens, trans
 from ils_desktop.domain.rx import Sca, format_sca
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.dispensing import Order, QualityIssue
-from ils_desktop.repositories.orders import OrderRepository
+from ils_desktop.repositories.orders import OrderLine, OrderRepository
 from ils_desktop.services.dispensing.orders import _new_order
 from ils_desktop.services.dispensing.views import eye_of_order
 from ils_desktop.services.use_case import use_case
+
+try:
+    import termios
+
+    PORT_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
+except ImportError:  # Windows: pyserial raises SerialException, which listen_once reports itself
+    PORT_ERRORS = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,16 @@ class CheckResult:
         return [f"{side.capitalize()}: {p}" for side, found in self.problems.items() for p in found]
 
 
+#: Orders whose glasses are on their way back or here waiting for their check.
+AWAITING = ("dispatched", "received", "checked_fail")
+
+
+@use_case(permission="dispense.manage", read_only=True)
+def awaiting_check_in(uow: TenantUnitOfWork) -> list[OrderLine]:
+    """The orders to check on the lensmeter: dispatched by the lab, received, or failed (one query)."""
+    return uow.repository(OrderRepository).order_lines(AWAITING)
+
+
 @use_case(permission="dispense.manage", read_only=True)
 def lensmeters(uow: TenantUnitOfWork) -> list[Lensmeter]:
     """The practice's lensmeters that send over a serial line."""
@@ -103,7 +120,11 @@ def reading_of(measurement: Measurement) -> LensReading:
 def read_lensmeter(device: Lensmeter, *, seconds: float = 30.0) -> LensReading:
     """Wait for the lensmeter to send (the DO presses SEND/PRINT) and read both lenses. Device I/O:
     run it off the GUI thread. ``UserFacingError`` when nothing, or nothing readable, arrived."""
-    test = listen_once(device.port, device.settings, protocol=device.protocol, seconds=seconds)
+    try:
+        test = listen_once(device.port, device.settings, protocol=device.protocol, seconds=seconds)
+    except PORT_ERRORS as error:  # the line settings were refused by the port's driver
+        raise UserFacingError(f"{device.name}'s port {device.port} would not take its line settings ({error}). "
+                              "Check the settings on the Equipment screen.") from None
     if test.error or not test.raw:
         raise UserFacingError(test.summary)
     readings = [m for m in test.parsed if m.kind is MeasurementKind.LENSOMETRY]

@@ -35,7 +35,7 @@ from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import Prescription
 from ils_desktop.models.dispensing import DispenseRecord, Order
 from ils_desktop.repositories.counters import CounterRepository
-from ils_desktop.repositories.orders import LensChoice, OrderRepository
+from ils_desktop.repositories.orders import FrameFound, LensChoice, OrderRepository
 from ils_desktop.services import clock
 from ils_desktop.services.dispensing.views import (
     MEASUREMENT_FIELDS,
@@ -366,3 +366,12 @@ def order_detail(uow: TenantUnitOfWork, order_id: uuid.UUID) -> OrderDetail:
 def _detail(orders: OrderRepository, order: Order) -> OrderDetail:
     orders.session.flush()
     return detail_of(order, orders.dispense_record(order.id), orders.timeline([order.id]))
+
+
+@use_case(permission="dispense.manage", read_only=True)
+def find_frame(uow: TenantUnitOfWork, code: str) -> FrameFound | None:
+    """A frame by its barcode or SKU, as the scanner types it (one query)."""
+    code = code.strip()
+    if not code or text_input.text_problem(code, text_input.CODE):
+        return None
+    return uow.repository(OrderRepository).frame_by_code(code)
