@@ -198,3 +198,11 @@ class LabJobRepository(TenantRepository):
         return self.session.execute(text(
             "SELECT coalesce(c.name, o.external_lab) FROM orders o LEFT JOIN companies c ON c.id = o.lab_company_id "
             "WHERE o.company_id = :c AND o.id = :o"), {"c": self.company_id, "o": order_id}).scalar()
+
+    def queue_figures(self, today: date) -> tuple[int, int, int]:
+        """(open jobs, new jobs, overdue jobs) on this lab's bench: one query."""
+        row = self.session.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'sent_to_lab'), count(*) FILTER (WHERE due_date < :t) "
+            "  FROM orders WHERE lab_company_id = :lab AND status = ANY(:open)"),
+            {"lab": self.company_id, "t": today, "open": list(OPEN_AT_LAB)}).one()
+        return int(row[0]), int(row[1]), int(row[2])

@@ -17,6 +17,8 @@ from ils_desktop.models.dispensing import DispenseRecord, LensRange, Order, Qual
 from ils_desktop.models.equipment import Equipment
 from ils_desktop.repositories.base import TenantRepository
 
+#: Statuses in which the practice waits for the lab (``domain.dispensing.AT_LAB``).
+AT_LAB_STATUSES = ("sent_to_lab", "acknowledged", "in_production", "dispatched")
 #: The order-payment item the till sells a deposit or balance as (priced at the till).
 PAYMENT_SKU = "SPECTACLE-ORDER-PAYMENT"
 
@@ -267,3 +269,15 @@ class OrderRepository(TenantRepository):
             .where(Equipment.company_id == self.company_id, Equipment.is_active, Equipment.kind == "lensmeter",
                    Equipment.connection_type == "serial").order_by(Equipment.name))
         return [(r.id, r.name, dict(r.connection)) for r in rows]
+
+    def day_figures(self, today: date) -> tuple[int, int, int, int]:
+        """(due back today, overdue at the lab, ready to collect, non-adapts open): one query."""
+        row = self.session.execute(text(
+            "SELECT count(*) FILTER (WHERE status = ANY(:at_lab) AND due_date = :today), "
+            "       count(*) FILTER (WHERE status = ANY(:at_lab) AND due_date < :today), "
+            "       count(*) FILTER (WHERE status = 'ready_to_collect'), "
+            "       (SELECT count(*) FROM non_adapts n WHERE n.company_id = :c AND n.status = 'open') "
+            "  FROM orders WHERE company_id = :c AND status = ANY(:open)"),
+            {"c": self.company_id, "today": today, "at_lab": list(AT_LAB_STATUSES),
+             "open": [*AT_LAB_STATUSES, "ready_to_collect"]}).one()
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])

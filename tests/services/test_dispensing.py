@@ -227,3 +227,22 @@ def test_aftercare_non_adapt_remade_return_refunded_and_the_month_s_cost(databas
                    (Tender("card", D("345.00"), "R1"),), uuid.uuid4(),
                    till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
     assert refunded.kind == "refund" and refunded.total == D("-345.00")
+
+
+def test_orders_on_the_patient_record_and_the_home_figures(database, place):
+    from ils_desktop.services import patients
+    from ils_desktop.services.dispensing.overview import dispensing_figures
+
+    order_id = _dispatched(database, place)
+    record = run(database, place.do, patients.patient_record, place.patient_id)
+    entry = next(e for e in record.timeline if e.kind == "order")
+    assert entry.reference_id == order_id and entry.status == "Dispatched by lab"
+    assert "Varilux Comfort" in entry.detail and "due back 11/12/2026" in entry.detail
+    figures = run(database, place.do, dispensing_figures)
+    assert (figures.due_today, figures.overdue_at_lab, figures.ready_to_collect) == (0, 0, 0)
+    assert figures.lab_open is None
+    with clock.using(FixedClock(datetime(2026, 12, 14, 9, 0, tzinfo=LONDON))):
+        late = run(database, place.do, dispensing_figures)
+        lab = run(database, place.lab_tech, dispensing_figures)
+    assert late.overdue_at_lab == 1 and late.ready_to_collect == 0
+    assert (lab.lab_open, lab.lab_overdue, lab.ready_to_collect) == (0, 0, None)  # dispatched: off the bench

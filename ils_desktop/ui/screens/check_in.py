@@ -41,7 +41,7 @@ class AwaitingModel(RowsModel[OrderLine]):
 
     def display(self, line: OrderLine, index: Index) -> Any:
         return (str(line.number), line.patient_name, line.lens_description or "—", line.lab_name or "—",
-                status_label(line.status), f"{line.due_date:%d/%m/%Y}" if line.due_date else "—")[index.column()]
+                status_label(line.status), f"{line.due_date:%d/%m}" if line.due_date else "—")[index.column()]
 
     def role_data(self, line: OrderLine, index: Index, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -89,6 +89,7 @@ class CheckInScreen(QWidget):
         heads = self.table.horizontalHeader()
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         body.addWidget(self.table, 3)
 
@@ -170,7 +171,9 @@ class CheckInScreen(QWidget):
         self.devices = devices
         self.device.clear()
         for device in devices:
-            self.device.addItem(f"{device.name}  ·  {device.port}", device.id)
+            self.device.addItem(device.name, str(device.id))
+            self.device.setItemData(self.device.count() - 1, f"{device.name} on {device.port}",
+                                    Qt.ItemDataRole.ToolTipRole)
         if not devices:
             self.device.addItem("No lensmeter connected (Equipment screen)", None)
         dispatched = sum(1 for line in lines if line.status == "dispatched")
