@@ -207,15 +207,16 @@ class OrderRepository(TenantRepository):
     def add(self, order: Order) -> Order:
         return self._add(order)
 
-    def add_event(self, order_id: uuid.UUID, status: str, note: str | None, *,
+    def add_event(self, order_id: uuid.UUID, status: str, note: str | None, *, at: datetime,
                   event_id: uuid.UUID | None = None) -> None:
-        """A timeline row by the signed-in user of this practice (idempotent on ``event_id``)."""
+        """A timeline row by the signed-in user of this practice at ``at`` (the practice's clock),
+        idempotent on ``event_id``."""
         self.session.flush()
         self.session.execute(text(
-            "INSERT INTO order_timeline (company_id, id, order_id, status, note, by_user, by_company) "
-            "VALUES (:c, :id, :o, :s, :n, :u, :c) ON CONFLICT DO NOTHING"),
+            "INSERT INTO order_timeline (company_id, id, order_id, status, note, by_user, by_company, occurred_at) "
+            "VALUES (:c, :id, :o, :s, :n, :u, :c, :at) ON CONFLICT DO NOTHING"),
             {"c": self.company_id, "id": event_id or uuid.uuid4(), "o": order_id, "s": status, "n": note,
-             "u": self.context.user_id})
+             "u": self.context.user_id, "at": at})
 
     def dispense_record(self, order_id: uuid.UUID) -> DispenseRecord | None:
         return self.session.get(DispenseRecord, (self.company_id, order_id))

@@ -75,7 +75,7 @@ def record_non_adapt(uow: TenantUnitOfWork, order_id: uuid.UUID, complaint: str,
         id=uuid.uuid4(), order_id=order_id, complaint=complaint.strip(), change_made=change_made.strip() or None,
         remake_order_id=remake_id, cost=_money(cost, "cost"), cost_borne_by=cost_borne_by,
         recorded_by=uow.context.user_id))
-    uow.repository(OrderRepository).add_event(order_id, order.status, f"Non-adapt: {complaint.strip()}")
+    uow.repository(OrderRepository).add_event(order_id, order.status, f"Non-adapt: {complaint.strip()}", at=clock.now())
     uow.commit()
     return row.id
 
@@ -127,6 +127,7 @@ def record_return(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str, till_
     repository.add(OrderReturn(id=uuid.uuid5(key, "return"), order_id=order_id, reason=reason.strip(),
                                amount=amount, refund_sale_key=key, recorded_by=uow.context.user_id),
                    idempotent=True)
-    orders.add_event(order_id, order.status, f"Returned: {reason.strip()}", event_id=uuid.uuid5(key, "returned"))
+    orders.add_event(order_id, order.status, f"Returned: {reason.strip()}", event_id=uuid.uuid5(key, "returned"),
+                     at=clock.now())
     return till.refund(uow, sale_id, (ReturnRequest(1, 1),), reason.strip(), tenders, key, till_session_id,
                        approval)

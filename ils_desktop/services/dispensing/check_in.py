@@ -23,6 +23,7 @@ from ils_desktop.domain.rx import Sca, format_sca
 from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.dispensing import Order, QualityIssue
 from ils_desktop.repositories.orders import OrderLine, OrderRepository
+from ils_desktop.services import clock
 from ils_desktop.services.dispensing.orders import _new_order
 from ils_desktop.services.dispensing.views import eye_of_order
 from ils_desktop.services.use_case import use_case
@@ -157,7 +158,7 @@ def check_in(uow: TenantUnitOfWork, order_id: uuid.UUID, reading: LensReading) -
     order = _order(uow, order_id)
     if order.status == OrderStatus.DISPATCHED:  # arrived: received first, then checked
         order.status = OrderStatus.RECEIVED.value
-        orders.add_event(order.id, OrderStatus.RECEIVED.value, None)
+        orders.add_event(order.id, OrderStatus.RECEIVED.value, None, at=clock.now())
     problem = transition_problem(order.status, OrderStatus.CHECKED_PASS)
     if problem:
         raise UserFacingError(problem + ".")
@@ -182,12 +183,13 @@ def check_in(uow: TenantUnitOfWork, order_id: uuid.UUID, reading: LensReading) -
             measured=_measured(reading), raised_by=uow.context.user_id))
         issue_id = issue.id
         orders.add_event(order.id, OrderStatus.CHECKED_FAIL.value,
-                         "Failed on the lensmeter: " + "; ".join(issue.problems))
+                         "Failed on the lensmeter: " + "; ".join(issue.problems), at=clock.now())
     else:
         order.status = OrderStatus.CHECKED_PASS.value
-        orders.add_event(order.id, OrderStatus.CHECKED_PASS.value, f"Passed on the lensmeter: {reading.summary}")
+        orders.add_event(order.id, OrderStatus.CHECKED_PASS.value, f"Passed on the lensmeter: {reading.summary}",
+                         at=clock.now())
         order.status = OrderStatus.READY_TO_COLLECT.value
-        orders.add_event(order.id, OrderStatus.READY_TO_COLLECT.value, None)
+        orders.add_event(order.id, OrderStatus.READY_TO_COLLECT.value, None, at=clock.now())
     uow.commit()
     return CheckResult(not problems, problems, issue_id)
 
@@ -216,8 +218,8 @@ def make_remake(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str) -> uuid
         orders.copy_dispense_record(record, new.id)
     original.status = OrderStatus.REMAKE.value
     orders.add_event(original.id, OrderStatus.REMAKE.value, f"Remade as order {new.number}" +
-                     (f": {reason.strip()}" if reason.strip() else ""))
-    orders.add_event(new.id, OrderStatus.DRAFT.value, f"Remake of order {original.number}")
+                     (f": {reason.strip()}" if reason.strip() else ""), at=clock.now())
+    orders.add_event(new.id, OrderStatus.DRAFT.value, f"Remake of order {original.number}", at=clock.now())
     orders.link_remake(original.id, new.id)
     return new.id
 

@@ -35,7 +35,7 @@ from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.clinical import Prescription
 from ils_desktop.models.dispensing import DispenseRecord, Order
 from ils_desktop.repositories.counters import CounterRepository
-from ils_desktop.repositories.orders import FrameFound, LensChoice, OrderRepository
+from ils_desktop.repositories.orders import FrameFound, LensChoice, OrderLine, OrderRepository
 from ils_desktop.services import clock
 from ils_desktop.services.dispensing.views import (
     MEASUREMENT_FIELDS,
@@ -103,7 +103,8 @@ def order_from_prescription(uow: TenantUnitOfWork, prescription_id: uuid.UUID) -
     adds = {"right_add": rx.right_near_add, "left_add": rx.left_near_add}
     kind = LensKind.VARIFOCAL if (rx.right_near_add or rx.left_near_add) else LensKind.SINGLE_VISION
     order = _new_order(uow, rx.patient_id, prescription_id=rx.id, lens_kind=kind.value, **powers, **adds)
-    orders.add_event(order.id, OrderStatus.DRAFT.value, f"Started from the prescription of {rx.issue_date:%d/%m/%Y}")
+    orders.add_event(order.id, OrderStatus.DRAFT.value, f"Started from the prescription of {rx.issue_date:%d/%m/%Y}",
+                     at=clock.now())
     uow.commit()
     return order.id
 
@@ -125,7 +126,7 @@ def order_from_previous(uow: TenantUnitOfWork, previous_order_id: uuid.UUID, pur
                        lens_material=previous.lens_material, lens_index=previous.lens_index,
                        coatings=list(previous.coatings), tints=list(previous.tints), **copied)
     why = purpose.strip() or "repeat"
-    orders.add_event(order.id, OrderStatus.DRAFT.value, f"Started from order {previous.number} ({why})")
+    orders.add_event(order.id, OrderStatus.DRAFT.value, f"Started from order {previous.number} ({why})", at=clock.now())
     uow.commit()
     return order.id
 
@@ -326,7 +327,8 @@ def send_to_lab(uow: TenantUnitOfWork, order_id: uuid.UUID) -> OrderDetail:
     order.patient_reference = f"{patient.first_name[:1]}. {patient.last_name}"
     lab = next((lab.name for lab in orders.connected_labs() if lab.company_id == order.lab_company_id),
                order.external_lab)
-    orders.add_event(order.id, OrderStatus.SENT_TO_LAB.value, f"Sent to {lab}, due {order.due_date:%d/%m/%Y}")
+    orders.add_event(order.id, OrderStatus.SENT_TO_LAB.value, f"Sent to {lab}, due {order.due_date:%d/%m/%Y}",
+                     at=clock.now())
     uow.commit()
     return _detail(orders, order)
 
@@ -349,7 +351,7 @@ def change_status(uow: TenantUnitOfWork, order_id: uuid.UUID, status: str, note:
     if wanted in (OrderStatus.COLLECTED, OrderStatus.CHECKED_PASS, OrderStatus.CHECKED_FAIL):
         raise UserFacingError("Use check-in on the lensmeter, or collection at the till, for that step.")
     order.status = wanted.value
-    orders.add_event(order.id, wanted.value, note.strip() or None)
+    orders.add_event(order.id, wanted.value, note.strip() or None, at=clock.now())
     uow.commit()
     return _detail(orders, order)
 
@@ -375,3 +377,9 @@ def find_frame(uow: TenantUnitOfWork, code: str) -> FrameFound | None:
     if not code or text_input.text_problem(code, text_input.CODE):
         return None
     return uow.repository(OrderRepository).frame_by_code(code)
+
+
+@use_case(permission="dispense.manage", read_only=True)
+def orders_in(uow: TenantUnitOfWork, statuses: tuple[str, ...]) -> list[OrderLine]:
+    """The practice's orders in these statuses, the soonest due first (one query)."""
+    return uow.repository(OrderRepository).order_lines([OrderStatus(s).value for s in statuses])

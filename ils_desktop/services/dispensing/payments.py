@@ -64,7 +64,7 @@ def take_deposit(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uu
         raise UserFacingError(f"Order {order.number} is {OrderStatus(order.status).label.lower()}.")
     order.deposit_sale_key = key
     orders.add_event(order.id, order.status, f"Deposit £{order.deposit} taken at the till",
-                     event_id=_event_id(key, "deposit"))
+                     event_id=_event_id(key, "deposit"), at=clock.now())
     return _sell(uow, order, order.deposit, "deposit", till_session_id, tenders, key)
 
 
@@ -92,7 +92,7 @@ def collect(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UU
     balance = balance_due(order.price, order.deposit if order.deposit_sale_key else ZERO)
     orders.add_event(order.id, OrderStatus.COLLECTED.value,
                      f"Collected; balance £{balance} paid at the till" if balance else "Collected",
-                     event_id=_event_id(key, "collected"))
+                     event_id=_event_id(key, "collected"), at=clock.now())
     if balance <= ZERO:
         uow.commit()
         return None

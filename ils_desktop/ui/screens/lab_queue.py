@@ -36,8 +36,8 @@ from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, polish_table
 from ils_desktop.ui.widgets.forms import labelled, say
 
-COLUMNS = ("Due", "Practice", "Job", "Patient", "Lens", "Type", "Status")
-DUE, PRACTICE, JOB, PATIENT, LENS, TYPE, STATUS = range(len(COLUMNS))
+COLUMNS = ("Due", "Practice", "Job", "Patient", "Lens", "Status")
+DUE, PRACTICE, JOB, PATIENT, LENS, STATUS = range(len(COLUMNS))
 STEPS = (("acknowledged", "&Acknowledge"), ("in_production", "In &production"), ("dispatched", "&Dispatched"),
          ("on_hold", "On &hold"))
 
@@ -61,8 +61,6 @@ class QueueModel(RowsModel[Any]):
             return job.patient_reference or "—"
         if column == LENS:
             return job.lens_description or "—"
-        if column == TYPE:
-            return f"{LensKind(job.lens_kind).label} · {JobType(job.job_type).label}"
         return OrderStatus(job.status).label
 
     def role_data(self, job: Any, index: Index, role: int) -> Any:
@@ -71,9 +69,11 @@ class QueueModel(RowsModel[Any]):
                 return QColor(PALETTE.DANGER)
             if index.column() == STATUS and job.status == "on_hold":
                 return QColor(PALETTE.WARNING)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == LENS:
+            return f"{job.lens_description or '—'} · {LensKind(job.lens_kind).label} · {JobType(job.job_type).label}"
         if role == Qt.ItemDataRole.EditRole:
             return (job.due_date.toordinal() if job.due_date else 10**7, job.practice_name, job.number,
-                    job.patient_reference or "", job.lens_description or "", job.lens_kind, job.status)[index.column()]
+                    job.patient_reference or "", job.lens_description or "", job.status)[index.column()]
         return None
 
 
@@ -164,6 +164,7 @@ class LabQueueScreen(QWidget):
         heads = self.table.horizontalHeader()
         heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(LENS, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         body.addWidget(self.table, 3)
 
@@ -212,14 +213,16 @@ class LabQueueScreen(QWidget):
         fields.addWidget(labelled("Note", self.note), 2)
         fields.addWidget(labelled("Lab ref.", self.reference), 1)
         box.addLayout(fields)
-        steps = QHBoxLayout()
+        steps = QGridLayout()
+        steps.setHorizontalSpacing(8)
+        steps.setVerticalSpacing(8)
         self.step_buttons: dict[str, QPushButton] = {}
-        for status, text in STEPS:
+        for number, (status, text) in enumerate(STEPS):
             button = QPushButton(text)
             button.setObjectName(f"step_{status}")
             button.clicked.connect(lambda _checked=False, s=status: self.move(s))
             self.step_buttons[status] = button
-            steps.addWidget(button)
+            steps.addWidget(button, number // 2, number % 2)
         box.addLayout(steps)
         self.ticket_button = QPushButton(icon("backoffice"), "Job &ticket (PDF)…")
         self.ticket_button.setObjectName("jobTicket")

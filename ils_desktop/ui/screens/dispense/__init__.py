@@ -251,6 +251,8 @@ class DispenseScreen(QWidget):
         self.show_patient(listing.id)
 
     def show_patient(self, patient_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
+        if not self.finder.search.text().strip():
+            self.finder.table.hide()  # nothing searched: the patient's orders get the room
         call = self.workspace.call
         run_op(lambda: call(orders.open_dispense, patient_id),
                on_done=lambda page: self._loaded(page, keep), parent=self)
