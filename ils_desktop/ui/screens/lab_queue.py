@@ -162,7 +162,10 @@ class LabQueueScreen(QWidget):
         self.table.setWordWrap(False)
         polish_table(self.table)
         heads = self.table.horizontalHeader()
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: sizing columns to their contents would measure every one of thousands of jobs.
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in ((DUE, 100), (PRACTICE, 200), (JOB, 130), (PATIENT, 120), (STATUS, 130)):
+            self.table.setColumnWidth(column, width)
         heads.setSectionResizeMode(LENS, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
