@@ -246,3 +246,26 @@ def test_orders_on_the_patient_record_and_the_home_figures(database, place):
         lab = run(database, place.lab_tech, dispensing_figures)
     assert late.overdue_at_lab == 1 and late.ready_to_collect == 0
     assert (lab.lab_open, lab.lab_overdue, lab.ready_to_collect) == (0, 0, None)  # dispatched: off the bench
+
+
+def test_an_order_for_an_outside_lab_is_written_to_its_drop_folder_record_by_record(database, place, tmp_path):
+    from ils_desktop.reports.lab_order_file import records_by_label
+    from ils_desktop.services.dispensing import documents
+
+    order_id = run(database, place.do, orders.order_from_prescription, place.rx_id)
+    run(database, place.do, orders.save_measurements, order_id, MEASURED)
+    run(database, place.do, orders.save_order, order_id, _spec(place, lab_company_id=None, external_lab="Norville"))
+    sent = run(database, place.do, orders.send_to_lab, order_id)
+    written = run(database, place.do, documents.write_order_file, order_id, tmp_path)
+    records = records_by_label(written.read_text(encoding="ascii"))
+    assert records["JOB"] == (str(sent.number),)
+    assert records["SPH"] == ("-2.50", "-2.25") and records["CYL"] == ("-0.75", "-0.50")
+    assert records["AX"] == ("90", "85") and records["ADD"] == ("2.00", "2.00")
+    assert records["IPD"] == ("31.50", "32.00") and records["NPD"] == ("30.00", "30.50")
+    assert records["SEGHT"] == ("20.00", "20.00") and records["HBOX"] == ("52.00", "52.00")
+    assert records["VBOX"] == ("36.00", "36.00") and records["DBL"] == ("18.00",)
+    assert records["FED"] == ("56.00", "56.00")
+    assert records["LNAM"][0].startswith("Essilor Varilux Comfort") and records["ACOAT"] == ("Crizal Sapphire",) * 2
+    assert "Clubmaster" in records["FRAM"][0]
+    ticket = run(database, place.do, documents.order_job_ticket, order_id)
+    assert ticket.startswith(b"%PDF")

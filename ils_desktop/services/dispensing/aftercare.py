@@ -74,7 +74,7 @@ def record_non_adapt(uow: TenantUnitOfWork, order_id: uuid.UUID, complaint: str,
     row = uow.repository(AftercareRepository).add(NonAdapt(
         id=uuid.uuid4(), order_id=order_id, complaint=complaint.strip(), change_made=change_made.strip() or None,
         remake_order_id=remake_id, cost=_money(cost, "cost"), cost_borne_by=cost_borne_by,
-        recorded_by=uow.context.user_id))
+        recorded_by=uow.context.user_id, opened_at=clock.now()))
     uow.repository(OrderRepository).add_event(order_id, order.status, f"Non-adapt: {complaint.strip()}", at=clock.now())
     uow.commit()
     return row.id
@@ -125,7 +125,8 @@ def record_return(uow: TenantUnitOfWork, order_id: uuid.UUID, reason: str, till_
         raise NotFound("The sale of these glasses was not found at the till.")
     sale_id, amount = sale
     repository.add(OrderReturn(id=uuid.uuid5(key, "return"), order_id=order_id, reason=reason.strip(),
-                               amount=amount, refund_sale_key=key, recorded_by=uow.context.user_id),
+                               amount=amount, refund_sale_key=key, recorded_by=uow.context.user_id,
+                               returned_at=clock.now()),
                    idempotent=True)
     orders.add_event(order_id, order.status, f"Returned: {reason.strip()}", event_id=uuid.uuid5(key, "returned"),
                      at=clock.now())

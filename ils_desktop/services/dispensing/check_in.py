@@ -180,7 +180,7 @@ def check_in(uow: TenantUnitOfWork, order_id: uuid.UUID, reading: LensReading) -
         issue = orders.add_quality_issue(QualityIssue(
             id=uuid.uuid4(), order_id=order.id, source="lensmeter", fault="lab",
             problems=[f"{side.capitalize()}: {p}" for side, found in problems.items() for p in found],
-            measured=_measured(reading), raised_by=uow.context.user_id))
+            measured=_measured(reading), raised_by=uow.context.user_id, raised_at=clock.now()))
         issue_id = issue.id
         orders.add_event(order.id, OrderStatus.CHECKED_FAIL.value,
                          "Failed on the lensmeter: " + "; ".join(issue.problems), at=clock.now())

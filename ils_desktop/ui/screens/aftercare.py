@@ -98,7 +98,7 @@ class AftercareScreen(QWidget):
         month_row.addStretch(1)
         self.cost = QLabel("")
         self.cost.setObjectName("aftercareCost")
-        self.cost.setProperty("role", "total")
+        self.cost.setProperty("role", "section")
         month_row.addWidget(self.cost)
         layout.addLayout(month_row)
         self.month_model = AftercareModel()

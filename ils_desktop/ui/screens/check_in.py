@@ -189,7 +189,7 @@ class CheckInScreen(QWidget):
 
     def _update_buttons(self) -> None:
         self.read_button.setEnabled(self.order is not None and bool(self.devices)
-                                    and self.order.status in check_in.AWAITING[:2])
+                                    and self.order.status in check_in.AWAITING)
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

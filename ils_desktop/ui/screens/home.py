@@ -191,6 +191,7 @@ class HomeScreen(QWidget):
             figures.addWidget(card)
         figures.addStretch(1)
         body.addWidget(side)
+        body.addStretch(0)  # with no clinic to show (a lab's technician), the cards keep to the left
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)

@@ -164,7 +164,7 @@ class LabQueueScreen(QWidget):
         heads = self.table.horizontalHeader()
         # Fixed widths: sizing columns to their contents would measure every one of thousands of jobs.
         heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((DUE, 100), (PRACTICE, 200), (JOB, 130), (PATIENT, 120), (STATUS, 130)):
+        for column, width in ((DUE, 90), (PRACTICE, 160), (JOB, 115), (PATIENT, 100), (STATUS, 125)):
             self.table.setColumnWidth(column, width)
         heads.setSectionResizeMode(LENS, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -173,8 +173,8 @@ class LabQueueScreen(QWidget):
 
         card = QFrame()
         card.setProperty("role", "card")
-        card.setMinimumWidth(420)
-        card.setMaximumWidth(560)
+        card.setMinimumWidth(360)
+        card.setMaximumWidth(520)
         box = QVBoxLayout(card)
         box.setContentsMargins(20, 16, 20, 16)
         box.setSpacing(8)

@@ -9,18 +9,21 @@ Everything goes through the dispensing use cases (``services.dispensing``) off t
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
     QListWidget,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -33,8 +36,9 @@ from ils_desktop.domain.diary import LONDON
 from ils_desktop.domain.dispensing import AT_LAB, OrderStatus, is_overdue
 from ils_desktop.errors import ValidationFailed
 from ils_desktop.services import clock
-from ils_desktop.services.dispensing import orders
+from ils_desktop.services.dispensing import documents, orders
 from ils_desktop.services.dispensing.views import DispensePage, OrderDetail, OrderLine, status_label
+from ils_desktop.services.pdf_files import save_pdf
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.screens.dispense.order_form import FormProblems, OrderForm
@@ -215,7 +219,14 @@ class DispenseScreen(QWidget):
         self.collect_button.setObjectName("collectOrder")
         self.collect_button.setProperty("role", "primary")
         self.collect_button.clicked.connect(self.collect)
-        for button in (self.save_button, self.deposit_button, self.send_button, self.collect_button):
+        self.paperwork = QPushButton(icon("backoffice"), "Paperwork")
+        self.paperwork.setObjectName("orderPaperwork")
+        self.paperwork.setToolTip("The job ticket, or the order file for an outside lab's drop folder")
+        menu = QMenu(self.paperwork)
+        menu.addAction("Save the job ticket (PDF)…", self.ask_ticket)
+        menu.addAction("Write the lab order file (DCS) to a folder…", self.ask_order_file)
+        self.paperwork.setMenu(menu)
+        for button in (self.paperwork, self.save_button, self.deposit_button, self.send_button, self.collect_button):
             actions.addWidget(button)
         right_box.addLayout(actions)
         splitter.addWidget(right)
@@ -301,6 +312,7 @@ class DispenseScreen(QWidget):
         self.timeline.clear()
         status = OrderStatus(order.status) if order else None
         self.repeat.setEnabled(order is not None)
+        self.paperwork.setEnabled(order is not None and status is not OrderStatus.DRAFT)
         self.save_button.setEnabled(status is OrderStatus.DRAFT)
         self.send_button.setEnabled(status is OrderStatus.DRAFT)
         self.deposit_button.setEnabled(order is not None and not order.deposit_paid and order.deposit > 0
@@ -422,6 +434,31 @@ class DispenseScreen(QWidget):
                     else "Collected; nothing left to pay.")
             say(self.message, text, "success")
             self._refresh()
+
+    def ask_ticket(self) -> None:
+        if self.order is None:
+            return
+        suggested = str(Path.home() / f"order-{self.order.number}-ticket.pdf")
+        path, _filter = QFileDialog.getSaveFileName(self, "Save the job ticket", suggested, "PDF (*.pdf)")
+        if path:
+            self.save_ticket(Path(path))
+
+    def save_ticket(self, path: Path) -> None:
+        call, order_id = self.workspace.call, self.order.id if self.order else None
+        run_op(lambda: save_pdf(call(documents.order_job_ticket, order_id), path),
+               on_done=lambda saved: say(self.message, f"Job ticket saved: {saved.name}", "success"), parent=self)
+
+    def ask_order_file(self) -> None:
+        if self.order is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "The lab's drop folder")
+        if folder:
+            self.write_order_file(Path(folder))
+
+    def write_order_file(self, folder: Path) -> None:
+        call, order_id = self.workspace.call, self.order.id if self.order else None
+        run_op(lambda: call(documents.write_order_file, order_id, folder),
+               on_done=lambda written: say(self.message, f"Order file written: {written}", "success"), parent=self)
 
     def _refresh(self) -> None:
         if self.order is not None:
