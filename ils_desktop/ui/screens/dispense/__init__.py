@@ -41,6 +41,7 @@ from ils_desktop.services.dispensing.views import DispensePage, OrderDetail, Ord
 from ils_desktop.services.pdf_files import save_pdf
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
+from ils_desktop.ui.screens.dispense.labs_dialog import LabsDialog
 from ils_desktop.ui.screens.dispense.order_form import FormProblems, OrderForm
 from ils_desktop.ui.screens.dispense.payment_dialog import PaymentDialog
 from ils_desktop.ui.session import Workspace
@@ -100,6 +101,11 @@ class DispenseScreen(QWidget):
         titles.addWidget(title)
         titles.addWidget(self.subtitle)
         header.addLayout(titles, 1)
+        self.labs_button = QPushButton(icon("equipment"), "Labs…")
+        self.labs_button.setObjectName("labsButton")
+        self.labs_button.setToolTip("The labs the practice sends jobs to, and asking a lab to connect")
+        self.labs_button.clicked.connect(self.open_labs)
+        header.addWidget(self.labs_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -434,6 +440,9 @@ class DispenseScreen(QWidget):
                     else "Collected; nothing left to pay.")
             say(self.message, text, "success")
             self._refresh()
+
+    def open_labs(self) -> None:
+        LabsDialog(self.workspace, self).exec()
 
     def ask_ticket(self) -> None:
         if self.order is None:
