@@ -27,7 +27,7 @@ from ils_desktop.reports.lab_order_file import (
 )
 
 D = Decimal
-DOC = Path(__file__).resolve().parents[2] / "docs" / "domain" / "lab-orders.md"
+DOC = Path(__file__).resolve().parents[2] / "docs/domain/lab-orders.md"
 
 MEASURED = DispensingMeasurements(
     right_distance_pd=D("32.5"), left_distance_pd=D("31.5"), right_near_pd=D("30.5"), left_near_pd=D("29.5"),
