@@ -172,6 +172,12 @@ def test_orders_a_file_could_not_carry_are_refused(changes: dict[str, object], m
         LabOrderData(**values)  # type: ignore[arg-type]
 
 
+def test_a_float_index_is_refused() -> None:
+    with pytest.raises(TypeError, match="must be a Decimal"):
+        LabOrderData("X1", JobType.FULL_JOB, LensKind.SINGLE_VISION, LensRx(Sca(D(-1))), None,
+                     lens_index=1.6)  # type: ignore[arg-type]
+
+
 def test_text_is_written_in_ascii() -> None:
     assert dcs_text("Café Crème®  Pro") == "Cafe Creme Pro"
     assert dcs_text("Zeiss™ Smart") == "ZeissTM Smart"  # compatibility decomposition spells ™ out
