@@ -148,6 +148,8 @@ class LabOrderData:
                 if eye is not None and eye.add is None:
                     raise ValueError(f"a {self.lens_kind.label.lower()} lens needs a reading add ({side} eye)")
         if self.lens_index is not None:
+            if not isinstance(self.lens_index, Decimal | int) or isinstance(self.lens_index, bool):
+                raise TypeError(f"the lens index must be a Decimal, not {self.lens_index!r}")
             index = Decimal(self.lens_index)
             if not Decimal("1.4") <= index <= Decimal("2.0"):
                 raise ValueError(f"lens index {index} is not a spectacle lens index (1.40 to 2.00)")

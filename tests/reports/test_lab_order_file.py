@@ -27,7 +27,7 @@ from ils_desktop.reports.lab_order_file import (
 )
 
 D = Decimal
-DOC = Path(__file__).resolve().parents[2] / "docs" / "domain" / "lab-orders.md"
+DOC = Path(__file__).resolve().parents[2] / "docs/domain/lab-orders.md"
 
 MEASURED = DispensingMeasurements(
     right_distance_pd=D("32.5"), left_distance_pd=D("31.5"), right_near_pd=D("30.5"), left_near_pd=D("29.5"),
@@ -170,6 +170,12 @@ def test_orders_a_file_could_not_carry_are_refused(changes: dict[str, object], m
     values.update(changes)
     with pytest.raises(ValueError, match=message):
         LabOrderData(**values)  # type: ignore[arg-type]
+
+
+def test_a_float_index_is_refused() -> None:
+    with pytest.raises(TypeError, match="must be a Decimal"):
+        LabOrderData("X1", JobType.FULL_JOB, LensKind.SINGLE_VISION, LensRx(Sca(D(-1))), None,
+                     lens_index=1.6)  # type: ignore[arg-type]
 
 
 def test_text_is_written_in_ascii() -> None:
