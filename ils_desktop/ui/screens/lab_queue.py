@@ -162,10 +162,9 @@ class LabQueueScreen(QWidget):
         self.table.setWordWrap(False)
         polish_table(self.table)
         heads = self.table.horizontalHeader()
-        # Fixed widths: sizing columns to their contents would measure every one of thousands of jobs.
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((DUE, 90), (PRACTICE, 160), (JOB, 115), (PATIENT, 100), (STATUS, 125)):
-            self.table.setColumnWidth(column, width)
+        # Sized to the contents of the first rows only: measuring thousands of jobs would stall the screen.
+        heads.setResizeContentsPrecision(60)
+        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(LENS, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
