@@ -269,3 +269,14 @@ def test_an_order_for_an_outside_lab_is_written_to_its_drop_folder_record_by_rec
     assert "Clubmaster" in records["FRAM"][0]
     ticket = run(database, place.do, documents.order_job_ticket, order_id)
     assert ticket.startswith(b"%PDF")
+
+
+def test_an_nhs_voucher_order_keeps_the_band_and_value_of_its_rx(database, place):
+    run(database, place.shop.admin, till.load_till_settings)  # the practice's dated voucher values
+    order_id = run(database, place.do, orders.order_from_prescription, place.rx_id)
+    saved = run(database, place.do, orders.save_order, order_id, _spec(place, nhs_voucher=True))
+    values = {v.code: v.value for v in run(database, place.shop.admin, till.load_till_settings).voucher_values}
+    assert saved.voucher_band == "E"  # varifocal, sphere and cylinder within band A's powers
+    assert saved.voucher_value == values["E"]
+    plain = run(database, place.do, orders.save_order, order_id, _spec(place))
+    assert (plain.voucher_band, plain.voucher_value) == (None, None)

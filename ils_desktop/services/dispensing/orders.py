@@ -20,6 +20,7 @@ from ils_desktop.domain.dispensing import (
     LensKind,
     LensRange,
     OrderStatus,
+    age_on,
     due_date,
     lens_range_problems,
     measurement_problems,
@@ -52,10 +53,6 @@ from ils_desktop.services.use_case import use_case
 EYE_COLUMNS = ("sphere", "cylinder", "axis", "prism_h", "prism_h_base", "prism_v", "prism_v_base")
 
 
-def _age(date_of_birth, on) -> int:  # type: ignore[no-untyped-def]
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-
-
 def _rx_of(row: Prescription) -> RxOnRecord:
     def eye(side: str) -> Sca | None:
         sphere = getattr(row, f"{side}_sphere")
@@ -76,7 +73,7 @@ def open_dispense(uow: TenantUnitOfWork, patient_id: uuid.UUID) -> DispensePage:
     if patient is None:
         raise NotFound("That patient was not found.")
     rx = orders.current_prescription(patient_id)
-    return DispensePage(patient, _age(patient.date_of_birth, clock.today()), _rx_of(rx) if rx else None,
+    return DispensePage(patient, age_on(patient.date_of_birth, clock.today()), _rx_of(rx) if rx else None,
                         orders.orders_for_patient(patient_id), orders.connected_labs(), orders.registrants(),
                         orders.lens_choices())
 

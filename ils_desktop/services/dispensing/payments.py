@@ -40,13 +40,13 @@ def _order(orders: OrderRepository, order_id: uuid.UUID) -> Order:
     return order
 
 
-def _sell(uow: TenantUnitOfWork, order: Order, amount: Decimal, what: str, till_session_id: uuid.UUID,
+def _sell(uow: TenantUnitOfWork, order: Order, amount: Decimal, till_session_id: uuid.UUID,
           tenders: Sequence[Tender], key: uuid.UUID) -> till.TransactionRecorded:
+    """The payment as a till sale of the order-payment item, for the order's patient (the till's
+    ``check_out`` records it and commits the unit of work, the order's change with it)."""
     variant = uow.repository(OrderRepository).payment_variant()
-    item = BasketItem(variant, 1, unit_price=amount, discount_reason="")
-    basket = till.Basket(till_session_id, (item,), tuple(tenders), patient_id=order.patient_id,
-                         customer_name="", customer_address="")
-    del what  # the till's line is the order-payment item; the order number is on the timeline
+    basket = till.Basket(till_session_id, (BasketItem(variant, 1, unit_price=amount),), tuple(tenders),
+                         patient_id=order.patient_id)
     return till.check_out(uow, basket, key)
 
 
@@ -65,7 +65,7 @@ def take_deposit(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uu
     order.deposit_sale_key = key
     orders.add_event(order.id, order.status, f"Deposit £{order.deposit} taken at the till",
                      event_id=_event_id(key, "deposit"), at=clock.now())
-    return _sell(uow, order, order.deposit, "deposit", till_session_id, tenders, key)
+    return _sell(uow, order, order.deposit, till_session_id, tenders, key)
 
 
 @use_case(permission="dispense.manage", retry_safe=True)
@@ -77,7 +77,7 @@ def collect(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UU
     order = _order(orders, order_id)
     if order.status == OrderStatus.COLLECTED and order.balance_sale_key == key:
         balance = balance_due(order.price, order.deposit if order.deposit_sale_key else ZERO)
-        return _sell(uow, order, balance, "balance", till_session_id, tenders, key) if balance > 0 else None
+        return _sell(uow, order, balance, till_session_id, tenders, key) if balance > 0 else None
     problem = transition_problem(order.status, OrderStatus.COLLECTED)
     if problem:
         raise UserFacingError(problem + ".")
@@ -96,4 +96,4 @@ def collect(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UU
     if balance <= ZERO:
         uow.commit()
         return None
-    return _sell(uow, order, balance, "balance", till_session_id, tenders, key)
+    return _sell(uow, order, balance, till_session_id, tenders, key)
