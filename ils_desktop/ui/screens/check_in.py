@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ils_desktop.domain.diary import LONDON
 from ils_desktop.domain.dispensing import is_overdue
 from ils_desktop.domain.rx import format_sca
 from ils_desktop.services import clock
@@ -213,6 +214,13 @@ class CheckInScreen(QWidget):
         self.measured.setText("—")
         self.verdict.hide()
         self.problems.setText("")
+        failed = [e for e in order.timeline if e.status == "checked_fail" and e.note]
+        if order.status == "checked_fail" and failed:  # what the last check found, until it is read again
+            self.verdict.setText(f"FAILED {failed[-1].occurred_at.astimezone(LONDON):%d/%m}")
+            self.verdict.setProperty("tone", "danger")
+            self.verdict.style().polish(self.verdict)
+            self.verdict.show()
+            self.problems.setText(failed[-1].note.removeprefix("Failed on the lensmeter: ").replace("; ", "\n"))
         self.remake_button.setVisible(order.status == "checked_fail")
         self._update_buttons()
 
