@@ -20,12 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -229,6 +231,8 @@ class OrderEvent(TenantMixin, Base):
     by_user: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     by_company: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("companies.id"), nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    #: The order rows were written in: steps at the same moment (checked, then ready to collect) keep it.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), nullable=False)
 
 
 class DispenseRecord(TenantMixin, Timestamps, Base):

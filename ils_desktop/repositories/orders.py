@@ -153,7 +153,7 @@ class OrderRepository(TenantRepository):
             "       c.name AS by_company_name, e.occurred_at "
             "  FROM order_timeline e JOIN companies c ON c.id = e.by_company "
             "  LEFT JOIN users u ON u.company_id = e.company_id AND u.id = e.by_user "
-            " WHERE e.company_id = %s AND e.order_id = ANY(%s) ORDER BY e.occurred_at, e.id"),
+            " WHERE e.company_id = %s AND e.order_id = ANY(%s) ORDER BY e.occurred_at, e.seq"),
             (self.company_id, list(order_ids)))
 
     def connected_labs(self) -> list[LabChoice]:

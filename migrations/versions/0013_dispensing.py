@@ -370,6 +370,7 @@ def upgrade() -> None:
         sa.Column("by_user", sa.UUID(), nullable=True),
         sa.Column("by_company", sa.UUID(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.CheckConstraint(
             STATUS_CHECK,
             name=op.f("ck_order_timeline_status"),
