@@ -242,6 +242,31 @@ def test_rx_to_collection_with_the_lab_and_the_lensmeter(qtbot, make_window, dat
             paid = uow.session.execute(text("SELECT sum(total) FROM pos_transactions WHERE patient_id = :p"),
                                        {"p": place.patient_id}).scalar_one()
         assert paid == Decimal("345.00")
+
+        # A week later she cannot get on with them: a non-adapt, remade at the practice's cost.
+        from ils_desktop.ui.screens.dispense.non_adapt_dialog import NonAdaptDialog
+
+        screen.show_patient(place.patient_id, keep=order_id)
+        qtbot.waitUntil(lambda: screen.order is not None and screen.order.status == "collected", timeout=10_000)
+        assert screen.non_adapt_action.isEnabled()
+        complaint = NonAdaptDialog(practice_window.workspace, screen.order, screen)
+        complaint.show()
+        qtbot.keyClicks(complaint.complaint, "Swimmy at the edges")
+        qtbot.keyClicks(complaint.change, "Pantoscopic tilt increased")
+        complaint.cost.clear()
+        qtbot.keyClicks(complaint.cost, "35")
+        complaint.remake.setChecked(True)
+        qtbot.mouseClick(complaint.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: complaint.result() == 1, timeout=10_000)
+        page.show_screen("aftercare")
+        care = page.screen("aftercare")
+        care.refresh()
+        qtbot.waitUntil(lambda: any(line.order_number == screen.order.number for line in care.open_model.rows),
+                        timeout=10_000)
+        line = next(line for line in care.open_model.rows if line.order_number == screen.order.number)
+        assert line.what == "Swimmy at the edges" and line.cost == Decimal("35.00") and line.remake_number
+        assert "£35.00" in care.cost.text() or "Cost this month" in care.cost.text()
+        _shot(practice_window, "aftercare-1366")
     finally:
         os.close(master)
         os.close(slave)

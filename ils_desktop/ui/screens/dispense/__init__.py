@@ -42,6 +42,7 @@ from ils_desktop.services.pdf_files import save_pdf
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.screens.dispense.labs_dialog import LabsDialog
+from ils_desktop.ui.screens.dispense.non_adapt_dialog import NonAdaptDialog
 from ils_desktop.ui.screens.dispense.order_form import FormProblems, OrderForm
 from ils_desktop.ui.screens.dispense.payment_dialog import PaymentDialog
 from ils_desktop.ui.session import Workspace
@@ -231,6 +232,8 @@ class DispenseScreen(QWidget):
         menu = QMenu(self.paperwork)
         menu.addAction("Save the job ticket (PDF)…", self.ask_ticket)
         menu.addAction("Write the lab order file (DCS) to a folder…", self.ask_order_file)
+        menu.addSeparator()
+        self.non_adapt_action = menu.addAction("Record a non-adapt…", self.record_non_adapt)
         self.paperwork.setMenu(menu)
         for button in (self.paperwork, self.save_button, self.deposit_button, self.send_button, self.collect_button):
             actions.addWidget(button)
@@ -319,6 +322,7 @@ class DispenseScreen(QWidget):
         status = OrderStatus(order.status) if order else None
         self.repeat.setEnabled(order is not None)
         self.paperwork.setEnabled(order is not None and status is not OrderStatus.DRAFT)
+        self.non_adapt_action.setEnabled(status in (OrderStatus.COLLECTED, OrderStatus.READY_TO_COLLECT))
         self.save_button.setEnabled(status is OrderStatus.DRAFT)
         self.send_button.setEnabled(status is OrderStatus.DRAFT)
         self.deposit_button.setEnabled(order is not None and not order.deposit_paid and order.deposit > 0
@@ -440,6 +444,10 @@ class DispenseScreen(QWidget):
                     else "Collected; nothing left to pay.")
             say(self.message, text, "success")
             self._refresh()
+
+    def record_non_adapt(self) -> None:
+        if self.order is not None and NonAdaptDialog(self.workspace, self.order, self).exec():
+            say(self.message, "Non-adapt recorded: it is on the After-care screen until resolved.", "success")
 
     def open_labs(self) -> None:
         LabsDialog(self.workspace, self).exec()
