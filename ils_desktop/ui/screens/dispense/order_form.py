@@ -150,8 +150,10 @@ class OrderForm(QWidget):
         extra = QGridLayout()
         extra.setHorizontalSpacing(12)
         extra.setVerticalSpacing(4)
-        for column, (name, caption, unit) in enumerate(POSITION + BOX):
+        for column, (name, caption, unit) in enumerate(BOX):
             extra.addWidget(labelled(f"{caption} ({unit})", self._measure(name, width=70)), 0, column)
+        for column, (name, caption, unit) in enumerate(POSITION):
+            extra.addWidget(labelled(f"{caption} ({unit})", self._measure(name, width=70)), 1, column)
         measure_box.addLayout(extra)
         self.measure_errors = QLabel("")
         self.measure_errors.setObjectName("measurementErrors")
