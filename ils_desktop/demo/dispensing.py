@@ -115,9 +115,11 @@ def seed_dispensing(owner_engine: Engine, company_id: uuid.UUID, rng: random.Ran
     for (rx_id, _patient), final in zip(candidates, plan, strict=False):
         at = start + timedelta(days=made, hours=rng.randint(0, 6))
         made += 1
-        if final in ("sent_to_lab", "acknowledged", "in_production", "on_hold", "draft", "dispatched"):
-            # what is still open was ordered in the last few working days
-            at = datetime.combine(today - timedelta(days=rng.randint(1, 5)), time(9 + rng.randint(0, 7)),
+        if final in ("sent_to_lab", "acknowledged", "in_production", "on_hold", "draft", "dispatched",
+                     "checked_fail", "remake", "received"):
+            # what is still open (or just came back) was ordered in the last few days
+            back = (6, 8) if final in ("checked_fail", "remake", "received") else (1, 5)
+            at = datetime.combine(today - timedelta(days=rng.randint(*back)), time(9 + rng.randint(0, 7)),
                                   start.tzinfo)
         try:
             _make_order(owner_engine, do, company_id, lab_id, rx_id, final, at, by_kind, frames, rng)
@@ -174,7 +176,7 @@ def _make_order(engine: Engine, do: TenantContext, company_id: uuid.UUID, lab_id
                 _run(engine, do, aftercare.record_non_adapt, order_id,
                      rng.choice(("Swimmy in the periphery", "Reading area too narrow", "Headaches at the computer")),
                      rng.choice(("Pantoscopic tilt increased", "Heights re-checked", "")),
-                     at=moment + timedelta(days=8),
+                     at=clock.now() - timedelta(days=rng.randint(1, 6)),
                      cost=D(rng.choice(("0.00", "35.00", "60.00"))), cost_borne_by="practice")
     _backdate(engine, company_id, order_id, at)
 
