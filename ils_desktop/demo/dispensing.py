@@ -154,13 +154,13 @@ def _make_order(engine: Engine, do: TenantContext, company_id: uuid.UUID, lab_id
     steps = {"sent_to_lab": 0, "acknowledged": 1, "in_production": 2, "on_hold": 1}.get(final, 3)
     moment = at
     for step in LAB_STEPS[:steps]:
-        moment += timedelta(hours=rng.randint(5, 30))
+        moment = min(moment + timedelta(hours=rng.randint(5, 30)), clock.now() - timedelta(hours=2))
         _lab_step(engine, company_id, lab_id, order_id, step, moment)
     if final == "on_hold":
         _lab_step(engine, company_id, lab_id, order_id, "on_hold", moment + timedelta(hours=3),
                   "Frame out of stock at the supplier: new date to follow")
     if final in ("received", "ready_to_collect", "collected", "checked_fail", "remake"):
-        moment += timedelta(days=1)
+        moment = min(moment + timedelta(days=1), clock.now() - timedelta(hours=1))
         if final == "received":
             _run(engine, do, orders.change_status, order_id, "received", at=moment)
         else:
