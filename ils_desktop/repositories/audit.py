@@ -91,9 +91,12 @@ class AuditRepository(TenantRepository):
             text("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:table) AND attnum > 0 "
                  "AND NOT attisdropped ORDER BY attnum"), {"table": f"public.{quoted(table.name)}"})
             if c not in table.redacted]
-        pairs = ", ".join(f"'{c}', t.{quoted(c)}" for c in columns if "'" not in c)
+        named = [f"'{c}', t.{quoted(c)}" for c in columns if "'" not in c]
+        # A function takes at most 100 arguments: a wide table (an order has 60 columns) is built in
+        # parts of 40 columns, joined with ||.
+        built = " || ".join(f"jsonb_build_object({', '.join(named[i:i + 40])})" for i in range(0, len(named), 40))
         statement = text(
-            f"SELECT jsonb_build_object({pairs}) FROM {quoted(table.name)} t "
+            f"SELECT {built} FROM {quoted(table.name)} t "
             f"WHERE t.{quoted(table.company_column)} = :company"
         ).execution_options(yield_per=2000)
         for (row,) in self.session.execute(statement, {"company": self.company_id}):

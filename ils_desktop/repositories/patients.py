@@ -48,6 +48,7 @@ from ils_desktop.domain.patient_search import PatientQuery
 from ils_desktop.models.clinical import ConsultLog, EyeExamination, Prescription, Recall, Referral
 from ils_desktop.models.core import User
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
+from ils_desktop.models.dispensing import Order
 from ils_desktop.models.patients import Patient
 from ils_desktop.models.till import PosTransaction, PosTransactionItem
 from ils_desktop.repositories.base import TenantRepository
@@ -312,7 +313,7 @@ def _record_header() -> Select[Any]:
 def _timeline() -> CompoundSelect:
     limit = bindparam("limit", type_=Integer)
     return union_all(*(branch.order_by(branch.selected_columns.at.desc()).limit(limit) for branch in (
-        _visits(), _examinations(), _prescriptions(), _referrals(), _notes(), _sales())))
+        _visits(), _examinations(), _prescriptions(), _referrals(), _notes(), _sales(), _orders())))
 
 
 def _visits() -> Select[Any]:
@@ -409,4 +410,18 @@ def _sales() -> Select[Any]:
                                        "total", cast(sale.total, String), "items", lines).label("facts"))
         .outerjoin(cashier, and_(cashier.company_id == sale.company_id, cashier.id == sale.cashier_id))
         .where(sale.company_id == _COMPANY, sale.patient_id == _PATIENT)
+    )
+
+
+def _orders() -> Select[Any]:
+    """Spectacle orders (and so their dispense): number, status, lens, frame, lab and due date."""
+    creator = aliased(User)
+    return (
+        select(Order.created_at.label("at"), literal_column("'order'").label("kind"), Order.id.label("id"),
+               _full_name(creator).label("who"),
+               func.jsonb_build_object("number", Order.number, "status", Order.status, "lens", Order.lens_description,
+                                       "frame", Order.frame_description, "due_date", Order.due_date,
+                                       "price", cast(Order.price, String)).label("facts"))
+        .outerjoin(creator, and_(creator.company_id == Order.company_id, creator.id == Order.created_by))
+        .where(Order.company_id == _COMPANY, Order.patient_id == _PATIENT)
     )

@@ -20,6 +20,7 @@ from typing import Any
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain import text_input
 from ils_desktop.domain.diary import LONDON, day_bounds
+from ils_desktop.domain.dispensing import AT_LAB, OrderStatus
 from ils_desktop.domain.exam import age_on
 from ils_desktop.domain.nhs_number import normalise_nhs_number
 from ils_desktop.domain.patient_details import (
@@ -464,9 +465,22 @@ def _entry(row: Any) -> TimelineEntry:
     if kind == "note":
         return TimelineEntry(when, kind, _NOTE_KINDS.get(facts["note_kind"], "Note"), facts["body"], row.who,
                              None, row.id)
+    if kind == "order":
+        return _order_entry(row, when, facts)
     # a till transaction: its receipt, total and what was on it
     total = Decimal(facts["total"])
     money = f"£{total:,.2f}" if total >= 0 else f"−£{-total:,.2f}"
     return TimelineEntry(when, "sale", f"{_SALE_KINDS.get(facts['sale_kind'], 'Sale')} · receipt {facts['number']}",
                          _parts(money, facts.get("items")), row.who,
                          _SALE_STATUSES.get(facts["status"], "Paid"), row.id)
+
+
+def _order_entry(row: Any, when: datetime, facts: dict[str, Any]) -> TimelineEntry:
+    """A spectacle order: what was ordered, where it is, when it is due back."""
+    status = OrderStatus(facts["status"])
+    due = f"due back {date.fromisoformat(facts['due_date']):%d/%m/%Y}" if facts.get("due_date") and \
+        status in AT_LAB else None
+    return TimelineEntry(when, "order", f"Spectacle order {facts['number']}",
+                         _parts(facts.get("lens") or "Lens not chosen yet", facts.get("frame"), due,
+                                f"£{Decimal(facts['price']):,.2f}" if Decimal(facts["price"]) else None),
+                         row.who, status.label, row.id)

@@ -28,8 +28,14 @@ SCREENS: dict[str, str] = {
     "settings": "Practice settings (needs --demo)",
     "setup": "Practice settings at the practice's set-up: test rooms, appointment types (needs --demo)",
     "lock": "the locked workstation (needs --demo)",
+    "home-do": "Home as the dispensing optician (needs --demo)",
+    "home-lab": "Home as the demo lab's technician (needs --demo)",
 }
 SIGNED_IN_AS = "admin@harbourview.demo"
+#: Screens seen as someone else than the administrator: the demo lab's technician, the practice's DO.
+SIGNED_IN_FOR = {"lab-queue": "lab@lenscraft.demo", "dispense": "do@harbourview.demo",
+                 "check-in": "do@harbourview.demo", "aftercare": "do@harbourview.demo",
+                 "home-do": "do@harbourview.demo", "home-lab": "lab@lenscraft.demo"}
 
 
 def _all_screens() -> dict[str, str]:
@@ -155,15 +161,25 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
         return window
     from ils_desktop.demo.generator import DEMO_PASSWORD
 
+    if signed_in_as == SIGNED_IN_AS:
+        signed_in_as = SIGNED_IN_FOR.get(screen, signed_in_as)
     window.sign_in.email.setText(signed_in_as)
     window.sign_in.password.setText(DEMO_PASSWORD)
     window.sign_in.sign_in_button.click()
     if not wait_for(lambda: window.main_page is not None, 30):
         raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
-    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings"}.get(screen, screen)
+    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings", "home-do": "home",
+           "home-lab": "home"}.get(screen, screen)
     page.show_screen(key)
     _settle()
+    if screen == "dispense":  # a patient whose order is being made up
+        from ils_desktop.services.dispensing import orders
+
+        drafts = window.workspace.call(orders.orders_in, ("draft",))
+        if drafts:
+            page.screen("dispense").show_patient(drafts[0].patient_id, keep=drafts[0].id)
+            _settle()
     if screen == "setup":
         settings = page.screen("settings")
         settings.jump_to(settings.rooms)

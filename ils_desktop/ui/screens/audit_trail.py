@@ -46,6 +46,10 @@ TABLE_WORDS = {
     "prescription_alerts": "Prescription alert", "referrals": "Referral letter", "recalls": "Recall",
     "clinical_protocols": "Clinical protocol", "goc_compliance_checks": "GOC registration check",
     "company_counters": "Numbering",
+    # dispensing
+    "orders": "Spectacle order", "order_timeline": "Order step", "dispense_records": "Dispense record",
+    "lens_ranges": "Lens range", "quality_issues": "Quality issue", "returns": "Return", "non_adapts": "Non-adapt",
+    "connection_requests": "Lab connection request", "company_relationships": "Lab connection",
     # equipment
     "equipment": "Device", "calibration_records": "Calibration", "technical_documents": "Device manual",
     "device_readings": "Device reading", "dicom_readings": "DICOM reading",

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ils_desktop.domain.day_view import Appointment, counted, greeting
 from ils_desktop.domain.money import format_money
 from ils_desktop.services import home
+from ils_desktop.services.dispensing.overview import DispensingFigures, dispensing_figures
 from ils_desktop.services.home import ClinicScope, DayView
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
@@ -41,18 +42,23 @@ TONES = {"warning": "#7C3A06", "danger": "#8F1D14"}
 STATUS_WORDS = {"booked": "Booked", "arrived": "Waiting", "in_test": "In test", "completed": "Seen"}
 QUICK_LABELS = {"exam": "Eye examination", "diary": "Book an appointment", "patients": "Find a patient",
                 "till": "Take a payment", "recalls": "Ring recalls", "staff": "Staff", "settings": "Practice settings",
-                "audit": "Audit trail"}
+                "audit": "Audit trail", "dispense": "Dispense", "check-in": "Lab check-in",
+                "lab-queue": "Lab work queue"}
 #: The screens each kind of person goes to most, first first; only those they may open are shown.
 QUICK_ACTIONS = {
     "clinician": ("exam", "diary", "patients", "till", "recalls"),
+    "dispensing": ("dispense", "check-in", "patients", "till", "diary"),
     "manager": ("staff", "settings", "diary", "audit", "till", "patients"),
-    "front desk": ("diary", "patients", "till", "recalls", "exam"),
+    "front desk": ("diary", "patients", "till", "recalls", "exam", "lab-queue"),
 }
 CLINICAL_ROLES = frozenset({"optometrist", "contact_lens_optician", "dispensing_optician"})
 
 
 def quick_actions_for(roles: frozenset[str], permissions: frozenset[str]) -> tuple[str, ...]:
-    """A clinician's (by role), a manager's (may manage staff or settings), else the front desk's."""
+    """A dispensing optician's, a clinician's (by role), a manager's (may manage staff or settings), else
+    the front desk's."""
+    if "dispensing_optician" in roles:
+        return QUICK_ACTIONS["dispensing"]
     if roles & CLINICAL_ROLES:
         return QUICK_ACTIONS["clinician"]
     if {"users.manage", "settings.manage"} & permissions:
@@ -174,13 +180,18 @@ class HomeScreen(QWidget):
         self.readings.setObjectName("readingsFigure")
         self.calibration = FigureCard("Equipment calibration", "equipment")
         self.calibration.setObjectName("calibrationFigure")
+        self.orders = FigureCard("Spectacle orders", "dispense")
+        self.orders.setObjectName("ordersFigure")
+        self.lab_jobs = FigureCard("Lab work queue", "equipment")
+        self.lab_jobs.setObjectName("labJobsFigure")
         for card, key in ((self.takings, "till"), (self.recalls, "recalls"), (self.readings, "equipment"),
-                          (self.calibration, "equipment")):
+                          (self.calibration, "equipment"), (self.orders, "check-in"), (self.lab_jobs, "lab-queue")):
             card.clicked.connect(lambda k=key: self.open_screen.emit(k))
             card.hide()  # shown once the day view says the person may see it
             figures.addWidget(card)
         figures.addStretch(1)
         body.addWidget(side)
+        body.addStretch(0)  # with no clinic to show (a lab's technician), the cards keep to the left
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -289,7 +300,8 @@ class HomeScreen(QWidget):
         self.refresh()
 
     def _on_change(self, what: str) -> None:
-        if what in ("diary", "till", "recalls", "equipment", "readings", "exams", "patients") and self.isVisible():
+        if what in ("diary", "till", "recalls", "equipment", "readings", "exams", "patients",
+                    "orders") and self.isVisible():
             self.refresh()
 
     def refresh(self) -> None:
@@ -303,6 +315,26 @@ class HomeScreen(QWidget):
             return False
 
         run_op(lambda: call(home.day_view), on_done=self.show_day, on_error=failed, parent=self)
+        run_op(lambda: call(dispensing_figures), on_done=self.show_dispensing, parent=self)
+
+    def show_dispensing(self, figures: DispensingFigures) -> None:
+        """The dispensing optician's orders and the lab technician's queue (``services.dispensing``)."""
+        if figures.ready_to_collect is not None:
+            late = figures.overdue_at_lab or 0
+            value = f"{figures.ready_to_collect} ready to collect"
+            detail = (f"{figures.due_today} due back today · {late} overdue at the lab · "
+                      f"{figures.non_adapts_open} non-adapt{'s' if figures.non_adapts_open != 1 else ''} open")
+            self.orders.show_figure(value, detail, tone="warning" if late else "")
+            self.orders.show()
+        else:
+            self.orders.hide()
+        if figures.lab_open is not None:
+            value = f"{counted(figures.lab_open, 'job')} open"
+            detail = f"{figures.lab_new} new · {figures.lab_overdue} overdue"
+            self.lab_jobs.show_figure(value, detail, tone="danger" if figures.lab_overdue else "")
+            self.lab_jobs.show()
+        else:
+            self.lab_jobs.hide()
 
     def show_day(self, view: DayView) -> None:
         self._loading = False

@@ -43,9 +43,11 @@ from ils_desktop.ui.widgets.patient_header import PatientHeader, clear_layout, r
 
 #: Timeline kinds as the practice says them, with the badge tone each gets.
 KINDS = {"visit": ("Visit", "neutral"), "exam": ("Examination", "success"), "prescription": ("Prescription", ""),
-         "referral": ("Referral", "warning"), "note": ("Note", "neutral"), "sale": ("Sale", "")}
+         "referral": ("Referral", "warning"), "note": ("Note", "neutral"), "sale": ("Sale", ""),
+         "order": ("Spectacles", "success")}
 #: What changes elsewhere can alter a record.
-RECORD_CHANGES = frozenset({"patients", "exams", "diary", "prescriptions", "referrals", "recalls", "till"})
+RECORD_CHANGES = frozenset({"patients", "exams", "diary", "prescriptions", "referrals", "recalls", "till",
+                            "orders"})
 
 
 def _badge(text: str, tone: str, name: str | None = None) -> QLabel:
