@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ils_desktop.domain.patient_matching import Candidate
@@ -180,7 +180,7 @@ class ImagingRepository(TenantRepository):
         return self.session.execute(statement).first() is not None
 
     def _records(self, where: list[Any], *, limit: int = 2000) -> list[ImagingRecord]:
-        attachments = (select(ImagingAttachment.imaging_object_id, text("count(*) AS n"))
+        attachments = (select(ImagingAttachment.imaging_object_id, func.count().label("n"))
                        .where(ImagingAttachment.company_id == self.company_id)
                        .group_by(ImagingAttachment.imaging_object_id).subquery())
         query = (
@@ -193,8 +193,12 @@ class ImagingRepository(TenantRepository):
             .where(ImagingObject.company_id == self.company_id, *where)
             .order_by(ImagingObject.acquired_at.desc().nulls_last(), ImagingObject.received_at.desc())
             .limit(limit))
-        return [ImagingRecord(**(dict(row._mapping) | {"attachments": row.n or 0})) for row in
-                self.session.execute(query)]
+        found = []
+        for row in self.session.execute(query):
+            values = dict(row._mapping)
+            values["attachments"] = values.pop("n") or 0
+            found.append(ImagingRecord(**values))
+        return found
 
     def for_patient(self, patient_id: uuid.UUID, kinds: tuple[str, ...]) -> list[ImagingRecord]:
         """The patient's viewable objects, newest first (one query)."""

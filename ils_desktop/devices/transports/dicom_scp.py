@@ -224,11 +224,16 @@ def query_worklist(host: str, port: int, *, called_ae: str = "ILS", day: date | 
     query.PatientID = patient_id
     query.PatientBirthDate = ""
     query.PatientSex = ""
+    query.StudyInstanceUID = ""
+    query.AccessionNumber = ""
+    query.RequestedProcedureID = ""
+    query.RequestedProcedureDescription = ""
     step = Dataset()
     step.ScheduledStationAETitle = station_ae_title
     step.ScheduledProcedureStepStartDate = f"{day:%Y%m%d}" if day else ""
     step.ScheduledProcedureStepStartTime = ""
     step.Modality = ""
+    step.ScheduledProcedureStepID = ""
     query.ScheduledProcedureStepSequence = [step]
     assoc = ae.associate(host, port, ae_title=called_ae)
     if not assoc.is_established:
