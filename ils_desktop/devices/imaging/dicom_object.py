@@ -62,8 +62,8 @@ class ObjectFacts:
     def geometry(self) -> PixelGeometry | None:
         if not self.rows or not self.columns:
             return None
-        return PixelGeometry(self.rows, self.columns, self.frames or 1, self.samples_per_pixel or 1,
-                             self.bits_allocated or 8)
+        return PixelGeometry(self.rows, self.columns, 1 if self.frames is None else self.frames,
+                             self.samples_per_pixel or 1, self.bits_allocated or 8)
 
 
 def _text(ds: Dataset, keyword: str, limit: int = 64) -> str | None:
@@ -139,7 +139,17 @@ def acquired_at(ds: Dataset) -> datetime | None:
 
 def facts_of(ds: Dataset, transfer_syntax_uid: str) -> ObjectFacts:
     """Read an object's header. Raises :class:`ObjectProblem` for an object that may not be stored:
-    invalid UIDs, or an image whose size is outside the pixel budget."""
+    invalid UIDs, an image whose size is outside the pixel budget, or a header pydicom cannot read
+    (it decodes lazily, so a damaged element may fail on any access)."""
+    try:
+        return _facts_of(ds, transfer_syntax_uid)
+    except ObjectProblem:
+        raise
+    except Exception as error:
+        raise ObjectProblem(f"its header could not be read ({type(error).__name__})") from error
+
+
+def _facts_of(ds: Dataset, transfer_syntax_uid: str) -> ObjectFacts:
     sop_class = _text(ds, "SOPClassUID", 64) or ""
     instance = str(ds.get("SOPInstanceUID", "") or "")
     if not valid_uid(instance):
@@ -222,12 +232,23 @@ class OpenedObject:
         return self._frames[index]
 
     def pdf(self) -> bytes:
-        document_problem(self.dataset)
-        return bytes(self.dataset.EncapsulatedDocument)
+        try:
+            document_problem(self.dataset)
+            return bytes(self.dataset.EncapsulatedDocument)
+        except ObjectProblem:
+            raise
+        except Exception as error:
+            raise ObjectProblem(f"its document could not be read ({type(error).__name__})") from error
 
     def field_points(self) -> list[tuple[float, float, float | None]]:
         """Visual field test points (x, y in degrees, sensitivity in dB or None when not seen) of an
         80.1 object (PS3.3 C.8.26.5: Visual Field Test Point Sequence)."""
+        try:
+            return self._field_points()
+        except Exception as error:
+            raise ObjectProblem(f"its field results could not be read ({type(error).__name__})") from error
+
+    def _field_points(self) -> list[tuple[float, float, float | None]]:
         points = []
         for item in self.dataset.get("VisualFieldTestPointSequence", []) or []:
             try:
