@@ -94,7 +94,7 @@ def test_a_header_claiming_a_huge_image_is_refused_before_decoding(rows: int, co
     ds = synthetic.fundus_photograph(random.Random(1), synthetic.Subject(), datetime(2026, 1, 1), size=16,
                                      sixteen_bit=True)
     ds.Rows, ds.Columns, ds.NumberOfFrames = rows, columns, frames
-    with pytest.raises(ObjectProblem, match="refused|no image size"):
+    with pytest.raises(ObjectProblem, match=r"refused|no image size"):
         open_object(_bytes(ds))
 
 

@@ -425,7 +425,8 @@ def _imaging_attempts(a: Arena) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
             (victim_booking[1],))],
         "claim the victim's study for one's own practice": [(
             "INSERT INTO scheduled_procedure_steps (company_id, booking_id, study_instance_uid, accession_number, "
-            "requested_procedure_id) VALUES (%s, %s, %s, 'X1', 'X1')", (company, victim_booking[0], victim_booking[1]))],
+            "requested_procedure_id) VALUES (%s, %s, %s, 'X1', 'X1')",
+            (company, victim_booking[0], victim_booking[1]))],
         "attach the victim's image to one's own record": [(
             "INSERT INTO imaging_attachments (company_id, id, imaging_object_id, referral_id, attached_by) "
             "SELECT %s, gen_random_uuid(), %s, r.id, %s FROM referrals r LIMIT 1", (company, victim_object[0], me))],
