@@ -155,11 +155,19 @@ class ImageSummary:
     attachments: int
 
     @property
-    def title(self) -> str:
-        what = {"photograph": "Photograph", "tomography": "OCT", "document": "Report",
+    def what(self) -> str:
+        return {"photograph": "Photograph", "tomography": "OCT", "document": "Report",
                 "visual_field": "Visual field"}.get(self.kind, "Object")
+
+    @property
+    def title(self) -> str:
         eye = {"R": "right eye", "L": "left eye", "B": "both eyes"}.get((self.laterality or "").upper(), "")
-        return f"{what}, {eye}" if eye else what
+        return f"{self.what}, {eye}" if eye else self.what
+
+    @property
+    def short_title(self) -> str:
+        eye = (self.laterality or "").upper()
+        return f"{self.what} · {eye}" if eye in ("R", "L", "B") else self.what
 
 
 def _summary(record: ImagingRecord) -> ImageSummary:

@@ -121,8 +121,13 @@ def fundus_image(rng: random.Random, size: int, laterality: str = "R") -> np.nda
     pad = max(1, size // 300)
     padded = np.pad(vessels, pad)
     vessels = sliding_window_view(padded, (2 * pad + 1, 2 * pad + 1)).max(axis=(-1, -2))
-    noise = np.asarray([rng.random() for _ in range(64)], dtype=np.float32)
-    texture = noise[(x * 63).astype(int)] * 0.04
+    # A soft mottled texture (the choroid), from a coarse random grid scaled up smoothly.
+    coarse = np.asarray([[rng.random() for _ in range(17)] for _ in range(17)], dtype=np.float32)
+    gx, gy = x * 16, y * 16
+    x0, y0 = gx.astype(int).clip(0, 15), gy.astype(int).clip(0, 15)
+    fx, fy = gx - x0, gy - y0
+    texture = ((coarse[y0, x0] * (1 - fx) + coarse[y0, x0 + 1] * fx) * (1 - fy)
+               + (coarse[y0 + 1, x0] * (1 - fx) + coarse[y0 + 1, x0 + 1] * fx) * fy) * 0.08
     image = field * (0.55 + 0.45 * disc - 0.25 * macula - 0.3 * vessels + texture)
     return np.clip(image, 0, 1)
 
