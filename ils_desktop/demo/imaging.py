@@ -14,6 +14,7 @@ import random
 import uuid
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.uid import JPEGBaseline8Bit, RLELossless, generate_uid
@@ -74,8 +75,11 @@ def seed_imaging(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random
             .where(Equipment.company_id == company_id, Equipment.connection_type == "dicom"))}
         visits = list(uow.session.execute(_VISITS, {"company": company_id}))
         for index, patient_visits in enumerate(_chosen_patients(visits).values()):
-            for visit in patient_visits:
-                for kind, ds in _objects(rng, visit, index):
+            # The first patient also had photographs and a field test a year ago (before the demo's
+            # diary begins): what today's are compared with.
+            a_year_ago = _AYearAgo(patient_visits[-1])
+            for visit in [*patient_visits, *([a_year_ago] if index == 0 else [])]:
+                for kind, ds in _objects(rng, visit, index if visit is not a_year_ago else 1):
                     device_id, ae = device_of.get(kind, (None, None))
                     data = _bytes(ds)
                     stored = store.put(data)
@@ -88,11 +92,23 @@ def seed_imaging(owner_engine: Engine, company_id: uuid.UUID, rng: random.Random
                     uow.session.add(ImagingObject(
                         id=uuid.uuid4(), company_id=company_id, **columns, acquired_at=taken,
                         content_sha256=stored.sha256, size_bytes=stored.size, calling_ae_title=ae,
-                        equipment_id=device_id, booking_id=visit.id, device_patient_id=str(ds.PatientID),
+                        equipment_id=device_id, booking_id=visit.id if visit is not a_year_ago else None,
+                        device_patient_id=str(ds.PatientID),
                         device_patient_name=str(ds.PatientName), patient_id=visit.patient_id,
-                        match_method="worklist", status="matched",
+                        match_method="worklist" if visit is not a_year_ago else "device_id", status="matched",
                         received_at=(taken or datetime.now(LONDON)) + timedelta(seconds=20)))
         uow.commit()
+
+
+class _AYearAgo:
+    """A visit a year before ``visit`` (no booking: the demo's diary does not reach back that far)."""
+
+    def __init__(self, visit: Any) -> None:
+        self.__dict__.update(visit._mapping)
+        self.id = None
+        self.starts_at = visit.starts_at - timedelta(days=364)
+        self.study_instance_uid = None
+        self.accession_number = None
 
 
 def _objects(rng: random.Random, visit, index: int) -> list[tuple[str, Dataset]]:  # type: ignore[no-untyped-def]

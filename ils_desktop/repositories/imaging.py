@@ -15,6 +15,7 @@ from ils_desktop.domain.patient_matching import Candidate
 from ils_desktop.models.clinical import Referral
 from ils_desktop.models.equipment import Equipment
 from ils_desktop.models.imaging import ImagingAttachment, ImagingObject
+from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.base import TenantRepository
 
 OPEN_BOOKINGS = ("booked", "arrived", "in_test")
@@ -203,6 +204,16 @@ class ImagingRepository(TenantRepository):
     def for_patient(self, patient_id: uuid.UUID, kinds: tuple[str, ...]) -> list[ImagingRecord]:
         """The patient's viewable objects, newest first (one query)."""
         return self._records([ImagingObject.patient_id == patient_id, ImagingObject.kind.in_(kinds)])
+
+    def patients_with_images(self, kinds: tuple[str, ...], limit: int) -> list[tuple[uuid.UUID, str, int]]:
+        rows = self.session.execute(
+            select(Patient.id, Patient.first_name, Patient.last_name, func.count().label("n"))
+            .join(ImagingObject, (ImagingObject.company_id == Patient.company_id)
+                  & (ImagingObject.patient_id == Patient.id))
+            .where(Patient.company_id == self.company_id, ImagingObject.kind.in_(kinds))
+            .group_by(Patient.id, Patient.first_name, Patient.last_name)
+            .order_by(func.count().desc(), Patient.last_name).limit(limit))
+        return [(r.id, f"{r.first_name} {r.last_name}", r.n) for r in rows]
 
     def get(self, object_id: uuid.UUID) -> ImagingRecord | None:
         found = self._records([ImagingObject.id == object_id])

@@ -184,6 +184,12 @@ def patient_images(uow: TenantUnitOfWork, patient_id: uuid.UUID) -> list[ImageSu
 
 
 @use_case(permission="patients.view", read_only=True)
+def patients_with_images(uow: TenantUnitOfWork, limit: int = 20) -> list[tuple[uuid.UUID, str, int]]:
+    """(patient id, name, how many images) of the patients with the most viewable images (one query)."""
+    return uow.repository(ImagingRepository).patients_with_images(VIEWABLE, limit)
+
+
+@use_case(permission="patients.view", read_only=True)
 def image_content(uow: TenantUnitOfWork, object_id: uuid.UUID, store_root: Path) -> bytes:
     """The stored object's bytes. The row is read first (row-level security: only this practice's
     objects), then the file its digest names, checked against the digest."""

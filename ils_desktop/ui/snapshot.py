@@ -28,6 +28,7 @@ SCREENS: dict[str, str] = {
     "settings": "Practice settings (needs --demo)",
     "setup": "Practice settings at the practice's set-up: test rooms, appointment types (needs --demo)",
     "lock": "the locked workstation (needs --demo)",
+    "imaging": "the imaging viewer: a demo patient's photographs of two visits side by side (needs --demo)",
 }
 SIGNED_IN_AS = "admin@harbourview.demo"
 
@@ -161,7 +162,8 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if not wait_for(lambda: window.main_page is not None, 30):
         raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
-    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings"}.get(screen, screen)
+    key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings",
+           "imaging": "patients"}.get(screen, screen)
     page.show_screen(key)
     _settle()
     if screen == "setup":
@@ -171,6 +173,10 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if screen == "lock":
         page.lock()
         _settle()
+    if screen == "imaging":
+        from ils_desktop.ui.widgets.imaging.snapshot import imaging_snapshot
+
+        return imaging_snapshot(window, width, height, wait_for, _settle)
     if screen == "staff-add":
         from ils_desktop.ui.screens.staff import StaffDialog
 
