@@ -86,9 +86,3 @@ def worklist_entries(uow: TenantUnitOfWork, first: date | None, last: date | Non
     repository = uow.repository(ImagingRepository)
     stations = repository.dicom_stations()
     return [entry for row in repository.scheduled(start, end) for entry in entries_for(row, stations)]
-
-
-@use_case(permission="patients.view", read_only=True)
-def todays_worklist(uow: TenantUnitOfWork, day: date) -> list[WorklistEntry]:
-    """The scheduled steps of ``day`` (practice time), in booking order."""
-    return worklist_entries(uow, day, day)

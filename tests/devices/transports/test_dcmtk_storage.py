@@ -166,3 +166,15 @@ def test_a_lying_header_is_refused_before_decoding(scp, objects, tmp_path):  # t
         done.stderr + done.stdout).lower()
     assert len(scp.received) == before
     assert "frames" in scp.refused[-1] or "budget" in scp.refused[-1]
+
+
+def test_deflated_explicit_vr_is_accepted(scp, objects):  # type: ignore[no-untyped-def]
+    path, original = objects["Visual field 80.1"]
+    before = len(scp.received)
+    done = subprocess.run(["storescu", "-v", "-R", "-xd", "-aet", "FIELD1", "-aec", "ILS", "127.0.0.1",
+                           str(scp.port), str(path)], capture_output=True, text=True, timeout=60)
+    assert "Deflated" in done.stdout + done.stderr and done.returncode == 0, done.stderr
+    got = scp.received[before]
+    assert got.facts.transfer_syntax_uid == "1.2.840.10008.1.2.1.99"
+    opened = open_object(ContentStore(scp.storage_dir).read(got.content_sha256))
+    assert len(opened.field_points()) == 54 and str(opened.dataset.SOPInstanceUID) == str(original.SOPInstanceUID)

@@ -50,9 +50,17 @@ def _to_qimage(pixels: np.ndarray) -> QImage:
 
 
 def windowed(frame: np.ndarray, window: Window, *, invert: bool = False) -> QImage:
-    """``frame`` (rows, columns[, 3]) through ``window`` to 8 bits, as a QImage."""
+    """``frame`` (rows, columns[, 3]) through ``window`` to 8 bits, as a QImage. Unsigned 8- and 16-bit
+    pixels go through a look-up table (one indexed read per pixel: a 4,000 x 4,000 16-bit photograph in
+    a few tens of milliseconds); anything else through the arithmetic."""
     low = window.centre - window.width / 2
     scale = 255.0 / max(window.width, 1e-6)
+    if frame.dtype in (np.uint8, np.uint16):
+        levels = np.arange(256 if frame.dtype == np.uint8 else 65536, dtype=np.float32)
+        table = np.clip((levels - np.float32(low)) * np.float32(scale), 0, 255).astype(np.uint8)
+        if invert:
+            table = 255 - table
+        return _to_qimage(table[frame])
     out = (frame.astype(np.float32) - np.float32(low)) * np.float32(scale)
     np.clip(out, 0, 255, out=out)
     pixels = out.astype(np.uint8)
