@@ -158,3 +158,25 @@ def test_a_calibration_is_recorded_from_its_dialog_which_stays_open_until_it_is_
     assert seen == ["Who did it (engineer or company)?"]
     qtbot.waitUntil(lambda: screen.calibration_state.text().startswith("Calibrated"), timeout=10_000)
     qtbot.waitUntil(lambda: "by Nidek UK" in screen.calibration_list.item(0).text(), timeout=10_000)
+
+
+def test_a_dicom_device_is_told_what_the_worklist_offers_it(qtbot, make_window, database, practice):
+    """The modality of the device's worklist steps follows its kind; the room decides whose bookings."""
+    import os
+
+    window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    form = screen.form
+    qtbot.keyClicks(form.name, "OCT")
+    form.connection_type.setCurrentIndex(form.connection_type.findData("dicom"))
+    form.kind.setCurrentIndex(form.kind.findData("oct"))
+    qtbot.keyClicks(form.ae_title, "MAESTRO2")
+    assert "every room, as modality OPT" in form.dicom_hint.text()
+    form.kind.setCurrentIndex(form.kind.findData("fundus_camera"))
+    assert "as modality OP." in form.dicom_hint.text()
+    shots = os.environ.get("ILS_SHOTS_DIR")
+    if shots:
+        for size in ((1366, 768), (1920, 1080)):
+            window.resize(*size)
+            qtbot.wait(100)
+            window.grab().save(os.path.join(shots, f"equipment-dicom-{size[0]}x{size[1]}.png"))
