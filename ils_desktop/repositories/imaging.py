@@ -128,6 +128,9 @@ class ImagingRecord:
     booking_id: uuid.UUID | None
     match_method: str | None
     status: str
+    device_patient_id: str | None
+    device_patient_name: str | None
+    unmatched_reason: str | None
     attachments: int
 
 
@@ -187,7 +190,8 @@ class ImagingRepository(TenantRepository):
         query = (
             select(*_RECORD_COLUMNS, Equipment.name.label("device_name"), ImagingObject.calling_ae_title,
                    ImagingObject.patient_id, ImagingObject.booking_id, ImagingObject.match_method,
-                   ImagingObject.status, attachments.c.n)
+                   ImagingObject.status, ImagingObject.device_patient_id, ImagingObject.device_patient_name,
+                   ImagingObject.unmatched_reason, attachments.c.n)
             .outerjoin(Equipment, (Equipment.company_id == ImagingObject.company_id)
                        & (Equipment.id == ImagingObject.equipment_id))
             .outerjoin(attachments, attachments.c.imaging_object_id == ImagingObject.id)

@@ -35,6 +35,7 @@ from ils_desktop.errors import NotFound, ValidationFailed
 from ils_desktop.models.imaging import ImagingAttachment
 from ils_desktop.repositories.device_readings import ReadingRepository
 from ils_desktop.repositories.imaging import ImagingRecord, ImagingRepository, NewImagingObject
+from ils_desktop.services.device_readings import StoredReading
 from ils_desktop.services.use_case import use_case
 
 VIEWABLE = ("photograph", "tomography", "document", "visual_field")
@@ -256,6 +257,22 @@ def detach_image(uow: TenantUnitOfWork, attachment_id: uuid.UUID) -> None:
     if not uow.repository(ImagingRepository).detach(attachment_id):
         raise NotFound("That attachment has already been removed.")
     uow.commit()
+
+
+IMAGE_SOURCE = "dicom-image"
+"""The ``source`` of an unmatched image in the unmatched inbox (beside readings)."""
+
+
+@use_case(permission="patients.view", read_only=True)
+def unmatched_images(uow: TenantUnitOfWork) -> list[StoredReading]:
+    """Images nobody could file on a patient, newest first, as the unmatched inbox lists readings (one
+    query); assigned with :func:`assign_image`."""
+    return [StoredReading(
+        id=r.id, kind=r.kind, patient_id=None, match_method=None, received_at=r.received_at, measurement=None,
+        source=IMAGE_SOURCE, source_detail=r.calling_ae_title, error=None, warnings=[],
+        device_patient_id=r.device_patient_id, device_patient_name=r.device_patient_name,
+        device_name=r.device_name or r.calling_ae_title or "", status=r.status, unmatched_reason=r.unmatched_reason)
+        for r in uow.repository(ImagingRepository).unmatched()]
 
 
 @use_case(permission="patients.edit")
