@@ -186,6 +186,7 @@ def test_two_dates_side_by_side_and_a_b_scan_attached_to_the_exam(qtbot, scene, 
     with database.unit_of_work(scene["context"]) as uow:
         row = uow.session.execute(text("SELECT exam_id, exam_section, frame FROM imaging_attachments")).one()
     assert (row.exam_id, row.exam_section, row.frame) == (scene["exam"], "posterior_segment", 4)
+    qtbot.waitUntil(lambda: "attached (1)" in _item(viewer, "OCT · R", "07 Dec 2026").text(0), timeout=10_000)
     dialog.resize(1366, 768)
     qtbot.wait(50)
     _shot(dialog, "viewer-compare-1366x768.png")

@@ -156,7 +156,8 @@ class ImagingViewer(QWidget):
                 font.setBold(True)
                 day_item.setFont(0, font)
                 self.list.addTopLevelItem(day_item)
-            item = QTreeWidgetItem([f"{image.short_title}\n{image.device}\n{image.taken_at:%H:%M}"])
+            attached = f" · attached ({image.attachments})" if image.attachments else ""
+            item = QTreeWidgetItem([f"{image.short_title}\n{image.device}\n{image.taken_at:%H:%M}{attached}"])
             item.setData(0, ID_ROLE, image.id)
             item.setToolTip(0, image.description or image.title)
             item.setSizeHint(0, QSize(0, THUMBNAIL // 2 + 32))
@@ -259,7 +260,7 @@ class ImagingViewer(QWidget):
         run_op(lambda: self._fetch(object_id), on_done=done, parent=self)
 
     def _after_show(self) -> None:
-        self.attach_button.setEnabled(bool(self.targets) and self.active.object_id is not None)
+        self.attach_button.setEnabled(bool(self.attach_menu.actions()) and self.active.object_id is not None)
 
     # --- attaching ------------------------------------------------------------------------------
     def _fill_attach_menu(self) -> None:
@@ -270,7 +271,7 @@ class ImagingViewer(QWidget):
             action = self.attach_menu.addAction(target.label)
             action.setData(target.key)
             action.triggered.connect(lambda _checked=False, key=target.key: self.attach_to(key))
-        self.attach_button.setEnabled(False)
+        self._after_show()
 
     def attach_to(self, key: str) -> None:
         """Attach the active pane's image (its B-scan for an OCT) to ``exam:<section>`` or ``referral:<id>``."""
@@ -289,6 +290,8 @@ class ImagingViewer(QWidget):
 
         def done(attachment_id: uuid.UUID) -> None:
             self.attached.emit(attachment_id)
+            if self.patient_id is not None:
+                self.load(self.patient_id)  # the list shows what is attached
             QMessageBox.information(self, "Image attached", f"Attached to {label.removeprefix('Exam: ')}.")
 
         run_op(lambda: self.workspace.call(imaging.attach_image, object_id, **options), on_done=done, parent=self)
