@@ -109,18 +109,17 @@ def fundus_image(rng: random.Random, size: int, laterality: str = "R") -> np.nda
     disc = np.exp(-(((x - disc_x) ** 2 + (y - disc_y) ** 2) / 0.0025))
     macula = np.exp(-(((x - 0.5 + side * 0.02) ** 2 + (y - 0.5) ** 2) / 0.004))
     vessels = np.zeros_like(x)
+    pad = max(1, size // 300)  # vessel half-width in pixels
+    offsets = np.arange(-pad, pad + 1)
     for _ in range(8):
         angle, bend = rng.uniform(0, 2 * np.pi), rng.uniform(-2.5, 2.5)
         t = np.linspace(0, 0.45, 400)
         px = disc_x + t * np.cos(angle + bend * t)
         py = disc_y + t * np.sin(angle + bend * t)
-        ix, iy = (px * size).astype(int).clip(0, size - 1), (py * size).astype(int).clip(0, size - 1)
-        vessels[iy, ix] = 1.0
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    pad = max(1, size // 300)
-    padded = np.pad(vessels, pad)
-    vessels = sliding_window_view(padded, (2 * pad + 1, 2 * pad + 1)).max(axis=(-1, -2))
+        ix, iy = (px * size).astype(int), (py * size).astype(int)
+        for dy in offsets:  # a square brush along the path
+            for dx in offsets:
+                vessels[(iy + dy).clip(0, size - 1), (ix + dx).clip(0, size - 1)] = 1.0
     # A soft mottled texture (the choroid), from a coarse random grid scaled up smoothly.
     coarse = np.asarray([[rng.random() for _ in range(17)] for _ in range(17)], dtype=np.float32)
     gx, gy = x * 16, y * 16
