@@ -163,6 +163,7 @@ def test_thumbnails_by_date_and_device_then_each_kind_shown(qtbot, scene):  # ty
     _shot(dialog, "viewer-pdf-1366x768.png")
     pane = _choose(qtbot, viewer, "Visual field · R")
     assert pane.view.item.pixmap().width() == 900
+    _shot(dialog, "viewer-field-1366x768.png")
 
 
 def test_two_dates_side_by_side_and_a_b_scan_attached_to_the_exam(qtbot, scene, monkeypatch, database):  # type: ignore[no-untyped-def]

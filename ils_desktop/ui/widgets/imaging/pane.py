@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPixmap, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPixmapItem,
@@ -205,6 +205,9 @@ class ImagePane(QFrame):
         self.empty.hide()
         self.view.show()
         self.view.fitted = True
+        paper = bool(self.pages) or (opened is not None and opened.facts.kind == "visual_field")
+        # Photographs and scans on black, as the devices show them; reports and plots on a calm grey.
+        self.view.setBackgroundBrush(QColor("#cbd5e1") if paper else QColor("#000000"))
         if self.pages:
             self._show_controls(window=False, frames=len(self.pages), pages=True)
             self._set_frame_range(len(self.pages), "Page")
