@@ -20,17 +20,6 @@ from ils_desktop.models import (
 from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
-    "SHARED_TABLES",
-    "Base",
-    "audit",
-    "catalogue",
-    "clinical",
-    "core",
-    "counters",
-    "diary",
-    "equipment",
-    "imaging",
-    "patients",
-    "practice_setup",
-    "till",
+    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "imaging",
+    "patients", "practice_setup", "till",
 ]
