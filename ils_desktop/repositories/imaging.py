@@ -253,6 +253,17 @@ class ImagingRepository(TenantRepository):
             ImagingAttachment.company_id == self.company_id,
             ImagingAttachment.imaging_object_id.in_(object_ids)).order_by(ImagingAttachment.attached_at)))
 
+    def attached_to_referral(self, referral_id: uuid.UUID) -> list[tuple[ImagingAttachment, ImagingRecord]]:
+        """The attachments of a referral letter with their images, in the order attached (two queries)."""
+        attachments = list(self.session.scalars(select(ImagingAttachment).where(
+            ImagingAttachment.company_id == self.company_id, ImagingAttachment.referral_id == referral_id)
+            .order_by(ImagingAttachment.attached_at, ImagingAttachment.id)))
+        if not attachments:
+            return []
+        records = {r.id: r for r in self._records(
+            [ImagingObject.id.in_([a.imaging_object_id for a in attachments])])}
+        return [(a, records[a.imaging_object_id]) for a in attachments if a.imaging_object_id in records]
+
     def referrals_of(self, patient_id: uuid.UUID) -> list[tuple[uuid.UUID, str, datetime]]:
         rows = self.session.execute(select(Referral.id, Referral.addressee, Referral.written_at).where(
             Referral.company_id == self.company_id, Referral.patient_id == patient_id)

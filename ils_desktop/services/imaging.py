@@ -12,6 +12,7 @@ when the object says nothing about its patient. Anything else waits, unmatched, 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ from ils_desktop.repositories.device_readings import ReadingRepository
 from ils_desktop.repositories.imaging import ImagingRecord, ImagingRepository, NewImagingObject
 from ils_desktop.services.device_readings import StoredReading
 from ils_desktop.services.use_case import use_case
+
+log = logging.getLogger(__name__)
 
 VIEWABLE = ("photograph", "tomography", "document", "visual_field")
 
@@ -250,6 +253,36 @@ def attach_image(uow: TenantUnitOfWork, object_id: uuid.UUID, *, exam_id: uuid.U
     images.attach(attachment)
     uow.commit()
     return attachment.id
+
+
+def enclosed_images(uow: TenantUnitOfWork, referral_id: uuid.UUID,
+                    store_root: Path | None = None) -> list[tuple[str, bytes]]:
+    """(caption, PNG) of each photograph or OCT B-scan attached to a referral letter, for printing it
+    (part of the letter's use case: one query, then the files of the image store)."""
+    from ils_desktop.config import AppPaths
+    from ils_desktop.devices.imaging.dicom_object import ObjectProblem, open_object
+    from ils_desktop.devices.imaging.export import frame_png
+
+    store = ContentStore(store_root or AppPaths.default().image_store)
+    enclosed = []
+    for attachment, record in uow.repository(ImagingRepository).attached_to_referral(referral_id):
+        if record.kind not in ("photograph", "tomography"):
+            continue
+        summary = _summary(record)
+        what = f"{summary.title}, {summary.taken_at:%d %b %Y %H:%M}, {summary.device}"
+        if attachment.frame is not None:
+            what += f", B-scan {attachment.frame + 1} of {record.frames or 1}"
+        if attachment.note:
+            what += f". {attachment.note}"
+        try:
+            enclosed.append((what, frame_png(open_object(store.read(record.content_sha256)),
+                                             attachment.frame or 0)))
+        except (OSError, ValueError, ObjectProblem):
+            # The letter still prints: it says which image could not be enclosed.
+            log.warning("an image attached to a referral letter could not be read from the image store")
+            enclosed.append((f"{what} (the image could not be read from the practice's image store)", b""))
+    return [(caption, png) for caption, png in enclosed if png] + [
+        (caption, png) for caption, png in enclosed if not png]
 
 
 @use_case(permission="exams.perform")
