@@ -687,7 +687,7 @@ def _devices_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     hub = DeviceHub(database, context, AppPaths.default().data_dir / "devices",
-                    on_stored=stored, on_status=status)
+                    on_stored=stored, on_status=status, image_store=AppPaths.default().image_store)
     try:
         if not args.no_dicom:
             try:

@@ -37,6 +37,14 @@ class AppPaths:
             Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
         )
 
+    @property
+    def image_store(self) -> Path:
+        """The content-addressed store of DICOM objects (images, OCT, field reports): on the practice
+        server, shared with the workstations; ``ILS_IMAGE_STORE`` names it (a network share),
+        else it is ``<data>/imaging``."""
+        named = os.environ.get("ILS_IMAGE_STORE")
+        return Path(named).expanduser() if named else self.data_dir / "imaging"
+
     def embedded_pgdata(self, *, demo: bool = False) -> Path:
         return self.data_dir / ("postgres-demo" if demo else "postgres")
 

@@ -76,6 +76,7 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "ils_desktop.demo.till:seed_till",
     "ils_desktop.demo.equipment:seed_equipment",
     "ils_desktop.demo.dispensing:seed_dispensing",
+    "ils_desktop.demo.imaging:seed_imaging",
 )
 
 

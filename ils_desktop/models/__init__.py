@@ -13,6 +13,7 @@ from ils_desktop.models import (
     diary,
     dispensing,
     equipment,
+    imaging,
     patients,
     practice_setup,
     till,
@@ -20,6 +21,7 @@ from ils_desktop.models import (
 from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
-    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "dispensing", "equipment",
+    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "dispensing",
+    "equipment", "imaging",
     "patients", "practice_setup", "till",
 ]

@@ -140,6 +140,15 @@ class Addressee:
 
 
 @dataclass(frozen=True)
+class EnclosedImage:
+    """An image the clinician attached to the letter (a photograph, or one OCT B-scan), as PNG; empty
+    when the image could not be read (the caption then says so, and the letter still prints)."""
+
+    caption: str
+    png: bytes = b""
+
+
+@dataclass(frozen=True)
 class ReferralLetter:
     """Everything the referral letter shows."""
 
@@ -158,6 +167,7 @@ class ReferralLetter:
     copy_to_patient: bool = True
     copies_to: tuple[str, ...] = ()  # e.g. ("Dr A Patel, Castle Surgery (GP)",)
     reference: str | None = None
+    images: tuple[EnclosedImage, ...] = ()  # printed after the sign-off, each with its caption
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "urgency", Urgency(self.urgency))
@@ -284,6 +294,21 @@ def _sign_off(letter: ReferralLetter, styles: Styles) -> list[Flowable]:
     return block
 
 
+MAX_PICTURE_HEIGHT: Final = 105 * mm
+
+
+def _picture(png: bytes) -> Flowable:
+    """An enclosed image at the content width, or shorter to keep its proportions within a third of a page."""
+    import io
+
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    width, height = ImageReader(io.BytesIO(png)).getSize()
+    scale = min(CONTENT_WIDTH / width, MAX_PICTURE_HEIGHT / height)
+    return Image(io.BytesIO(png), width=width * scale, height=height * scale)
+
+
 def render_referral(letter: ReferralLetter, *, printed_at: datetime | None = None) -> bytes:
     """The referral letter as A4 PDF bytes (see the module docstring for what it carries)."""
     s = make_styles()
@@ -306,6 +331,11 @@ def render_referral(letter: ReferralLetter, *, printed_at: datetime | None = Non
     if letter.gos18_text:
         closing += [section_heading("GOS 18", s), para(letter.gos18_text, s.body)]
     story.append(KeepTogether([*closing, gap(6), *_sign_off(letter, s)]))
+    for number, image in enumerate(letter.images):
+        # The heading never ends a page alone: it keeps the first image with it.
+        heading = [section_heading("Enclosed images", s)] if number == 0 else []
+        story.append(KeepTogether([*heading, *([_picture(image.png), gap(1)] if image.png else []),
+                                   para(image.caption, s.small), gap(4)]))
     furniture = PageFurniture(practice_name=letter.practice.practice_name, title="Referral letter",
                               reference=letter.reference, printed_at=printed_at or london_now(),
                               person=f"Re: {letter.patient.identifier}")

@@ -38,7 +38,6 @@ from sqlalchemy.types import UserDefinedType
 
 from ils_desktop.devices.measurement import dumps_json
 from ils_desktop.domain.patient_matching import Candidate
-from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.models.equipment import DeviceReading, DicomReading, Equipment
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.base import TenantRepository
@@ -157,19 +156,6 @@ class MatchFacts:
     by_booking_id: Candidate | None = None
     born_on: tuple[Candidate, ...] = ()
     in_room: tuple[Candidate, ...] = ()  # the patients in test in the device's room (two at most)
-
-
-@dataclass(frozen=True)
-class WorklistRow:
-    customer_number: int
-    last_name: str
-    first_name: str
-    date_of_birth: date
-    sex: str | None
-    starts_at: datetime
-    station_ae_title: str | None
-    room_name: str
-    description: str
 
 
 _MATCH_FACTS = text("""
@@ -351,25 +337,3 @@ def _record(row: Any) -> ReadingRecord:
         device_patient_name=row.device_patient_name, patient_id=row.patient_id, match_method=row.match_method,
         unmatched_reason=row.unmatched_reason, status=row.status, received_at=row.received_at,
     )
-
-
-class WorklistRepository(TenantRepository):
-    """The day's bookings as the DICOM modality worklist gives them to devices."""
-
-    def booked(self, start: datetime, end: datetime) -> list[WorklistRow]:
-        rows = self.session.execute(
-            select(Patient.customer_number, Patient.last_name, Patient.first_name, Patient.date_of_birth,
-                   Patient.sex, TestRoomBooking.starts_at, TestRoom.station_ae_title, TestRoom.name.label("room"),
-                   AppointmentType.name.label("type_name"))
-            .join(Patient, (Patient.company_id == TestRoomBooking.company_id)
-                  & (Patient.id == TestRoomBooking.patient_id))
-            .join(TestRoom, (TestRoom.company_id == TestRoomBooking.company_id)
-                  & (TestRoom.id == TestRoomBooking.room_id))
-            .join(AppointmentType, (AppointmentType.company_id == TestRoomBooking.company_id)
-                  & (AppointmentType.code == TestRoomBooking.appointment_type))
-            .where(TestRoomBooking.company_id == self.company_id, TestRoomBooking.starts_at >= start,
-                   TestRoomBooking.starts_at < end,
-                   TestRoomBooking.status.in_(("booked", "arrived", "in_test")))
-            .order_by(TestRoomBooking.starts_at))
-        return [WorklistRow(r.customer_number, r.last_name, r.first_name, r.date_of_birth, r.sex, r.starts_at,
-                            r.station_ae_title, r.room, r.type_name) for r in rows]

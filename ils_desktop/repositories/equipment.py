@@ -42,14 +42,15 @@ class EquipmentRepository(TenantRepository):
             .where(Equipment.company_id == self.company_id).order_by(Equipment.name))
         return [(device, next_due) for device, next_due in rows]
 
-    def connected(self) -> list[tuple[uuid.UUID, str, str, dict[str, Any]]]:
-        """(id, name, connection type, connection) of every active device that has a connection."""
+    def connected(self, *, with_kind: bool = False) -> list[tuple[Any, ...]]:
+        """(id, name, connection type, connection[, kind]) of every active device that has a connection."""
         rows = self.session.execute(
-            select(Equipment.id, Equipment.name, Equipment.connection_type, Equipment.connection)
+            select(Equipment.id, Equipment.name, Equipment.connection_type, Equipment.connection, Equipment.kind)
             .where(Equipment.company_id == self.company_id, Equipment.is_active,
                    Equipment.connection_type != "none")
             .order_by(Equipment.name))
-        return [(r.id, r.name, r.connection_type, dict(r.connection)) for r in rows]
+        return [(r.id, r.name, r.connection_type, dict(r.connection), *((r.kind,) if with_kind else ()))
+                for r in rows]
 
     def record_test(self, equipment_id: uuid.UUID, at: datetime, raw: bytes, result: dict[str, Any]) -> bool:
         """Keep a connection test's raw bytes and what they were read as (measurements in the

@@ -33,6 +33,7 @@ from ils_desktop.reports.parties import Practitioner as ReportPractitioner
 from ils_desktop.reports.prescription import PrescriptionDocument, PrescriptionKind, render_prescription
 from ils_desktop.repositories.exams import ClinicalRecordRepository
 from ils_desktop.repositories.prescriptions import PrescriptionRepository, ReferralRepository
+from ils_desktop.services import imaging
 from ils_desktop.services import prescriptions as prescription_service
 from ils_desktop.services import referrals as referral_service
 from ils_desktop.services.use_case import use_case
@@ -92,6 +93,7 @@ class ReferralDocumentData:
     patient: PatientDetails
     exam_date: date | None
     referral: referral_service.WrittenReferral
+    images: tuple[tuple[str, bytes], ...] = ()  # (caption, PNG) of the images attached to the letter
 
 
 def _letterhead(company: Company) -> Letterhead:
@@ -156,7 +158,8 @@ def referral_document_data(uow: TenantUnitOfWork, referral_id: uuid.UUID) -> Ref
     author = records.user(row.written_by) if row else None
     return ReferralDocumentData(
         _letterhead(uow.companies.current()), _practitioner(records, author), _patient(patient),
-        exam.exam_date.astimezone(LONDON).date() if exam else None, written)
+        exam.exam_date.astimezone(LONDON).date() if exam else None, written,
+        tuple(imaging.enclosed_images(uow, referral_id)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -225,6 +228,7 @@ def _render_referral(data: ReferralDocumentData) -> bytes:
         # The patient's GP is named when the letter goes elsewhere (e.g. to the hospital eye service).
         gp_practice=data.patient.gp_practice if data.patient.gp_practice
         and data.patient.gp_practice.strip().lower() not in written.addressee.lower() else None,
+        images=tuple(report.EnclosedImage(caption, png) for caption, png in data.images),
     )
     return report.render_referral(letter)
 

@@ -26,6 +26,7 @@ from ils_desktop.domain.equipment import LineSettings
 from ils_desktop.domain.tenant import TenantContext
 from ils_desktop.services import equipment
 from ils_desktop.services.device_readings import IncomingReading, StoredReading, store_dicom_reading, store_reading
+from ils_desktop.services.imaging import IncomingObject, StoredObject, store_imaging_object
 from ils_desktop.services.use_case import run
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class DeviceHub:
     storage_dir: Path
     on_stored: Callable[[StoredReading], None] = lambda _reading: None
     on_status: Callable[[str, str], None] = lambda _device, _status: None
+    on_object: Callable[[StoredObject], None] = lambda _object: None
+    image_store: Path | None = None
+    """The content-addressed store DICOM objects go to (default: ``storage_dir / "imaging"``)."""
     workstation: str = field(default_factory=socket.gethostname)
     running: dict[str, Any] = field(default_factory=dict)
     # How soon an unknown DICOM caller may make the hub re-read the register (bounds the database
@@ -75,7 +79,14 @@ class DeviceHub:
     """The devices whose readings this hub stores (and so tells ``on_stored`` about)."""
 
     def store(self, received: Received, equipment_id: uuid.UUID | None = None) -> list[StoredReading]:
-        """Store what a transport received, then tell ``on_stored`` each reading, typed as stored."""
+        """Store what a transport received, then tell ``on_stored`` each reading, typed as stored.
+
+        A DICOM object is first indexed in ``imaging_objects`` (the store's metadata: images, OCT,
+        reports and measurements alike); a refractive measurement object also becomes readings."""
+        if received.facts is not None:
+            self.store_object(received, equipment_id)
+            if received.protocol != "dicom-refractive":
+                return []
         stored = []
         for reading in incoming_from(received, equipment_id):
             case = store_dicom_reading if reading.source == "dicom" else store_reading
@@ -89,6 +100,19 @@ class DeviceHub:
                 continue
             stored.append(result)
             self.on_stored(result)
+        return stored
+
+    def store_object(self, received: Received, equipment_id: uuid.UUID | None) -> StoredObject | None:
+        """Index a DICOM object the Storage SCP put in the content-addressed store."""
+        incoming = IncomingObject(facts=received.facts, content_sha256=received.content_sha256, size=received.size,
+                                  calling_ae_title=received.dicom.get("calling_ae_title", ""),
+                                  equipment_id=equipment_id, received_at=received.received_at)
+        try:
+            stored = run(self.database, self.context, store_imaging_object, incoming)
+        except Exception as error:  # the file is in the store; indexing it again finds it
+            log.error("could not index a DICOM object (%s)", type(error).__name__)
+            return None
+        self.on_object(stored)
         return stored
 
     def start_local_devices(self) -> list[str]:
@@ -133,28 +157,36 @@ class DeviceHub:
     def dicom_allow_list(self) -> Any:
         """Callers the DICOM services accept: the DICOM devices on the Equipment screen, re-read as
         they change (see ``CallerAllowList``)."""
-        from ils_desktop.devices.transports.dicom_scp import CallerAllowList, RegisteredCaller
+        from ils_desktop.devices.transports.dicom_access import CallerAllowList, RegisteredCaller
 
         def load() -> list[RegisteredCaller]:
             callers = run(self.database, self.context, equipment.dicom_callers)
-            return [RegisteredCaller(ae, host) for ae, host in callers]
+            return [RegisteredCaller(ae, host, device_id, kind) for ae, host, device_id, kind in callers]
 
         return CallerAllowList(load, reload_after=self.dicom_reload_after)
 
     def start_dicom(self, *, ae_title: str = "ILS", host: str = "0.0.0.0", storage_port: int = 11112,
                     worklist_port: int | None = 11113) -> None:
-        """Start the Storage SCP (and the worklist); both accept registered DICOM devices only."""
-        from ils_desktop.devices.transports.dicom_scp import StorageSCP, WorklistEntry, WorklistSCP
-        from ils_desktop.services.worklist import todays_worklist
+        """Start the Storage SCP (and the worklist); both accept registered DICOM devices only. An
+        object is linked to the registered device whose AE title called."""
+        from ils_desktop.devices.transports.dicom_scp import StorageSCP
+        from ils_desktop.devices.transports.dicom_worklist import WorklistEntry, WorklistSCP
+        from ils_desktop.services.worklist import worklist_entries
 
         allow = self.dicom_allow_list()
-        storage = StorageSCP(ae_title=ae_title, host=host, port=storage_port, storage_dir=self.storage_dir / "dicom",
-                             on_received=self.store, allow=allow)
+
+        def received(item: Received) -> None:
+            device = allow.device(item.dicom.get("calling_ae_title", ""))
+            self.store(item, device.equipment_id if device else None)
+
+        storage = StorageSCP(ae_title=ae_title, host=host, port=storage_port,
+                             storage_dir=self.image_store or self.storage_dir / "imaging", on_received=received,
+                             allow=allow)
         storage.start()
         self.running["dicom-storage"] = storage
         if worklist_port:
-            def provider(day: date) -> list[WorklistEntry]:
-                return run(self.database, self.context, todays_worklist, day)
+            def provider(first: date | None, last: date | None) -> list[WorklistEntry]:
+                return run(self.database, self.context, worklist_entries, first, last)
 
             worklist = WorklistSCP(ae_title=ae_title, host=host, port=worklist_port, provider=provider, allow=allow)
             worklist.start()

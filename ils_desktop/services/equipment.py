@@ -99,13 +99,15 @@ def connected_devices(uow: TenantUnitOfWork) -> list[ConnectedDevice]:
 
 
 @use_case(permission="patients.view", read_only=True)
-def dicom_callers(uow: TenantUnitOfWork) -> list[tuple[str, str]]:
-    """(AE title, host or "") of every active DICOM device on the Equipment screen: the only callers
-    the practice's DICOM services accept."""
+def dicom_callers(uow: TenantUnitOfWork) -> list[tuple[str, str, uuid.UUID, str]]:
+    """(AE title, host or "", device id, kind) of every active DICOM device on the Equipment screen:
+    the only callers the practice's DICOM services accept, and what an object they send is linked
+    to (one query)."""
     return [
-        (str(d.connection.get("ae_title", "")).strip(), str(d.connection.get("host", "") or "").strip())
-        for d in (ConnectedDevice(*row) for row in uow.repository(EquipmentRepository).connected())
-        if d.connection_type == "dicom" and str(d.connection.get("ae_title", "")).strip()
+        (ae, str(d.connection.get("host", "") or "").strip(), d.id, kind)
+        for d, kind in ((ConnectedDevice(*row[:4]), row[4]) for row in
+                        uow.repository(EquipmentRepository).connected(with_kind=True))
+        if d.connection_type == "dicom" and (ae := str(d.connection.get("ae_title", "")).strip())
     ]
 
 

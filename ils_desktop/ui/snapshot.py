@@ -30,6 +30,7 @@ SCREENS: dict[str, str] = {
     "lock": "the locked workstation (needs --demo)",
     "home-do": "Home as the dispensing optician (needs --demo)",
     "home-lab": "Home as the demo lab's technician (needs --demo)",
+    "imaging": "the imaging viewer: a demo patient's photographs of two visits side by side (needs --demo)",
 }
 SIGNED_IN_AS = "admin@harbourview.demo"
 #: Screens seen as someone else than the administrator: the demo lab's technician, the practice's DO.
@@ -170,7 +171,7 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
         raise RuntimeError(f"could not sign in as {signed_in_as}: {window.sign_in.message.text()}")
     page = window.main_page
     key = {"main": "home", "staff-add": "staff", "lock": "home", "setup": "settings", "home-do": "home",
-           "home-lab": "home"}.get(screen, screen)
+           "home-lab": "home", "imaging": "patients"}.get(screen, screen)
     page.show_screen(key)
     _settle()
     if screen == "dispense":  # a patient whose order is being made up
@@ -187,6 +188,10 @@ def render(screen: str, width: int, height: int, *, demo: bool, database_url: st
     if screen == "lock":
         page.lock()
         _settle()
+    if screen == "imaging":
+        from ils_desktop.ui.widgets.imaging.snapshot import imaging_snapshot
+
+        return imaging_snapshot(window, width, height, wait_for, _settle)
     if screen == "staff-add":
         from ils_desktop.ui.screens.staff import StaffDialog
 

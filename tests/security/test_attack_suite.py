@@ -404,3 +404,56 @@ def test_sign_in_answers_tell_nobody_who_has_an_account(arena: Arena) -> None:
         connection.close()
     assert params == PASSWORD_COST or params["m"] == PASSWORD_COST["m"]
     assert not LEDGER.breaches(SIGN_IN), LEDGER.breaches(SIGN_IN)
+
+
+# --- imaging: the worklist identifiers and stored images of another practice ---------------------------
+
+
+def _imaging_attempts(a: Arena) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
+    with a.superuser() as su:
+        victim_object = su.execute("SELECT id FROM imaging_objects WHERE company_id = %s LIMIT 1",
+                                   (a.victim,)).fetchone()
+        victim_booking = su.execute("SELECT booking_id, study_instance_uid FROM scheduled_procedure_steps "
+                                    "WHERE company_id = %s LIMIT 1", (a.victim,)).fetchone()
+    assert victim_object and victim_booking, "the demo practice has images and worklist identifiers"
+    me, company = a.attacker_desk, a.attacker.company_id
+    return {
+        "read the victim's image digests": [(
+            "SELECT content_sha256 FROM imaging_objects WHERE id = %s", (victim_object[0],))],
+        "read the victim's worklist identifiers": [(
+            "SELECT study_instance_uid FROM scheduled_procedure_steps WHERE study_instance_uid = %s",
+            (victim_booking[1],))],
+        "claim the victim's study for one's own practice": [(
+            "INSERT INTO scheduled_procedure_steps (company_id, booking_id, study_instance_uid, accession_number, "
+            "requested_procedure_id) VALUES (%s, %s, %s, 'X1', 'X1')",
+            (company, victim_booking[0], victim_booking[1]))],
+        "attach the victim's image to one's own record": [(
+            "INSERT INTO imaging_attachments (company_id, id, imaging_object_id, referral_id, attached_by) "
+            "SELECT %s, gen_random_uuid(), %s, r.id, %s FROM referrals r LIMIT 1", (company, victim_object[0], me))],
+        "re-file the victim's image on one's own patient": [(
+            "UPDATE imaging_objects SET patient_id = (SELECT id FROM patients LIMIT 1) WHERE id = %s",
+            (victim_object[0],))],
+        "change a kept worklist identifier": [(
+            "UPDATE scheduled_procedure_steps SET accession_number = 'ILS0000000001'", ())],
+        "delete kept worklist identifiers": [("DELETE FROM scheduled_procedure_steps", ())],
+        "delete stored images' records": [("DELETE FROM imaging_objects", ())],
+        "read the victim's attachments": [(
+            "SELECT count(*) FILTER (WHERE company_id <> %s) FROM imaging_attachments HAVING count(*) > 0",
+            (company,))],
+    }
+
+
+def test_images_and_worklist_identifiers_stay_in_their_practice(arena: Arena) -> None:
+    failures = []
+    connection = arena.connect(None)
+    try:
+        for name, statements in _imaging_attempts(arena).items():
+            outcome = attempt(connection, [("SELECT ils_bind_session(%s)", (arena.attacker_desk_token,)), *statements])
+            reading = name.startswith("read")
+            succeeded = outcome.ok and (bool(outcome.rows) if reading else outcome.rowcount > 0)
+            category = CROSS_COMPANY if "victim" in name else ESCALATION
+            if LEDGER.record(category, f"imaging: {name}", succeeded, outcome.error):
+                failures.append(name)
+    finally:
+        connection.close()
+    assert not failures, failures

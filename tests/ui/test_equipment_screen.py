@@ -158,3 +158,77 @@ def test_a_calibration_is_recorded_from_its_dialog_which_stays_open_until_it_is_
     assert seen == ["Who did it (engineer or company)?"]
     qtbot.waitUntil(lambda: screen.calibration_state.text().startswith("Calibrated"), timeout=10_000)
     qtbot.waitUntil(lambda: "by Nidek UK" in screen.calibration_list.item(0).text(), timeout=10_000)
+
+
+def test_a_dicom_device_is_told_what_the_worklist_offers_it(qtbot, make_window, database, practice):
+    """The modality of the device's worklist steps follows its kind; the room decides whose bookings."""
+    import os
+
+    window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    form = screen.form
+    qtbot.keyClicks(form.name, "OCT")
+    form.connection_type.setCurrentIndex(form.connection_type.findData("dicom"))
+    form.kind.setCurrentIndex(form.kind.findData("oct"))
+    qtbot.keyClicks(form.ae_title, "MAESTRO2")
+    assert "every room, as modality OPT" in form.dicom_hint.text()
+    form.kind.setCurrentIndex(form.kind.findData("fundus_camera"))
+    assert "as modality OP." in form.dicom_hint.text()
+    shots = os.environ.get("ILS_SHOTS_DIR")
+    if shots:
+        for size in ((1366, 768), (1920, 1080)):
+            window.resize(*size)
+            qtbot.wait(100)
+            window.grab().save(os.path.join(shots, f"equipment-dicom-{size[0]}x{size[1]}.png"))
+
+
+def test_an_unmatched_image_waits_in_the_inbox_and_is_assigned(qtbot, make_window, database, practice, tmp_path):
+    """An OCT scan sent with a name and birth date nobody has: it waits beside the readings (never
+    discarded) and, assigned, is in the patient's images."""
+    import io
+    import random
+    from datetime import datetime
+
+    from ils_desktop.devices.imaging import synthetic
+    from ils_desktop.devices.imaging.content_store import ContentStore
+    from ils_desktop.devices.imaging.dicom_object import facts_of
+    from ils_desktop.services import imaging
+
+    context = signed(practice.company_id, practice.admin_id, frozenset({"admin"}), frozenset({"patients.view"}))
+    with database.unit_of_work(context) as uow:
+        patient = Patient(id=uuid.uuid4(), company_id=practice.company_id, customer_number=990002,
+                          first_name="Mairéad", last_name="Ní Bhriain", date_of_birth=date(1971, 5, 9))
+        uow.session.add(patient)
+        uow.commit()
+    scan = synthetic.oct_volume(random.Random(2), synthetic.Subject(patient_id="", name="NIBRIAN^M",
+                                                                    birth_date=date(1971, 5, 9)),
+                                datetime(2026, 12, 7, 10), frames=2, rows=32, columns=32)
+    data = io.BytesIO()
+    scan.save_as(data, enforce_file_format=True)
+    stored_file = ContentStore(tmp_path, durable=False).put(data.getvalue())
+    stored = run(database, context, imaging.store_imaging_object, imaging.IncomingObject(
+        facts=facts_of(scan, str(scan.file_meta.TransferSyntaxUID)), content_sha256=stored_file.sha256,
+        size=stored_file.size, calling_ae_title="OCT1"))
+    assert stored.patient_id is None and "name and date of birth" in (stored.unmatched_reason or "")
+    _window, screen = _signed_in_page(qtbot, make_window, database, practice)
+    screen.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: any(r.id == stored.id for r in screen.inbox_model.rows), timeout=10_000)
+    row = next(i for i, r in enumerate(screen.inbox_model.rows) if r.id == stored.id)
+    assert screen.inbox_model.data(screen.inbox_model.index(row, 2)) == "OCT scan"
+    screen.inbox.selectRow(row)
+    assert not screen.inbox_page.discard_button.isEnabled()
+
+    from ils_desktop.ui.screens.equipment import AssignDialog
+
+    def choose_patient() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AssignDialog) and w.isVisible())
+        dialog.finder.set_text("")
+        qtbot.keyClicks(dialog.finder.search, "ni bhriain")
+        qtbot.waitUntil(lambda: dialog.finder.model.rowCount() == 1, timeout=10_000)
+        qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, choose_patient)
+    screen.assign_selected()
+    qtbot.waitUntil(lambda: all(r.id != stored.id for r in screen.inbox_model.rows), timeout=10_000)
+    [image] = run(database, context, imaging.patient_images, patient.id)
+    assert image.id == stored.id and image.kind == "tomography"

@@ -26,6 +26,11 @@ class Received:
     patient_name: str | None = None
     patient_birth_date: Any = None
     dicom: dict[str, str] = field(default_factory=dict)  # SOP class/instance, study, modality, calling AE
+    # A DICOM object in the content-addressed store: its header (devices.imaging.dicom_object.ObjectFacts),
+    # the SHA-256 that names its file, and its size.
+    facts: Any = None
+    content_sha256: str = ""
+    size: int = 0
 
     @property
     def kind(self) -> str:

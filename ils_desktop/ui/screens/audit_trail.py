@@ -53,6 +53,9 @@ TABLE_WORDS = {
     # equipment
     "equipment": "Device", "calibration_records": "Calibration", "technical_documents": "Device manual",
     "device_readings": "Device reading", "dicom_readings": "DICOM reading",
+    # imaging
+    "imaging_objects": "Image", "imaging_attachments": "Image attachment",
+    "scheduled_procedure_steps": "Worklist identifiers",
     # till and stock
     "products": "Product", "product_variants": "Product variant", "price_history": "Price change",
     "stock_levels": "Stock level", "inventory_movements": "Stock movement",

@@ -177,6 +177,7 @@ class PatientRecordPage(QWidget):
         root.addLayout(body, 1)
 
         QShortcut(QKeySequence("Ctrl+E"), self).activated.connect(self._edit)
+        QShortcut(QKeySequence("Ctrl+I"), self).activated.connect(self._images)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.back_requested.emit)
         changes.changed.connect(self._on_change)
 
@@ -207,7 +208,11 @@ class PatientRecordPage(QWidget):
         self.exam_button.clicked.connect(lambda: self.patient_id and self.start_exam_requested.emit(self.patient_id))
         if not self.workspace.can("exams.perform"):  # hide(): showing a parentless button opens a window
             self.exam_button.hide()
-        for button in (self.back_button, self.edit_button, self.exam_button):
+        self.images_button = QPushButton("Images")
+        self.images_button.setObjectName("patientImagesButton")
+        self.images_button.setToolTip("Photographs, OCT scans and field plots (Ctrl+I)")
+        self.images_button.clicked.connect(self._images)
+        for button in (self.back_button, self.edit_button, self.images_button, self.exam_button):
             buttons.addWidget(button)
         header.actions.addLayout(buttons)
         return header
@@ -389,6 +394,15 @@ class PatientRecordPage(QWidget):
         return [self.timeline.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.timeline.count())]
 
     # --- actions -----------------------------------------------------------------------------
+    def _images(self) -> None:
+        from ils_desktop.ui.widgets.imaging import ImagingDialog
+
+        if self.patient_id is None:
+            return
+        dialog = ImagingDialog(self.workspace, self.patient_id, self.name.text(), parent=self)
+        dialog.resize(self.window().size() * 0.92)
+        dialog.open()
+
     def _edit(self) -> None:
         if self.record is not None and self.workspace.can("patients.edit") and self.isVisible():
             self.edit_requested.emit(self.record)

@@ -102,11 +102,12 @@ def test_worklist_answers_with_todays_booked_patients(tmp_path):
         WorklistEntry("C000044", "Patel", "Asha", None, "F",
                       datetime.combine(today + timedelta(days=1), datetime.min.time()), "ARK1"),
     ]
-    asked: list[date] = []
+    asked: list[tuple[date | None, date | None]] = []
 
-    def provider(day: date) -> list[WorklistEntry]:
-        asked.append(day)
-        return [e for e in entries if e.scheduled_at.date() == day]
+    def provider(first: date | None, last: date | None) -> list[WorklistEntry]:
+        asked.append((first, last))
+        return [e for e in entries if (first is None or e.scheduled_at.date() >= first)
+                and (last is None or e.scheduled_at.date() <= last)]
 
     scp = WorklistSCP(ae_title="ILS", host="127.0.0.1", port=free_port(), provider=provider)
     scp.start()
@@ -122,7 +123,7 @@ def test_worklist_answers_with_todays_booked_patients(tmp_path):
     assert [str(ds.PatientName) for ds in only_ark] == ["O'Brien^Zoë"]
     assert [str(ds.PatientID) for ds in one] == ["C000043"]
     assert only_ark[0].ScheduledProcedureStepSequence[0].ScheduledStationAETitle == "ARK1"
-    assert asked and all(day == today for day in asked)
+    assert asked and all(window == (today, today) for window in asked)
 
 
 # --- hostile objects and callers ------------------------------------------------------------------
@@ -146,9 +147,9 @@ def test_a_hostile_study_date_never_becomes_a_path(storage, tmp_path, study_date
     assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
     [got] = received
     store = (tmp_path / "dicom").resolve()
-    assert got.file_path.resolve().parent == store / f"{date.today():%Y%m%d}"
-    assert got.file_path.name == f"{dataset.SOPInstanceUID}.dcm"
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == _files_under(tmp_path / "dicom")
+    digest = got.content_sha256
+    assert got.file_path.resolve() == store / digest[:2] / digest[2:4] / f"{digest}.dcm"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [got.file_path]
 
 
 # (A UID over 64 characters cannot even be sent: pynetdicom refuses it; the grammar test covers it.)
@@ -181,13 +182,15 @@ def test_uid_grammar(uid, valid):
     assert valid_uid(uid) is valid
 
 
-def test_the_same_instance_twice_does_not_overwrite_the_first_file(storage):
+def test_the_same_object_twice_is_one_file_and_a_changed_one_never_overwrites_it(storage):
     scp, received = storage
     dataset = _autorefraction()
     assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
     assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
-    first, second = (r.file_path for r in received)
-    assert first != second and first.exists() and second.exists()
+    dataset.PatientName = "CHANGED^NAME"
+    assert send_c_store(dataset, "127.0.0.1", scp.port, called_ae="ILS", calling_ae="ARK1") == 0
+    first, again, changed = (r.file_path for r in received)
+    assert first == again and changed != first and first.exists() and changed.exists()
 
 
 class Register:
@@ -211,8 +214,9 @@ def guarded(tmp_path):
     storage = StorageSCP(ae_title="ILS", host="127.0.0.1", port=free_port(), storage_dir=tmp_path / "dicom",
                          on_received=received.append, allow=allow)
     worklist = WorklistSCP(ae_title="ILS", host="127.0.0.1", port=free_port(), allow=allow,
-                           provider=lambda day: [WorklistEntry("C000042", "O'Brien", "Zoë", date(1961, 3, 12), "F",
-                                                               datetime.combine(day, datetime.min.time()), "ARK1")])
+                           provider=lambda first, last: [WorklistEntry(
+                               "C000042", "O'Brien", "Zoë", date(1961, 3, 12), "F",
+                               datetime.combine(first or date.today(), datetime.min.time()), "ARK1")])
     storage.start()
     worklist.start()
     yield register, storage, worklist, received

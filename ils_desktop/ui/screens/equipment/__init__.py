@@ -43,7 +43,7 @@ from ils_desktop.devices.transports.serial_listener import (
 )
 from ils_desktop.domain.equipment import CalibrationState, LineSettings
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.services import device_readings, equipment
+from ils_desktop.services import device_readings, equipment, imaging
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.screens.equipment.device_form import (
@@ -253,8 +253,9 @@ class EquipmentScreen(QWidget):
 
     def refresh(self) -> None:
         call = self.workspace.call
-        run_op(lambda: (call(equipment.list_devices), call(device_readings.unmatched_readings)),
-               on_done=self._loaded, parent=self)
+        run_op(lambda: (call(equipment.list_devices), sorted(
+            call(device_readings.unmatched_readings) + call(imaging.unmatched_images),
+            key=lambda r: r.received_at, reverse=True)), on_done=self._loaded, parent=self)
 
     def _loaded(self, loaded: tuple[list[equipment.DeviceSummary], list[device_readings.StoredReading]]) -> None:
         devices, unmatched = loaded

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QGridLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -28,6 +29,7 @@ from ils_desktop.domain.equipment import (
     STANDARD_BAUD_RATES,
     LineSettings,
 )
+from ils_desktop.domain.imaging import modality_for
 from ils_desktop.services import equipment
 from ils_desktop.ui.widgets.forms import FieldError, labelled, mark_invalid
 
@@ -226,9 +228,26 @@ class DeviceForm(QWidget):
         grid.addWidget(labelled("Device AE title", self.ae_title, self.errors["ae_title"],
                                 "Only devices registered here may send readings or ask for the worklist."), 0, 0)
         grid.addWidget(labelled("Device address (optional)", self.host), 0, 1, Qt.AlignmentFlag.AlignTop)
+        self.dicom_hint = QLabel()
+        self.dicom_hint.setObjectName("dicomWorklistHint")
+        self.dicom_hint.setProperty("role", "hint")
+        self.dicom_hint.setWordWrap(True)
+        grid.addWidget(self.dicom_hint, 1, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        self.kind.currentIndexChanged.connect(self._update_dicom_hint)
+        self.room.currentIndexChanged.connect(self._update_dicom_hint)
+        self._update_dicom_hint()
         return page
+
+    def _update_dicom_hint(self) -> None:
+        """What the worklist will offer this device, and where it sends to (docs/dicom-conformance.md)."""
+        room = self.room.currentText() if self.room.currentData() is not None else None
+        self.dicom_hint.setText(
+            f"Worklist: {'the bookings of ' + room if room else 'the bookings of every room'}, as modality "
+            f"{modality_for(self.kind.currentData())}. Set the device to send to the practice server's AE title "
+            "(ILS unless changed), storage port 11112 and worklist port 11113; images it sends are filed on "
+            "the booking.")
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ils_desktop.devices.measurement import EYE_ORDER, EyeValues, Measurement
 from ils_desktop.errors import UserFacingError
-from ils_desktop.services import device_readings
+from ils_desktop.services import device_readings, imaging
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.session import Workspace
@@ -83,16 +83,26 @@ class ReadingModel(RowsModel[device_readings.StoredReading]):
         return (
             r.received_at.astimezone().strftime("%d %b %H:%M"),
             r.device_name or f"{r.source} {r.source_detail or ''}".strip(),
-            (r.kind or "unreadable").replace("_", " ").capitalize(),
+            _kind_text(r),
             who,
             r.error or summarise_measurement(r.measurement),
             r.unmatched_reason or "",
         )[index.column()]
 
 
+IMAGE_KINDS = {"photograph": "Photograph", "tomography": "OCT scan", "document": "Report (PDF)",
+               "visual_field": "Visual field", "measurement": "Measurement object", "other": "DICOM object"}
+
+
+def _kind_text(reading: device_readings.StoredReading) -> str:
+    if reading.source == imaging.IMAGE_SOURCE:
+        return IMAGE_KINDS.get(reading.kind or "", "DICOM object")
+    return (reading.kind or "unreadable").replace("_", " ").capitalize()
+
+
 def _reading_details(reading: device_readings.StoredReading) -> str:
     """What the details card says of one reading, in full (rich text; what the device sent is escaped)."""
-    kind = (reading.kind or "Unreadable reading").replace("_", " ").capitalize()
+    kind = _kind_text(reading) if reading.kind else "Unreadable reading"
     lines = [f"<b>{kind}</b> from {html.escape(_from(reading))}, received "
              f"{reading.received_at.astimezone():%d %b %Y %H:%M}"]
     if reading.measurement is not None:
@@ -121,8 +131,9 @@ class InboxPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)
-        hint = QLabel("Readings whose patient could not be recognised wait here. Assign each to the right "
-                      "patient; it is then offered in that patient's open examination.")
+        hint = QLabel("Readings and images whose patient could not be recognised wait here. Assign each to the "
+                      "right patient: a reading is then offered in that patient's open examination, an image "
+                      "appears in their images.")
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -190,7 +201,9 @@ class InboxPage(QWidget):
     def _enable(self, on: bool) -> None:
         can_edit = self.workspace.can("patients.edit")
         self.assign_button.setEnabled(on and can_edit)
-        self.discard_button.setEnabled(on and can_edit)
+        # An image is never discarded: a wrong one is assigned to the right patient instead.
+        reading = self.selected_reading() if on else None
+        self.discard_button.setEnabled(on and can_edit and not (reading and reading.source == imaging.IMAGE_SOURCE))
 
     def set_readings(self, readings: list[device_readings.StoredReading]) -> None:
         keep = self.selected_reading()
@@ -232,12 +245,13 @@ class InboxPage(QWidget):
             return
         patient_id = dialog.chosen()
         call = self.workspace.call
-        run_op(lambda: call(device_readings.assign_reading, reading.id, patient_id),
+        assign = imaging.assign_image if reading.source == imaging.IMAGE_SOURCE else device_readings.assign_reading
+        run_op(lambda: call(assign, reading.id, patient_id),
                on_done=lambda _r: changes.changed.emit("readings"), on_error=self._failed, parent=self)
 
     def discard_selected(self) -> None:
         reading = self.selected_reading()
-        if reading is None or not self.workspace.can("patients.edit"):
+        if reading is None or not self.workspace.can("patients.edit") or reading.source == imaging.IMAGE_SOURCE:
             return
         if QMessageBox.question(self, "Discard reading", "Discard this reading? It stays in the record as "
                                 "discarded and is not offered to any examination.") != QMessageBox.StandardButton.Yes:

@@ -147,8 +147,10 @@ class RecordPage(QWidget):
                                            "Issue the prescription or statement (Ctrl+P)", primary=True)
         self.referral_button = _button("Referral letter…", "referralLetterButton",
                                        "Write a referral letter (Ctrl+Shift+R)")
-        for button in (self.clinic_button, self.save_button, self.referral_button, self.prescription_button,
-                       self.finalise_button):
+        self.images_button = _button("Images", "examImagesButton",
+                                     "Photographs, OCT scans and field plots of this patient (Ctrl+I)")
+        for button in (self.clinic_button, self.images_button, self.save_button, self.referral_button,
+                       self.prescription_button, self.finalise_button):
             buttons.addWidget(button)
         header.actions.addLayout(buttons)
         return header

@@ -78,6 +78,7 @@ class ExamScreen(Saving, Finalising, QWidget):
 
         page = self.page
         page.clinic_button.clicked.connect(self.show_clinic)
+        page.images_button.clicked.connect(self.show_images)
         page.save_button.clicked.connect(self.save_now)
         page.subjective.copy_requested.connect(self._start_subjective_from)
         for section in page.sections:
@@ -105,8 +106,20 @@ class ExamScreen(Saving, Finalising, QWidget):
         bind("Ctrl+P", self.issue_prescription)
         bind("Ctrl+Shift+R", self.write_referral)
         bind("Ctrl+Shift+C", self.show_clinic)
+        bind("Ctrl+I", self.show_images)
         bind("Ctrl+Shift+H", self._fill_healthy)
         bind("Escape", self._escape)
+
+    def show_images(self) -> None:
+        """Ctrl+I: the patient's images, beside the open record; one can be attached to a section."""
+        from ils_desktop.ui.widgets.imaging import ImagingDialog
+
+        if self.record is None:
+            return
+        patient = self.record.patient
+        dialog = ImagingDialog(self.workspace, patient.id, patient.name, exam_id=self.record.id, parent=self)
+        dialog.resize(self.window().size() * 0.92)
+        dialog.open()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
