@@ -224,6 +224,7 @@ class PurchaseOrderLine(TenantMixin, Base):
         CheckConstraint("quantity_received >= 0", name="received_not_negative"),
         CheckConstraint("unit_cost >= 0", name="unit_cost"),
         CheckConstraint(_in("source", PO_LINE_SOURCES), name="source"),
+        Index("ix_po_line_items_company_id_variant_id", "company_id", "variant_id"),
     )
 
     purchase_order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -580,6 +580,9 @@ def upgrade() -> None:
             name=op.f("uq_po_line_items_company_id_purchase_order_id_variant_id"),
         ),
     )
+    op.create_index(
+        "ix_po_line_items_company_id_variant_id", "po_line_items", ["company_id", "variant_id"], unique=False
+    )
     op.create_table(
         "seasonal_patterns",
         sa.Column("company_id", sa.UUID(), server_default=sa.text("ils_current_company()"), nullable=False),
