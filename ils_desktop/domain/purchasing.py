@@ -47,7 +47,9 @@ def transition_problem(current: PoStatus, wanted: PoStatus, received_any: bool) 
 
 
 def can_receive(status: PoStatus) -> bool:
-    return status in (PoStatus.SENT, PoStatus.PART_RECEIVED)
+    """Goods come in against a sent order until it is closed (a received order may still take an
+    extra unit found in the same delivery, as an over-delivery)."""
+    return status in (PoStatus.SENT, PoStatus.PART_RECEIVED, PoStatus.RECEIVED)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ SELECT o.id, o.number, s.name AS supplier, o.status, o.created_at, o.expected_on
   JOIN company_supplier_relationships s ON s.company_id = o.company_id AND s.id = o.supplier_id
   LEFT JOIN po_line_items l ON l.company_id = o.company_id AND l.purchase_order_id = o.id
  WHERE o.company_id = %s AND o.status = ANY(%s)
- GROUP BY o.id, s.name
+ GROUP BY o.company_id, o.id, s.name
  ORDER BY o.number DESC
  LIMIT 500
 """

@@ -126,7 +126,8 @@ def test_a_forecast_run_records_method_pattern_and_accuracy(database, shop: Shop
             {"c": shop.admin.company_id, "v": shop.solution, "at": now - timedelta(weeks=160)})
         connection.execute(text(
             "INSERT INTO inventory_movements (company_id, id, variant_id, quantity, reason, note, occurred_at) "
-            "SELECT :c, gen_random_uuid(), :v, -(3 + round(2 * sin(2 * pi() * w / 52.0)))::int - 1 - w % 3, 'sale', 'history', "
+            "SELECT :c, gen_random_uuid(), :v, -(3 + round(2 * sin(2 * pi() * w / 52.0)))::int - 1 - w % 3, "
+            "'sale', 'history', "
             ":now - make_interval(weeks => w) FROM generate_series(1, 156) w"),
             {"c": shop.admin.company_id, "v": shop.solution, "now": now})
     seen: list[int] = []
