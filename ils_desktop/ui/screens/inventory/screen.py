@@ -48,12 +48,10 @@ class InventoryScreen(QWidget):
             if tab is not None:
                 self.tabs.addTab(tab, label)
         layout.addWidget(self.tabs, 1)
-        self._loaded: set[int] = set()
         self.tabs.currentChanged.connect(self._tab_shown)
         changes.changed.connect(self._changed)
 
     def activated(self) -> None:
-        self._loaded.clear()
         self._tab_shown(self.tabs.currentIndex())
 
     def _changed(self, what: str) -> None:
@@ -66,9 +64,9 @@ class InventoryScreen(QWidget):
 
     def _tab_shown(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is None or index in self._loaded:
+        if widget is None:
             return
-        self._loaded.add(index)
+        # Each time it is shown: other workstations may have changed it.
         widget.refresh()  # type: ignore[attr-defined]
         if widget is self.stock:
             self.stock.search.setFocus()
