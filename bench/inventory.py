@@ -165,9 +165,9 @@ def measure(workdir: Path, *, keep: bool) -> None:
         load(server.superuser_conninfo, "bench", company_id, rng)
         print(f"built {VARIANTS:,} variants and {MOVEMENTS:,} movements in {time.perf_counter() - started:.0f} s")
     with owner.connect() as connection:
-        company_id, user_id = connection.execute(text(
-            "SELECT company_id, id FROM users WHERE email = 'manon@bench.test'")).one()
+        company_id = connection.execute(text("SELECT id FROM companies WHERE name = 'Bench Opticians'")).scalar_one()
         connection.execute(text("SELECT set_config('app.company_id', :c, false)"), {"c": str(company_id)})
+        user_id = connection.execute(text("SELECT id FROM users WHERE email = 'manon@bench.test'")).scalar_one()
         found = connection.execute(text(
             "SELECT v.id, v.barcode, p.brand || ' ' || p.name FROM product_variants v JOIN products p "
             "ON p.company_id = v.company_id AND p.id = v.product_id")).all()

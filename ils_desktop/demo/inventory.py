@@ -5,7 +5,8 @@ alerts they raise, a second stock location with a transfer, contact lens paramet
 with trial lenses, a posted stocktake, and a forecast run.
 
 The history before the till opened is carried into the ledger as the previous system's record:
-each month's deliveries (receipts at cost) and each week's sales, netting to nothing per item, so
+each quarter's deliveries (receipts at cost) and each week's sales of the three best sellers of
+each category, netting to nothing per item, so
 today's stock is what the till left. Everything after that goes through the use cases.
 """
 
@@ -37,14 +38,17 @@ log = logging.getLogger(__name__)
 D = Decimal
 WEEKS = 104
 
-#: Weekly units per item at the quietest, and how the season lifts them (peak week of the year, lift).
+#: Weekly units per item at the quietest, the peak week of the year, and how far the season lifts it.
 CATEGORY_PATTERNS = {
-    "sunglasses": (0.4, 27, 3.0),  # July
-    "frame": (0.05, 2, 0.8),  # January, and a second smaller autumn lift below
-    "solution": (1.2, 48, 0.25),
-    "contact_lens": (0.6, 10, 0.2),
-    "accessory": (0.5, 50, 0.6),  # Christmas
+    "sunglasses": (1.2, 27, 3.0),  # July
+    "frame": (0.8, 2, 0.8),  # January, and a second smaller lift for the autumn (below)
+    "solution": (4.0, 48, 0.25),
+    "contact_lens": (2.5, 10, 0.2),
+    "accessory": (1.5, 50, 0.6),  # Christmas
 }
+#: How many items of each category carry the history (the best sellers the practice would forecast):
+#: enough for every category's seasonal curve, few enough that the demo builds in seconds.
+HISTORY_ITEMS = 3
 
 
 def _run(engine: Engine, context: TenantContext, case: UseCase[Any, T], *args: Any, at: datetime | None = None,
@@ -82,8 +86,14 @@ def _history(engine: Engine, company_id: uuid.UUID, rng: random.Random) -> None:
         variants = connection.execute(text(
             "SELECT v.id, p.category, coalesce(v.cost_price, v.retail_price * 0.4) FROM product_variants v "
             "JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id "
-            "WHERE v.company_id = :c AND v.track_stock AND p.category = ANY(:k)"),
+            "WHERE v.company_id = :c AND v.track_stock AND p.category = ANY(:k) ORDER BY p.category, v.name"),
             {"c": company_id, "k": list(CATEGORY_PATTERNS)}).all()
+        chosen: dict[str, list[Any]] = {}
+        for row in variants:
+            chosen.setdefault(row[1], [])
+            if len(chosen[row[1]]) < HISTORY_ITEMS:
+                chosen[row[1]].append(row)
+        variants = [row for rows in chosen.values() for row in rows]
         start = opened - timedelta(weeks=WEEKS)
         rows: list[dict[str, Any]] = []
         for variant_id, category, cost in variants:
@@ -94,9 +104,10 @@ def _history(engine: Engine, company_id: uuid.UUID, rng: random.Random) -> None:
                 units = _poisson(rng, _weekly_rate(category, at.isocalendar().week))
                 if units:
                     sales.append((at, units))
-                    month_units[week // 4] = month_units.get(week // 4, 0) + units
-            for month, units in month_units.items():
-                rows.append({"v": variant_id, "q": units, "r": "receipt", "at": start + timedelta(weeks=month * 4),
+                    month_units[week // 4] = month_units.get(week // 4, 0) + units  # 4-week "months"
+            for quarter in sorted({month // 3 for month in month_units}):
+                units = sum(u for month, u in month_units.items() if month // 3 == quarter)
+                rows.append({"v": variant_id, "q": units, "r": "receipt", "at": start + timedelta(weeks=quarter * 12),
                              "cost": cost, "n": "delivery (previous system)"})
             rows += [{"v": variant_id, "q": -units, "r": "sale", "at": at, "cost": None,
                       "n": "sales history (previous system)"} for at, units in sales]

@@ -25,7 +25,7 @@ scanned = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(code=scanned)
 def test_any_scanned_text_gets_a_result_or_a_plain_message(database, shop: Shop, code: str) -> None:
     if not hasattr(shop, "_order"):
