@@ -138,7 +138,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
     from ils_desktop.db.provision import provision
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
     from ils_desktop.domain.tenant import TenantContext
-    from ils_desktop.repositories.inventory import _HISTORY, _STOCK_COLUMNS, like
+    from ils_desktop.repositories.inventory import _HISTORY, _STOCK_COLUMNS, like, search_sql
     from ils_desktop.services import inventory
     from ils_desktop.services.inventory import forecasts
     from ils_desktop.services.onboarding import NewUser
@@ -181,14 +181,10 @@ def measure(workdir: Path, *, keep: bool) -> None:
     raw.execute("SELECT ils_bind_session(%s)", (context.session_token,))
 
     def raw_search(words: list[str], code: str | None) -> None:
-        where = " AND ".join(["v.search_name LIKE ils_search_text(%s)"] * len(words))
-        args: list[object] = [company_id]
-        if code:
-            where = f"(v.barcode = %s OR v.sku = %s OR {where})"
-            args += [code, code]
-        args += [like(w) for w in words]
-        raw.execute(_STOCK_COLUMNS + " WHERE v.company_id = %s AND v.is_active AND " + where
-                    + " ORDER BY p.category, v.name LIMIT %s", [*args, 200]).fetchall()
+        """What the use case sends, from an open connection: the exact code first for a scan."""
+        if code and raw.execute(search_sql(0, True), [company_id, code, code, 200]).fetchall():
+            return
+        raw.execute(search_sql(len(words), False), [company_id, *(like(w) for w in words), 200]).fetchall()
 
     cases = {
         "search: scanned barcode": lambda: rng.choice(found)[1],
@@ -206,7 +202,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
             run(database, context, inventory.search_stock, query)
             ours.append(time.perf_counter() - begin)
             words = query.split()
-            code = words[0] if len(words) == 1 else None
+            code = words[0] if len(words) == 1 and len(words[0]) >= 4 else None
             begin = time.perf_counter()
             raw_search(words, code)
             floor.append(time.perf_counter() - begin)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -131,7 +132,8 @@ def _variants(engine: Engine, company_id: uuid.UUID) -> dict[str, list[tuple[uui
     with engine.connect() as connection:
         connection.execute(text("SELECT set_config('app.company_id', :c, false)"), {"c": str(company_id)})
         rows = connection.execute(text(
-            "SELECT p.category, v.id, v.barcode, v.attributes FROM product_variants v JOIN products p "
+            "SELECT p.category, v.id, v.barcode, v.attributes || jsonb_build_object('name', p.name) "
+            "FROM product_variants v JOIN products p "
             "ON p.company_id = v.company_id AND p.id = v.product_id WHERE v.company_id = :c AND v.track_stock "
             "ORDER BY p.category, v.name"), {"c": company_id}).all()
         supplier = connection.execute(text("SELECT id FROM companies WHERE name = 'Northern Frames Ltd'")).scalar()
@@ -167,9 +169,10 @@ def seed_inventory(owner_engine: Engine, company_id: uuid.UUID, rng: random.Rand
     # Contact lens parameters, expiries (some soon), and trial lenses.
     for n, (variant_id, _barcode, attributes) in enumerate(items.get("contact_lens", [])):
         power = D(str((attributes or {}).get("power", "-1.00")))
+        pack = re.search(r"(\d+)[ -]pack", str((attributes or {}).get("name", "")))
         expiry = (now + timedelta(days=rng.choice((25, 60, 140, 300, 420, 540)))).date()
         _run(engine, manager, contact_lenses.save_lens_parameters, variant_id, contact_lenses.LensParameters(
-            D("8.4") if n % 3 else D("8.6"), D("14.2") if n % 2 else D("14.0"), power, 6,
+            D("8.4") if n % 3 else D("8.6"), D("14.2") if n % 2 else D("14.0"), power, int(pack[1]) if pack else 6,
             cylinder=D("-0.75") if n % 7 == 0 else None, axis=180 if n % 7 == 0 else None,
             expiry_on=expiry, is_trial=n % 5 == 0))
 

@@ -142,7 +142,7 @@ class ContactLensRow:
     on_hand: int
 
 
-_STOCK_COLUMNS = """
+_STOCK_SELECT = """
 SELECT v.id AS variant_id, v.barcode, v.sku, p.category, p.brand, p.name AS model, v.name, v.colour, v.eye_size,
        v.bridge, v.track_stock, coalesce(s.on_hand, 0) AS on_hand,
        (SELECT json_object_agg(l.name, b.on_hand ORDER BY l.name) FROM stock_balances b
@@ -155,11 +155,37 @@ SELECT v.id AS variant_id, v.barcode, v.sku, p.category, p.brand, p.name AS mode
        (SELECT coalesce(sum(r.quantity), 0)::int FROM stock_reservations r
          WHERE r.company_id = v.company_id AND r.variant_id = v.id AND r.status = 'held') AS reserved,
        s.average_cost, v.cost_price, v.retail_price, coalesce(s.reorder_level, 0) AS reorder_level,
-       coalesce(s.reorder_quantity, 0) AS reorder_quantity, p.supplier, count(*) OVER ()::int AS total
+       coalesce(s.reorder_quantity, 0) AS reorder_quantity, p.supplier, {total} AS total
+"""
+_STOCK_FROM = """
   FROM product_variants v
   JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id
   LEFT JOIN stock_levels s ON s.company_id = v.company_id AND s.variant_id = v.id
 """
+#: One variant (or a few by id): the columns straight from the tables.
+_STOCK_COLUMNS = _STOCK_SELECT.format(total="1") + _STOCK_FROM
+
+
+def search_sql(words: int, code: bool, *, category: bool = False, low_only: bool = False) -> str:
+    """The stock search: the matching variants are found, counted and cut to the page first (their
+    keys only), and only the page's rows get their locations, orders and reservations."""
+    where = [f"({_words_sql(words)})"]
+    if code:
+        either = "v.barcode = %s OR v.sku = %s"
+        where = [f"({either} OR {where[0][1:-1]})" if words else f"({either})"]
+    if category:
+        where.append("p.category = %s")
+    if low_only:
+        where.append("s.on_hand <= s.reorder_level AND s.reorder_level > 0")
+    found = ("WITH found AS (SELECT v.company_id, v.id, p.category, v.name, count(*) OVER () AS total"
+             + _STOCK_FROM + " WHERE v.company_id = %s AND v.is_active AND " + " AND ".join(where)
+             + " ORDER BY p.category, v.name LIMIT %s)")
+    return (found + _STOCK_SELECT.format(total="f.total::int")
+            + " FROM found f JOIN product_variants v ON v.company_id = f.company_id AND v.id = f.id"
+            + " JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id"
+            + " LEFT JOIN stock_levels s ON s.company_id = v.company_id AND s.variant_id = v.id"
+            + " ORDER BY f.category, f.name")
+
 
 _HISTORY = """
 SELECT m.id, m.occurred_at, m.reason, m.quantity, m.balance_after, l.name AS location, m.unit_cost, m.note,
@@ -293,21 +319,14 @@ class StockRepository(TenantRepository):
                low_only: bool = False, limit: int = 200) -> list[StockRow]:
         """Variants whose barcode or SKU is ``code``, or whose name (brand, model, colour, size) holds
         every word; with on-hand by location, on order, reserved, costs and retail (one query)."""
-        where = [f"({_words_sql(len(words))})"]
         params: list[Any] = [self.company_id]
-        params.extend(like(w) for w in words)
         if code:
-            either = "v.barcode = %s OR v.sku = %s"
-            where = [f"({either} OR {where[0][1:-1]})" if words else f"({either})"]
-            params[1:1] = [code, code]
+            params += [code, code]
+        params += [like(w) for w in words]
         if category:
-            where.append("p.category = %s")
             params.append(category)
-        if low_only:
-            where.append("s.on_hand <= s.reorder_level AND s.reorder_level > 0")
-        sql = (_STOCK_COLUMNS + " WHERE v.company_id = %s AND v.is_active AND " + " AND ".join(where)
-               + " ORDER BY p.category, v.name LIMIT %s")
         params.append(limit)
+        sql = search_sql(len(words), bool(code), category=bool(category), low_only=low_only)
         return self._records(StockRow, sql, params)
 
     def stock_row(self, variant_id: uuid.UUID) -> StockRow | None:

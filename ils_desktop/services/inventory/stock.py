@@ -51,8 +51,12 @@ def search_stock(uow: TenantUnitOfWork, query: str, category: str | None = None,
                  low_only: bool = False, limit: int = 200) -> list[StockRow]:
     """Stock whose barcode/SKU is the query, or whose brand, model, colour or size hold every word."""
     words, code = _search_terms(query)
-    return uow.repository(StockRepository).search(words, code, category=category or None, low_only=low_only,
-                                                  limit=max(1, min(limit, 1000)))
+    stock, limit = uow.repository(StockRepository), max(1, min(limit, 1000))
+    if code:  # a scan: the exact barcode or SKU first (two unique indexes), the name search only if none
+        exact = stock.search([], code, category=category or None, low_only=low_only, limit=limit)
+        if exact:
+            return exact
+    return stock.search(words, None, category=category or None, low_only=low_only, limit=limit)
 
 
 @use_case(permission="inventory.manage", read_only=True)

@@ -34,14 +34,17 @@ def table(model: RowsModel, name: str, *, stretch: int = 0, widths: dict[int, in
                           else QAbstractItemView.SelectionMode.SingleSelection)
     header = view.horizontalHeader()
     header.setStretchLastSection(False)
+    header.setMinimumSectionSize(48)
+    metrics = view.fontMetrics()
     for column in range(model.columnCount()):
         if column == stretch:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        elif widths and column in widths:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, widths[column])
-        else:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            continue
+        # Wide enough for the heading and the widest value the column is expected to show.
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        wanted = max(metrics.horizontalAdvance(title) + 34, (widths or {}).get(column, 0))
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, wanted)
     return view
 
 

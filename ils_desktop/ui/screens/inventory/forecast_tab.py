@@ -47,7 +47,7 @@ def trust(accuracy: Any) -> str:
 
 
 class SeriesModel(RowsModel[Any]):
-    COLUMNS = ("Forecast for", "Next 4 weeks", "MASE", "Method")
+    COLUMNS = ("Forecast for", "4 weeks", "MASE", "Method")
     RIGHT_ALIGNED = frozenset({1, 2})
 
     def display(self, row: Any, index: Index) -> Any:
@@ -133,7 +133,7 @@ class ForecastTab(QWidget):
         layout.addLayout(bar)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.series_model = SeriesModel()
-        self.series_table = table(self.series_model, "forecastSeries", widths={1: 100, 2: 60, 3: 0})
+        self.series_table = table(self.series_model, "forecastSeries")
         self.series_table.setColumnHidden(3, True)
         split.addWidget(self.series_table)
         right = QFrame()
@@ -152,11 +152,14 @@ class ForecastTab(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
+        split.setSizes([430, 850])
         layout.addWidget(split, 3)
 
         suggest_bar = QHBoxLayout()
-        heading = QLabel("Suggested orders (lead time + 4 weeks of forecast demand, less stock and orders)")
+        heading = QLabel("Suggested orders")
         heading.setProperty("role", "section")
+        heading.setToolTip("Forecast demand over the supplier's lead time and 4 weeks more, less what is on hand "
+                           "and already on order.")
         self.supplier = QComboBox()
         self.supplier.setMinimumWidth(200)
         self.order_button = QPushButton("Draft order for selected")
@@ -166,8 +169,7 @@ class ForecastTab(QWidget):
         suggest_bar.addWidget(self.order_button)
         layout.addLayout(suggest_bar)
         self.suggestions_model = SuggestionsModel()
-        self.suggestions = table(self.suggestions_model, "forecastSuggestions", multi=True,
-                                 widths={1: 130, 2: 80, 3: 80, 4: 80, 5: 90})
+        self.suggestions = table(self.suggestions_model, "forecastSuggestions", multi=True, widths={5: 90})
         layout.addWidget(self.suggestions, 2)
         self.message = status_label(self)
         layout.addWidget(self.message)

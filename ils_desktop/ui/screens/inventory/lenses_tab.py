@@ -69,8 +69,7 @@ class LensesTab(QWidget):
         bar.addWidget(self.view)
         layout.addLayout(bar)
         self.model = LensModel()
-        self.table = table(self.model, "lensTable", widths={i: w for i, w in enumerate(
-            (0, 56, 56, 72, 64, 52, 56, 56, 76, 60, 76)) if i})
+        self.table = table(self.model, "lensTable", widths={3: 76, 4: 70, 6: 64, 8: 84})
         layout.addWidget(self.table, 1)
         self.footer = QLabel("")
         self.footer.setProperty("role", "hint")

@@ -89,8 +89,7 @@ class AlertsTab(QWidget):
         bar.addWidget(self.draft_button)
         layout.addLayout(bar)
         self.model = AlertsModel()
-        self.table = make_table(self.model, "alertsTable", multi=True,
-                                widths={1: 120, 2: 150, 3: 80, 4: 110, 5: 80, 6: 90, 7: 130, 8: 80})
+        self.table = make_table(self.model, "alertsTable", multi=True, widths={1: 130, 2: 150, 7: 150, 8: 90})
         layout.addWidget(self.table, 1)
         self.message = status_label(self)
         layout.addWidget(self.message)
@@ -195,8 +194,7 @@ class OrdersTab(QWidget):
         layout.addLayout(bar)
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = OrdersModel()
-        self.table = make_table(self.model, "ordersTable", stretch=1, widths={0: 60, 2: 110, 3: 130, 4: 60, 5: 90,
-                                                                           6: 120})
+        self.table = make_table(self.model, "ordersTable", stretch=1, widths={2: 120, 3: 150, 5: 90, 6: 120})
         split.addWidget(self.table)
         card = QFrame()
         card.setProperty("role", "card")
@@ -232,8 +230,7 @@ class OrdersTab(QWidget):
         self.message = status_label(self)
         card_layout.addWidget(self.message)
         self.lines_model = LinesModel()
-        self.lines = make_table(self.lines_model, "orderLines", stretch=1,
-                                widths={0: 40, 2: 130, 3: 76, 4: 76, 5: 96, 6: 90, 7: 70})
+        self.lines = make_table(self.lines_model, "orderLines", stretch=1, widths={2: 150, 6: 90, 7: 80})
         card_layout.addWidget(self.lines, 1)
         split.addWidget(card)
         split.setStretchFactor(0, 2)

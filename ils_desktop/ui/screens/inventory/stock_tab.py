@@ -90,7 +90,9 @@ class Figure(QFrame):
         caption = QLabel(label)
         caption.setProperty("role", "hint")
         self.value = QLabel("—")
-        self.value.setProperty("role", "total")
+        self.value.setObjectName("stockFigure")
+        self.value.setProperty("role", "section")
+        self.value.setWordWrap(True)
         layout.addWidget(caption)
         layout.addWidget(self.value)
 
@@ -126,8 +128,7 @@ class StockTab(QWidget):
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = StockModel()
-        self.table = table(self.model, "stockTable", widths={1: 130, 2: 110, 3: 70, 4: 76, 5: 76, 6: 76, 7: 92,
-                                                             8: 92})
+        self.table = table(self.model, "stockTable", widths={1: 150, 2: 100, 3: 70, 7: 90, 8: 90})
         split.addWidget(self.table)
 
         card = QFrame()
@@ -159,7 +160,7 @@ class StockTab(QWidget):
         card_layout.addLayout(figures)
         self.history_model = HistoryModel()
         self.history = table(self.history_model, "historyTable", stretch=7,
-                             widths={0: 130, 1: 150, 2: 56, 3: 70, 4: 110, 5: 110, 6: 130})
+                             widths={0: 150, 1: 170, 4: 110, 5: 120, 6: 140})
         card_layout.addWidget(self.history, 1)
         split.addWidget(card)
         split.setStretchFactor(0, 3)
@@ -200,8 +201,9 @@ class StockTab(QWidget):
                 return
             self.model.set_rows(rows)
             total = rows[0].total if rows else 0
-            shown = f"the first {len(rows)} of {total}" if total > len(rows) else f"{total}"
-            self.footer.setText(f"{shown} item{'s' if total != 1 else ''}. Hover a stock figure for its locations.")
+            shown = f"The first {len(rows)} of {total}" if total > len(rows) else f"{total}"
+            self.footer.setText(f"{shown} item{'s' if total != 1 else ''}: type or scan to narrow the list. Hover "
+                                "a stock figure for its locations.")
             ids = [r.variant_id for r in rows]
             if current in ids and not select_first:
                 self.table.selectRow(ids.index(current))

@@ -48,7 +48,8 @@ class SheetModel(RowsModel[Any]):
         return (row.name, row.barcode or "", str(row.frozen), f"{row.moved_before_count:+d}" if row.moved_before_count
                 else "", str(expected), "" if row.counted is None else str(row.counted),
                 "" if variance is None else f"{variance.difference:+d}" if variance.difference else "0",
-                "" if variance is None or not variance.difference else money(variance.value),
+                "" if variance is None or not variance.difference else "no cost" if row.unit_cost is None
+                else money(variance.value),
                 row.counters or "")[index.column()]
 
     def role_data(self, row: Any, index: Index, role: int) -> Any:
@@ -72,7 +73,7 @@ class StocktakeTab(QWidget):
         start = QHBoxLayout()
         self.pick = QComboBox()
         self.pick.setObjectName("stocktakePick")
-        self.pick.setMinimumWidth(320)
+        self.pick.setMinimumWidth(260)
         self.location = QComboBox()
         self.category = QComboBox()
         self.category.addItem("Every category", None)
@@ -112,18 +113,20 @@ class StocktakeTab(QWidget):
         self.message = status_label(self)
         card_layout.addWidget(self.message)
         self.model = SheetModel()
-        self.sheet = table(self.model, "stocktakeSheet", widths={1: 130, 2: 80, 3: 90, 4: 80, 5: 80, 6: 80, 7: 90,
-                                                                8: 120})
+        self.sheet = table(self.model, "stocktakeSheet", widths={1: 150, 7: 80, 8: 120})
         card_layout.addWidget(self.sheet, 1)
         post = QHBoxLayout()
         self.summary = QLabel("")
         self.summary.setProperty("role", "hint")
-        self.uncounted_zero = QCheckBox("Items not counted are not there (count is complete)")
+        self.uncounted_zero = QCheckBox("Count complete (uncounted = 0)")
+        self.uncounted_zero.setToolTip("Items on the sheet that nobody counted are not on the shelf: post them as 0.")
         self.manager_email = QLineEdit()
-        self.manager_email.setPlaceholderText("Manager's email (if you are not one)")
+        self.manager_email.setPlaceholderText("Manager's email")
+        self.manager_email.setMaximumWidth(220)
         self.manager_password = QLineEdit()
         self.manager_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.manager_password.setPlaceholderText("Password")
+        self.manager_password.setMaximumWidth(160)
         self.post_button = QPushButton("Post adjustments")
         self.post_button.setObjectName("postStocktakeButton")
         self.post_button.setProperty("role", "primary")
