@@ -23,6 +23,7 @@ from ils_desktop.reports.layout import (
     PageFurniture,
     banner,
     build_a4,
+    fit,
     gap,
     grid_style,
     letterhead_block,
@@ -34,6 +35,7 @@ from ils_desktop.reports.layout import (
 )
 
 ZERO = Decimal("0.00")
+CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,24 @@ def _grid(header: list[str], rows: list[list[str]], widths_mm: list[float], nume
     return table
 
 
+def _items(rows: list[list[str]]) -> Table:
+    """The item lines as plain one-line cells (a name too long for its column is cut with an
+    ellipsis): thousands of lines lay out in seconds, where a paragraph per cell takes minutes."""
+    from reportlab.lib.units import mm
+
+    s = make_styles(8.5)
+    font, bold, size = s.cell.fontName, s.header_cell.fontName, s.cell.fontSize
+    widths = [0.0, 30 * mm, 14 * mm, 22 * mm, 24 * mm, 24 * mm]
+    widths[0] = CONTENT_WIDTH - sum(widths)
+    data: list[list[str]] = [["Item", "Barcode", "Units", "Avg cost", "Value", "Retail value"]]
+    data += [[fit(row[0], font, size, widths[0] - 8), *row[1:]] for row in rows]
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(grid_style(body_rows=len(rows), extra=[
+        ("FONT", (0, 0), (-1, 0), bold, size), ("FONT", (0, 1), (-1, -1), font, size),
+        ("TEXTCOLOR", (0, 0), (-1, 0), s.header_cell.textColor), ("ALIGN", (2, 0), (-1, -1), "RIGHT")]))
+    return table
+
+
 def render_stock_valuation(valuation: StockValuation, *, printed_at: datetime | None = None) -> bytes:
     s = make_styles()
     story: list[Flowable] = [letterhead_block(valuation.practice, s), gap(4)]
@@ -99,11 +119,13 @@ def render_stock_valuation(valuation: StockValuation, *, printed_at: datetime | 
         [[c.category, str(c.units), format_money(c.value), format_money(c.retail_value)] for c in valuation.categories],
         [0, 20, 32, 32], 1,
         ["Total", str(valuation.units), format_money(valuation.value), format_money(valuation.retail_value)])]
-    story += [section_heading("Items", s), _grid(
-        ["Item", "Barcode", "Units", "Avg cost", "Value", "Retail value"],
-        [[line.name, line.barcode, str(line.on_hand), format_money(line.unit_cost) if line.unit_cost is not None
-          else "—", format_money(line.value), format_money(line.retail_value)] for line in valuation.lines],
-        [0, 30, 14, 22, 24, 24], 2, None)]
+    story.append(section_heading("Items", s))
+    rows = [[line.name, line.barcode, str(line.on_hand), format_money(line.unit_cost) if line.unit_cost is not None
+             else "—", format_money(line.value), format_money(line.retail_value)] for line in valuation.lines]
+    # Tables of a few hundred rows: reportlab splits a long table across pages in time that grows
+    # with its length, so a catalogue of tens of thousands of lines is laid out as many short tables.
+    for start in range(0, len(rows), CHUNK):
+        story.append(_items(rows[start:start + CHUNK]))
     note = ("Valued at perpetual weighted average cost: each delivery moves an item's average cost by its received "
             "cost (IAS 2 para. 27, FRS 102 s.13.18); items leave the shelf at the average. Items with no cost known "
             f"are valued at nil ({valuation.uncosted} line{'s' if valuation.uncosted != 1 else ''}). Negative stock, "
