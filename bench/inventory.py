@@ -138,7 +138,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
     from ils_desktop.db.provision import provision
     from ils_desktop.domain.roles import DEFAULT_ROLE_PERMISSIONS, Role
     from ils_desktop.domain.tenant import TenantContext
-    from ils_desktop.repositories.inventory import _HISTORY, _STOCK_COLUMNS, like, search_sql
+    from ils_desktop.repositories.inventory import _HISTORY, _STOCK_COLUMNS, _VALUATION, like, search_sql
     from ils_desktop.services import inventory
     from ils_desktop.services.inventory import forecasts
     from ils_desktop.services.onboarding import NewUser
@@ -225,10 +225,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
     valuation = run(database, context, inventory.stock_valuation)
     valued = time.perf_counter() - begin
     begin = time.perf_counter()
-    raw.execute("SELECT p.category, p.brand, v.name, v.barcode, s.on_hand, coalesce(s.average_cost, v.cost_price), "
-                "v.retail_price FROM stock_levels s JOIN product_variants v ON v.company_id = s.company_id AND "
-                "v.id = s.variant_id JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id "
-                "WHERE s.company_id = %s AND s.on_hand <> 0 ORDER BY p.category, v.name", (company_id,)).fetchall()
+    raw.execute(_VALUATION, (company_id,)).fetchall()
     raw_valued = time.perf_counter() - begin
     print(f"valuation ({len(valuation.lines):,} lines, {valuation.value})  ours {valued * 1000:7.0f} ms   floor "
           f"{raw_valued * 1000:7.0f} ms   ratio {valued / raw_valued:5.2f}x")

@@ -96,17 +96,6 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
-class ValuationRow:
-    category: str
-    brand: str | None
-    name: str
-    barcode: str | None
-    on_hand: int
-    unit_cost: Decimal | None
-    retail_price: Decimal | None
-
-
-@dataclass(frozen=True)
 class AlertRow:
     id: uuid.UUID
     variant_id: uuid.UUID
@@ -202,9 +191,12 @@ SELECT m.id, m.occurred_at, m.reason, m.quantity, m.balance_after, l.name AS loc
  LIMIT %s
 """
 
+# Values to the penny (half away from zero, as Decimal's ROUND_HALF_UP) computed by the database.
 _VALUATION = """
-SELECT p.category, p.brand, v.name, v.barcode, s.on_hand, coalesce(s.average_cost, v.cost_price) AS unit_cost,
-       v.retail_price
+SELECT p.category, v.name, coalesce(v.barcode, '') AS barcode, s.on_hand,
+       coalesce(s.average_cost, v.cost_price) AS unit_cost,
+       round(s.on_hand * coalesce(s.average_cost, v.cost_price, 0), 2) AS value,
+       round(s.on_hand * coalesce(v.retail_price, 0), 2) AS retail_value
   FROM stock_levels s
   JOIN product_variants v ON v.company_id = s.company_id AND v.id = s.variant_id
   JOIN products p ON p.company_id = v.company_id AND p.id = v.product_id
@@ -338,8 +330,10 @@ class StockRepository(TenantRepository):
             "SELECT id FROM product_variants WHERE company_id = :c AND (barcode = :code OR sku = :code) "
             "ORDER BY barcode = :code DESC LIMIT 1"), {"c": self.company_id, "code": code}).scalar()
 
-    def valuation(self) -> list[ValuationRow]:
-        return self._records(ValuationRow, _VALUATION, (self.company_id,))
+    def valuation(self) -> list[tuple[str, str, str, int, Decimal | None, Decimal, Decimal]]:
+        """Every variant with stock: category, name, barcode, on hand, unit cost, value, retail value."""
+        driver = self.session.connection().connection.driver_connection
+        return driver.execute(_VALUATION, (self.company_id,)).fetchall()  # type: ignore[union-attr,no-any-return]
 
     # --- reorder points and alerts ----------------------------------------------------------------
     def set_reorder_point(self, variant_id: uuid.UUID, level: int, quantity: int) -> None:

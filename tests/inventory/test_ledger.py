@@ -149,6 +149,11 @@ def test_receipts_move_the_weighted_average_cost_and_transfers_keep_it(database,
     detail = run(database, shop.admin, inventory.stock_detail, shop.frame).row
     assert detail.average_cost == D("51.0000")
     assert detail.by_location == {"Harrogate branch": 2, "Main": 2}
+    valued = run(database, shop.admin, inventory.stock_valuation)
+    frame = next(line for line in valued.lines if line.name.startswith("Ray-Ban Clubmaster"))
+    assert (frame.on_hand, frame.unit_cost, frame.value, frame.retail_value) == (4, D("51.0000"), D("204.00"),
+                                                                                 D("480.00"))
+    assert valued.value == sum((c.value for c in valued.categories), D("0")) and valued.uncosted >= 1
     with pytest.raises(UserFacingError, match="Only 2 at that location"):
         run(database, shop.admin, inventory.transfer_stock, shop.frame, 3, second, _main(database, shop))
     with pytest.raises(UserFacingError, match="takes stock away"):

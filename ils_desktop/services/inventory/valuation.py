@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.errors import UserFacingError
@@ -15,7 +15,6 @@ from ils_desktop.services.use_case import use_case
 
 __all__ = ["StockValuation", "stock_valuation", "stock_valuation_pdf"]
 
-PENNY = Decimal("0.01")
 CATEGORY_LABELS = {"frame": "Frames", "sunglasses": "Sunglasses", "spectacle_lens": "Spectacle lenses",
                    "lens_option": "Lens options", "contact_lens": "Contact lenses", "solution": "Solutions",
                    "accessory": "Accessories", "service": "Services"}
@@ -34,21 +33,16 @@ def _letterhead(uow: TenantUnitOfWork) -> Letterhead:
 
 def _valuation(uow: TenantUnitOfWork, letterhead: Letterhead | None) -> StockValuation:
     rows = uow.repository(StockRepository).valuation()
-    lines: list[ValuationLine] = []
+    lines = [ValuationLine(CATEGORY_LABELS.get(category, category), name, barcode, on_hand, cost, value, retail)
+             for category, name, barcode, on_hand, cost, value, retail in rows]
     totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
     uncosted = 0
-    for row in rows:
-        cost = row.unit_cost
-        if cost is None:
-            uncosted += 1
-        value = (Decimal(row.on_hand) * (cost or Decimal(0))).quantize(PENNY, ROUND_HALF_UP)
-        retail = (Decimal(row.on_hand) * (row.retail_price or Decimal(0))).quantize(PENNY, ROUND_HALF_UP)
-        category = CATEGORY_LABELS.get(row.category, row.category)
-        lines.append(ValuationLine(category, row.name, row.barcode or "", row.on_hand, cost, value, retail))
-        total = totals[category]
-        total[0] += row.on_hand
-        total[1] += value
-        total[2] += retail
+    for line in lines:
+        total = totals[line.category]
+        total[0] += line.on_hand
+        total[1] += line.value
+        total[2] += line.retail_value
+        uncosted += line.unit_cost is None
     categories = [CategoryTotal(name, int(t[0]), t[1], t[2]) for name, t in sorted(totals.items())]
     practice = letterhead or Letterhead(practice_name="-", address_lines=("-",))
     return StockValuation(practice, clock.now(), lines, categories, sum(c.units for c in categories),
