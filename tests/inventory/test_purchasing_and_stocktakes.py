@@ -141,3 +141,23 @@ def test_a_forecast_run_records_method_pattern_and_accuracy(database, shop: Shop
     assert len(series.history) >= 150
     suggestions = run(database, shop.admin, forecasts.suggested_orders, 8, 1)
     assert all(s.quantity > 0 for s in suggestions)
+
+
+def test_stock_reserved_and_dispensed_into_a_patient_s_order(database, shop: Shop, owner_engine):
+    from ils_desktop.domain.roles import Role
+    from ils_desktop.services.inventory import orders
+    from tests.till_setup import add_staff
+
+    dispenser = add_staff(owner_engine, shop.admin.company_id, Role.DISPENSING_OPTICIAN, "Dora").context
+    order_id = uuid.uuid4()  # dispensing's order (its table arrives with the merge)
+    held = run(database, dispenser, orders.reserve_for_order, shop.frame, 2, order_id)
+    assert run(database, shop.admin, inventory.stock_detail, shop.frame).row.reserved == 2
+    with pytest.raises(UserFacingError, match="Only 1 free"):
+        run(database, dispenser, orders.reserve_for_order, shop.frame, 2, uuid.uuid4())
+    run(database, dispenser, orders.dispense_into_order, shop.frame, 2, order_id, held)
+    detail = run(database, shop.admin, inventory.stock_detail, shop.frame)
+    assert (detail.row.on_hand, detail.row.reserved) == (1, 0)
+    assert (detail.history[0].reason, detail.history[0].quantity, detail.history[0].order_id) == (
+        "dispensed", -2, order_id)
+    with pytest.raises(UserFacingError, match="already been dispensed"):
+        run(database, dispenser, orders.release_reservation, held)

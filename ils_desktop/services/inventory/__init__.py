@@ -7,6 +7,7 @@ from ils_desktop.services.inventory import (
     alerts,
     contact_lenses,
     forecasts,
+    orders,
     purchasing,
     stocktakes,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "contact_lenses",
     "forecasts",
     "locations",
+    "orders",
     "purchasing",
     "record_movement",
     "search_stock",
