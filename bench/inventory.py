@@ -186,6 +186,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
             return
         raw.execute(search_sql(len(words), False), [company_id, *(like(w) for w in words), 200]).fetchall()
 
+    only = os.environ.get("ILS_BENCH_ONLY", "")  # e.g. "valuation": measure that part alone
     cases = {
         "search: scanned barcode": lambda: rng.choice(found)[1],
         "search: brand + model": lambda: rng.choice(found)[2],
@@ -193,6 +194,8 @@ def measure(workdir: Path, *, keep: bool) -> None:
                                          f"Model {rng.randint(1, 4999)}",
     }
     for name, make in cases.items():
+        if only and only not in name:
+            continue
         for _ in range(30):
             run(database, context, inventory.search_stock, make())
         ours, floor = [], []
@@ -209,7 +212,7 @@ def measure(workdir: Path, *, keep: bool) -> None:
         _line(name, ours, floor)
 
     ours, floor = [], []
-    for _ in range(SAMPLES):
+    for _ in range(0 if only and only != "on-hand" else SAMPLES):
         variant_id = rng.choice(found)[0]
         begin = time.perf_counter()
         detail = run(database, context, inventory.stock_detail, variant_id)
@@ -219,7 +222,8 @@ def measure(workdir: Path, *, keep: bool) -> None:
         raw.execute(_STOCK_COLUMNS + " WHERE v.company_id = %s AND v.id = %s", (company_id, variant_id)).fetchall()
         raw.execute(_HISTORY, (company_id, variant_id, 500)).fetchall()
         floor.append(time.perf_counter() - begin)
-    _line("on-hand + history (stock_detail)", ours, floor)
+    if ours:
+        _line("on-hand + history (stock_detail)", ours, floor)
 
     begin = time.perf_counter()
     valuation = run(database, context, inventory.stock_valuation)
@@ -238,6 +242,11 @@ def measure(workdir: Path, *, keep: bool) -> None:
         pdf = render_stock_valuation(_valuation(uow, Letterhead("Bench Opticians", ("1 Bench Street",))))
     print(f"valuation PDF: {len(pdf) / 1e6:.1f} MB in {time.perf_counter() - begin:.1f} s")
 
+    if only and only != "forecast":
+        raw.close()
+        if not keep:
+            server.stop()
+        return
     begin = time.perf_counter()
     result = run(database, context, forecasts.run_forecasts, 50, 12)
     print(f"forecast run: {result.series} series (every category + 50 best sellers, each with a 3-fold back-test) "
