@@ -14,6 +14,7 @@ from ils_desktop.models import (
     dispensing,
     equipment,
     imaging,
+    inventory,
     patients,
     practice_setup,
     till,
@@ -22,6 +23,5 @@ from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
     "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "dispensing",
-    "equipment", "imaging",
-    "patients", "practice_setup", "till",
+    "equipment", "imaging", "inventory", "patients", "practice_setup", "till",
 ]

@@ -39,7 +39,13 @@ PRODUCT_CATEGORIES = (
 )
 VAT_RATES = ("standard", "reduced", "zero", "exempt", "outside_scope")
 SUPPLY_KINDS = ("goods", "service", "spectacles_package", "contact_lens_package")
-MOVEMENT_REASONS = ("opening", "receipt", "sale", "refund", "exchange", "void", "adjustment", "import")
+#: The kinds of stock movement (the ``reason`` column names the kind; ``note`` says why). Since 0015 the
+#: ledger also records goods-in against a purchase order (``receipt``), both legs of a transfer between
+#: locations, stocktake adjustments, damage, returns to the supplier, and goods dispensed into (or back
+#: from) a patient's order.
+MOVEMENT_REASONS = ("opening", "receipt", "sale", "refund", "exchange", "void", "adjustment", "import",
+                    "transfer_out", "transfer_in", "stocktake", "damage", "supplier_return", "dispensed",
+                    "dispensed_return")
 
 MONEY = Numeric(12, 2)
 
@@ -140,45 +146,72 @@ class PriceChange(TenantMixin, Base):
 
 
 class StockLevel(TenantMixin, Base):
-    """Units on hand of a tracked variant. ``on_hand >= 0`` is a database rule: a sale that would
-    take it below zero fails, which is how the second of two tills selling the last unit is told."""
+    """Units on hand of a tracked variant, all locations together: a cache of the ledger's sum, kept
+    by the database's ledger trigger in the same transaction as each movement (the application role
+    cannot write ``on_hand`` or ``average_cost``). Stock may not go below zero unless the practice
+    allows it (``inventory_settings``); the trigger refuses it with ``on_hand_not_negative``, which is
+    how the second of two tills selling the last unit is told.
+
+    ``reorder_level``/``reorder_quantity`` are the variant's own reorder point and quantity (0: the
+    category rule in ``reorder_rules`` applies). ``average_cost`` is the weighted average cost of
+    the units on hand (docs/domain/inventory.md)."""
 
     __tablename__ = "stock_levels"
     __table_args__ = (
         _fk("variant_id", "product_variants"),
-        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         CheckConstraint("reorder_level >= 0", name="reorder_level"),
+        CheckConstraint("reorder_quantity >= 0", name="reorder_quantity"),
     )
 
     variant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     on_hand: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     reorder_level: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    reorder_quantity: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    average_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now())
 
 
 class InventoryMovement(TenantMixin, Base):
-    """One change of stock (signed quantity): a sale, a refund, a receipt, an adjustment.
-
-    Never updated or deleted: the stock level is the sum of its movements.
-    """
+    """One change of stock (signed quantity) at one location: the ledger. Never updated or deleted
+    (the application role may only insert); on-hand is the sum of its movements. ``reason`` is the
+    kind (``MOVEMENT_REASONS``), ``note`` why, ``user_id`` who; the source document is the till
+    transaction, purchase order, stocktake, transfer (both legs share ``transfer_id``) or the
+    patient's order (``order_id``: dispensing's orders table, whose foreign key the merge adds).
+    ``unit_cost`` is the received cost of goods in, or the average cost of goods out;
+    ``balance_after`` the location's on-hand after it (both set by the ledger trigger)."""
 
     __tablename__ = "inventory_movements"
     __table_args__ = (
         _fk("variant_id", "product_variants"),
         _fk("transaction_id", "pos_transactions"),
+        _fk("location_id", "stock_locations"),
+        _fk("purchase_order_id", "purchase_orders"),
+        _fk("stocktake_id", "stocktakes"),
         ForeignKeyConstraint(["company_id", "user_id"], ["users.company_id", "users.id"]),
         CheckConstraint(_in("reason", MOVEMENT_REASONS), name="reason"),
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="unit_cost"),
         Index("ix_inventory_movements_company_id_variant_id_occurred_at", "company_id", "variant_id", "occurred_at"),
         Index("ix_inventory_movements_company_id_transaction_id", "company_id", "transaction_id"),
+        Index("ix_inventory_movements_company_id_purchase_order_id", "company_id", "purchase_order_id",
+              postgresql_where=text("purchase_order_id IS NOT NULL")),
+        Index("ix_inventory_movements_company_id_order_id", "company_id", "order_id",
+              postgresql_where=text("order_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     variant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    location_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     transaction_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    stocktake_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    balance_after: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     occurred_at: Mapped[datetime] = mapped_column(

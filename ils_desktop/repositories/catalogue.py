@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, text, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from ils_desktop.models.catalogue import InventoryMovement, PriceChange, Product, ProductVariant, StockLevel
@@ -221,44 +221,30 @@ class CatalogueRepository(TenantRepository):
         self.session.execute(text("SELECT pg_advisory_xact_lock(20261125, hashtext(:company))"),
                              {"company": str(self.company_id)})
 
-    def take_stock(self, variant_id: uuid.UUID, quantity: int) -> int | None:
-        """Take ``quantity`` units off the shelf; the new level, or None if there are not enough.
-
-        The row lock queues a second till selling the same variant until the first commits; it then
-        sees the level the first left, so both cannot sell the last unit.
-        """
-        result = self.session.execute(
-            update(StockLevel)
-            .where(StockLevel.company_id == self.company_id, StockLevel.variant_id == variant_id,
-                   StockLevel.on_hand >= quantity)
-            .values(on_hand=StockLevel.on_hand - quantity)
-            .returning(StockLevel.on_hand)
-        ).first()
-        return None if result is None else int(result[0])
-
-    def put_back_stock(self, variant_id: uuid.UUID, quantity: int) -> int:
-        """Add ``quantity`` units (returns, receipts, adjustments up); creates the level if needed."""
-        statement = insert(StockLevel).values(company_id=self.company_id, variant_id=variant_id, on_hand=quantity)
-        return int(self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["company_id", "variant_id"],
-                set_={"on_hand": StockLevel.on_hand + quantity, "updated_at": func.now()},
-            ).returning(StockLevel.on_hand)
-        ).scalar_one())
+    def ensure_stock_row(self, variant_id: uuid.UUID) -> None:
+        """A stock level (0 on hand) for a variant whose stock is counted; the ledger's trigger makes
+        one on the first movement anyway, this makes it show as 0 rather than blank before then."""
+        self.session.execute(insert(StockLevel).values(company_id=self.company_id, variant_id=variant_id)
+                             .on_conflict_do_nothing())
 
     def on_hand(self, variant_id: uuid.UUID) -> int:
-        found = self.session.get(StockLevel, (self.company_id, variant_id))
-        return 0 if found is None else found.on_hand
+        found = self.session.execute(select(StockLevel.on_hand).where(
+            StockLevel.company_id == self.company_id, StockLevel.variant_id == variant_id)).scalar()
+        return 0 if found is None else int(found)
 
     def add_movement(self, variant_id: uuid.UUID, quantity: int, reason: str, *,
                      transaction_id: uuid.UUID | None = None, note: str | None = None,
-                     user_id: uuid.UUID | None = None, at: datetime | None = None) -> None:
-        movement = InventoryMovement(
-            company_id=self.company_id, variant_id=variant_id, quantity=quantity, reason=reason,
-            transaction_id=transaction_id, note=note, user_id=user_id)
+                     user_id: uuid.UUID | None = None, at: datetime | None = None,
+                     unit_cost: Decimal | None = None) -> int:
+        """Record a movement in the ledger now (its trigger applies it to the balances, or refuses
+        stock below zero with ``on_hand_not_negative``); the variant's new on-hand."""
+        values = {"company_id": self.company_id, "id": uuid.uuid4(), "variant_id": variant_id, "quantity": quantity,
+                  "reason": reason, "transaction_id": transaction_id, "note": note, "user_id": user_id,
+                  "unit_cost": unit_cost}
         if at is not None:
-            movement.occurred_at = at
-        self.session.add(movement)
+            values["occurred_at"] = at
+        self.session.execute(insert(InventoryMovement).values(**values))
+        return self.on_hand(variant_id)
 
     def category_counts(self) -> dict[str, int]:
         rows = self.session.execute(

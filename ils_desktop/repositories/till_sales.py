@@ -3,7 +3,8 @@
 Recording reads what the sale plan needs in as few queries as it can (one for the till, the
 practice, the customer and any sale already recorded under the basket's key; one for the items;
 three for an original sale) and writes a plan with one writer (``write``): every table of a
-transaction in one statement each — multi-row inserts, the stock taken in one conditional update —
+transaction in one statement each — multi-row inserts, the stock as movements of the ledger (whose
+trigger keeps the balances) —
 with no mapped objects flushed row by row.
 """
 
@@ -116,12 +117,9 @@ _INSERT_GIFT_CARD = _insert(_gift_cards, "company_id, id, code, kind, initial_va
 _INSERT_LINE = _insert(_items, """company_id, transaction_id, line_number, variant_id, description, category,
     quantity, unit_price, line_discount, discount_reason, basket_discount_share, gross, vat_rate, vat_rate_percent,
     supply_kind, goods_gross, service_gross, net, vat, cost_price, original_line_number""")
-# No "AND on_hand >= quantity": the plan counted the stock after queueing; CHECK (on_hand >= 0) is the rule.
-_TAKE_STOCK = ("UPDATE stock_levels SET on_hand = on_hand - %(quantity)s, updated_at = now() "
-               "WHERE company_id = %(company_id)s AND variant_id = %(variant_id)s")
-_PUT_BACK_STOCK = ("INSERT INTO stock_levels AS s (company_id, variant_id, on_hand) "
-                   "VALUES (%(company_id)s, %(variant_id)s, %(quantity)s) ON CONFLICT (company_id, variant_id) "
-                   "DO UPDATE SET on_hand = s.on_hand + excluded.on_hand, updated_at = now()")
+# The ledger's trigger applies each movement to the stock balances in this transaction and refuses
+# stock below zero (``on_hand_not_negative``) unless the practice allows it: the plan counted the
+# stock after queueing, the database has the last word.
 _INSERT_MOVEMENT = _insert(_movements, "company_id, id, variant_id, quantity, reason, transaction_id, user_id, "
                                        "occurred_at")
 _INSERT_PAYMENT = _insert(_payments, """company_id, transaction_id, line_number, tender, amount, tendered,
@@ -428,7 +426,7 @@ class SaleRecords(TenantRepository):
 
     # --- the one writer --------------------------------------------------------------------------
     def write(self, header: TransactionHeader, plan: SalePlan) -> Written:
-        """Write a planned transaction — its row and receipt number, lines, stock and movements,
+        """Write a planned transaction — its row and receipt number, lines, stock movements (the ledger),
         payments (and any credit note issued), invoice and its number, and the original sale's new
         status — in one round trip: one statement per table (rows of a table sent together), sent
         as one pipeline. Stock the plan counted on and is not there fails the database's
@@ -441,10 +439,6 @@ class SaleRecords(TenantRepository):
             number = CounterRepository(self.session, self.context).next_value("credit_note")
             credit_note = (uuid.uuid4(), f"CN{number:06d}")
         invoice = plan.invoice
-        taken = [{"company_id": company, "variant_id": s.variant_id, "quantity": -s.change}
-                 for s in plan.stock if s.change < 0]
-        back = [{"company_id": company, "variant_id": s.variant_id, "quantity": s.change}
-                for s in plan.stock if s.change > 0]
         with self._pipeline() as driver, driver.cursor() as cursor:
             numbered = driver.execute(_INSERT_TRANSACTION, {
                 "company_id": company, "id": transaction_id,
@@ -470,11 +464,7 @@ class SaleRecords(TenantRepository):
                 "supply_kind": line.supply_kind, "goods_gross": line.goods_gross,
                 "service_gross": line.service_gross, "net": line.net, "vat": line.vat, "cost_price": line.cost_price,
                 "original_line_number": line.original_line_number} for line in plan.lines])
-            if taken:  # the row locks queue any other writer of these rows until this transaction ends
-                cursor.executemany(_TAKE_STOCK, taken)
-            if back:
-                cursor.executemany(_PUT_BACK_STOCK, back)
-            if plan.stock:
+            if plan.stock:  # the ledger trigger locks the stock rows until this transaction ends
                 cursor.executemany(_INSERT_MOVEMENT, [{
                     "company_id": company, "id": uuid.uuid4(), "variant_id": s.variant_id, "quantity": s.change,
                     "reason": plan.kind.value, "transaction_id": transaction_id, "user_id": header.cashier_id,

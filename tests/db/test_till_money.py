@@ -47,7 +47,7 @@ def _wait_for_checkout_blocked_on_stock(superuser: psycopg.Connection, timeout: 
         superuser.execute("SELECT pg_stat_clear_snapshot()")  # activity is a per-transaction snapshot
         row = superuser.execute(
             "SELECT pid FROM pg_stat_activity WHERE usename = 'ils_app' AND wait_event_type = 'Lock' "
-            "AND query LIKE 'UPDATE stock_levels%%' AND pid <> %s", (not_pid,)).fetchone()
+            "AND query LIKE 'INSERT INTO inventory_movements%%' AND pid <> %s", (not_pid,)).fetchone()
         if row:
             return int(row[0])
         time.sleep(0.02)
@@ -194,8 +194,11 @@ def test_sales_cannot_be_changed_or_deleted_by_the_application(database, shop):
 
 def test_stock_can_never_go_below_zero_in_the_database(database, shop):
     with database.unit_of_work(shop.admin) as uow, pytest.raises(DBAPIError, match="on_hand_not_negative"):
-        uow.session.execute(text("UPDATE stock_levels SET on_hand = on_hand - 2 WHERE variant_id = :v"),
-                            {"v": shop.last_frame})
+        uow.session.execute(text("INSERT INTO inventory_movements (id, variant_id, quantity, reason) "
+                                 "VALUES (gen_random_uuid(), :v, -2, 'damage')"), {"v": shop.last_frame})
+    # and nobody writes a balance but the ledger
+    with database.unit_of_work(shop.admin) as uow, pytest.raises(DBAPIError, match="permission denied"):
+        uow.session.execute(text("UPDATE stock_levels SET on_hand = 9 WHERE variant_id = :v"), {"v": shop.last_frame})
 
 
 def test_another_practice_sees_none_of_the_sales(database, shop, owner_engine, other_practice):

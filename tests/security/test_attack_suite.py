@@ -457,3 +457,64 @@ def test_images_and_worklist_identifiers_stay_in_their_practice(arena: Arena) ->
     finally:
         connection.close()
     assert not failures, failures
+
+
+# --- 6. the stock ledger ----------------------------------------------------------------------------------------
+
+def _victim_stock(arena: Arena) -> tuple[uuid.UUID, int, int, int]:
+    """A stocked variant of the victim, its on-hand, its ledger sum and its live alerts."""
+    with arena.superuser() as su:
+        row = su.execute(
+            "SELECT s.variant_id, s.on_hand, (SELECT sum(m.quantity) FROM inventory_movements m WHERE "
+            "m.company_id = s.company_id AND m.variant_id = s.variant_id), (SELECT count(*) FROM low_stock_alerts a "
+            "WHERE a.company_id = s.company_id) FROM stock_levels s WHERE s.company_id = %s ORDER BY s.on_hand DESC "
+            "LIMIT 1", (arena.victim,)).fetchone()
+    assert row is not None
+    return row[0], int(row[1]), int(row[2] or 0), int(row[3])
+
+
+def test_the_stock_ledger_cannot_be_rewritten_or_bypassed(arena: Arena) -> None:
+    """Inside the practice (a signed-in workstation of the victim) and from another company: no
+    balance changes without a movement, no movement is changed or removed, no alert is forged, and
+    the recheck function reaches only the session's own company."""
+    variant, on_hand, ledger, alerts = _victim_stock(arena)
+    assert on_hand == ledger  # the demo practice's stock is its ledger's
+    inside = [
+        ("UPDATE stock_levels SET on_hand = on_hand + 5 WHERE variant_id = %s", (variant,)),
+        ("UPDATE stock_levels SET average_cost = 0 WHERE variant_id = %s", (variant,)),
+        ("INSERT INTO stock_levels (variant_id, on_hand) VALUES (gen_random_uuid(), 5)", ()),
+        ("UPDATE stock_balances SET on_hand = on_hand + 5 WHERE variant_id = %s", (variant,)),
+        ("DELETE FROM stock_balances WHERE variant_id = %s", (variant,)),
+        ("UPDATE inventory_movements SET quantity = quantity * 2 WHERE variant_id = %s", (variant,)),
+        ("DELETE FROM inventory_movements WHERE variant_id = %s", (variant,)),
+        ("INSERT INTO low_stock_alerts (id, variant_id, on_hand_at_raise, reorder_level, reorder_quantity) "
+         "VALUES (gen_random_uuid(), %s, 0, 1, 1)", (variant,)),
+        ("DELETE FROM stocktake_counts", ()),
+        ("UPDATE stocktake_counts SET quantity = 99", ()),
+        ("UPDATE po_line_items SET variant_id = gen_random_uuid()", ()),
+        ("SELECT ils_inventory_default_location(ils_current_company())", ()),
+        ("SELECT ils_low_stock_review(ils_current_company(), %s, 0, 0, now(), true)", (variant,)),
+    ]
+    failures = []
+    connection = arena.connect(None)
+    try:
+        for statement, params in inside:
+            outcome = attempt(connection, [("SELECT ils_bind_session(%s)", (arena.victim_token,)),
+                                           (statement, params)])
+            if LEDGER.record(ESCALATION, f"inside the practice: {statement[:60]}", outcome.ok and (
+                    outcome.rowcount > 0 or statement.startswith("SELECT"))):
+                failures.append(statement)
+        across = [
+            ("INSERT INTO inventory_movements (company_id, id, variant_id, quantity, reason, note) VALUES "
+             "(%s, gen_random_uuid(), %s, 50, 'receipt', 'forged')", (arena.victim, variant)),
+            ("SELECT ils_low_stock_recheck(%s)", (variant,)),
+        ]
+        for statement, params in across:
+            attempt(connection, [("SELECT ils_bind_session(%s)", (arena.attacker_desk_token,)), (statement, params)])
+        after = _victim_stock(arena)
+        if LEDGER.record(CROSS_COMPANY, "another company moves the victim's stock or alerts", after[1:] != (
+                on_hand, ledger, alerts)):
+            failures.append("cross-company stock change")
+    finally:
+        connection.close()
+    assert not failures, failures

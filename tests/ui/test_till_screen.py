@@ -478,7 +478,8 @@ def _checkout_backend(superuser, seen: set[int], timeout: float = 10.0) -> int: 
     while time.monotonic() < deadline:
         superuser.execute("SELECT pg_stat_clear_snapshot()")
         row = superuser.execute("SELECT pid FROM pg_stat_activity WHERE usename = 'ils_app' AND "
-                                "wait_event_type = 'Lock' AND query LIKE 'UPDATE stock_levels%%'").fetchone()
+                                "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO inventory_movements%%'"
+                                ).fetchone()
         if row and row[0] not in seen:
             return int(row[0])
         QApplication.processEvents()

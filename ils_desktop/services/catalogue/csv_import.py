@@ -306,10 +306,6 @@ def import_csv(uow: TenantUnitOfWork, text: str) -> ImportResult:
             variant.barcode = details.barcode or variant.barcode
             if row.stock is not None and variant.track_stock:
                 change = row.stock - catalogue.on_hand(variant.id)
-                if change > 0:
-                    catalogue.put_back_stock(variant.id, change)
-                elif change < 0:
-                    catalogue.take_stock(variant.id, -change)
                 if change:
                     catalogue.add_movement(variant.id, change, "import", note="stock count from CSV import",
                                            user_id=user, at=now)

@@ -326,11 +326,10 @@ def _add(uow: TenantUnitOfWork, details: ItemDetails, *, opening_stock: int = 0,
     now, user = clock.now(), uow.context.user_id
     catalogue.record_price(variant.id, retail_price=details.retail_price, cost_price=details.cost_price,
                            changed_by=user, reason="first price", at=now)
+    if details.track_stock:
+        catalogue.ensure_stock_row(variant.id)
     if details.track_stock and opening_stock:
-        catalogue.put_back_stock(variant.id, opening_stock)
-        catalogue.add_movement(variant.id, opening_stock, reason, user_id=user, at=now)
-    elif details.track_stock:
-        catalogue.put_back_stock(variant.id, 0)
+        catalogue.add_movement(variant.id, opening_stock, reason, user_id=user, at=now, unit_cost=details.cost_price)
     return variant.id
 
 
@@ -441,7 +440,7 @@ def update_item(uow: TenantUnitOfWork, variant_id: uuid.UUID, details: ItemDetai
     variant.cost_price, variant.retail_price = details.cost_price, details.retail_price
     variant.is_active = details.is_active
     if details.track_stock and not variant.track_stock:
-        catalogue.put_back_stock(variant.id, 0)
+        catalogue.ensure_stock_row(variant.id)
     variant.track_stock = details.track_stock
     if price_changed:
         catalogue.record_price(variant.id, retail_price=details.retail_price, cost_price=details.cost_price,
@@ -473,14 +472,15 @@ def adjust_stock(uow: TenantUnitOfWork, variant_id: uuid.UUID, change: int, reas
         raise NotFound("That item is no longer in the catalogue.")
     if not row.track_stock:
         raise ValidationFailed({"change": f"Stock is not counted for {row.name}."})
-    if change > 0:
-        level = catalogue.put_back_stock(variant_id, change)
-    else:
-        taken = catalogue.take_stock(variant_id, -change)
-        if taken is None:
-            raise ValidationFailed({"change": f"Only {row.on_hand or 0} in stock; you cannot remove more than that."})
-        level = taken
-    catalogue.add_movement(variant_id, change, movement, note=reason.strip(), user_id=uow.context.user_id,
-                           at=clock.now())
+    if change < 0 and (row.on_hand or 0) < -change:
+        raise ValidationFailed({"change": f"Only {row.on_hand or 0} in stock; you cannot remove more than that."})
+    try:
+        level = catalogue.add_movement(variant_id, change, movement, note=reason.strip(),
+                                       user_id=uow.context.user_id, at=clock.now())
+    except IntegrityError as error:  # the ledger refused: another till took the stock meanwhile
+        if "on_hand_not_negative" not in str(error.orig):
+            raise
+        raise ValidationFailed({"change": "There is not that much in stock any more (a till just sold some)."}
+                               ) from None
     uow.commit()
     return level

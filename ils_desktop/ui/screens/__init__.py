@@ -37,6 +37,8 @@ NAVIGATION: tuple[ScreenEntry, ...] = (
     ScreenEntry("till", "Till", "till", "ils_desktop.ui.screens.till", "TillScreen", "till.sell", "F7"),
     ScreenEntry("catalogue", "Catalogue", "inventory", "ils_desktop.ui.screens.catalogue", "CatalogueScreen",
                 "inventory.manage", "F8"),
+    ScreenEntry("inventory", "Inventory", "inventory", "ils_desktop.ui.screens.inventory", "InventoryScreen",
+                "till.sell", "Ctrl+9"),
     ScreenEntry("equipment", "Equipment", "equipment", "ils_desktop.ui.screens.equipment", "EquipmentScreen",
                 "equipment.manage", "F9"),
     ScreenEntry("staff", "Staff", "users", "ils_desktop.ui.screens.staff", "StaffScreen", "users.view", "Ctrl+2"),
