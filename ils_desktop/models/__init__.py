@@ -12,6 +12,7 @@ from ils_desktop.models import (
     counters,
     diary,
     equipment,
+    nhs,
     patients,
     practice_setup,
     till,
@@ -19,6 +20,7 @@ from ils_desktop.models import (
 from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
-    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "patients",
+    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "nhs",
+    "patients",
     "practice_setup", "till",
 ]

@@ -45,7 +45,8 @@ def test_a_replacement_is_the_frame_and_both_lenses() -> None:
 
 VISIT = DomiciliaryVisit(cannot_leave_home_unaccompanied=True, notified_on=date(2026, 11, 1),
                          notification_reference="PVN-88812", visit_date=date(2026, 11, 9),
-                         setting=VisitSetting.CARE_HOME, address="Rose Court, 4 Mill Lane, Whitby", position_at_address=1)
+                         setting=VisitSetting.CARE_HOME, address="Rose Court, 4 Mill Lane, Whitby",
+                         position_at_address=1)
 
 
 @pytest.mark.parametrize(("visit", "fields"), [
