@@ -120,7 +120,7 @@ def test_an_nhs_sight_test_from_booking_to_a_paid_claim(qtbot, database, owner_e
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
     qtbot.mouseClick(screen.submit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(told), timeout=15_000)
-    assert "1 claims, £24.13" in told[0]
+    assert "1 claim, £24.13" in told[0]
     batch = next(tmp_path.glob("gos-batch-*.csv"))
     assert read_batch(batch.read_text())[0]["patient_surname"] == "Hughes"
     assert list(tmp_path.glob(f"claim-{number}-GOS1.pdf"))

@@ -91,6 +91,7 @@ class NhsClaimsScreen(QWidget):
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("claimsSummary")
         self.summary.setProperty("role", "subtitle")
+        self.summary.setWordWrap(True)
         titles.addWidget(title)
         titles.addWidget(self.summary)
         header.addLayout(titles, 1)
@@ -150,16 +151,19 @@ class NhsClaimsScreen(QWidget):
         polish_table(self.table)
         heads = self.table.horizontalHeader()
         heads.setStretchLastSection(False)
-        heads.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         heads.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         heads.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        heads.setMinimumSectionSize(48)
+        # Fixed widths (not measured from the rows: a practice may have tens of thousands of claims).
+        for column, width in ((0, 50), (1, 76), (3, 106), (4, 106), (6, 74), (7, 80)):
+            heads.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
         splitter.addWidget(self.table)
         splitter.addWidget(self._detail_panel())
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([880, 340])
+        splitter.setSizes([880, 320])
         layout.addWidget(splitter, 1)
         changes.changed.connect(self._on_change)
         self.refresh()
@@ -168,7 +172,7 @@ class NhsClaimsScreen(QWidget):
     def _detail_panel(self) -> QWidget:
         panel = QFrame()
         panel.setProperty("role", "card")
-        panel.setMinimumWidth(330)
+        panel.setMinimumWidth(320)
         panel.setMaximumWidth(460)
         outer = QVBoxLayout(panel)
         outer.setContentsMargins(18, 16, 18, 16)
@@ -204,7 +208,7 @@ class NhsClaimsScreen(QWidget):
         grid = QVBoxLayout()
         grid.setSpacing(6)
         first, second, third = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
-        self.sign_button = QPushButton(icon("edit"), "Sign…")
+        self.sign_button = QPushButton("Sign…")
         self.sign_button.setObjectName("signClaim")
         self.sign_button.clicked.connect(self.sign)
         self.ready_button = QPushButton(icon("check", "#ffffff"), "Make ready")
@@ -214,13 +218,13 @@ class NhsClaimsScreen(QWidget):
         self.reopen_button = QPushButton("Reopen to fix")
         self.reopen_button.setObjectName("reopenClaim")
         self.reopen_button.clicked.connect(self.reopen)
-        self.outcome_button = QPushButton("PCSE's answer…")
+        self.outcome_button = QPushButton("PCSE outcome…")
         self.outcome_button.setObjectName("recordOutcome")
         self.outcome_button.clicked.connect(self.record_outcome)
         self.pdf_button = QPushButton("Claim PDF…")
         self.pdf_button.setObjectName("claimPdf")
         self.pdf_button.clicked.connect(lambda: self.save_document(documents.claim_pdf, "claim"))
-        self.evidence_button = QPushButton(icon("shield"), "Evidence for verification…")
+        self.evidence_button = QPushButton("Evidence PDF…")
         self.evidence_button.setObjectName("evidencePdf")
         self.evidence_button.clicked.connect(lambda: self.save_document(documents.evidence_pdf, "evidence"))
         for row, buttons in ((first, (self.sign_button, self.ready_button)),
@@ -256,8 +260,11 @@ class NhsClaimsScreen(QWidget):
         self.tiles["owed"].show_value(f"£{board.owed:,.2f}")
         for key, label in FILTERS:
             self.filter_buttons[key].setText(f"{label} ({counts[key]})")
-        self.summary.setText(f"{counts['todo']} claims to act on · {counts['owed']} awaiting payment · "
-                             f"claims must reach PCSE within three months of the service")
+        def claims_(n: int) -> str:
+            return f"{n} claim" + ("" if n == 1 else "s")
+
+        self.summary.setText(f"{claims_(counts['todo'])} to act on · {counts['owed']} awaiting payment · "
+                             "three months from the service to claim")
         self.submit_button.setEnabled(counts["ready"] > 0)
         self._show_rows()
 
@@ -329,9 +336,11 @@ class NhsClaimsScreen(QWidget):
             self.problems.show()
         else:
             self.problems.hide()
+        order = ("patient", "parent_guardian_carer", "performer", "contractor")
+        ordered = sorted(view.signatures, key=lambda s: order.index(s.signer))
         signed = "".join(f"<li>{SIGNER_WORDS[s.signer]}{' (' + s.printed_name + ')' if s.printed_name else ''}: "
                          f"{'drawn' if s.has_image else 'attested'}, {s.signed_on:%d/%m/%Y}</li>"
-                         for s in view.signatures)
+                         for s in ordered)
         self.signatures.setText(f"<b>Signatures</b><ul style='margin-left:-20px'>{signed or '<li>None yet</li>'}</ul>")
         self._enable_actions()
 
@@ -405,10 +414,11 @@ class NhsClaimsScreen(QWidget):
         run_op(lambda: call(submission.submit_claims, ids, channel), on_done=self._submitted, parent=self)
 
     def _submitted(self, batch: submission.SubmittedBatch) -> None:
+        plural = "" if batch.claim_count == 1 else "s"
         QMessageBox.information(
             self, "Claims submitted",
-            f"Batch {batch.number}: {batch.claim_count} claims, £{batch.total:,.2f}.\n\nThe claim PDFs and the batch "
-            f"file gos-batch-{batch.number}.csv are in {batch.files[-1].parent if batch.files else 'the folder'}. "
+            f"Batch {batch.number}: {batch.claim_count} claim{plural}, £{batch.total:,.2f}.\n\nThe claim PDFs and "
+            f"the batch file gos-batch-{batch.number}.csv are in {batch.files[-1].parent if batch.files else 'the folder'}. "
             "Upload them to PCSE Online, then record PCSE's references here.")
         changes.changed.emit("nhs_claims")
 

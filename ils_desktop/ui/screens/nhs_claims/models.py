@@ -53,8 +53,8 @@ class ClaimsModel(RowsModel[BoardRow]):
                     return QBrush(WARNING)
             if row.state in ("submitted", "accepted"):
                 return QBrush(MUTED)
-        if role == Qt.ItemDataRole.ToolTipRole and row.rejection_reason:
-            return f"Rejected: {row.rejection_reason}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return status_text(row) + (f" — {row.rejection_reason}" if row.rejection_reason else "")
         return None
 
 
