@@ -415,10 +415,11 @@ class NhsClaimsScreen(QWidget):
 
     def _submitted(self, batch: submission.SubmittedBatch) -> None:
         plural = "" if batch.claim_count == 1 else "s"
+        folder = batch.files[-1].parent if batch.files else "the folder"
         QMessageBox.information(
             self, "Claims submitted",
             f"Batch {batch.number}: {batch.claim_count} claim{plural}, £{batch.total:,.2f}.\n\nThe claim PDFs and "
-            f"the batch file gos-batch-{batch.number}.csv are in {batch.files[-1].parent if batch.files else 'the folder'}. "
+            f"the batch file gos-batch-{batch.number}.csv are in {folder}. "
             "Upload them to PCSE Online, then record PCSE's references here.")
         changes.changed.emit("nhs_claims")
 
