@@ -173,6 +173,14 @@ class NhsRepository(TenantRepository):
                                                    NhsClaim.state.in_(("submitted", "accepted")))).one()
         return int(count), Decimal(total)
 
+    def money_owed_and_overdue(self, today: date) -> tuple[Decimal, int, int]:
+        owed = NhsClaim.state.in_(("submitted", "accepted"))
+        late = NhsClaim.state.in_(("draft", "ready", "rejected")) & (NhsClaim.deadline < today)
+        total, count, overdue = self.session.execute(select(
+            func.coalesce(func.sum(NhsClaim.amount_claimed).filter(owed), 0), func.count().filter(owed),
+            func.count().filter(late)).where(NhsClaim.company_id == self.company_id)).one()
+        return Decimal(total), int(count), int(overdue)
+
     def exam(self, exam_id: uuid.UUID) -> EyeExamination | None:
         return self.session.get(EyeExamination, (self.company_id, exam_id))
 

@@ -23,7 +23,7 @@ from ils_desktop.domain.gos.eligibility import Exemption, ExemptionCategory
 from ils_desktop.domain.gos.payments import LineOutcome
 from ils_desktop.domain.till_rules import TenderKind
 from ils_desktop.errors import PermissionDenied, UserFacingError, ValidationFailed
-from ils_desktop.services import clock, exams, goc, till
+from ils_desktop.services import clock, exams, goc, home, till
 from ils_desktop.services.clock import FixedClock
 from ils_desktop.services.nhs import claims, documents, eligibility, payments, setup, sight_tests, submission, vouchers
 from ils_desktop.services.till import Basket, BasketItem, Tender
@@ -339,6 +339,9 @@ def test_a_batch_is_submitted_and_a_payment_schedule_reconciled(database, owner_
     board = run(database, p.manager, claims.claims_board)
     assert board.owed >= D("72.39")
     assert run(database, p.manager, payments.nhs_money_owed).total == board.owed
+    day = run(database, p.manager, home.day_view)  # the manager's Home shows it
+    assert day.nhs is not None and day.nhs.owed == board.owed
+    assert run(database, p.reception, home.day_view).nhs is None
 
     schedule = (b"Payment Date,Claim Reference,Form,Patient Surname,Date of Service,Amount\n"
                 b"11/12/2026,PC-100001,GOS1,Hughes,07/12/2026,24.13\n"

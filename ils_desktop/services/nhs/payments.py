@@ -126,3 +126,9 @@ def nhs_money_owed(uow: TenantUnitOfWork) -> NhsMoneyOwed:
     """Submitted and not yet paid: what the NHS owes the practice."""
     count, total = nhs(uow).owed_total()
     return NhsMoneyOwed(count, total)
+
+
+def owed_and_overdue(uow: TenantUnitOfWork, today: date) -> tuple[Decimal, int, int]:
+    """(owed by the NHS, claims owed for, claims past their deadline still to submit), in one query:
+    the Home day view's NHS figure."""
+    return nhs(uow).money_owed_and_overdue(today)
