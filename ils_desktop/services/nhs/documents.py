@@ -66,6 +66,14 @@ def _labels(codes: list[str]) -> str:
     return "; ".join(CATEGORY_LABELS.get(ExemptionCategory(c), c) for c in codes)
 
 
+def _evidence_words(parts: dict[str, Any]) -> str:
+    """Age grounds come from the date of birth; any other ground needs its evidence seen."""
+    grounds = set(parts.get("eligibility", []))
+    if grounds and grounds <= {"under_16", "aged_60_or_over"}:
+        return "Not needed: age, from the date of birth"
+    return "Yes" if parts.get("evidence_seen") else "No"
+
+
 def _patient_section(parts: dict[str, Any]) -> FormSection:
     patient = parts.get("patient", {})
     return FormSection(
@@ -123,7 +131,7 @@ def claim_document(uow: TenantUnitOfWork, claim: NhsClaim) -> FormDocument:
             (
                 ("Grounds", _labels(parts.get("eligibility", []))),
                 ("Details", parts.get("eligibility_detail", "")),
-                ("Evidence seen", "Yes" if parts.get("evidence_seen") else "No"),
+                ("Evidence seen", _evidence_words(parts)),
             ),
         ),
     ]
@@ -383,7 +391,7 @@ def evidence_pdf(uow: TenantUnitOfWork, claim_id: uuid.UUID) -> bytes:
     return form_pdf(
         FormDocument(
             letterhead(uow),
-            "Post-payment verification — record extracts",
+            "Verification evidence",
             f"Claim {claim.number} ({claim.form})",
             f"{patient.get('forenames', '')} {patient.get('surname', '')}".strip(),
             tuple(sections),

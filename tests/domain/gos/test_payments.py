@@ -103,3 +103,13 @@ def test_the_batch_file_round_trips_and_refuses_a_wrong_row() -> None:
     assert read_batch(text)[0]["patient_surname"] == "O'Neil, Jr"
     with pytest.raises(ValueError):
         render_batch([{"form": "GOS1"}])
+
+
+def test_the_authored_month_of_payments_reads_whole() -> None:
+    from pathlib import Path
+
+    data = (Path(__file__).parents[2] / "fixtures" / "nhs" / "payment-schedule-2026-11.csv").read_bytes()
+    schedule = parse_schedule(data)
+    assert not schedule.problems and len(schedule.lines) == 7
+    assert schedule.payment_date == date(2026, 11, 28) and schedule.total == Decimal("171.84")
+    assert {line.form for line in schedule.lines} == {"GOS1", "GOS3", "GOS6"}
