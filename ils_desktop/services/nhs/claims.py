@@ -4,6 +4,7 @@ and the manager's board of claims due, ready, overdue, rejected and awaiting pay
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -333,7 +334,9 @@ def claims_board(uow: TenantUnitOfWork, today: date | None = None) -> ClaimsBoar
     today = today or clock.today()
     nation = nation_of(uow)
     rows = nhs(uow).claims_board(["draft", "ready", "rejected"], include_owed=True)
+    state_of = functools.lru_cache(maxsize=4096)(  # many claims share a form and a service date
+        lambda form, service: deadline_state(ClaimForm(form), service, today, nation))
     return ClaimsBoard(today, tuple(
         BoardRow(r.id, r.number, r.form, r.state, r.patient_name, r.service_date, r.deadline,
-                 deadline_state(ClaimForm(r.form), r.service_date, today, nation), r.amount_claimed, r.amount_paid,
+                 state_of(r.form, r.service_date), r.amount_claimed, r.amount_paid,
                  r.reference, r.rejection_reason, r.signatures) for r in rows))
