@@ -144,3 +144,35 @@ def test_an_nhs_sight_test_from_booking_to_a_paid_claim(qtbot, database, owner_e
         state, paid = uow.session.execute(text("SELECT state, amount_paid FROM nhs_claims WHERE id = :c"),
                                           {"c": claim_id}).one()
     assert (state, str(paid)) == ("paid", "24.13")
+
+
+def test_an_nhs_sight_test_sooner_than_the_interval_asks_for_the_reason(  # type: ignore[no-untyped-def]
+        qtbot, database, owner_engine):
+    from tests.nhs_setup import add_past_sight_test
+
+    p = make_nhs_practice(database, owner_engine, make_practice(owner_engine, "Interval Opticians").company_id)
+    patient = add_patient(owner_engine, p.company_id, "Walter", "Quarmby", date(1948, 5, 5))  # 78: every year
+    add_past_sight_test(owner_engine, p, patient, date(2026, 7, 1))
+    screen = _screen(qtbot, database, p.manager)
+    qtbot.mouseClick(screen.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.start_dialog is not None and screen.start_dialog.isVisible())
+    dialog = screen.start_dialog
+    qtbot.keyClicks(dialog.finder.search, "quarmby")
+    qtbot.waitUntil(lambda: dialog.finder.model.rowCount() == 1, timeout=10_000)
+    qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.status is not None, timeout=10_000)
+    assert "Aged 60 or over" in dialog.grounds.text() and "but no voucher" in dialog.grounds.text()
+    assert dialog.early.isVisible() and "01/07/2026" in dialog.early.text()
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "start-dialog.png"))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # no reason yet: refused, said why
+    qtbot.waitUntil(lambda: bool(dialog.reason_error.text()), timeout=10_000)
+    assert "early-retest reason" in dialog.reason_error.text()
+    dialog.reason.setCurrentIndex(dialog.reason.findData("3.2"))
+    qtbot.keyClicks(dialog.reason_note, "Blurred distance vision for three weeks")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    view = run(database, p.manager, claims.load_claim, dialog.claim_id)
+    assert view.early_retest_code == "3.2"
+    assert view.parts["early_retest_note"] == "Blurred distance vision for three weeks"
+    qtbot.waitUntil(lambda: screen.filter_buttons["todo"].text() == "To do (1)", timeout=10_000)

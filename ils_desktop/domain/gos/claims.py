@@ -123,10 +123,6 @@ class Gos1Claim:
     contractor_is_performer: bool
 
 
-def _signature(claim: Gos1Claim, *signers: Signer) -> Signature | None:
-    return next((s for s in claim.signatures if s.signer in signers), None)
-
-
 def gos1_claim_problems(claim: Gos1Claim) -> dict[str, str]:
     """Everything PCSE would reject a GOS 1 claim for that the app can see, keyed by field; empty
     when the claim may be made ready."""

@@ -78,6 +78,7 @@ class NhsClaimsScreen(QWidget):
         self.sign_dialog: SignClaimDialog | None = None
         self.outcome_dialog: OutcomeDialog | None = None
         self.payment_dialog: PaymentResultDialog | None = None
+        self.start_dialog: QWidget | None = None
         self.current: ClaimView | None = None
         self.filter = "todo"
         layout = QVBoxLayout(self)
@@ -95,13 +96,18 @@ class NhsClaimsScreen(QWidget):
         titles.addWidget(title)
         titles.addWidget(self.summary)
         header.addLayout(titles, 1)
-        self.import_button = QPushButton(icon("inventory"), "Import payment schedule…")
+        self.import_button = QPushButton(icon("inventory"), "Import payments…")
         self.import_button.setObjectName("importPayments")
         self.import_button.clicked.connect(self.import_payments)
-        self.submit_button = QPushButton(icon("check", "#ffffff"), "Submit ready claims…")
+        self.submit_button = QPushButton(icon("check", "#ffffff"), "Submit ready…")
         self.submit_button.setObjectName("submitClaims")
         self.submit_button.setProperty("role", "primary")
         self.submit_button.clicked.connect(self.submit_ready)
+        self.start_button = QPushButton(icon("add"), "NHS sight test…")
+        self.start_button.setObjectName("startSightTest")
+        self.start_button.setToolTip("Start a GOS 1 claim at booking or arrival (the patient's part)")
+        self.start_button.clicked.connect(self.start_sight_test)
+        header.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
@@ -368,6 +374,12 @@ class NhsClaimsScreen(QWidget):
                            Signer.CONTRACTOR)
         self.sign_dialog = SignClaimDialog(self.workspace, self.current, next_signer, self)
         self.sign_dialog.open()
+
+    def start_sight_test(self) -> None:
+        from ils_desktop.ui.screens.nhs_claims.start_dialog import StartSightTestDialog
+
+        self.start_dialog = StartSightTestDialog(self.workspace, self)
+        self.start_dialog.open()
 
     def make_ready(self) -> None:
         if self.current is None:
