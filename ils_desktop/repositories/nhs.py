@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -161,8 +162,12 @@ class NhsRepository(TenantRepository):
     def signature(self, claim_id: uuid.UUID, signer: str) -> NhsClaimSignature | None:
         return self.session.get(NhsClaimSignature, (self.company_id, claim_id, signer))
 
-    def claims_board(self, states: Sequence[str], *, include_owed: bool) -> list[ClaimListRow]:
-        return self._records(ClaimListRow, CLAIMS_BOARD_SQL, (self.company_id, list(states), include_owed))
+    def claims_board(self, states: Sequence[str], *, include_owed: bool) -> list[tuple[Any, ...]]:
+        """Plain tuples in ``ClaimListRow``'s field order (a board may hold tens of thousands of rows:
+        the service builds its own row objects once, not twice)."""
+        driver = self.session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            return cursor.execute(CLAIMS_BOARD_SQL, (self.company_id, list(states), include_owed)).fetchall()
 
     def owed_claims(self) -> list[OwedRow]:
         return self._records(OwedRow, OWED_SQL, (self.company_id,))

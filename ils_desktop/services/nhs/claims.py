@@ -337,6 +337,7 @@ def claims_board(uow: TenantUnitOfWork, today: date | None = None) -> ClaimsBoar
     state_of = functools.lru_cache(maxsize=4096)(  # many claims share a form and a service date
         lambda form, service: deadline_state(ClaimForm(form), service, today, nation))
     return ClaimsBoard(today, tuple(
-        BoardRow(r.id, r.number, r.form, r.state, r.patient_name, r.service_date, r.deadline,
-                 state_of(r.form, r.service_date), r.amount_claimed, r.amount_paid,
-                 r.reference, r.rejection_reason, r.signatures) for r in rows))
+        BoardRow(id_, number, form, state, patient_name, service, deadline, state_of(form, service), claimed, paid,
+                 reference, reason, signatures)
+        for (id_, number, form, state, service, deadline, claimed, paid, reference, reason, _patient_id,
+             patient_name, signatures) in rows))
