@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
 from ils_desktop.models.base import TenantMixin
 from ils_desktop.models.clinical import EyeExamination, Prescription
@@ -223,6 +223,26 @@ class NhsRepository(TenantRepository):
         return self.session.scalars(select(NhsPaymentLine).where(
             NhsPaymentLine.company_id == self.company_id, NhsPaymentLine.payment_id == payment_id)
             .order_by(NhsPaymentLine.line_number)).all()
+
+    def add_payment_lines(self, lines: Sequence[dict[str, Any]]) -> None:
+        """A schedule's lines in one executemany (thousands of lines: no ORM object per line)."""
+        if lines:
+            self.session.execute(insert(NhsPaymentLine), [{**line, "company_id": self.company_id} for line in lines])
+
+    def mark_paid(self, paid: Sequence[tuple[uuid.UUID, Decimal, str]]) -> int:
+        """Claims paid by a schedule, ``(claim id, amount, reference)``, in one UPDATE; only claims
+        still submitted or accepted change. The number changed."""
+        if not paid:
+            return 0
+        result = self.session.execute(text(
+            "UPDATE nhs_claims c SET state = 'paid', amount_paid = v.amount, "
+            "reference = coalesce(c.reference, v.reference), updated_at = now() "
+            "FROM (SELECT unnest(CAST(:ids AS uuid[])) AS id, unnest(CAST(:amounts AS numeric[])) AS amount, "
+            "unnest(CAST(:refs AS text[])) AS reference) v "
+            "WHERE c.company_id = :company AND c.id = v.id AND c.state IN ('submitted', 'accepted')"),
+            {"ids": [p[0] for p in paid], "amounts": [p[1] for p in paid], "refs": [p[2] for p in paid],
+             "company": self.company_id})
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def add_all(self, rows: Iterable[TenantMixin]) -> None:
         for row in rows:

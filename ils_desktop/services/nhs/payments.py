@@ -13,7 +13,7 @@ from decimal import Decimal
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.gos.payments import LineOutcome, OwedClaim, PaymentFileError, parse_schedule, reconcile
 from ils_desktop.errors import UserFacingError, ValidationFailed
-from ils_desktop.models.nhs import NhsPayment, NhsPaymentLine
+from ils_desktop.models.nhs import NhsPayment
 from ils_desktop.services.nhs._common import nhs
 from ils_desktop.services.use_case import use_case
 
@@ -81,16 +81,15 @@ def import_payment_schedule(uow: TenantUnitOfWork, file_name: str, data: bytes) 
                          imported_by=uow.context.user_id)
     repo.add(payment)
     uow.flush()
-    repo.add_all(NhsPaymentLine(payment_id=payment.id, line_number=m.line.line, reference=m.line.reference,
-                                form=m.line.form, surname=m.line.surname, service_date=m.line.service_date,
-                                amount=m.line.amount, claim_id=uuid.UUID(m.claim_key) if m.claim_key else None,
-                                claimed=m.claimed, outcome=m.outcome.value) for m in result.matches)
-    paid = {uuid.UUID(m.claim_key): m for m in result.matches if m.claim_key}
-    for claim in repo.claims(paid.keys(), for_update=True):
-        match = paid[claim.id]
-        claim.state = "paid"
-        claim.amount_paid = match.line.amount
-        claim.reference = claim.reference or match.line.reference
+    repo.add_payment_lines([
+        {"payment_id": payment.id, "line_number": m.line.line, "reference": m.line.reference, "form": m.line.form,
+         "surname": m.line.surname, "service_date": m.line.service_date, "amount": m.line.amount,
+         "claim_id": uuid.UUID(m.claim_key) if m.claim_key else None, "claimed": m.claimed,
+         "outcome": m.outcome.value} for m in result.matches])
+    paid = [(uuid.UUID(m.claim_key), m.line.amount, m.line.reference) for m in result.matches if m.claim_key]
+    if repo.mark_paid(paid) != len(paid):
+        raise UserFacingError("Another workstation changed these claims while the schedule was imported: "
+                              "nothing was imported. Import it again.")
     uow.commit()
     return PaymentImport(
         payment.id, payment.payment_date, schedule.total,
