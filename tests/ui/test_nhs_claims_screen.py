@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,50 @@ def test_an_nhs_sight_test_sooner_than_the_interval_asks_for_the_reason(  # type
     assert view.early_retest_code == "3.2"
     assert view.parts["early_retest_note"] == "Blurred distance vision for three weeks"
     qtbot.waitUntil(lambda: screen.filter_buttons["todo"].text() == "To do (1)", timeout=10_000)
+
+
+def test_a_voucher_from_the_prescription_to_the_till_and_a_gos3_claim_at_collection(  # type: ignore[no-untyped-def]
+        qtbot, database, owner_engine):
+    """As far as the till goes today: the voucher's number is the tender's form number at checkout;
+    ``redeem_voucher`` then starts the GOS 3 claim (the till screen does not call it yet)."""
+    from ils_desktop.domain.till_rules import TenderKind
+    from ils_desktop.services import till
+    from ils_desktop.services.nhs import vouchers
+    from ils_desktop.services.till import Basket, BasketItem, Tender
+    from tests.nhs_setup import add_prescription
+    from tests.till_setup import open_shop
+
+    practice = make_practice(owner_engine, "Voucher Opticians")
+    shop = open_shop(database, owner_engine, practice)
+    p = make_nhs_practice(database, owner_engine, practice.company_id)
+    child = add_patient(owner_engine, p.company_id, "Ben", "Ross", date(2016, 8, 8))
+    add_prescription(owner_engine, p, child, date(2026, 12, 7), right=("-7.00", "-0.50", 180),
+                     left=("-6.50", "0", None))
+    screen = _screen(qtbot, database, p.optometrist)
+    assert screen.voucher_button.isVisible()
+    qtbot.mouseClick(screen.voucher_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.voucher_dialog is not None and screen.voucher_dialog.isVisible())
+    dialog = screen.voucher_dialog
+    qtbot.keyClicks(dialog.finder.search, "ross")
+    qtbot.waitUntil(lambda: dialog.finder.model.rowCount() == 1, timeout=10_000)
+    qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.issue_button.isEnabled(), timeout=10_000)
+    qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result.isVisible() and "worth" in dialog.result.text(), timeout=10_000)
+    assert "band B" in dialog.result.text() and "£64.30" in dialog.result.text()
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "voucher-dialog.png"))
+    voucher = run(database, p.optometrist, vouchers.load_voucher, dialog.voucher_id)
+
+    basket = Basket(shop.session_id, (BasketItem(shop.frame),),
+                    (Tender(TenderKind.NHS_VOUCHER, voucher.value, reference=voucher.number, voucher_code="B"),
+                     Tender(TenderKind.CARD, Decimal("120.00") - voucher.value, reference="AUTH 9")),  # the frame
+                    patient_id=child)
+    sale = run(database, shop.reception.context, till.check_out, basket, uuid.uuid4())
+    claim_id = run(database, shop.reception.context, vouchers.redeem_voucher, voucher.number, sale.transaction_id)
+    run(database, p.optometrist, vouchers.complete_voucher_claim_at_collection, claim_id, date(2026, 12, 7))
+    screen.refresh()
+    qtbot.waitUntil(lambda: any(r.id == claim_id for r in screen.model.rows), timeout=10_000)
+    row = next(r for r in screen.model.rows if r.id == claim_id)
+    assert (row.form, row.amount_claimed, row.state) == ("GOS3", voucher.value, "draft")
+

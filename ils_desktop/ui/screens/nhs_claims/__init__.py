@@ -79,6 +79,7 @@ class NhsClaimsScreen(QWidget):
         self.outcome_dialog: OutcomeDialog | None = None
         self.payment_dialog: PaymentResultDialog | None = None
         self.start_dialog: QWidget | None = None
+        self.voucher_dialog: QWidget | None = None
         self.current: ClaimView | None = None
         self.filter = "todo"
         layout = QVBoxLayout(self)
@@ -108,6 +109,12 @@ class NhsClaimsScreen(QWidget):
         self.start_button.setToolTip("Start a GOS 1 claim at booking or arrival (the patient's part)")
         self.start_button.clicked.connect(self.start_sight_test)
         header.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.voucher_button = QPushButton(icon("add"), "Voucher…")
+        self.voucher_button.setObjectName("issueVoucherButton")
+        self.voucher_button.setToolTip("Issue a GOS 3 voucher with a prescription")
+        self.voucher_button.setVisible(workspace.can("prescriptions.issue"))
+        self.voucher_button.clicked.connect(self.issue_voucher)
+        header.addWidget(self.voucher_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
@@ -380,6 +387,12 @@ class NhsClaimsScreen(QWidget):
 
         self.start_dialog = StartSightTestDialog(self.workspace, self)
         self.start_dialog.open()
+
+    def issue_voucher(self) -> None:
+        from ils_desktop.ui.screens.nhs_claims.voucher_dialog import IssueVoucherDialog
+
+        self.voucher_dialog = IssueVoucherDialog(self.workspace, self)
+        self.voucher_dialog.open()
 
     def make_ready(self) -> None:
         if self.current is None:
