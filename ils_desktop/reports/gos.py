@@ -10,7 +10,6 @@ in, PDF bytes out.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -134,6 +133,3 @@ def form_pdf(document: FormDocument) -> bytes:
                               document.printed_at, person=document.person)
     return build_a4(story, furniture, subject=document.title)
 
-
-def forms_pdf(documents: Sequence[FormDocument]) -> list[bytes]:
-    return [form_pdf(d) for d in documents]

@@ -32,24 +32,6 @@ from ils_desktop.models.patients import Patient
 from ils_desktop.models.till import PosPayment
 from ils_desktop.repositories.base import TenantRepository
 
-
-@dataclass(frozen=True)
-class ClaimListRow:
-    id: uuid.UUID
-    number: int
-    form: str
-    state: str
-    service_date: date
-    deadline: date
-    amount_claimed: Decimal
-    amount_paid: Decimal | None
-    reference: str | None
-    rejection_reason: str | None
-    patient_id: uuid.UUID
-    patient_name: str
-    signatures: int
-
-
 CLAIMS_BOARD_SQL = """
 SELECT c.id, c.number, c.form, c.state, c.service_date, c.deadline, c.amount_claimed, c.amount_paid,
        c.reference, c.rejection_reason, c.patient_id,
@@ -163,8 +145,8 @@ class NhsRepository(TenantRepository):
         return self.session.get(NhsClaimSignature, (self.company_id, claim_id, signer))
 
     def claims_board(self, states: Sequence[str], *, include_owed: bool) -> list[tuple[Any, ...]]:
-        """Plain tuples in ``ClaimListRow``'s field order (a board may hold tens of thousands of rows:
-        the service builds its own row objects once, not twice)."""
+        """Plain tuples in the query's column order (a board may hold tens of thousands of rows: the
+        service builds its own row objects once, not twice)."""
         driver = self.session.connection().connection.driver_connection
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             return cursor.execute(CLAIMS_BOARD_SQL, (self.company_id, list(states), include_owed)).fetchall()

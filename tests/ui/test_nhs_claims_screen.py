@@ -224,3 +224,37 @@ def test_a_voucher_from_the_prescription_to_the_till_and_a_gos3_claim_at_collect
     row = next(r for r in screen.model.rows if r.id == claim_id)
     assert (row.form, row.amount_claimed, row.state) == ("GOS3", voucher.value, "draft")
 
+
+
+def test_a_ground_is_recorded_then_the_nhs_sight_test_started(qtbot, database, owner_engine):  # type: ignore[no-untyped-def]
+    p = make_nhs_practice(database, owner_engine, make_practice(owner_engine, "Ground Opticians").company_id)
+    add_patient(owner_engine, p.company_id, "Isla", "Whitaker", date(2009, 2, 1))  # 17: needs full-time education
+    screen = _screen(qtbot, database, p.manager)
+    qtbot.mouseClick(screen.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.start_dialog is not None and screen.start_dialog.isVisible())
+    dialog = screen.start_dialog
+    qtbot.keyClicks(dialog.finder.search, "whitaker")
+    qtbot.waitUntil(lambda: dialog.finder.model.rowCount() == 1, timeout=10_000)
+    qtbot.keyClick(dialog.finder.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.status is not None, timeout=10_000)
+    assert "No ground" in dialog.grounds.text() and not dialog.save_button.isEnabled()
+
+    qtbot.mouseClick(dialog.ground_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.ground_dialog.isVisible())
+    ground = dialog.ground_dialog
+    ground.category.setCurrentIndex(ground.category.findData("full_time_education"))
+    qtbot.mouseClick(ground.save_button, Qt.MouseButton.LeftButton)  # the college is missing: said, not saved
+    qtbot.waitUntil(lambda: bool(ground.errors["establishment_name"].text()), timeout=10_000)
+    qtbot.keyClicks(ground.establishment_name, "Caedmon College")
+    qtbot.keyClicks(ground.establishment_town, "Whitby")
+    ground.evidence.setChecked(True)
+    if SHOTS:
+        ground.grab().save(str(Path(SHOTS) / "ground-dialog.png"))
+    dialog.status = None
+    qtbot.mouseClick(ground.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status is not None and dialog.status.sight_test_eligible, timeout=10_000)
+    assert "16 to 18 in full-time education" in dialog.grounds.text() and "and a voucher" in dialog.grounds.text()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    view = run(database, p.manager, claims.load_claim, dialog.claim_id)
+    assert view.parts["eligibility_detail"] == "Caedmon College, Whitby" and view.parts["evidence_seen"] is True

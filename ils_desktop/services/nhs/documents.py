@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
-from ils_desktop.domain.gos.claims import Signer
 from ils_desktop.domain.gos.domiciliary import VisitSetting
 from ils_desktop.domain.gos.eligibility import CATEGORY_LABELS, ExemptionCategory
 from ils_desktop.domain.gos.intervals import EARLY_RETEST_REASONS
@@ -402,6 +401,3 @@ def evidence_pdf(uow: TenantUnitOfWork, claim_id: uuid.UUID) -> bytes:
         )
     )
 
-
-def signer_label(signer: Signer) -> str:
-    return SIGNER_LABELS[signer.value]

@@ -18,7 +18,7 @@ from ils_desktop.domain.gos.eligibility import (
     ExemptionCategory,
     exemption_problems,
 )
-from ils_desktop.domain.gos.intervals import EARLY_RETEST_REASONS, early_retest_problem, recommended_interval
+from ils_desktop.domain.gos.intervals import early_retest_problem, recommended_interval
 from ils_desktop.errors import ValidationFailed
 from ils_desktop.models.nhs import NhsPatientExemption
 from ils_desktop.services import clock
@@ -88,10 +88,6 @@ def early_retest_check(uow: TenantUnitOfWork, patient_id: uuid.UUID, on: date,
     say (sooner than the MoU interval needs an early-retest reason code; a wrong code is refused)."""
     status = nhs_status_of(uow, patient_id, on)
     return early_retest_problem(status.last_sight_test, on, status.interval_months, reason_code)
-
-
-def early_retest_reasons() -> dict[str, str]:
-    return dict(EARLY_RETEST_REASONS)
 
 
 @use_case(permission="patients.edit")

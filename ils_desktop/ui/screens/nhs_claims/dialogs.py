@@ -4,7 +4,6 @@ answer, and a payment schedule's reconciliation."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -262,6 +261,3 @@ def _table(model: object, name: str) -> QTableView:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     return table
 
-
-def today() -> date:
-    return clock.today()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -66,6 +67,12 @@ class StartSightTestDialog(QDialog):
         self.grounds.setProperty("role", "info")
         self.grounds.hide()
         layout.addWidget(self.grounds)
+        self.ground_button = QPushButton("Record a ground…")
+        self.ground_button.setObjectName("recordGround")
+        self.ground_button.setToolTip("A benefit, certificate, condition or full-time education")
+        self.ground_button.setEnabled(False)
+        self.ground_button.clicked.connect(self._record_ground)
+        layout.addWidget(self.ground_button)
         row = QHBoxLayout()
         self.test_date = QDateEdit(_qdate(clock.today()))
         self.test_date.setObjectName("testDate")
@@ -135,7 +142,18 @@ class StartSightTestDialog(QDialog):
         patient_id, on, call = patient.id, _date(self.test_date.date()), self.workspace.call
         run_op(lambda: call(eligibility.nhs_status, patient_id, on), on_done=self._status, parent=self)
 
+    def _record_ground(self) -> None:
+        if self.patient is None:
+            return
+        from ils_desktop.ui.screens.nhs_claims.exemption_dialog import ExemptionDialog
+
+        self.ground_dialog = ExemptionDialog(self.workspace, self.patient.id,
+                                             f"{self.patient.first_name} {self.patient.last_name}", self)
+        self.ground_dialog.accepted.connect(lambda: self._chosen(self.patient))  # type: ignore[arg-type]
+        self.ground_dialog.open()
+
     def _status(self, status: NhsStatus) -> None:
+        self.ground_button.setEnabled(True)
         self.status = status
         if status.sight_test_eligible:
             labels = "; ".join(CATEGORY_LABELS[ExemptionCategory(g)] for g in status.sight_test_grounds)
