@@ -276,8 +276,8 @@ class NhsClaimsScreen(QWidget):
         def claims_(n: int) -> str:
             return f"{n} claim" + ("" if n == 1 else "s")
 
-        self.summary.setText(f"{claims_(counts['todo'])} to act on · {counts['owed']} awaiting payment · "
-                             "three months from the service to claim")
+        self.summary.setText(f"{claims_(counts['todo'])} to act on · {counts['owed']} awaiting payment")
+        self.summary.setToolTip("A claim must reach PCSE within three months of the service; the screen warns at two.")
         self.submit_button.setEnabled(counts["ready"] > 0)
         self._show_rows()
 
