@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import text
 
@@ -258,3 +258,28 @@ def test_a_ground_is_recorded_then_the_nhs_sight_test_started(qtbot, database, o
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     view = run(database, p.manager, claims.load_claim, dialog.claim_id)
     assert view.parts["eligibility_detail"] == "Caedmon College, Whitby" and view.parts["evidence_seen"] is True
+
+
+def test_the_manager_keeps_the_contract_and_adds_a_dated_fee(qtbot, database, owner_engine):  # type: ignore[no-untyped-def]
+    from ils_desktop.services.nhs import setup
+
+    p = make_nhs_practice(database, owner_engine, make_practice(owner_engine, "Setup Opticians").company_id)
+    screen = _screen(qtbot, database, p.manager)
+    qtbot.mouseClick(screen.setup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.setup_dialog is not None and screen.setup_dialog.model.rowCount() > 0,
+                    timeout=10_000)
+    dialog = screen.setup_dialog
+    assert dialog.ods_code.text() == "TP1A2" and "Priya Shah 01-23456 (on the list)" in dialog.performers.text()
+    dialog.fee_code.setCurrentIndex(dialog.fee_code.findData("domiciliary_first_second"))
+    dialog.fee_from.setDate(QDate(2026, 4, 1))
+    qtbot.keyClicks(dialog.fee_value, "39.28")
+    rows = dialog.model.rowCount()
+    qtbot.mouseClick(dialog.add_fee, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == rows + 1, timeout=10_000)
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "setup-dialog.png"))
+    dialog.ods_code.setText("bad")
+    qtbot.mouseClick(dialog.save_contract, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.errors["ods_code"].text()), timeout=10_000)
+    fees = run(database, p.manager, setup.load_nhs_setup).fees
+    assert any(f.code == "domiciliary_first_second" and str(f.value) == "39.28" for f in fees)

@@ -11,12 +11,16 @@ from decimal import Decimal
 
 from ils_desktop.db.unit_of_work import TenantUnitOfWork
 from ils_desktop.domain.gos.claims import GOC_NUMBER, ODS_CODE, Nation
+from ils_desktop.domain.gos.fees import FEE_DESCRIPTIONS
 from ils_desktop.domain.money import require_pennies
 from ils_desktop.errors import ValidationFailed
 from ils_desktop.models.nhs import NhsContractDetails, NhsFee, NhsPractitioner
-from ils_desktop.services.nhs._common import ensure_fees, nhs
+from ils_desktop.services.nhs._common import SUPPLEMENT_DESCRIPTIONS, ensure_fees, nhs
 from ils_desktop.services.use_case import use_case
 
+FEE_CHOICES: tuple[tuple[str, str], ...] = (*((str(k), v) for k, v in FEE_DESCRIPTIONS.items()),
+                                            *SUPPLEMENT_DESCRIPTIONS.items())
+"""The dated figures a manager may add: the fees and the voucher supplements (code, description)."""
 LIST_STATUSES = ("included", "conditionally_included", "suspended", "removed")
 
 

@@ -80,6 +80,7 @@ class NhsClaimsScreen(QWidget):
         self.payment_dialog: PaymentResultDialog | None = None
         self.start_dialog: QWidget | None = None
         self.voucher_dialog: QWidget | None = None
+        self.setup_dialog: QWidget | None = None
         self.current: ClaimView | None = None
         self.filter = "todo"
         layout = QVBoxLayout(self)
@@ -108,6 +109,11 @@ class NhsClaimsScreen(QWidget):
         self.start_button.setObjectName("startSightTest")
         self.start_button.setToolTip("Start a GOS 1 claim at booking or arrival (the patient's part)")
         self.start_button.clicked.connect(self.start_sight_test)
+        self.setup_button = QPushButton(icon("settings"), "")
+        self.setup_button.setObjectName("nhsSetup")
+        self.setup_button.setToolTip("NHS set-up: the contract, performers, dated fees and supplements")
+        self.setup_button.clicked.connect(self.open_setup)
+        header.addWidget(self.setup_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         self.voucher_button = QPushButton(icon("add"), "Voucher…")
         self.voucher_button.setObjectName("issueVoucherButton")
@@ -387,6 +393,12 @@ class NhsClaimsScreen(QWidget):
 
         self.start_dialog = StartSightTestDialog(self.workspace, self)
         self.start_dialog.open()
+
+    def open_setup(self) -> None:
+        from ils_desktop.ui.screens.nhs_claims.setup_dialog import NhsSetupDialog
+
+        self.setup_dialog = NhsSetupDialog(self.workspace, self)
+        self.setup_dialog.open()
 
     def issue_voucher(self) -> None:
         from ils_desktop.ui.screens.nhs_claims.voucher_dialog import IssueVoucherDialog
