@@ -155,6 +155,18 @@ def test_a_sight_test_sooner_than_the_interval_asks_for_the_reason_and_keeps_it(
     assert view.parts["early_retest_note"] == "Flashes and floaters since Friday"
 
 
+def test_a_claim_started_without_a_booking_is_completed_by_that_days_exam(database, owner_engine, nhs_practice):
+    p = nhs_practice
+    patient = add_patient(owner_engine, p.company_id, "Iris", "Nolan", date(1944, 4, 4))
+    claim_id = run(database, p.reception, sight_tests.start_sight_test_claim,
+                   sight_tests.SightTestStart(patient, clock.today(), last_sight_test_not_known=True))
+    exam_id = run(database, p.optometrist, exams.start_exam, patient)
+    record = run(database, p.optometrist, exams.load_exam, exam_id)
+    run(database, p.optometrist, exams.finalise_exam, exam_id, routine_findings(record.content), record.version)
+    view = run(database, p.manager, claims.load_claim, claim_id)
+    assert view.parts["performer"]["goc_number"] == "01-23456" and "exam" not in view.problems
+
+
 def test_no_ground_no_nhs_sight_test(database, owner_engine, nhs_practice):
     patient = add_patient(owner_engine, nhs_practice.company_id, "Ann", "Lee", date(1985, 1, 1))
     with pytest.raises(ValidationFailed) as failure:

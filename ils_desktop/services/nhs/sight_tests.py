@@ -169,10 +169,15 @@ def complete_from_exam(uow: TenantUnitOfWork, claim: NhsClaim, exam: EyeExaminat
 
 
 def complete_claims_for_finalised_exam(uow: TenantUnitOfWork, exam: EyeExamination) -> None:
-    """At finalisation: the draft GOS 1/6 claim of the exam's booking gets its performer's part."""
-    if exam.booking_id is None:
-        return
-    claim = nhs(uow).claim_for_booking(exam.booking_id)
+    """At finalisation: the draft GOS 1/6 claim of the exam's booking — or, when the claim was
+    started without a booking, the patient's draft sight-test claim of that day — gets its
+    performer's part."""
+    repo = nhs(uow)
+    claim = repo.claim_for_booking(exam.booking_id) if exam.booking_id is not None else None
+    if claim is None:
+        day = exam.exam_date.astimezone(LONDON).date()
+        claim = next((c for c in repo.claims_for_patient(exam.patient_id)
+                      if c.service_date == day and c.exam_id is None and c.booking_id is None), None)
     if claim is not None and claim.state == "draft" and claim.form in ("GOS1", "GOS6"):
         complete_from_exam(uow, claim, exam)
 
