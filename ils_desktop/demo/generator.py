@@ -78,6 +78,7 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "ils_desktop.demo.dispensing:seed_dispensing",
     "ils_desktop.demo.imaging:seed_imaging",
     "ils_desktop.demo.inventory:seed_inventory",
+    "ils_desktop.demo.nhs:seed_nhs",
 )
 
 

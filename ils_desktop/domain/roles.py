@@ -105,6 +105,8 @@ PERMISSIONS: tuple[PermissionDefinition, ...] = (
     PermissionDefinition("inventory.manage", "Stock", "Manage the catalogue, stock and purchase orders"),
     PermissionDefinition("equipment.manage", "Equipment", "Register devices and record calibration"),
     PermissionDefinition("reports.view", "Back office", "Run practice reports"),
+    PermissionDefinition("nhs.claims", "NHS", "Sign GOS claims for the contractor, submit claim batches and "
+                                              "import NHS payment schedules"),
     PermissionDefinition("lab.jobs", "Lab", "Work on lab jobs"),
     PermissionDefinition("supplier.orders", "Supply", "Receive and answer purchase orders"),
 )
@@ -121,7 +123,7 @@ _MANAGER = PERMISSION_CODES - {"exams.perform", "prescriptions.issue", "contact_
 DEFAULT_ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: PERMISSION_CODES - {"lab.jobs", "supplier.orders"},
     Role.PRACTICE_MANAGER: frozenset(_MANAGER),
-    Role.OPTOMETRIST: frozenset(_CLINICAL | {"contact_lenses.fit", "dispense.manage", "till.sell"}),
+    Role.OPTOMETRIST: frozenset(_CLINICAL | {"contact_lenses.fit", "dispense.manage", "till.sell", "nhs.claims"}),
     Role.CONTACT_LENS_OPTICIAN: frozenset(
         {"patients.view", "patients.edit", "diary.view", "diary.book", "contact_lenses.fit",
          "dispense.manage", "till.sell", "referrals.write"}

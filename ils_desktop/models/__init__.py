@@ -15,6 +15,7 @@ from ils_desktop.models import (
     equipment,
     imaging,
     inventory,
+    nhs,
     patients,
     practice_setup,
     till,
@@ -23,5 +24,5 @@ from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
     "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "dispensing",
-    "equipment", "imaging", "inventory", "patients", "practice_setup", "till",
+    "equipment", "imaging", "inventory", "nhs", "patients", "practice_setup", "till",
 ]

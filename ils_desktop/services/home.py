@@ -36,6 +36,7 @@ class DayView:
     readings_waiting: int | None = None
     calibration_overdue: int | None = None
     calibration_due_soon: int | None = None
+    nhs: NhsDay | None = None  # for whoever manages NHS claims
 
     @property
     def today(self) -> date:
@@ -56,6 +57,15 @@ class DayView:
     @property
     def seen(self) -> int:
         return seen(self.appointments)
+
+
+@dataclass(frozen=True)
+class NhsDay:
+    """NHS money on the day view: what the NHS owes (submitted, not yet paid) and the claims late."""
+
+    owed: Decimal
+    owed_claims: int
+    overdue: int
 
 
 @use_case(permission=None, read_only=True)
@@ -88,4 +98,13 @@ def day_view(uow: TenantUnitOfWork) -> DayView:
         now=now, scope=scope, appointments=tuple(appointments),
         sales=figures.sales, takings=figures.takings, recalls_this_week=figures.recalls_this_week,
         recalls_overdue=figures.recalls_overdue, readings_waiting=figures.readings_waiting,
-        calibration_overdue=figures.calibration_overdue, calibration_due_soon=figures.calibration_due_soon)
+        calibration_overdue=figures.calibration_overdue, calibration_due_soon=figures.calibration_due_soon,
+        nhs=_nhs_day(uow, today) if context.can("nhs.claims") else None)
+
+
+def _nhs_day(uow: TenantUnitOfWork, today: date) -> NhsDay:
+    """One more query, for the manager: the NHS claims' money (``services.nhs``)."""
+    from ils_desktop.services.nhs.payments import owed_and_overdue
+
+    owed, count, overdue = owed_and_overdue(uow, today)
+    return NhsDay(owed, count, overdue)

@@ -123,10 +123,6 @@ class Gos1Claim:
     contractor_is_performer: bool
 
 
-def _signature(claim: Gos1Claim, *signers: Signer) -> Signature | None:
-    return next((s for s in claim.signatures if s.signer in signers), None)
-
-
 def gos1_claim_problems(claim: Gos1Claim) -> dict[str, str]:
     """Everything PCSE would reject a GOS 1 claim for that the app can see, keyed by field; empty
     when the claim may be made ready."""
@@ -156,22 +152,27 @@ def gos1_claim_problems(claim: Gos1Claim) -> dict[str, str]:
 
 
 def _signature_problems(claim: Gos1Claim) -> dict[str, str]:
+    return signature_problems(claim.signatures, contractor_is_performer=claim.contractor_is_performer)
+
+
+def signature_problems(signatures: tuple[Signature, ...], *, contractor_is_performer: bool = False,
+                       performer_signs: bool = True) -> dict[str, str]:
+    """The signature rejections PCSE gives, for any form: the patient (or a parent, guardian or
+    carer who also prints their name), the performer (sight tests) and the contractor must each
+    sign, a contractor who is also the performer signing both parts, and every signature dated."""
     problems: dict[str, str] = {}
-    patient = _signature(claim, Signer.PATIENT, Signer.PARENT_GUARDIAN_CARER)
+    patient = next((s for s in signatures if s.signer in (Signer.PATIENT, Signer.PARENT_GUARDIAN_CARER)), None)
     if patient is None:
         problems["patient_signature"] = "The patient (or a parent, guardian or carer) has not signed."
     elif patient.signer is Signer.PARENT_GUARDIAN_CARER and not (patient.printed_name or "").strip():
         problems["patient_signature"] = "A parent, guardian or carer who signs must also print their name."
-    performer = _signature(claim, Signer.PERFORMER)
-    if performer is None:
+    if performer_signs and not any(s.signer is Signer.PERFORMER for s in signatures):
         problems["performer_signature"] = "The performer has not signed."
-    contractor = _signature(claim, Signer.CONTRACTOR)
-    if contractor is None:
+    if not any(s.signer is Signer.CONTRACTOR for s in signatures):
         problems["contractor_signature"] = (
             "The contractor has not signed (a contractor who is also the performer signs both parts)."
-            if claim.contractor_is_performer else "The contractor has not signed.")
-    undated = [s for s in claim.signatures if s.signed_on is None]
-    if undated:
+            if contractor_is_performer else "The contractor has not signed.")
+    if any(s.signed_on is None for s in signatures):
         problems["signature_dates"] = "Every signature must be dated."
     return problems
 

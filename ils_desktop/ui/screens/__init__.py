@@ -41,6 +41,8 @@ NAVIGATION: tuple[ScreenEntry, ...] = (
                 "till.sell", "Ctrl+9"),
     ScreenEntry("equipment", "Equipment", "equipment", "ils_desktop.ui.screens.equipment", "EquipmentScreen",
                 "equipment.manage", "F9"),
+    ScreenEntry("nhs_claims", "NHS claims", "backoffice", "ils_desktop.ui.screens.nhs_claims", "NhsClaimsScreen",
+                "nhs.claims", "Ctrl+0"),
     ScreenEntry("staff", "Staff", "users", "ils_desktop.ui.screens.staff", "StaffScreen", "users.view", "Ctrl+2"),
     ScreenEntry("audit", "Audit trail", "audit", "ils_desktop.ui.screens.audit_trail", "AuditTrailScreen",
                 "audit.view", "Ctrl+3"),

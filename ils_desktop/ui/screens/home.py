@@ -170,7 +170,7 @@ class HomeScreen(QWidget):
         side.setFixedWidth(400)
         figures = QVBoxLayout(side)
         figures.setContentsMargins(0, 0, 0, 0)
-        figures.setSpacing(14)
+        figures.setSpacing(10)
         figures.addWidget(self._quick_actions())
         self.takings = FigureCard("Takings today", "till")
         self.takings.setObjectName("takingsFigure")
@@ -184,8 +184,11 @@ class HomeScreen(QWidget):
         self.orders.setObjectName("ordersFigure")
         self.lab_jobs = FigureCard("Lab work queue", "equipment")
         self.lab_jobs.setObjectName("labJobsFigure")
+        self.nhs = FigureCard("Owed by the NHS", "backoffice")
+        self.nhs.setObjectName("nhsFigure")
         for card, key in ((self.takings, "till"), (self.recalls, "recalls"), (self.readings, "equipment"),
-                          (self.calibration, "equipment"), (self.orders, "check-in"), (self.lab_jobs, "lab-queue")):
+                          (self.calibration, "equipment"), (self.orders, "check-in"), (self.lab_jobs, "lab-queue"),
+                          (self.nhs, "nhs_claims")):
             card.clicked.connect(lambda k=key: self.open_screen.emit(k))
             card.hide()  # shown once the day view says the person may see it
             figures.addWidget(card)
@@ -432,6 +435,16 @@ class HomeScreen(QWidget):
             self.calibration.show()
         else:
             self.calibration.hide()
+        if view.nhs is not None:
+            late = view.nhs.overdue
+            # One line (the day view fits 768 pixels): the amount, the claims paid for, the claims late.
+            self.nhs.show_figure(f"{format_money(view.nhs.owed)} · {counted(view.nhs.owed_claims, 'claim')}"
+                                 + (f" · {late} late" if late else ""), tone="danger" if late else "")
+            self.nhs.setToolTip("Submitted to PCSE and not yet paid" + (
+                f"; {counted(late, 'claim')} past the three months to claim" if late else ""))
+            self.nhs.show()
+        else:
+            self.nhs.hide()
 
     def _start_next_exam(self) -> None:
         upcoming = self.view.next_patient if self.view is not None else None
