@@ -107,6 +107,9 @@ PERMISSIONS: tuple[PermissionDefinition, ...] = (
     PermissionDefinition("reports.view", "Back office", "Run practice reports"),
     PermissionDefinition("lab.jobs", "Lab", "Work on lab jobs"),
     PermissionDefinition("supplier.orders", "Supply", "Receive and answer purchase orders"),
+    PermissionDefinition("messages.send", "Messages",
+                         "Run recalls, send messages to patients and change message settings"),
+    PermissionDefinition("webhooks.manage", "Messages", "Send practice events to other systems (webhooks)"),
 )
 
 PERMISSION_CODES: frozenset[str] = frozenset(p.code for p in PERMISSIONS)

@@ -12,6 +12,7 @@ from ils_desktop.models import (
     counters,
     diary,
     equipment,
+    messages,
     patients,
     practice_setup,
     till,
@@ -19,6 +20,6 @@ from ils_desktop.models import (
 from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
-    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "patients",
-    "practice_setup", "till",
+    "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "equipment", "messages",
+    "patients", "practice_setup", "till",
 ]

@@ -47,6 +47,7 @@ from ils_desktop.models.clinical import ConsultLog, EyeExamination, Recall
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.exams import ExamRepository, VersionConflict
 from ils_desktop.services import clock, goc
+from ils_desktop.services.messaging.events import record_event
 from ils_desktop.services.use_case import use_case
 
 
@@ -421,6 +422,7 @@ def finalise_exam(uow: TenantUnitOfWork, exam_id: uuid.UUID, content: ExamConten
     except VersionConflict as error:
         raise StaleExam(_stale_message(exam)) from error
     result = FinalisedExam(exam.version, now, due, reason)
+    record_event(uow, "exam.finalised", exam.id, {"patient_id": exam.patient_id, "recall_due": due.isoformat()})
     uow.commit()
     return result
 
