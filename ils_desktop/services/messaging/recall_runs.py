@@ -157,7 +157,7 @@ def send_recall_run(uow: TenantUnitOfWork, month: date, recall_ids: list[uuid.UU
         queued.append(compose.message_row(
             key=key, kind="recall", channel=candidate.channel, patient=row.patient, text=wording[candidate.channel],
             values=values, recall_id=candidate.recall_id, recall_run_id=run.id, recall_stage=candidate.stage,
-            next_attempt_at=now))
+            next_attempt_at=now, created_at=now))
         counts[candidate.channel] += 1
         row.recall.status, row.recall.last_contacted_at = "contacted", now
     uow.flush()
