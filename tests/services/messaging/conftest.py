@@ -58,13 +58,13 @@ class Mailbox:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 No such user"
     on_data: Any = None  # called before accepting each message (the kill test stops the sender here)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+    async def handle_DATA(self, server, session, envelope):
         if self.on_data is not None:
             answer = await asyncio.get_running_loop().run_in_executor(None, self.on_data, envelope)
             if answer:
@@ -225,7 +225,7 @@ def http() -> Iterator[Http]:
             self.end_headers()
             self.wfile.write(raw)
 
-        do_GET = do_POST = _answer  # noqa: N815
+        do_GET = do_POST = _answer
 
         def log_message(self, *args: Any) -> None:
             pass
