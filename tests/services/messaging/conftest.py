@@ -210,10 +210,11 @@ def http() -> Iterator[Http]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            requests.append((self.command, self.path, dict(self.headers), body))
+            headers = {k.lower(): v for k, v in self.headers.items()}  # header names are case-insensitive
+            requests.append((self.command, self.path, headers, body))
             answer = script.pop(0) if script else state["default"]
             if callable(answer):
-                answer = answer(self.command, self.path, dict(self.headers), body)
+                answer = answer(self.command, self.path, headers, body)
             if answer == "hang":
                 hang.wait(5)
                 return
