@@ -95,7 +95,8 @@ def _letterhead(canvas: Canvas, head: Letterhead, colour: str, font: str, bold: 
 def _window(canvas: Canvas, lines: Sequence[str], head: Letterhead, font: str) -> None:
     canvas.setFillColor(MUTED)
     canvas.setFont(font, 6.5)
-    back = fit(plain(f"If undelivered please return to {head.practice_name}, {head.one_line_address}"), font, 6.5,
+    postcode = head.address_lines[-1] if head.address_lines else ""
+    back = fit(plain(f"If undelivered please return to {head.practice_name}, {postcode}"), font, 6.5,
                WINDOW_WIDTH - 2 * ADDRESS_INSET)
     canvas.drawString(WINDOW_LEFT + ADDRESS_INSET, PAGE_H - WINDOW_TOP - ADDRESS_INSET - 1 * mm, back)
     canvas.setFillColor(INK)
@@ -114,7 +115,7 @@ def _fold_marks(canvas: Canvas) -> None:
         canvas.line(4 * mm, PAGE_H - y, 8 * mm, PAGE_H - y)
 
 
-def _letter_page(canvas: Canvas, batch: LetterBatch, letter: Letter, styles: object) -> None:
+def _letter_page(canvas: Canvas, batch: LetterBatch, letter: Letter) -> None:
     f = make_styles(10.5)
     head = batch.letterhead
     _letterhead(canvas, head, batch.brand_colour, f.fonts.regular, f.fonts.bold)
@@ -186,7 +187,7 @@ def letter_batch_pdf(batch: LetterBatch, printed_at: datetime) -> bytes:
     _cover(canvas, batch, printed_at)
     canvas.showPage()
     for letter in batch.letters:
-        _letter_page(canvas, batch, letter, None)
+        _letter_page(canvas, batch, letter)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
