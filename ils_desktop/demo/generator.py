@@ -75,6 +75,7 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "ils_desktop.demo.clinical:seed_clinical",
     "ils_desktop.demo.till:seed_till",
     "ils_desktop.demo.equipment:seed_equipment",
+    "ils_desktop.demo.messages:seed_messages",
 )
 
 

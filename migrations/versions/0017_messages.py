@@ -52,6 +52,23 @@ NEW_PERMISSIONS = (
 )
 ROLES_GIVEN = ("admin", "practice_manager")
 
+# Where practice data goes and what the practice says to patients are a manager's to change: the
+# database refuses a write to these tables from a session without the permission, whatever the
+# client (a receptionist's raw SQL cannot subscribe their own URL to the practice's events).
+REQUIRE_PERMISSION = f"""
+CREATE FUNCTION ils_require_permission_to_write() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF current_user = '{ddl.APP_ROLE}' AND NOT ils_session_can(TG_ARGV[0]) THEN
+        RAISE EXCEPTION 'ILS permission needed: %', TG_ARGV[0] USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN coalesce(NEW, OLD);
+END
+$$;
+"""
+GUARDED = {"webhook_subscriptions": "webhooks.manage", "email_templates": "messages.send"}
+
 
 def upgrade() -> None:
     op.create_table(
@@ -371,6 +388,10 @@ def upgrade() -> None:
             op.execute(statement)
         op.execute(ddl.grant_app(table, privileges))
         op.execute(ddl.attach_audit(table, audit_key, redacted=redacted))
+    op.execute(REQUIRE_PERMISSION)
+    for table, permission in GUARDED.items():
+        op.execute(f"CREATE TRIGGER require_permission BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION ils_require_permission_to_write('{permission}')")
     permissions = sa.table("permissions", sa.column("code"), sa.column("category"), sa.column("description"))
     for code, category, description in NEW_PERMISSIONS:
         op.execute(
@@ -411,3 +432,4 @@ def downgrade() -> None:
         "event_log",
     ):
         op.drop_table(table)
+    op.execute("DROP FUNCTION ils_require_permission_to_write()")

@@ -77,6 +77,13 @@ def wording_for(messages: MessagesRepository, kind: str, channel: str) -> Wordin
     return Wording(default.subject, default.body)
 
 
+def wording_for_default(kind: str, channel: str) -> Wording:
+    default = default_for(kind, channel)
+    if default is None:
+        raise LookupError(f"no template for {kind} by {channel}")
+    return Wording(default.subject, default.body)
+
+
 def recipient_for(patient: Patient, channel: str) -> str:
     if channel == "email":
         return patient.email or ""
