@@ -152,3 +152,13 @@ def save_secret(account: str, value: str) -> None:
 
 def secret(account: str) -> str | None:
     return credentials.get_password(account)
+
+
+@use_case(permission="messages.send", read_only=True)
+def save_message_secrets(uow: TenantUnitOfWork, smtp_password: str = "", sms_api_key: str = "") -> None:
+    """Keep the SMTP password and the gateway's API key in this computer's password store (the
+    database never holds them); an empty value leaves the stored one as it is."""
+    if smtp_password:
+        save_secret(smtp_account(uow.context.company_id), smtp_password)
+    if sms_api_key:
+        save_secret(sms_account(uow.context.company_id), sms_api_key)

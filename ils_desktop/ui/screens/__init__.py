@@ -26,6 +26,8 @@ NAVIGATION: tuple[ScreenEntry, ...] = (
                 "exams.perform", "F4"),
     ScreenEntry("recalls", "Recalls", "recall", "ils_desktop.ui.screens.recalls", "RecallsScreen",
                 "patients.view", "F6"),
+    ScreenEntry("messages", "Messages", "mail", "ils_desktop.ui.screens.messages", "MessagesScreen",
+                "messages.send", "Ctrl+5"),
     ScreenEntry("till", "Till", "till", "ils_desktop.ui.screens.till", "TillScreen", "till.sell", "F7"),
     ScreenEntry("catalogue", "Catalogue", "inventory", "ils_desktop.ui.screens.catalogue", "CatalogueScreen",
                 "inventory.manage", "F8"),
