@@ -110,3 +110,13 @@ class MessageService:
             stop.wait(self.poll_seconds)
         self._transports.close()
         self.on_status("message sender: stopped")
+
+
+def start_sender(database: Database, context: TenantContext, *, on_status: Callable[[str], None] | None = None,
+                 poll_seconds: float = 5.0) -> tuple[threading.Thread, threading.Event]:
+    """Run the practice's sender on a thread of its own (``ils-desktop serve``); set the event to stop."""
+    stop = threading.Event()
+    service = MessageService(database, context, poll_seconds=poll_seconds, on_status=on_status)
+    thread = threading.Thread(target=service.run, args=(stop,), name="message-sender", daemon=True)
+    thread.start()
+    return thread, stop

@@ -87,7 +87,7 @@ class CandidateModel(RowsModel[recall_runs.RecallCandidate]):
             if column == DUE and entry.due_date < clock.today():
                 return QColor(PALETTE.DANGER)
         if role == Qt.ItemDataRole.ToolTipRole and column == NOTE:
-            return entry.reason
+            return entry.why if not entry.sendable else entry.reason
         return None
 
     def display(self, entry: recall_runs.RecallCandidate, index: Index) -> Any:
@@ -97,7 +97,7 @@ class CandidateModel(RowsModel[recall_runs.RecallCandidate]):
         if column == DUE:
             return f"{entry.due_date:%d/%m/%Y}"
         if column == STAGE:
-            return recall_runs.STAGE_LABELS.get(entry.stage, "—") if entry.stage else "—"
+            return recall_runs.STAGE_LABELS.get(entry.stage, "—") if entry.sendable and entry.stage else "—"
         if column == CHANNEL:
             return CHANNEL_LABELS.get(entry.channel, "No message") if entry.channel else "No message"
         if column == NOTE:
@@ -172,7 +172,7 @@ class RecallRunPanel(QWidget):
         self.send_button = QPushButton(icon("mail", "#ffffff"), "Send reminders")
         self.send_button.setObjectName("sendRecallRunButton")
         self.send_button.setProperty("role", "primary")
-        self.letters_button = QPushButton(icon("dispense"), "Save letters for printing…")
+        self.letters_button = QPushButton("Save letters for printing…")
         self.letters_button.setObjectName("recallLettersButton")
         self.letters_button.setEnabled(False)
         self.message = QLabel()

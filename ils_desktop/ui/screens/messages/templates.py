@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -80,7 +81,12 @@ class TemplatesPanel(QWidget):
         help_box.setWordWrap(True)
         help_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         help_box.setAlignment(Qt.AlignmentFlag.AlignTop)
-        split.addWidget(help_box)
+        help_box.setContentsMargins(8, 0, 8, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(help_box)
+        split.addWidget(scroll)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 1)
