@@ -30,6 +30,8 @@ from ils_desktop.services.recalls import LIST_LIMIT, month_bounds
 from ils_desktop.services.use_case import use_case
 
 STAGE_LABELS = {1: "First reminder", 2: "Second reminder", 3: "Third reminder"}
+RUN_LIMIT = 20_000
+"""Recalls one run considers at most (a large practice's month and its overdue)."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,10 @@ class HistoryEntry:
 def _rows(uow: TenantUnitOfWork, month: date, include_overdue: bool) -> list[RecallListRow]:
     recalls = uow.repository(RecallRepository)
     first, last = month_bounds(month)
-    rows = [r for r in recalls.due_between(first, last, limit=LIST_LIMIT) if r.recall.status in ("due", "contacted")]
+    rows = [r for r in recalls.due_between(first, last, limit=RUN_LIMIT) if r.recall.status in ("due", "contacted")]
     if include_overdue:
         seen = {r.recall.id for r in rows}
-        rows = [r for r in recalls.overdue(clock.today(), limit=LIST_LIMIT) if r.recall.id not in seen] + rows
+        rows = [r for r in recalls.overdue(clock.today(), limit=RUN_LIMIT) if r.recall.id not in seen] + rows
     return rows
 
 
