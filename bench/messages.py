@@ -134,7 +134,8 @@ def measure(workdir: Path) -> None:
     smtp = Controller(counter, hostname="127.0.0.1", port=port)
     smtp.start()
 
-    with owner.connect() as c:
+    with owner.begin() as c:
+        c.execute(text("SELECT set_config('app.company_id', :c, true)"), {"c": str(company_id)})
         recall_ids = list(c.execute(text("SELECT id FROM recalls")).scalars())
     started = time.perf_counter()
     summary = run(database, manager, recall_runs.send_recall_run, today.replace(day=1), recall_ids)

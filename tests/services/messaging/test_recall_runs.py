@@ -99,3 +99,13 @@ def test_the_letters_of_a_run_are_one_pdf_with_the_postage_count(database, pract
     assert "Mr Lou Carr" in letter and "YO21 3PU" in letter and "Dear Mr Carr" in letter
     assert run(database, manager(practice), letters.mark_run_letters_printed, summary.run_id) == 2
     assert run(database, manager(practice), letters.mark_run_letters_printed, summary.run_id) == 0
+
+
+def test_the_patient_record_shows_what_was_sent_and_what_happened(database, practice, due):
+    from ils_desktop.services import patients
+
+    people, recalls = due
+    run(database, manager(practice), recall_runs.send_recall_run, MARCH, [recalls["letter"]])
+    record = run(database, manager(practice), patients.patient_record, people["letter"])
+    (entry,) = [e for e in record.timeline if e.kind == "message"]
+    assert (entry.title, entry.status) == ("Recall reminder by letter", "Queued")
