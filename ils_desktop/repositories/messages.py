@@ -36,6 +36,9 @@ from ils_desktop.models.messages import (
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.base import TenantRepository
 
+BATCH = 1000
+"""Rows per INSERT (16 columns each: well under PostgreSQL's 65,535 parameters a statement)."""
+
 
 @dataclass(frozen=True)
 class RecallReminderStats:
@@ -82,12 +85,13 @@ class MessagesRepository(TenantRepository):
     # --- the outbox -------------------------------------------------------------------------------
     def queue(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert messages; one whose idempotency key is already queued is skipped. How many were new."""
-        if not rows:
-            return 0
-        statement = insert(Message).values([{**row, "company_id": self.company_id} for row in rows])
-        result = self.session.execute(statement.on_conflict_do_nothing(
-            index_elements=["company_id", "idempotency_key"]).returning(Message.id))
-        return len(result.all())
+        new = 0
+        for start in range(0, len(rows), BATCH):  # PostgreSQL takes at most 65,535 parameters a statement
+            statement = insert(Message).values([{**row, "company_id": self.company_id}
+                                                for row in rows[start:start + BATCH]])
+            new += len(self.session.execute(statement.on_conflict_do_nothing(
+                index_elements=["company_id", "idempotency_key"]).returning(Message.id)).all())
+        return new
 
     def claim(self, channels: Iterable[str], now: datetime) -> Message | None:
         """The next message due on ``channels``, locked (skipping any another sender holds)."""
@@ -199,6 +203,15 @@ class MessagesRepository(TenantRepository):
     def recall_run(self, run_id: uuid.UUID) -> RecallRun | None:
         return self.session.get(RecallRun, (self.company_id, run_id))
 
+    def mark_recalls_contacted(self, recall_ids: Sequence[uuid.UUID], when: datetime) -> None:
+        """One UPDATE for a run's recalls (the audit trigger still records each row)."""
+        if recall_ids:
+            self.session.execute(update(Recall).where(Recall.company_id == self.company_id,
+                                                      Recall.id.in_(list(recall_ids)),
+                                                      Recall.status.in_(("due", "contacted")))
+                                 .values(status="contacted", last_contacted_at=when, updated_at=func.now())
+                                 .execution_options(synchronize_session=False))
+
     def open_recall_for_patient(self, patient_id: uuid.UUID) -> Recall | None:
         return self.session.scalars(
             select(Recall).where(Recall.company_id == self.company_id, Recall.patient_id == patient_id,
@@ -268,11 +281,13 @@ class MessagesRepository(TenantRepository):
         return self.session.get(WebhookSubscription, (self.company_id, subscription_id))
 
     def queue_deliveries(self, rows: Sequence[dict[str, Any]]) -> int:
-        if not rows:
-            return 0
-        statement = insert(WebhookDelivery).values([{**row, "company_id": self.company_id} for row in rows])
-        return len(self.session.execute(statement.on_conflict_do_nothing(
-            index_elements=["company_id", "subscription_id", "event_id"]).returning(WebhookDelivery.id)).all())
+        new = 0
+        for start in range(0, len(rows), BATCH):
+            statement = insert(WebhookDelivery).values([{**row, "company_id": self.company_id}
+                                                        for row in rows[start:start + BATCH]])
+            new += len(self.session.execute(statement.on_conflict_do_nothing(
+                index_elements=["company_id", "subscription_id", "event_id"]).returning(WebhookDelivery.id)).all())
+        return new
 
     def claim_delivery(self, now: datetime) -> tuple[WebhookDelivery, WebhookSubscription, EventLog] | None:
         row = self.session.execute(

@@ -84,10 +84,9 @@ def _rows(uow: TenantUnitOfWork, month: date, include_overdue: bool) -> list[Rec
     return rows
 
 
-def _candidates(uow: TenantUnitOfWork, month: date, include_overdue: bool) -> list[RecallCandidate]:
+def _candidates(uow: TenantUnitOfWork, rows: list[RecallListRow]) -> list[RecallCandidate]:
     settings = read_settings(uow).automatic
     intervals = (settings.second_reminder_days, settings.third_reminder_days)
-    rows = _rows(uow, month, include_overdue)
     stats = uow.repository(MessagesRepository).recall_stats({r.recall.id: r.recall.due_date for r in rows})
     today = clock.today()
     found = []
@@ -100,13 +99,14 @@ def _candidates(uow: TenantUnitOfWork, month: date, include_overdue: bool) -> li
                                                        else "reminded recently")
         found.append(RecallCandidate(row.recall.id, row.patient.id, row.patient.full_name, row.recall.due_date,
                                      row.recall.reason, count, stage, choice.channel, why))
+    found.sort(key=lambda c: (not c.sendable, c.due_date, c.patient_name))  # who will get a message first
     return found
 
 
 @use_case(permission="messages.send", read_only=True)
 def recall_candidates(uow: TenantUnitOfWork, month: date, *, include_overdue: bool = True) -> list[RecallCandidate]:
     """Everyone due in ``month`` (and overdue, unless told not), with their next reminder and channel."""
-    return _candidates(uow, month, include_overdue)
+    return _candidates(uow, _rows(uow, month, include_overdue))
 
 
 @use_case(permission="messages.send", read_only=True)
@@ -137,8 +137,9 @@ def send_recall_run(uow: TenantUnitOfWork, month: date, recall_ids: list[uuid.UU
     if not recall_ids:
         raise ValidationFailed({"recalls": "Choose at least one patient to remind."})
     chosen = set(recall_ids)
-    rows = {r.recall.id: r for r in _rows(uow, month, include_overdue) if r.recall.id in chosen}
-    candidates = [c for c in _candidates(uow, month, include_overdue) if c.recall_id in chosen]
+    listed = [r for r in _rows(uow, month, include_overdue) if r.recall.id in chosen]
+    rows = {r.recall.id: r for r in listed}
+    candidates = _candidates(uow, listed)
     messages = uow.repository(MessagesRepository)
     practice = compose.practice_values(messages.company(), read_settings(uow).practice)
     now = clock.now()
@@ -161,9 +162,9 @@ def send_recall_run(uow: TenantUnitOfWork, month: date, recall_ids: list[uuid.UU
             values=values, recall_id=candidate.recall_id, recall_run_id=run.id, recall_stage=candidate.stage,
             next_attempt_at=now, created_at=now))
         counts[candidate.channel] += 1
-        row.recall.status, row.recall.last_contacted_at = "contacted", now
     uow.flush()
     new = messages.queue(queued)  # type: ignore[arg-type]
+    messages.mark_recalls_contacted([c.recall_id for c in candidates if c.sendable], now)
     run.emails, run.texts, run.letters = counts["email"], counts["sms"], counts["letter"]
     run.skipped = len(chosen) - len(queued) + (len(queued) - new)
     uow.commit()

@@ -150,6 +150,8 @@ class RecallRunPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(self.table)
         preview_box = QWidget()
         preview_layout = QVBoxLayout(preview_box)
@@ -164,6 +166,7 @@ class RecallRunPanel(QWidget):
         split.addWidget(preview_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([780, 420])
         layout.addWidget(split, 1)
 
         actions = QHBoxLayout()
@@ -231,8 +234,9 @@ class RecallRunPanel(QWidget):
         entry = self.model.row_at(rows[0].row()) if rows else None
         if entry is None:
             return
-        if entry.channel is None:
-            self.preview.setHtml(f"<p><b>{entry.patient_name}</b> gets no message: {entry.why}.</p>")
+        if not entry.sendable:
+            self.preview.setHtml(f"<p><b>{_escape(entry.patient_name)}</b> gets no message in this run: "
+                                 f"{_escape(entry.why)}.</p>")
             return
         call = self.workspace.call
 
