@@ -134,3 +134,25 @@ def test_a_manager_runs_the_recalls_from_selection_to_sent(qtbot, make_window, d
         raise AssertionError((screen.templates.problem.text(), screen.templates.preview.toPlainText(),
                               screen.templates.preview_button.isVisible(), screen.tabs.currentIndex())) from None
     assert "do not exist" in screen.templates.problem.text()
+
+    # A message fails: the bell shows it, the list opens it in the outbox, and it is marked read.
+    with owner_engine.begin() as connection:
+        connection.execute(text("SELECT set_config('app.company_id', :c, true)"), {"c": str(c)})
+        failed_id = connection.execute(text("SELECT id FROM messages WHERE channel = 'email'")).scalar_one()
+        connection.execute(text(
+            "INSERT INTO notifications (company_id, id, role, kind, title, body, link_kind, link_id) VALUES "
+            "(:c, gen_random_uuid(), 'practice_manager', 'message_failed', 'A message to Eve Ashby bounced', "
+            "'550 No such user', 'message', :m)"), {"c": c, "m": failed_id})
+    bell = page.notifications
+    bell.refresh()
+    qtbot.waitUntil(lambda: bell.text().strip() == "Notifications  (1)", timeout=10_000)
+    bell.click()
+    qtbot.waitUntil(lambda: bell.popup.isVisible() and bell.popup.list.count() == 1, timeout=5_000)
+    assert bell.popup.list.item(0).text().startswith("● A message to Eve Ashby bounced")
+    if SHOTS:
+        bell.popup.grab().save(f"{SHOTS}/notifications.png")
+    bell.popup.list.itemClicked.emit(bell.popup.list.item(0))
+    qtbot.waitUntil(lambda: screen.tabs.currentWidget() is screen.outbox, timeout=5_000)
+    qtbot.waitUntil(lambda: screen.outbox.selected() is not None and screen.outbox.selected().id == failed_id,
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: bell.text().strip() == "Notifications", timeout=10_000)

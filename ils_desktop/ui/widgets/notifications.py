@@ -21,7 +21,7 @@ from ils_desktop.domain.exam import LONDON
 from ils_desktop.services.messaging import notifications
 from ils_desktop.ui.ops import run_op
 from ils_desktop.ui.session import Workspace
-from ils_desktop.ui.theme import icon
+from ils_desktop.ui.theme import PALETTE, icon
 
 REFRESH_MS = 60_000
 
@@ -35,11 +35,13 @@ class NotificationList(QFrame):
         super().__init__(parent, Qt.WindowType.Popup)
         self.setObjectName("NotificationList")
         self.setMinimumSize(420, 360)
+        self.setStyleSheet(f"QFrame#NotificationList {{ background: #ffffff; border: 1px solid {PALETTE.BORDER}; "
+                           "border-radius: 8px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         head = QHBoxLayout()
         title = QLabel("Notifications")
-        title.setProperty("role", "section")
+        title.setStyleSheet(f"font-weight: 600; font-size: 15px; color: {PALETTE.TEXT};")
         self.read_all = QPushButton("Mark all read")
         self.read_all.setObjectName("notificationsReadAll")
         head.addWidget(title, 1)
