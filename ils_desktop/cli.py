@@ -136,13 +136,24 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="receive device readings for a practice", parents=[common], epilog=EXIT_CODES_HELP,
         description="Receive device readings for a practice: DICOM storage, modality worklist, and the "
         "serial/folder devices this machine hosts. Logs to the daily file in the user's log folder.")
+    _serve_arguments(serve)
+    # The practice's background service: the device listeners above and the message sender.
+    service = commands.add_parser(
+        "serve", help="the practice's background service: device readings and the message sender",
+        parents=[common], epilog=EXIT_CODES_HELP,
+        description="Run the practice's background service: everything 'devices serve' does, and the sender "
+        "that takes queued emails, texts and webhook deliveries from the database and sends them.")
+    _serve_arguments(service)
+    return parser
+
+
+def _serve_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--company", help="company id (needed when the database holds several)")
     serve.add_argument("--ae-title", default="ILS")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
     serve.add_argument("--storage-port", type=int, default=11112)
     serve.add_argument("--worklist-port", type=int, default=11113, help="0 to switch the worklist off")
     serve.add_argument("--no-dicom", action="store_true", help="only this machine's serial/folder devices")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     name = " ".join(filter(None, (args.command, getattr(args, "db_command", None),
                                   getattr(args, "audit_command", None), getattr(args, "devices_command", None),
                                   getattr(args, "backup_command", None))))
-    serving = name == "devices serve"
+    serving = name in ("devices serve", "serve")
     log_file = configure_logging(AppPaths.default().log_dir, verbose=args.verbose,
                                  tag="devices-serve" if serving else "cli")
     log.info("ils-desktop %s", name)
@@ -226,6 +237,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ils_desktop.config import AppPaths
 
         return run_backup(args, AppPaths.default().data_dir, lambda: _backup_server(args))
+    if args.command == "serve":
+        return _devices_serve(args, send_messages=True)
     if args.devices_command == "parse":
         from ils_desktop.devices.parse_command import main as parse_main
 
@@ -647,8 +660,9 @@ def _service_session(database: Database, company_id: Any, name: str) -> Any:  # 
     return service_context(company_id, token)
 
 
-def _devices_serve(args: argparse.Namespace) -> int:
-    """Run the DICOM Storage and Worklist SCPs (and this machine's serial/folder devices) until Ctrl-C."""
+def _devices_serve(args: argparse.Namespace, *, send_messages: bool = False) -> int:
+    """Run the DICOM Storage and Worklist SCPs (and this machine's serial/folder devices) until Ctrl-C;
+    with ``send_messages`` (``ils-desktop serve``) the message sender too (``services/messaging``)."""
     import signal
     import threading
 
@@ -688,6 +702,7 @@ def _devices_serve(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     hub = DeviceHub(database, context, AppPaths.default().data_dir / "devices",
                     on_stored=stored, on_status=status, image_store=AppPaths.default().image_store)
+    sender: tuple[threading.Thread, threading.Event] | None = None
     try:
         if not args.no_dicom:
             try:
@@ -701,6 +716,10 @@ def _devices_serve(args: argparse.Namespace) -> int:
                          + (f", worklist on port {args.worklist_port}" if args.worklist_port else ""))
             log.info("%s", listening)
             print(listening, flush=True)
+        if send_messages:
+            from ils_desktop.services.messaging.service_loop import start_sender
+
+            sender = start_sender(database, context, on_status=lambda line: status("messages", line))
         started = hub.start_local_devices()
         receiving = f"Receiving for {name}" + (f"; listening to {', '.join(started)}" if started else "")
         log.info("%s", receiving)
@@ -708,6 +727,9 @@ def _devices_serve(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     finally:
+        if sender is not None:
+            sender[1].set()
+            sender[0].join(30)
         hub.stop()
         signal.signal(signal.SIGTERM, previous)
         log.info("device service stopped")

@@ -79,6 +79,7 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "ils_desktop.demo.imaging:seed_imaging",
     "ils_desktop.demo.inventory:seed_inventory",
     "ils_desktop.demo.nhs:seed_nhs",
+    "ils_desktop.demo.messages:seed_messages",
 )
 
 

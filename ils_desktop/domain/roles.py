@@ -109,6 +109,9 @@ PERMISSIONS: tuple[PermissionDefinition, ...] = (
                                               "import NHS payment schedules"),
     PermissionDefinition("lab.jobs", "Lab", "Work on lab jobs"),
     PermissionDefinition("supplier.orders", "Supply", "Receive and answer purchase orders"),
+    PermissionDefinition("messages.send", "Messages",
+                         "Run recalls, send messages to patients and change message settings"),
+    PermissionDefinition("webhooks.manage", "Messages", "Send practice events to other systems (webhooks)"),
 )
 
 PERMISSION_CODES: frozenset[str] = frozenset(p.code for p in PERMISSIONS)

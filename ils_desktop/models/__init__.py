@@ -15,6 +15,7 @@ from ils_desktop.models import (
     equipment,
     imaging,
     inventory,
+    messages,
     nhs,
     patients,
     practice_setup,
@@ -24,5 +25,5 @@ from ils_desktop.models.base import SHARED_TABLES, Base
 
 __all__ = [
     "SHARED_TABLES", "Base", "audit", "catalogue", "clinical", "core", "counters", "diary", "dispensing",
-    "equipment", "imaging", "inventory", "nhs", "patients", "practice_setup", "till",
+    "equipment", "imaging", "inventory", "messages", "nhs", "patients", "practice_setup", "till",
 ]

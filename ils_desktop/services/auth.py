@@ -172,8 +172,9 @@ def unlock_workstation(database: Database, signed_in: SignedIn, password: str) -
                          wrong="That password is not right.")
 
 
-#: What the practice's background service may do: match readings to patients and store them.
-SERVICE_PERMISSIONS = frozenset({"patients.view"})
+#: What the practice's background service may do: match readings to patients and store them; send
+#: the practice's queued messages and webhook deliveries (``services/messaging/sender.py``).
+SERVICE_PERMISSIONS = frozenset({"patients.view", "messages.send"})
 
 
 def service_context(company_id: uuid.UUID, token: str) -> TenantContext:

@@ -46,6 +46,8 @@ from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.diary import AppointmentType, TestRoom, TestRoomBooking
 from ils_desktop.repositories.diary import BookingRow, DiaryRepository
 from ils_desktop.services import clock
+from ils_desktop.services.messaging.events import record_event
+from ils_desktop.services.messaging.recall_runs import close_recall_for_booking
 from ils_desktop.services.permissions import require
 from ils_desktop.services.use_case import use_case
 
@@ -390,6 +392,12 @@ def book_appointment(uow: TenantUnitOfWork, new: NewBooking) -> uuid.UUID:
         appointment_type=kind.code, starts_at=starts, ends_at=ends, status=BookingStatus.BOOKED.value,
         notes=new.notes.strip() or None, booked_by=uow.context.user_id, status_changed_at=clock.now())
     _holding_room(uow, new.room_id, starts, ends, booking.id, lambda: diary.add_booking(booking))
+    if new.patient_id is not None:
+        record_event(uow, "booking.made", booking.id, {
+            "patient_id": new.patient_id, "starts_at": starts.isoformat(), "appointment_type": kind.code,
+            "room_id": new.room_id})
+        if kind.is_clinical:
+            close_recall_for_booking(uow, new.patient_id, booking.id)
     uow.commit()
     return booking.id
 
@@ -428,6 +436,9 @@ def move_booking(uow: TenantUnitOfWork, booking_id: uuid.UUID, *, starts_at: dat
             booking.clinician_id = clinician_id
 
     _holding_room(uow, target_room, starts, ends, booking_id, change)
+    if booking.patient_id is not None:
+        record_event(uow, "booking.changed", booking_id, {
+            "patient_id": booking.patient_id, "starts_at": starts.isoformat(), "status": booking.status})
     uow.commit()
 
 
@@ -459,6 +470,9 @@ def change_status(uow: TenantUnitOfWork, booking_id: uuid.UUID, status: str, rea
         booking.status_changed_at = now
 
     _holding_room(uow, booking.room_id, booking.starts_at, booking.ends_at, booking_id, change)
+    if booking.patient_id is not None:
+        record_event(uow, "booking.changed", booking_id, {
+            "patient_id": booking.patient_id, "starts_at": booking.starts_at.isoformat(), "status": status})
     uow.commit()
 
 

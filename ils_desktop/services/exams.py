@@ -47,6 +47,7 @@ from ils_desktop.models.clinical import ConsultLog, EyeExamination, Recall
 from ils_desktop.models.patients import Patient
 from ils_desktop.repositories.exams import ExamRepository, VersionConflict
 from ils_desktop.services import clock, goc
+from ils_desktop.services.messaging.events import record_event
 from ils_desktop.services.nhs.sight_tests import complete_claims_for_finalised_exam
 from ils_desktop.services.use_case import use_case
 
@@ -423,6 +424,7 @@ def finalise_exam(uow: TenantUnitOfWork, exam_id: uuid.UUID, content: ExamConten
         raise StaleExam(_stale_message(exam)) from error
     complete_claims_for_finalised_exam(uow, exam)  # the performer's part of the booking's GOS 1/6 claim
     result = FinalisedExam(exam.version, now, due, reason)
+    record_event(uow, "exam.finalised", exam.id, {"patient_id": exam.patient_id, "recall_due": due.isoformat()})
     uow.commit()
     return result
 

@@ -38,6 +38,7 @@ from ils_desktop.domain.postcode import normalise_postcode
 from ils_desktop.domain.rx import Sca, format_sca
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.patients import Patient
+from ils_desktop.repositories.messages import MessagesRepository
 from ils_desktop.repositories.patients import PatientRepository
 from ils_desktop.services import clock
 from ils_desktop.services.permissions import require
@@ -123,7 +124,7 @@ class PatientSummary:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One event in a patient's history. ``kind``: visit, exam, prescription, referral, note, sale."""
+    """One event in a patient's history. ``kind``: visit, exam, prescription, referral, note, sale, message."""
 
     when: datetime
     kind: str
@@ -395,7 +396,10 @@ def patient_record(uow: TenantUnitOfWork, patient_id: uuid.UUID) -> PatientRecor
     if header is None:
         raise NotFound("That patient is no longer on record.")
     patient: Patient = header.Patient
-    timeline = sorted((_entry(row) for row in patients.timeline(patient_id)), key=lambda e: e.when, reverse=True)
+    entries = [_entry(row) for row in patients.timeline(patient_id)]
+    entries += [_message_entry(m) for m in uow.repository(MessagesRepository).messages(patient_id=patient_id,
+                                                                                         limit=100)]
+    timeline = sorted(entries, key=lambda e: e.when, reverse=True)
     return PatientRecord(
         id=patient.id, customer_number=patient.customer_number, details=_details_of(patient),
         summary=_summary(patient, clock.today()), status=patient.status,
@@ -412,6 +416,23 @@ _RX_KINDS = {"new": "New prescription", "unchanged": "Prescription unchanged",
 _NOTE_KINDS = {"addendum": "Addendum", "note": "Clinical note", "call": "Phone call", "letter": "Letter"}
 _SALE_KINDS = {"sale": "Sale", "refund": "Refund", "void": "Void", "exchange": "Exchange"}
 _SALE_STATUSES = {"part_refunded": "Part refunded", "refunded": "Refunded", "voided": "Voided"}
+
+
+_MESSAGE_KINDS = {"recall": "Recall reminder", "appointment_reminder": "Appointment reminder",
+                  "order_ready": "Ready to collect", "review_request": "Thank-you message"}
+_MESSAGE_CHANNELS = {"email": "email", "sms": "text", "letter": "letter"}
+_MESSAGE_STATES = {"queued": "Queued", "sent": "Sent", "delivered": "Delivered", "failed": "Failed",
+                   "needs_person": "Needs attention", "cancelled": "Cancelled", "printed": "Printed"}
+
+
+def _message_entry(message: Any) -> TimelineEntry:
+    """A message the practice sent (or queued) the patient, and what became of it (issue 18)."""
+    stage = {2: " (second)", 3: " (third)"}.get(message.recall_stage or 0, "")
+    title = (f"{_MESSAGE_KINDS.get(message.kind, 'Message')}{stage} by "
+             f"{_MESSAGE_CHANNELS.get(message.channel, message.channel)}")
+    detail = _parts(message.subject or message.body_text[:80], message.last_error)
+    return TimelineEntry(message.sent_at or message.created_at, "message", title, detail, None,
+                         _MESSAGE_STATES.get(message.state, message.state), message.id)
 
 
 def _decimal(value: object) -> Decimal | None:

@@ -29,6 +29,7 @@ from ils_desktop.ui.screens import ScreenEntry, entries_for
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import icon, set_style_property
 from ils_desktop.ui.widgets.lock_screen import LockScreen
+from ils_desktop.ui.widgets.notifications import NotificationsButton
 
 PING_INTERVAL_MS = 15_000
 _INPUT_EVENTS = {
@@ -133,6 +134,9 @@ class MainPage(QWidget):
         self.navigation.currentRowChanged.connect(self._navigate)
         layout.addWidget(self.navigation, 1)
 
+        self.notifications = NotificationsButton(self.workspace)
+        self.notifications.open_link.connect(self.open_link)
+        layout.addWidget(self.notifications)
         who = QLabel(f"{self.workspace.signed_in.user_name}\n{self.workspace.signed_in.role_label}")
         who.setObjectName("NavigationUser")
         layout.addWidget(who)
@@ -197,6 +201,17 @@ class MainPage(QWidget):
             return
         self.show_screen("exam")
         self.screen("exam").open_exam(exam_id)  # type: ignore[attr-defined]
+
+    def open_link(self, kind: str, target: object) -> None:
+        """Open what a staff notification is about (``services.messaging.notifications.LINK_KINDS``)."""
+        screen = {"message": "messages", "webhook_delivery": "messages", "recall_run": "messages",
+                  "equipment": "equipment", "device_reading": "exam", "patient": "patients"}.get(kind)
+        if screen is None or screen not in self.available_screens():
+            return
+        self.show_screen(screen)
+        show_link = getattr(self.screen(screen), "show_link", None)
+        if callable(show_link):
+            show_link(kind, target)
 
     def show_screen(self, key: str) -> None:
         row = [e.key for e in self._entries].index(key)

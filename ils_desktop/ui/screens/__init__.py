@@ -34,6 +34,8 @@ NAVIGATION: tuple[ScreenEntry, ...] = (
                 "dispense.manage", "Ctrl+7"),
     ScreenEntry("lab-queue", "Lab work queue", "equipment", "ils_desktop.ui.screens.lab_queue", "LabQueueScreen",
                 "lab.jobs", "Ctrl+8"),
+    ScreenEntry("messages", "Messages", "mail", "ils_desktop.ui.screens.messages", "MessagesScreen",
+                "messages.send", "Ctrl+Shift+M"),
     ScreenEntry("till", "Till", "till", "ils_desktop.ui.screens.till", "TillScreen", "till.sell", "F7"),
     ScreenEntry("catalogue", "Catalogue", "inventory", "ils_desktop.ui.screens.catalogue", "CatalogueScreen",
                 "inventory.manage", "F8"),

@@ -44,7 +44,8 @@ from ils_desktop.ui.widgets.patient_header import PatientHeader, clear_layout, r
 #: Timeline kinds as the practice says them, with the badge tone each gets.
 KINDS = {"visit": ("Visit", "neutral"), "exam": ("Examination", "success"), "prescription": ("Prescription", ""),
          "referral": ("Referral", "warning"), "note": ("Note", "neutral"), "sale": ("Sale", ""),
-         "order": ("Spectacles", "success")}
+         "order": ("Spectacles", "success"),
+         "message": ("Message", "neutral")}
 #: What changes elsewhere can alter a record.
 RECORD_CHANGES = frozenset({"patients", "exams", "diary", "prescriptions", "referrals", "recalls", "till",
                             "orders"})
@@ -101,7 +102,8 @@ class TimelineRow(QFrame):
             status_tone = {"Did not attend": "danger", "Cancelled": "neutral", "Draft": "warning",
                            "Urgent": "danger", "Emergency": "danger", "Booked": "neutral",
                            "Arrived": "warning", "In test": "warning", "Refunded": "neutral",
-                           "Voided": "neutral", "Part refunded": "warning"}.get(entry.status, "success")
+                           "Voided": "neutral", "Part refunded": "warning", "Queued": "neutral",
+                           "Failed": "danger", "Needs attention": "danger"}.get(entry.status, "success")
             side.addWidget(_badge(entry.status, status_tone), 0, Qt.AlignmentFlag.AlignRight)
         if entry.who:
             who = role_label(entry.who, "hint")
