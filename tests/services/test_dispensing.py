@@ -292,3 +292,29 @@ def test_an_nhs_voucher_order_keeps_the_band_and_value_of_its_rx(database, place
     assert saved.voucher_value == values["E"]
     plain = run(database, place.do, orders.save_order, order_id, _spec(place))
     assert (plain.voucher_band, plain.voucher_value) == (None, None)
+
+
+def test_glasses_passing_check_in_tell_the_patient_they_are_ready(database, place):
+    """The check-in's pass records ``order.status_changed`` in the same transaction; the messages
+    service turns it into one "your glasses are ready" message (docs/messages.md)."""
+    order_id = _dispatched(database, place)
+    with database.unit_of_work(place.do) as uow:  # the patient gave an email and agreed to it
+        uow.session.execute(text("UPDATE patients SET email = 'grace@example.test', communication_consent = "
+                                 "communication_consent || '{\"email\": true}'::jsonb WHERE id = :p"),
+                            {"p": place.patient_id})
+        uow.commit()
+    good = LensReading(Sca(D("-2.50"), D("-0.75"), 91), Sca(D("-2.75"), D("0.50"), 175))
+    run(database, place.do, check_in.check_in, order_id, good)
+    with database.unit_of_work(place.do) as uow:
+        events = uow.session.execute(text(
+            "SELECT payload->>'status' FROM event_log WHERE kind = 'order.status_changed' AND subject_id = :o"),
+            {"o": order_id}).scalars().all()
+    assert events == ["ready_to_collect"]
+    from ils_desktop.services.messaging.automatic import react_to_events
+
+    run(database, place.shop.admin, react_to_events)
+    run(database, place.shop.admin, react_to_events)  # twice: still one message
+    with database.unit_of_work(place.shop.admin) as uow:
+        queued = uow.session.execute(text("SELECT channel FROM messages WHERE idempotency_key = :k"),
+                                     {"k": f"order_ready:{order_id}"}).scalars().all()
+    assert queued == ["email"]  # one message, by the channel the patient agreed to

@@ -24,6 +24,7 @@ from ils_desktop.errors import NotFound, UserFacingError
 from ils_desktop.models.dispensing import Order, QualityIssue
 from ils_desktop.repositories.orders import OrderLine, OrderRepository
 from ils_desktop.services import clock
+from ils_desktop.services.dispensing.announce import announce_status
 from ils_desktop.services.dispensing.orders import _new_order
 from ils_desktop.services.dispensing.views import eye_of_order
 from ils_desktop.services.use_case import use_case
@@ -190,6 +191,7 @@ def check_in(uow: TenantUnitOfWork, order_id: uuid.UUID, reading: LensReading) -
                          at=clock.now())
         order.status = OrderStatus.READY_TO_COLLECT.value
         orders.add_event(order.id, OrderStatus.READY_TO_COLLECT.value, None, at=clock.now())
+    announce_status(uow, order)
     uow.commit()
     return CheckResult(not problems, problems, issue_id)
 

@@ -38,6 +38,7 @@ from ils_desktop.models.dispensing import DispenseRecord, Order
 from ils_desktop.repositories.counters import CounterRepository
 from ils_desktop.repositories.orders import FrameFound, LensChoice, OrderLine, OrderRepository
 from ils_desktop.services import clock
+from ils_desktop.services.dispensing.announce import announce_status
 from ils_desktop.services.dispensing.views import (
     MEASUREMENT_FIELDS,
     DispensePage,
@@ -349,6 +350,7 @@ def change_status(uow: TenantUnitOfWork, order_id: uuid.UUID, status: str, note:
         raise UserFacingError("Use check-in on the lensmeter, or collection at the till, for that step.")
     order.status = wanted.value
     orders.add_event(order.id, wanted.value, note.strip() or None, at=clock.now())
+    announce_status(uow, order)
     uow.commit()
     return _detail(orders, order)
 
