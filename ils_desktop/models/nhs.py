@@ -5,8 +5,8 @@ Claims and payments are money and clinical records: never deleted (the applicati
 DELETE), audited, and a claim's parts are kept as PCSE would see them (``parts`` JSONB, shaped by
 ``services.nhs``), with real columns for what is searched, counted or matched on. Voucher and fee
 values are dated rows (``domain.gos.vouchers.value_on``); voucher faces and supplements live in the
-till's ``nhs_voucher_values``. ``nhs_claims.order_id`` names a dispensing order (no foreign key yet:
-the orders table arrives with the dispensing work).
+till's ``nhs_voucher_values``. ``nhs_claims.order_id`` names the dispensing order
+a GOS 3 claim pays towards.
 """
 
 from __future__ import annotations
@@ -188,6 +188,7 @@ class NhsClaim(TenantMixin, Base):
         _fk("exam_id", "eye_examinations"),
         _fk("prescription_id", "prescriptions"),
         _fk("booking_id", "test_room_bookings"),
+        _fk("order_id", "orders"),
         _fk("voucher_id", "nhs_vouchers"),
         _fk("submission_id", "nhs_claim_submissions"),
         _fk("performer_id", "users"),

@@ -6,8 +6,8 @@ Every table is a tenant table with forced row-level security on the verified ses
 audit trigger (a drawn signature's image is redacted from the trail: the row keeps it, the trail
 records that it changed), and least-privilege grants: claims, vouchers and payments are money and
 clinical records and are never deleted (no DELETE for the application role); fees, submissions and
-payment lines are only ever added. ``nhs_claims.order_id`` has no foreign key yet: the dispensing
-orders table is built in parallel, and the merge adds it.
+payment lines are only ever added. ``nhs_claims.order_id`` names the dispensing order a GOS 3
+claim pays towards (migration 0013's ``orders``).
 
 Revision ID: 0016_gos
 Revises: 0015_inventory
@@ -277,6 +277,11 @@ def upgrade() -> None:
             ["company_id", "exam_id"],
             ["eye_examinations.company_id", "eye_examinations.id"],
             name=op.f("fk_nhs_claims_company_id_exam_id_eye_examinations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id", "order_id"],
+            ["orders.company_id", "orders.id"],
+            name=op.f("fk_nhs_claims_company_id_order_id_orders"),
         ),
         sa.ForeignKeyConstraint(
             ["company_id", "patient_id"],
