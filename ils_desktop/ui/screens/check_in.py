@@ -103,6 +103,7 @@ class CheckInScreen(QWidget):
         self.order_title = QLabel("Choose an order")
         self.order_title.setObjectName("checkOrderTitle")
         self.order_title.setProperty("role", "section")
+        self.order_title.setWordWrap(True)
         box.addWidget(self.order_title)
         ordered_label = QLabel("Ordered")
         ordered_label.setProperty("role", "field-label")
@@ -181,6 +182,7 @@ class CheckInScreen(QWidget):
         failed = sum(1 for line in lines if line.status == "checked_fail")
         self.summary.setText(f"{len(lines)} to check  ·  {dispatched} on the way from the lab  ·  {failed} failed")
         self.model.set_rows(lines)
+        self.table.setColumnHidden(3, len({line.lab_name for line in lines}) <= 1)  # one lab: no need to say
         row = next((i for i, line in enumerate(lines) if line.id == keep), None)
         if row is None and (keep is None or keep != self.checked) and lines:
             row = 0  # the order on show left the list by another hand: show the first

@@ -172,8 +172,8 @@ class LabQueueScreen(QWidget):
 
         card = QFrame()
         card.setProperty("role", "card")
-        card.setMinimumWidth(360)
-        card.setMaximumWidth(520)
+        card.setMinimumWidth(340)
+        card.setMaximumWidth(480)
         box = QVBoxLayout(card)
         box.setContentsMargins(20, 16, 20, 16)
         box.setSpacing(8)
@@ -262,7 +262,10 @@ class LabQueueScreen(QWidget):
         self.model.overdue = queue.overdue
         self.model.set_rows(queue.jobs)
         practices = len({j.practice_id for j in queue.jobs})
-        self.summary.setText(f"{len(queue.jobs)} open jobs from {practices} practice{'s' if practices != 1 else ''}"
+        self.table.setColumnHidden(PRACTICE, practices <= 1)  # one practice: named in the summary above
+        sender = (f"{practices} practices" if practices != 1 else
+                  queue.jobs[0].practice_name if queue.jobs else "no practice")
+        self.summary.setText(f"{len(queue.jobs)} open jobs from {sender}"
                              f"  ·  {queue.count('sent_to_lab')} new  ·  {queue.count('in_production')} in production"
                              f"  ·  {len(queue.overdue)} overdue")
         self.requests = [r for r in links.received if r.status == "pending"]
