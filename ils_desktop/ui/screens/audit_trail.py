@@ -59,6 +59,14 @@ TABLE_WORDS = {
     # till and stock
     "products": "Product", "product_variants": "Product variant", "price_history": "Price change",
     "stock_levels": "Stock level", "inventory_movements": "Stock movement",
+    # inventory and purchasing
+    "stock_locations": "Stock location", "inventory_settings": "Stock settings", "stock_balances": "Stock at location",
+    "stock_reservations": "Stock reserved for an order", "reorder_rules": "Reorder rule",
+    "low_stock_alerts": "Low-stock alert", "company_supplier_relationships": "Supplier",
+    "purchase_orders": "Purchase order", "po_line_items": "Purchase order line", "stocktakes": "Stocktake",
+    "stocktake_lines": "Stocktake sheet line", "stocktake_counts": "Stocktake count",
+    "contact_lens_inventory": "Contact lens stock", "demand_forecasts": "Demand forecast",
+    "seasonal_patterns": "Seasonal pattern", "forecast_accuracy_metrics": "Forecast accuracy",
     "vat_apportionment_schemes": "VAT method", "nhs_voucher_values": "NHS voucher value",
     "till_sessions": "Till session", "till_cash_movements": "Cash in or out", "pos_transactions": "Till transaction",
     "pos_transaction_items": "Till line", "gift_cards": "Gift card or credit note", "pos_payments": "Payment",

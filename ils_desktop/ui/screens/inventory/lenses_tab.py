@@ -80,7 +80,11 @@ class LensesTab(QWidget):
         self._timer.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.view.currentIndexChanged.connect(lambda _i: self.refresh())
-        changes.changed.connect(lambda what: self.refresh() if what in ("inventory", "till") else None)
+        changes.changed.connect(self._changed)  # a bound method: dropped with the widget
+
+    def _changed(self, what: str) -> None:
+        if what in ("inventory", "till"):
+            self.refresh()
 
     def refresh(self) -> None:
         query, view, call = self.search.text(), self.view.currentData(), self.workspace.call

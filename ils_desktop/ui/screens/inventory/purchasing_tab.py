@@ -96,7 +96,11 @@ class AlertsTab(QWidget):
         self.draft_button.clicked.connect(self.draft_order)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.add_supplier_button.clicked.connect(self.add_supplier)
-        changes.changed.connect(lambda what: self.refresh() if what in ("inventory", "till") else None)
+        changes.changed.connect(self._changed)  # a bound method: dropped with the widget
+
+    def _changed(self, what: str) -> None:
+        if what in ("inventory", "till"):
+            self.refresh()
 
     def refresh(self) -> None:
         call = self.workspace.call
@@ -245,8 +249,12 @@ class OrdersTab(QWidget):
         self.close_button.clicked.connect(lambda: self._status(PoStatus.CLOSED))
         self.cancel_button.clicked.connect(lambda: self._status(PoStatus.CANCELLED))
         self.pdf_button.clicked.connect(self._choose_pdf)
-        changes.changed.connect(lambda what: self.refresh() if what == "inventory" else None)
+        changes.changed.connect(self._changed)  # a bound method: dropped with the widget
         self._buttons(None)
+
+    def _changed(self, what: str) -> None:
+        if what == "inventory":
+            self.refresh()
 
     def refresh(self) -> None:
         statuses, call = self.status_filter.currentData(), self.workspace.call

@@ -183,11 +183,15 @@ class StockTab(QWidget):
         self.movement_button.clicked.connect(self.record_movement)
         self.transfer_button.clicked.connect(self.transfer)
         self.reorder_button.clicked.connect(self.set_reorder)
-        changes.changed.connect(lambda what: self.refresh() if what in ("inventory", "till", "catalogue") else None)
+        changes.changed.connect(self._changed)  # a bound method: dropped with the widget
 
     def _scanned(self) -> None:
         self._timer.stop()
         self.refresh(select_first=True)
+
+    def _changed(self, what: str) -> None:
+        if what in ("inventory", "till", "catalogue"):
+            self.refresh()
 
     def refresh(self, select_first: bool = False) -> None:
         self._ticket += 1

@@ -143,7 +143,11 @@ class StocktakeTab(QWidget):
         self.scan.returnPressed.connect(self._scanned)
         self.uncounted_zero.toggled.connect(lambda _c: self.load())
         self.post_button.clicked.connect(self.post)
-        changes.changed.connect(lambda what: self.load() if what in ("inventory", "till") else None)
+        changes.changed.connect(self._changed)  # a bound method: dropped with the widget
+
+    def _changed(self, what: str) -> None:
+        if what in ("inventory", "till"):
+            self.load()
 
     def refresh(self) -> None:
         call, can_manage = self.workspace.call, self.workspace.can("inventory.manage")
