@@ -188,6 +188,7 @@ class InventoryMovement(TenantMixin, Base):
         _fk("location_id", "stock_locations"),
         _fk("purchase_order_id", "purchase_orders"),
         _fk("stocktake_id", "stocktakes"),
+        _fk("order_id", "orders"),
         ForeignKeyConstraint(["company_id", "user_id"], ["users.company_id", "users.id"]),
         CheckConstraint(_in("reason", MOVEMENT_REASONS), name="reason"),
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),

@@ -97,12 +97,12 @@ class StockBalance(TenantMixin, Base):
 
 
 class StockReservation(TenantMixin, Base):
-    """Units set aside for a patient's order (dispensing). ``order_id`` is dispensing's order; its
-    foreign key is added when the two features merge (the orders table is not in this revision)."""
+    """Units set aside for a patient's order (dispensing's ``orders``)."""
 
     __tablename__ = "stock_reservations"
     __table_args__ = (
         _fk("variant_id", "product_variants"),
+        _fk("order_id", "orders"),
         _user("reserved_by"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),

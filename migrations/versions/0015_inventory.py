@@ -3,9 +3,8 @@ balances kept by the database, low-stock alerts, suppliers and purchase orders, 
 lens stock and demand forecasts.
 
 - ``inventory_movements`` (0004) is THE ledger. It gains the location, the source documents
-  (purchase order, stocktake, transfer pair, and ``order_id`` for dispensing's orders — a plain uuid
-  whose foreign key the merge with dispensing adds, as that table is not in this revision), the
-  unit cost and the location's balance after the movement. Its kinds (``reason``) now include
+  (purchase order, stocktake, transfer pair, and ``order_id``: dispensing's order, migration
+  0013), the unit cost and the location's balance after the movement. Its kinds (``reason``) now include
   transfers, stocktake adjustments, damage, returns to the supplier and dispensing. The application
   role may only INSERT and SELECT it (as before).
 - A BEFORE INSERT trigger (``ils_inventory_ledger``, SECURITY DEFINER) applies every movement to
@@ -791,9 +790,15 @@ def upgrade() -> None:
         "CREATE TRIGGER ledger BEFORE INSERT ON inventory_movements "
         "FOR EACH ROW EXECUTE FUNCTION ils_inventory_ledger()"
     )
+    # Dispensing's orders (migration 0013): a movement or a reservation for an order names it.
+    for table in ("inventory_movements", "stock_reservations"):
+        op.create_foreign_key(op.f(f"fk_{table}_company_id_order_id_orders"), table, "orders",
+                              ["company_id", "order_id"], ["company_id", "id"])
 
 
 def downgrade() -> None:
+    for table in ("inventory_movements", "stock_reservations"):
+        op.drop_constraint(op.f(f"fk_{table}_company_id_order_id_orders"), table, type_="foreignkey")
     op.execute("DROP TRIGGER ledger ON inventory_movements")
     for signature in FUNCTIONS:
         op.execute(f"DROP FUNCTION {signature}")

@@ -144,16 +144,22 @@ def test_a_forecast_run_records_method_pattern_and_accuracy(database, shop: Shop
 
 
 def test_stock_reserved_and_dispensed_into_a_patient_s_order(database, shop: Shop, owner_engine):
+    from datetime import date
+
     from ils_desktop.domain.roles import Role
+    from ils_desktop.services.dispensing import orders as dispensing
     from ils_desktop.services.inventory import orders
+    from tests.dispensing_setup import _patient
     from tests.till_setup import add_staff
 
     dispenser = add_staff(owner_engine, shop.admin.company_id, Role.DISPENSING_OPTICIAN, "Dora").context
-    order_id = uuid.uuid4()  # dispensing's order (its table arrives with the merge)
+    rx = {"right_sphere": Decimal("-2.50"), "left_sphere": Decimal("-2.25")}
+    _, rx_id = _patient(database, dispenser, "Ada", "Lovelace", date(1980, 12, 10), rx)
+    order_id, other_order = (run(database, dispenser, dispensing.order_from_prescription, rx_id) for _ in range(2))
     held = run(database, dispenser, orders.reserve_for_order, shop.frame, 2, order_id)
     assert run(database, shop.admin, inventory.stock_detail, shop.frame).row.reserved == 2
     with pytest.raises(UserFacingError, match="Only 1 free"):
-        run(database, dispenser, orders.reserve_for_order, shop.frame, 2, uuid.uuid4())
+        run(database, dispenser, orders.reserve_for_order, shop.frame, 2, other_order)
     run(database, dispenser, orders.dispense_into_order, shop.frame, 2, order_id, held)
     detail = run(database, shop.admin, inventory.stock_detail, shop.frame)
     assert (detail.row.on_hand, detail.row.reserved) == (1, 0)
