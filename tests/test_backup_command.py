@@ -11,19 +11,34 @@ from ils_desktop.cli import main
 from ils_desktop.db.backups import KEY_ACCOUNT
 from ils_desktop.exit_codes import ExitCode
 
+SOURCE = "ils_cli_backed_up"
 RESTORED = "ils_cli_restored"
 
 
 @pytest.fixture
-def server(pg_server, migrated_target, practice, memory_keyring, monkeypatch, tmp_path):
-    url = migrated_target.app_url.render_as_string(hide_password=False).replace("+psycopg", "")
-    monkeypatch.setenv("ILS_DATABASE_URL", url)
+def server(pg_server, memory_keyring, monkeypatch, tmp_path):
+    """A practice database of its own: the shared test database is tampered with on purpose by the
+    audit tests, and a restore proves the trail it was given."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from ils_desktop.db.migrations import upgrade
+    from tests.conftest import make_practice
+
+    for name in (SOURCE, RESTORED):
+        pg_server.drop_database(name)
+    target = pg_server.create_database(SOURCE)
+    upgrade(target.owner_url)
+    owner = create_engine(target.owner_url, poolclass=NullPool)
+    make_practice(owner, "Backed Up Opticians")
+    owner.dispose()
+    monkeypatch.setenv("ILS_DATABASE_URL", target.app_url.render_as_string(hide_password=False).replace("+psycopg", ""))
     monkeypatch.setenv("ILS_HOME", str(tmp_path / "home"))
     previous = keyring.get_keyring()
     keyring.set_keyring(memory_keyring)
-    pg_server.drop_database(RESTORED)
     yield pg_server.superuser_conninfo
-    pg_server.drop_database(RESTORED)
+    for name in (SOURCE, RESTORED):
+        pg_server.drop_database(name)
     keyring.set_keyring(previous)
 
 

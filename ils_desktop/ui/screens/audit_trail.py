@@ -71,6 +71,16 @@ TABLE_WORDS = {
     "till_sessions": "Till session", "till_cash_movements": "Cash in or out", "pos_transactions": "Till transaction",
     "pos_transaction_items": "Till line", "gift_cards": "Gift card or credit note", "pos_payments": "Payment",
     "invoices": "Invoice", "invoice_line_items": "Invoice line", "parked_baskets": "Parked basket",
+    # NHS
+    "nhs_contract_details": "NHS contract", "nhs_practitioners": "NHS performer", "nhs_fees": "NHS fee",
+    "nhs_patient_exemptions": "NHS eligibility", "nhs_vouchers": "NHS voucher",
+    "nhs_claim_submissions": "NHS claim batch", "nhs_claims": "NHS claim", "nhs_claim_signatures": "Claim signature",
+    "nhs_payments": "NHS payment schedule", "nhs_payment_lines": "NHS payment line",
+    # messages
+    "event_log": "Practice event", "email_templates": "Message wording", "recall_runs": "Recall run",
+    "messages": "Message to a patient", "email_logs": "Email sent", "email_tracking_events": "Email bounce",
+    "sms_deliveries": "Text message", "notifications": "Staff notification", "notification_reads": "Notification read",
+    "webhook_subscriptions": "Webhook", "webhook_deliveries": "Webhook delivery", "webhook_attempts": "Webhook attempt",
 }
 #: What names a new or removed row in the list, first found first.
 SUMMARY_KEYS = ("email", "name", "last_name", "number", "code", "description", "title", "key", "role",
