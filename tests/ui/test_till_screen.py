@@ -390,8 +390,9 @@ def test_any_receipt_is_found_by_number_and_printed_again_as_a_copy(
     assert not copy.endswith(DRAWER_KICK)  # a copy never opens the drawer
 
     qtbot.mouseClick(dialog.receipt_pdf_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: (tmp_path / f"receipt-{walk_in.number}-copy.pdf").exists(), timeout=10_000)
-    assert "Receipt copy saved" in dialog.status.text()
+    # The file is written off the GUI thread, then the status says so: wait for what the user sees.
+    qtbot.waitUntil(lambda: "Receipt copy saved" in dialog.status.text(), timeout=10_000)
+    assert (tmp_path / f"receipt-{walk_in.number}-copy.pdf").exists()
     qtbot.mouseClick(dialog.invoice_pdf_button, Qt.MouseButton.LeftButton)  # a walk-in gave no address
     qtbot.waitUntil(lambda: "needs the customer's name and address" in dialog.status.text(), timeout=10_000)
 
