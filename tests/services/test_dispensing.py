@@ -234,10 +234,19 @@ def test_aftercare_non_adapt_remade_return_refunded_and_the_month_s_cost(databas
     run(database, place.do, check_in.check_in, other,
         LensReading(Sca(D("-2.50"), D("-0.75"), 90), Sca(D("-2.25"), D("-0.50"), 85)))
     run(database, place.do, payments.collect, other, session, (Tender("card", D("345.00"), "C10"),), uuid.uuid4())
+    assert other in [line.id for line in run(database, place.do, aftercare.returnable_orders)]
     refunded = run(database, place.do, aftercare.record_return, other, "Changed their mind within 14 days", session,
                    (Tender("card", D("345.00"), "R1"),), uuid.uuid4(),
                    till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
     assert refunded.kind == "refund" and refunded.total == D("-345.00")
+    assert other not in [line.id for line in run(database, place.do, aftercare.returnable_orders)]
+    with pytest.raises(UserFacingError):  # the till has nothing left of that sale to refund
+        run(database, place.do, aftercare.record_return, other, "Brought back again", session,
+            (Tender("card", D("345.00"), "R2"),), uuid.uuid4(),
+            till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
+    with database.unit_of_work(place.do) as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM returns WHERE order_id = :o"),
+                                   {"o": other}).scalar_one() == 1
 
 
 def test_orders_on_the_patient_record_and_the_home_figures(database, fresh_place):

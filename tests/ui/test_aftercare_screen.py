@@ -119,7 +119,7 @@ def test_a_return_is_refunded_on_the_till_with_a_manager_s_authorisation(qtbot, 
     qtbot.waitUntil(lambda: care.dialog is not None and care.dialog.isVisible(), timeout=5_000)
     dialog = care.dialog
     qtbot.waitUntil(lambda: dialog.order.findData(str(order_id)) >= 0, timeout=10_000)
-    assert "Till 1" in dialog.till_label.text()
+    qtbot.waitUntil(lambda: "Till 1" in dialog.till_label.text(), timeout=10_000)
     assert str(number) in dialog.order.itemText(dialog.order.findData(str(order_id)))
     assert not dialog.ok.isEnabled()  # nothing chosen yet
 
@@ -153,6 +153,14 @@ def test_a_return_is_refunded_on_the_till_with_a_manager_s_authorisation(qtbot, 
     qtbot.waitUntil(lambda: "refunded" in care.message.text(), timeout=5_000)
     assert "£245.00 refunded" in care.message.text()
     _shot(window, "aftercare-after-return-1366")
+
+    # Brought back once: it is no longer offered for a return.
+    qtbot.mouseClick(care.return_button, Qt.MouseButton.LeftButton)
+    again = care.dialog
+    assert again is not dialog
+    qtbot.waitUntil(lambda: again.order.itemText(0) == "No collected orders to return", timeout=10_000)
+    assert again.order.findData(str(order_id)) < 0 and not again.ok.isEnabled()
+    again.reject()
 
     with database.unit_of_work(place.do) as uow:
         returned = uow.session.execute(text(

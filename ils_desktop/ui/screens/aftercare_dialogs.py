@@ -120,7 +120,7 @@ class ReturnDialog(QDialog):
         self.reference.returnPressed.connect(self.record)
         call = workspace.call
         run_op(lambda: call(till.recent_sessions, 10), on_done=self._tills, parent=self)
-        run_op(lambda: call(orders.orders_in, ("collected",)), on_done=self._orders, parent=self)
+        run_op(lambda: call(aftercare.returnable_orders), on_done=self._orders, parent=self)
 
     def _tills(self, sessions: list[till.TillSessionView]) -> None:
         open_ = [s for s in sessions if s.status == "open"]
@@ -139,7 +139,7 @@ class ReturnDialog(QDialog):
             self.order.addItem("No collected orders to return", None)
         else:
             self.order.addItem("Choose the order…", None)
-            for line in sorted(lines, key=lambda x: -x.number):
+            for line in lines:
                 what = line.lens_description or line.lens_kind
                 self.order.addItem(f"{line.number}  ·  {line.patient_name}  ·  {what}", str(line.id))
         self.order.blockSignals(False)
