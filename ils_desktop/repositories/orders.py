@@ -144,6 +144,14 @@ class OrderRepository(TenantRepository):
             "WHERE o.company_id = %s AND o.status = ANY(%s) ORDER BY o.due_date NULLS LAST, o.number LIMIT %s"),
             (self.company_id, list(statuses), limit))
 
+    def returnable(self, *, limit: int = 300) -> list[OrderLine]:
+        """Collected orders not brought back yet, the most recently collected first (one query)."""
+        return self._records(OrderLine, _ORDER_LINES + (
+            "LEFT JOIN dispense_records d ON d.company_id = o.company_id AND d.order_id = o.id "
+            "WHERE o.company_id = %s AND o.status = 'collected' AND NOT EXISTS (SELECT 1 FROM returns r "
+            "WHERE r.company_id = o.company_id AND r.order_id = o.id) "
+            "ORDER BY d.collected_at DESC NULLS LAST, o.number DESC LIMIT %s"), (self.company_id, limit))
+
     def timeline(self, order_ids: Sequence[uuid.UUID]) -> list[EventLine]:
         """The events of these orders, oldest first; a lab's technician is named by the lab's name
         only (their user row is the lab's, not readable here)."""

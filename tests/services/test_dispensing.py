@@ -234,10 +234,19 @@ def test_aftercare_non_adapt_remade_return_refunded_and_the_month_s_cost(databas
     run(database, place.do, check_in.check_in, other,
         LensReading(Sca(D("-2.50"), D("-0.75"), 90), Sca(D("-2.25"), D("-0.50"), 85)))
     run(database, place.do, payments.collect, other, session, (Tender("card", D("345.00"), "C10"),), uuid.uuid4())
+    assert other in [line.id for line in run(database, place.do, aftercare.returnable_orders)]
     refunded = run(database, place.do, aftercare.record_return, other, "Changed their mind within 14 days", session,
                    (Tender("card", D("345.00"), "R1"),), uuid.uuid4(),
                    till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
     assert refunded.kind == "refund" and refunded.total == D("-345.00")
+    assert other not in [line.id for line in run(database, place.do, aftercare.returnable_orders)]
+    with pytest.raises(UserFacingError):  # the till has nothing left of that sale to refund
+        run(database, place.do, aftercare.record_return, other, "Brought back again", session,
+            (Tender("card", D("345.00"), "R2"),), uuid.uuid4(),
+            till.ManagerApproval(place.shop.manager.email, STAFF_PASSWORD))
+    with database.unit_of_work(place.do) as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM returns WHERE order_id = :o"),
+                                   {"o": other}).scalar_one() == 1
 
 
 def test_orders_on_the_patient_record_and_the_home_figures(database, fresh_place):
@@ -318,3 +327,83 @@ def test_glasses_passing_check_in_tell_the_patient_they_are_ready(database, plac
         queued = uow.session.execute(text("SELECT channel FROM messages WHERE idempotency_key = :k"),
                                      {"k": f"order_ready:{order_id}"}).scalars().all()
     assert queued == ["email"]  # one message, by the channel the patient agreed to
+
+
+def _collected_with_frame(database, place: Dispensary, stock: int | None) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    """An order for a frame of the practice's stock (``stock`` units counted; ``None``: the patient's
+    own frame), checked in and collected."""
+    from ils_desktop.services import catalogue
+    from ils_desktop.services.catalogue import ItemDetails
+
+    barcode = f"59{uuid.uuid4().hex[:10]}"
+    if stock is None:
+        spec = _spec(place, frame_code="", own_frame="Own frame: black acetate", job_type="glaze_own_frame")
+    else:
+        run(database, place.shop.admin, catalogue.add_item, ItemDetails(
+            "frame", f"Wayfarer {barcode}", brand="Ray-Ban", colour="Black", eye_size=52, bridge=20, temple=145,
+            barcode=barcode, retail_price=D("130.00"), cost_price=D("52.00")), opening_stock=stock)
+        spec = _spec(place, frame_code=barcode)
+    order_id = run(database, place.do, orders.order_from_prescription, place.rx_id)
+    run(database, place.do, orders.save_measurements, order_id, MEASURED)
+    run(database, place.do, orders.save_order, order_id, spec)
+    run(database, place.do, orders.send_to_lab, order_id)
+    for status in ("acknowledged", "in_production", "dispatched"):
+        run(database, place.lab_tech, lab_queue.update_lab_job, place.shop.admin.company_id, order_id, status)
+    run(database, place.do, check_in.check_in, order_id,
+        LensReading(Sca(D("-2.50"), D("-0.75"), 90), Sca(D("-2.25"), D("-0.50"), 85)))
+    run(database, place.do, payments.collect, order_id, place.shop.session_id, (Tender("card", D("345.00"), "F1"),),
+        uuid.uuid4())
+    return order_id
+
+
+def _frame_ledger(database, place: Dispensary, order_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    with database.unit_of_work(place.do) as uow:
+        moved = uow.session.execute(text(
+            "SELECT m.reason, m.quantity, m.variant_id = o.frame_variant_id AS the_frame FROM inventory_movements m "
+            "JOIN orders o ON o.id = m.order_id WHERE m.order_id = :o"), {"o": order_id}).all()
+        on_hand = uow.session.execute(text(
+            "SELECT coalesce(sum(m.quantity), 0) FROM inventory_movements m JOIN orders o "
+            "ON o.frame_variant_id = m.variant_id WHERE o.id = :o"), {"o": order_id}).scalar_one()
+        notes = uow.session.execute(text("SELECT note FROM order_timeline WHERE order_id = :o ORDER BY seq"),
+                                    {"o": order_id}).scalars().all()
+    return [tuple(row) for row in moved], on_hand, notes
+
+
+def test_the_frame_leaves_stock_as_the_patient_collects(database, place):
+    order_id = _collected_with_frame(database, place, stock=2)
+    moved, on_hand, notes = _frame_ledger(database, place, order_id)
+    assert moved == [("dispensed", -1, True)] and on_hand == 1
+    assert payments.FRAME_NOT_TAKEN not in notes
+    assert run(database, place.do, orders.order_detail, order_id).status == "collected"
+
+
+def test_none_on_record_the_patient_still_collects_and_the_manager_is_told(database, place):
+    order_id = _collected_with_frame(database, place, stock=0)
+    moved, on_hand, notes = _frame_ledger(database, place, order_id)
+    detail = run(database, place.do, orders.order_detail, order_id)
+    assert moved == [] and on_hand == 0  # negative stock is refused by the ledger: nothing recorded
+    assert detail.status == "collected" and payments.FRAME_NOT_TAKEN in notes
+    with database.unit_of_work(place.do) as uow:
+        paid = uow.session.execute(text(
+            "SELECT total FROM pos_transactions WHERE idempotency_key = (SELECT balance_sale_key FROM orders "
+            "WHERE id = :o)"), {"o": order_id}).scalar_one()
+    assert paid == D("345.00")  # the collection's sale is recorded with the note, in one transaction
+
+
+def test_where_negative_stock_is_allowed_the_frame_goes_below_zero(database, fresh_place):
+    from ils_desktop.services import inventory
+
+    place = fresh_place
+    run(database, place.shop.admin, inventory.set_allow_negative_stock, True)
+    order_id = _collected_with_frame(database, place, stock=0)
+    moved, on_hand, notes = _frame_ledger(database, place, order_id)
+    assert moved == [("dispensed", -1, True)] and on_hand == -1
+    assert payments.FRAME_NOT_TAKEN not in notes
+
+
+def test_the_patient_s_own_frame_is_not_taken_from_stock(database, place):
+    order_id = _collected_with_frame(database, place, stock=None)
+    moved, _on_hand, notes = _frame_ledger(database, place, order_id)
+    detail = run(database, place.do, orders.order_detail, order_id)
+    assert detail.own_frame and detail.status == "collected"
+    assert moved == [] and payments.FRAME_NOT_TAKEN not in notes

@@ -242,6 +242,10 @@ def test_rx_to_collection_with_the_lab_and_the_lensmeter(qtbot, make_window, dat
             paid = uow.session.execute(text("SELECT sum(total) FROM pos_transactions WHERE patient_id = :p"),
                                        {"p": place.patient_id}).scalar_one()
         assert paid == Decimal("345.00")
+        with database.unit_of_work(place.do) as uow:  # the scanned frame left stock as she collected
+            frame_out = uow.session.execute(text(
+                "SELECT reason, quantity FROM inventory_movements WHERE order_id = :o"), {"o": order_id}).all()
+        assert [tuple(row) for row in frame_out] == [("dispensed", -1)]
 
         # A week later she cannot get on with them: a non-adapt, remade at the practice's cost.
         from ils_desktop.ui.screens.dispense.non_adapt_dialog import NonAdaptDialog

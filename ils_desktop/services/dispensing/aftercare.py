@@ -18,7 +18,7 @@ from ils_desktop.domain.sale_plan import ReturnRequest, Tender
 from ils_desktop.errors import NotFound, UserFacingError, ValidationFailed
 from ils_desktop.models.dispensing import COST_BORNE_BY, FAULTS, NonAdapt, OrderReturn
 from ils_desktop.repositories.aftercare import AftercareLine, AftercareRepository
-from ils_desktop.repositories.orders import OrderRepository
+from ils_desktop.repositories.orders import OrderLine, OrderRepository
 from ils_desktop.services import clock, till
 from ils_desktop.services.dispensing.check_in import make_remake
 from ils_desktop.services.use_case import use_case
@@ -102,6 +102,12 @@ def set_quality_fault(uow: TenantUnitOfWork, issue_id: uuid.UUID, fault: str, co
         raise NotFound("That quality issue was not found.")
     row.fault, row.cost = fault, _money(cost, "cost")
     uow.commit()
+
+
+@use_case(permission="dispense.manage", read_only=True)
+def returnable_orders(uow: TenantUnitOfWork) -> list[OrderLine]:
+    """Collected orders not brought back yet, the most recently collected first (one query)."""
+    return uow.repository(OrderRepository).returnable()
 
 
 @use_case(permission="dispense.manage", retry_safe=True)

@@ -23,6 +23,7 @@ from ils_desktop.models.dispensing import DispenseRecord, Order
 from ils_desktop.repositories.orders import OrderRepository
 from ils_desktop.services import clock, till
 from ils_desktop.services.dispensing.orders import supervision_refusal
+from ils_desktop.services.inventory.orders import frame_leaves_stock
 from ils_desktop.services.use_case import use_case
 
 ZERO = Decimal("0.00")
@@ -50,6 +51,20 @@ def _sell(uow: TenantUnitOfWork, order: Order, amount: Decimal, till_session_id:
     return till.check_out(uow, basket, key)
 
 
+FRAME_NOT_TAKEN = "Frame not taken from stock: none on record — check the stock count"
+
+
+def _frame_out_of_stock(uow: TenantUnitOfWork, orders: OrderRepository, order: Order, key: uuid.UUID) -> None:
+    """A stocked frame (not the patient's own) leaves stock as the patient collects, in the
+    collection's transaction. With none on record and negative stock refused, the patient still
+    collects: nothing is taken and the order's timeline tells the manager to check the count."""
+    if order.own_frame or order.frame_variant_id is None:
+        return
+    if frame_leaves_stock(uow, order.frame_variant_id, order.id) is False:
+        orders.add_event(order.id, OrderStatus.COLLECTED.value, FRAME_NOT_TAKEN,
+                         event_id=_event_id(key, "frame-not-in-stock"), at=clock.now())
+
+
 @use_case(permission="dispense.manage", retry_safe=True)
 def take_deposit(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UUID,
                  tenders: Sequence[Tender], key: uuid.UUID) -> till.TransactionRecorded:
@@ -72,7 +87,9 @@ def take_deposit(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uu
 def collect(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UUID, tenders: Sequence[Tender],
             key: uuid.UUID) -> till.TransactionRecorded | None:
     """The patient collects: the balance at the till (nothing to take when it is all paid), the
-    dispense record's collection, and the order collected. Refused without the registrant s.27 needs."""
+    dispense record's collection, the order collected, and a stocked frame out of stock (a
+    ``dispensed`` movement linked to the order), all in one transaction. Refused without the
+    registrant s.27 needs."""
     orders = uow.repository(OrderRepository)
     order = _order(orders, order_id)
     if order.status == OrderStatus.COLLECTED and order.balance_sale_key == key:
@@ -93,6 +110,7 @@ def collect(uow: TenantUnitOfWork, order_id: uuid.UUID, till_session_id: uuid.UU
     orders.add_event(order.id, OrderStatus.COLLECTED.value,
                      f"Collected; balance £{balance} paid at the till" if balance else "Collected",
                      event_id=_event_id(key, "collected"), at=clock.now())
+    _frame_out_of_stock(uow, orders, order, key)
     if balance <= ZERO:
         uow.commit()
         return None

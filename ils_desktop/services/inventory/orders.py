@@ -52,11 +52,11 @@ def release_reservation(uow: TenantUnitOfWork, reservation_id: uuid.UUID) -> Non
     uow.commit()
 
 
-@use_case(permission="dispense.manage")
-def dispense_into_order(uow: TenantUnitOfWork, variant_id: uuid.UUID, quantity: int, order_id: uuid.UUID,
-                        reservation_id: uuid.UUID | None = None) -> None:
-    """Units leave stock into a patient's order: a ``dispensed`` movement linked to the order (and
-    its reservation, if any, is settled)."""
+def take_out_of_stock(uow: TenantUnitOfWork, variant_id: uuid.UUID, quantity: int, order_id: uuid.UUID,
+                      reservation_id: uuid.UUID | None = None) -> None:
+    """Units leave stock into a patient's order, in the caller's transaction (nothing committed
+    here): a ``dispensed`` movement linked to the order, its reservation (if any) settled. Raises
+    ``NotEnoughStock`` when the ledger refuses stock below zero."""
     stock = uow.repository(StockRepository)
     stock.queue_behind_other_writers()
     _stocked(stock, variant_id, quantity)
@@ -68,10 +68,36 @@ def dispense_into_order(uow: TenantUnitOfWork, variant_id: uuid.UUID, quantity: 
         if reserved_variant != variant_id or reserved != quantity:
             raise ValidationFailed({"reservation": "That reservation is for another item or quantity."})
     try:
-        stock.record([Movement(variant_id, -quantity, MovementKind.DISPENSED.value, clock.now(), uow.context.user_id,
-                               note="dispensed into order", order_id=order_id)])
+        with uow.session.begin_nested():  # a refusal leaves the caller's transaction usable
+            stock.record([Movement(variant_id, -quantity, MovementKind.DISPENSED.value, clock.now(),
+                                   uow.context.user_id, note="dispensed into order", order_id=order_id)])
     except IntegrityError as error:
         if "on_hand_not_negative" not in str(error.orig):
             raise
         raise NotEnoughStock("Not that much in stock: nothing was dispensed.") from None
+
+
+def frame_leaves_stock(uow: TenantUnitOfWork, variant_id: uuid.UUID, order_id: uuid.UUID) -> bool | None:
+    """The order's frame leaves stock as the patient collects, in the caller's transaction.
+
+    ``None`` when stock is not counted for it (nothing to record); ``True`` when the ``dispensed``
+    movement is recorded (below zero too, where the practice allows negative stock: the inventory
+    screen then shows the shortfall); ``False`` when the count shows none and the ledger refuses
+    negative stock: nothing is recorded, so the caller can say so without stopping the patient."""
+    row = uow.repository(StockRepository).stock_row(variant_id)
+    if row is None or not row.track_stock:
+        return None
+    try:
+        take_out_of_stock(uow, variant_id, 1, order_id)
+    except NotEnoughStock:
+        return False
+    return True
+
+
+@use_case(permission="dispense.manage")
+def dispense_into_order(uow: TenantUnitOfWork, variant_id: uuid.UUID, quantity: int, order_id: uuid.UUID,
+                        reservation_id: uuid.UUID | None = None) -> None:
+    """Units leave stock into a patient's order: a ``dispensed`` movement linked to the order (and
+    its reservation, if any, is settled)."""
+    take_out_of_stock(uow, variant_id, quantity, order_id, reservation_id)
     uow.commit()

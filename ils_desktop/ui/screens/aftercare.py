@@ -1,5 +1,6 @@
 """After-care: the patients who cannot get on with their new glasses (open non-adapts) and this month's
-remakes and quality issues, with what they cost the practice. Resolve a non-adapt with its outcome."""
+remakes and quality issues, with what they cost the practice. Resolve a non-adapt with its outcome,
+record glasses brought back (refunded at the till), and give a lensmeter fail its fault and cost."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -23,6 +25,7 @@ from ils_desktop.domain.diary import LONDON
 from ils_desktop.services.dispensing import aftercare
 from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
+from ils_desktop.ui.screens.aftercare_dialogs import QualityFaultDialog, ReturnDialog
 from ils_desktop.ui.session import Workspace
 from ils_desktop.ui.theme import PALETTE, icon, polish_table
 from ils_desktop.ui.widgets.forms import say
@@ -74,7 +77,15 @@ class AftercareScreen(QWidget):
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("aftercareSummary")
         self.summary.setProperty("role", "subtitle")
-        layout.addWidget(title)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        self.return_button = QPushButton(icon("till"), "Re&turn glasses…")
+        self.return_button.setObjectName("recordReturn")
+        self.return_button.setToolTip("Glasses brought back: record the return and refund at the till (Ctrl+Shift+R)")
+        self.return_button.clicked.connect(self.record_return)
+        head.addWidget(self.return_button)
+        layout.addLayout(head)
         layout.addWidget(self.summary)
 
         open_row = QHBoxLayout()
@@ -100,6 +111,12 @@ class AftercareScreen(QWidget):
         self.cost.setObjectName("aftercareCost")
         self.cost.setProperty("role", "section")
         month_row.addWidget(self.cost)
+        month_row.addSpacing(16)
+        self.fault_button = QPushButton(icon("edit"), "&Fault and cost…")
+        self.fault_button.setObjectName("setQualityFault")
+        self.fault_button.setToolTip("Whose fault the chosen lensmeter fail was, and what it cost the practice")
+        self.fault_button.clicked.connect(self.set_fault)
+        month_row.addWidget(self.fault_button)
         layout.addLayout(month_row)
         self.month_model = AftercareModel()
         self.month_table = _table("monthRemakes", self.month_model)
@@ -109,7 +126,10 @@ class AftercareScreen(QWidget):
         self.message.setProperty("role", "hint")
         layout.addWidget(self.message)
 
+        self.month_table.doubleClicked.connect(lambda _index: self.set_fault())
+        self.dialog: QDialog | None = None  # the dialog open over the screen (tests reach it here)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.refresh)
+        QShortcut(QKeySequence("Ctrl+Shift+R"), self).activated.connect(self.record_return)
         changes.changed.connect(lambda what: self.refresh() if what == "orders" else None)
         self.refresh()
 
@@ -139,6 +159,33 @@ class AftercareScreen(QWidget):
         outcome, ok = QInputDialog.getText(self, "Resolve non-adapt", f"Outcome for {line.patient_name}:")
         if ok and outcome.strip():
             self.resolve_with(line.id, outcome)
+
+    def record_return(self) -> None:
+        dialog = ReturnDialog(self.workspace, self)
+        dialog.accepted.connect(lambda: self._returned(dialog))
+        self._open(dialog)
+
+    def _returned(self, dialog: ReturnDialog) -> None:
+        recorded = dialog.recorded
+        number = f" (till transaction {recorded.number})" if recorded is not None and recorded.number else ""
+        say(self.message, f"Return recorded and £{-recorded.total if recorded else 0:.2f} refunded{number}.",
+            "success")
+
+    def set_fault(self) -> None:
+        rows = self.month_table.selectionModel().selectedRows()
+        line = self.month_model.rows[rows[0].row()] if rows else None
+        if line is None or line.kind != "quality_issue":
+            say(self.message, "Choose a quality issue (a lensmeter fail, in red) in this month's list.", "hint")
+            return
+        dialog = QualityFaultDialog(self.workspace, line, self)
+        dialog.accepted.connect(lambda: say(self.message, f"Fault and cost saved for order {line.order_number}.",
+                                            "success"))
+        self._open(dialog)
+
+    def _open(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+        dialog.activateWindow()
 
     def resolve_with(self, non_adapt_id: Any, outcome: str) -> None:
         call = self.workspace.call
