@@ -179,3 +179,69 @@ def test_a_manager_raises_an_order_by_hand_then_changes_and_sends_the_draft(qtbo
     with database.unit_of_work(shop.admin) as uow:
         assert uow.session.execute(text("SELECT status FROM purchase_orders WHERE id = :o"),
                                    {"o": order_id}).scalar_one() == "sent"
+
+
+def test_a_manager_changes_a_supplier_s_account_terms_and_lead_time(qtbot, make_window, database, owner_engine,
+                                                                    practice):
+    shop = open_shop(database, owner_engine, practice)
+    safilo = run(database, shop.admin, purchasing.save_supplier, purchasing.SupplierDetails(
+        "Safilo UK", "SAF-2231", "30 days", 7, "orders@safilo.example"))
+    run(database, shop.admin, purchasing.save_supplier, purchasing.SupplierDetails("Alcon Vision", "ALC-90"))
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, shop.manager.email, STAFF_PASSWORD)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    window.main_page.show_screen("inventory")
+    screen = window.main_page.screens["inventory"]
+    window.resize(1366, 768)
+    screen.show_tab(screen.suppliers)
+    tab = screen.suppliers
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=15_000)
+    assert [tab.model.index(1, c).data() for c in range(4)] == ["Safilo UK", "SAF-2231", "30 days", "7 days"]
+    assert not tab.edit_button.isEnabled()  # nothing chosen yet
+    _shot(window, "suppliers-1366")
+
+    # Enter on Safilo opens it with what is on file.
+    tab.table.setFocus()
+    tab.table.selectRow(1)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=5_000)
+    dialog = tab.dialog
+    assert (dialog.name.text(), dialog.account.text(), dialog.terms.text(), dialog.lead.value()) == (
+        "Safilo UK", "SAF-2231", "30 days", 7)
+
+    # A name already used is refused on the field; nothing changes.
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, "Alcon Vision")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.errors["name"].isVisible(), timeout=15_000)
+    assert "already a supplier with that name" in dialog.errors["name"].text()
+    assert dialog.isVisible()
+
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, "Safilo Group UK")
+    dialog.account.selectAll()
+    qtbot.keyClicks(dialog.account, "SAF-9001")
+    dialog.terms.selectAll()
+    qtbot.keyClicks(dialog.terms, "60 days end of month")
+    dialog.lead.setFocus()
+    dialog.lead.selectAll()
+    qtbot.keyClicks(dialog.lead, "12")
+    _shot(dialog, "supplier-dialog")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+    assert dialog.saved_id == safilo
+
+    qtbot.waitUntil(lambda: "Safilo Group UK" in [r.name for r in tab.model.rows], timeout=15_000)
+    row = [tab.model.index(r, c).data() for r in range(2) for c in range(4)
+           if tab.model.rows[r].id == safilo]
+    assert row == ["Safilo Group UK", "SAF-9001", "60 days end of month", "12 days"]
+    with database.unit_of_work(shop.admin) as uow:
+        saved = uow.session.execute(text(
+            "SELECT name, account_number, payment_terms, lead_time_days, email FROM company_supplier_relationships "
+            "WHERE id = :s"), {"s": safilo}).one()
+    assert tuple(saved) == ("Safilo Group UK", "SAF-9001", "60 days end of month", 12, "orders@safilo.example")
+    assert run(database, shop.admin, purchasing.suppliers)[1].lead_time_days == 12
+    _shot(window, "suppliers-after-1366")
+    window.resize(1920, 1080)
+    qtbot.wait(50)
+    _shot(window, "suppliers-1920")
