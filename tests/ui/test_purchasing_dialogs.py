@@ -245,3 +245,67 @@ def test_a_manager_changes_a_supplier_s_account_terms_and_lead_time(qtbot, make_
     window.resize(1920, 1080)
     qtbot.wait(50)
     _shot(window, "suppliers-1920")
+
+
+def test_a_manager_sets_reorder_rules_by_category_and_the_alerts_follow(qtbot, make_window, database,
+                                                                        owner_engine, practice):
+    shop = open_shop(database, owner_engine, practice)  # frames: 3 and 1 in stock; solution: 50
+    run(database, shop.admin, purchasing.save_supplier, purchasing.SupplierDetails("Safilo UK"))
+    window = make_window(database)
+    sign_in_by_keyboard(qtbot, window, shop.manager.email, STAFF_PASSWORD)
+    qtbot.waitUntil(lambda: window.main_page is not None, timeout=10_000)
+    window.main_page.show_screen("inventory")
+    screen = window.main_page.screens["inventory"]
+    window.resize(1366, 768)
+    screen.show_tab(screen.alerts)
+    alerts_tab = screen.alerts
+    qtbot.waitUntil(lambda: alerts_tab.supplier.count() == 1, timeout=15_000)
+    assert alerts_tab.model.rowCount() == 0
+
+    qtbot.mouseClick(alerts_tab.rules_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: alerts_tab.dialog is not None and alerts_tab.dialog.save_button.isEnabled(),
+                    timeout=15_000)
+    dialog = alerts_tab.dialog
+    frames_level, frames_quantity, _ = dialog.fields["frame"]
+    solution_level, solution_quantity, solution_error = dialog.fields["solution"]
+    for spin, value in ((frames_level, "2"), (frames_quantity, "6"), (solution_level, "60")):
+        spin.setFocus()
+        spin.selectAll()
+        qtbot.keyClicks(spin, value)
+    # A point without a quantity is refused on the row; nothing is saved.
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert solution_error.isVisible() and "how many to order" in solution_error.text()
+    assert dialog.isVisible()
+    solution_quantity.setFocus()
+    solution_quantity.selectAll()
+    qtbot.keyClicks(solution_quantity, "24")
+    assert not solution_error.isVisible()
+    qtbot.wait(50)  # the layout closes up the hidden error line
+    _shot(dialog, "reorder-rules-dialog")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+
+    with database.unit_of_work(shop.admin) as uow:
+        rules = uow.session.execute(text(
+            "SELECT category, reorder_level, reorder_quantity FROM reorder_rules ORDER BY category")).all()
+    assert [tuple(r) for r in rules] == [("frame", 2, 6), ("solution", 60, 24)]
+    # The rules raise the alerts at once: the Round Metal (1 ≤ 2) and the solution (50 ≤ 60), not the
+    # Clubmaster (3 > 2); each at its category's quantity.
+    qtbot.waitUntil(lambda: alerts_tab.model.rowCount() == 2, timeout=15_000)
+    assert {(r.variant_id, r.reorder_quantity) for r in alerts_tab.model.rows} == {
+        (shop.last_frame, 6), (shop.solution, 24)}
+    _shot(window, "low-stock-rules-1366")
+
+    # Opened again, the dialog shows what is in force; a point of 0 removes the solution's rule.
+    qtbot.mouseClick(alerts_tab.rules_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: alerts_tab.dialog is not dialog and alerts_tab.dialog.save_button.isEnabled(),
+                    timeout=15_000)
+    again = alerts_tab.dialog
+    assert (again.fields["frame"][0].value(), again.fields["frame"][1].value()) == (2, 6)
+    again.fields["solution"][0].setFocus()
+    again.fields["solution"][0].selectAll()
+    qtbot.keyClicks(again.fields["solution"][0], "0")
+    qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not again.isVisible(), timeout=15_000)
+    with database.unit_of_work(shop.admin) as uow:
+        assert uow.session.execute(text("SELECT category FROM reorder_rules")).scalars().all() == ["frame"]

@@ -81,6 +81,11 @@ class AlertsTab(QWidget):
         self.draft_button.setObjectName("draftOrderButton")
         self.draft_button.setProperty("role", "primary")
         self.dismiss_button = QPushButton("Dismiss selected")
+        self.rules_button = QPushButton("Reorder rules…")
+        self.rules_button.setObjectName("reorderRulesButton")
+        self.rules_button.setToolTip("Reorder points and quantities by category")
+        bar.addWidget(self.rules_button)
+        bar.addSpacing(16)
         bar.addWidget(QLabel("Supplier"))
         bar.addWidget(self.supplier)
         bar.addWidget(self.add_supplier_button)
@@ -96,6 +101,7 @@ class AlertsTab(QWidget):
         self.draft_button.clicked.connect(self.draft_order)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.add_supplier_button.clicked.connect(self.add_supplier)
+        self.rules_button.clicked.connect(self.edit_rules)
         changes.changed.connect(self._changed)  # a bound method: dropped with the widget
 
     def _changed(self, what: str) -> None:
@@ -142,6 +148,12 @@ class AlertsTab(QWidget):
         if chosen:
             run_op(lambda: call(alerts.dismiss_alerts, chosen), on_done=lambda _n: changes.changed.emit("inventory"),
                    parent=self)
+
+    def edit_rules(self) -> None:
+        from ils_desktop.ui.screens.inventory.rules_dialog import ReorderRulesDialog
+
+        self.dialog = ReorderRulesDialog(self.workspace, self)
+        self.dialog.open()
 
     def add_supplier(self) -> None:
         from ils_desktop.ui.screens.inventory.dialogs import SupplierDialog
