@@ -178,6 +178,12 @@ class PurchasingRepository(TenantRepository):
             "AND purchase_order_id = :o AND line_number = :n"),
             {"c": self.company_id, "o": order_id, "n": line_number, "q": quantity, "cost": unit_cost})
 
+    def remove_line(self, order_id: uuid.UUID, line_number: int) -> None:
+        """Remove a line (the database allows it on a draft order only)."""
+        self.session.execute(text(
+            "DELETE FROM po_line_items WHERE company_id = :c AND purchase_order_id = :o AND line_number = :n"),
+            {"c": self.company_id, "o": order_id, "n": line_number})
+
     def orders(self, statuses: Sequence[str]) -> list[OrderSummary]:
         return self._records(OrderSummary, _ORDERS, (self.company_id, list(statuses)))
 

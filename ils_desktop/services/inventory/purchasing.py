@@ -138,11 +138,7 @@ def create_purchase_order(uow: TenantUnitOfWork, supplier_id: uuid.UUID,
                           lines: tuple[tuple[uuid.UUID, int, Decimal], ...] = (), *, expected_on: date | None = None,
                           notes: str = "", source: str = "manual") -> uuid.UUID:
     """A draft order to ``supplier_id`` with ``(variant, quantity, unit cost)`` lines."""
-    problems: dict[str, str] = {}
-    if any(quantity <= 0 for _v, quantity, _c in lines):
-        problems["lines"] = "Every line orders at least one unit."
-    if any(cost < 0 for _v, _q, cost in lines):
-        problems["lines"] = "A cost cannot be negative."
+    problems = _lines_problems(lines)
     if notes and (problem := text_input.text_problem(notes, text_input.NOTE)):
         problems["notes"] = problem
     if problems:
@@ -153,7 +149,7 @@ def create_purchase_order(uow: TenantUnitOfWork, supplier_id: uuid.UUID,
     location = uow.repository(StockRepository).default_location()
     order_id, _number = repository.create_order(supplier_id, location, uow.context.user_id, clock.now(), expected_on,
                                                 notes.strip() or None)
-    repository.add_lines(order_id, [(v, q, c, source) for v, q, c in lines])
+    repository.add_lines(order_id, [(v, q, c.quantize(Decimal("0.01")), source) for v, q, c in lines])
     uow.commit()
     return order_id
 
@@ -198,6 +194,41 @@ def add_order_line(uow: TenantUnitOfWork, order_id: uuid.UUID, code: str, quanti
     row = stock.stock_row(variant_id)
     cost = unit_cost if unit_cost is not None else (row.average_cost or row.cost_price if row else None)
     repository.add_lines(order_id, [(variant_id, quantity, Decimal(cost or 0).quantize(Decimal("0.01")), "manual")])
+    uow.commit()
+
+
+def _lines_problems(lines: tuple[tuple[uuid.UUID, int, Decimal], ...]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if any(quantity <= 0 for _v, quantity, _c in lines):
+        problems["lines"] = "Every line orders at least one unit."
+    if any(cost < 0 for _v, _q, cost in lines):
+        problems["lines"] = "A cost cannot be negative."
+    if len({variant for variant, _q, _c in lines}) != len(lines):
+        problems["lines"] = "An item is on the order twice: change the quantity of one line instead."
+    return problems
+
+
+@use_case(permission="inventory.manage")
+def revise_draft_order(uow: TenantUnitOfWork, order_id: uuid.UUID,
+                       lines: tuple[tuple[uuid.UUID, int, Decimal], ...]) -> None:
+    """A draft order's lines become exactly ``(variant, quantity, unit cost)`` ``lines``: a line no
+    longer there is removed, a changed one changed, a new one added (as the manager edited it).
+    Refused once the order has been sent (the database refuses removing a sent order's lines too)."""
+    problems = _lines_problems(lines)
+    if problems:
+        raise ValidationFailed(problems)
+    repository = uow.repository(PurchasingRepository)
+    view = _view(repository, order_id, lock=True)
+    if view.header.status != PoStatus.DRAFT:
+        raise UserFacingError("Only a draft order can be changed; this one has been sent.")
+    wanted = {variant: (quantity, cost.quantize(Decimal("0.01"))) for variant, quantity, cost in lines}
+    for line in view.lines:
+        if line.variant_id not in wanted:
+            repository.remove_line(order_id, line.line_number)
+        elif wanted[line.variant_id] != (line.quantity_ordered, line.unit_cost):
+            repository.set_line(order_id, line.line_number, *wanted[line.variant_id])
+    on_order = {line.variant_id for line in view.lines}
+    repository.add_lines(order_id, [(v, q, c, "manual") for v, (q, c) in wanted.items() if v not in on_order])
     uow.commit()
 
 

@@ -29,6 +29,7 @@ from ils_desktop.ui.ops import changes, run_op
 from ils_desktop.ui.rows_model import Index, RowsModel
 from ils_desktop.ui.screens.inventory.common import money, status_label, table, tell
 from ils_desktop.ui.session import Workspace
+from ils_desktop.ui.widgets.forms import FieldError
 
 
 class FormDialog(QDialog):
@@ -276,25 +277,72 @@ class ValuationDialog(QDialog):
 
 
 class SupplierDialog(FormDialog):
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__("Add a supplier", "A supplier on ILS, or an external one with your account number and "
-                         "terms.", parent)
+    """Add a supplier, or change one (``supplier``: its name, account number, terms, lead time and
+    contact details)."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None, *, supplier: Any = None) -> None:
+        super().__init__("Change a supplier" if supplier else "Add a supplier",
+                         f"{supplier.name}: what goes on its purchase orders." if supplier else
+                         "A supplier on ILS, or an external one with your account number and terms.", parent)
         self.workspace = workspace
+        self.supplier = supplier
         self.saved_id: Any = None
         self.name, self.account, self.terms = QLineEdit(), QLineEdit(), QLineEdit()
         self.email, self.phone, self.address = QLineEdit(), QLineEdit(), QLineEdit()
+        self.name.setObjectName("supplierName")
+        self.account.setObjectName("supplierAccount")
+        self.terms.setObjectName("supplierTerms")
+        self.terms.setPlaceholderText("e.g. 30 days end of month")
         self.lead = QSpinBox()
+        self.lead.setObjectName("supplierLead")
         self.lead.setRange(0, 365)
         self.lead.setValue(7)
         self.lead.setSuffix(" days")
-        for label, field in (("Name", self.name), ("Account number", self.account), ("Terms", self.terms),
-                             ("Lead time", self.lead), ("Email", self.email), ("Phone", self.phone),
-                             ("Address", self.address)):
-            self.form.addRow(label, field)
+        self.errors: dict[str, FieldError] = {}
+        for key, label, field in (("name", "Name", self.name), ("account_number", "Account number", self.account),
+                                  ("payment_terms", "Terms", self.terms), ("lead_time_days", "Lead time", self.lead),
+                                  ("email", "Email", self.email), ("phone", "Phone", self.phone),
+                                  ("address", "Address", self.address)):
+            error = self.errors[key] = FieldError()
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(field)
+            column.addWidget(error)
+            self.form.addRow(label, box)
+            if isinstance(field, QLineEdit):  # what the manager retypes is no longer in error
+                field.textEdited.connect(lambda _t, e=error: e.show_message(""))
+        if supplier is not None:
+            self.name.setText(supplier.name)
+            self.account.setText(supplier.account_number or "")
+            self.terms.setText(supplier.payment_terms or "")
+            self.lead.setValue(supplier.lead_time_days)
+            self.email.setText(supplier.email or "")
+            self.phone.setText(supplier.phone or "")
+            self.address.setText(supplier.address or "")
+        self.name.setFocus()
+
+    def failed(self, error: BaseException) -> bool:
+        if isinstance(error, ValidationFailed):
+            for key, message in error.problems.items():
+                if key in self.errors:
+                    self.errors[key].show_message(message)
+            rest = [m for k, m in error.problems.items() if k not in self.errors]
+            if rest:
+                tell(self.message, " ".join(rest), "error")
+            else:
+                self.message.setVisible(False)
+            return True
+        return super().failed(error)
 
     def save(self) -> None:
+        for error in self.errors.values():
+            error.show_message("")
         details = purchasing.SupplierDetails(self.name.text(), self.account.text(), self.terms.text(),
                                              self.lead.value(), self.email.text(), self.phone.text(),
-                                             self.address.text())
-        call = self.workspace.call
-        self.run(lambda: call(purchasing.save_supplier, details), then=lambda saved: setattr(self, "saved_id", saved))
+                                             self.address.text(),
+                                             self.supplier.supplier_company_id if self.supplier else None)
+        call, supplier_id = self.workspace.call, self.supplier.id if self.supplier else None
+        self.run(lambda: call(purchasing.save_supplier, details, supplier_id),
+                 then=lambda saved: setattr(self, "saved_id", saved))

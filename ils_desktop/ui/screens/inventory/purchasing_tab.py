@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -81,6 +81,11 @@ class AlertsTab(QWidget):
         self.draft_button.setObjectName("draftOrderButton")
         self.draft_button.setProperty("role", "primary")
         self.dismiss_button = QPushButton("Dismiss selected")
+        self.rules_button = QPushButton("Reorder rules…")
+        self.rules_button.setObjectName("reorderRulesButton")
+        self.rules_button.setToolTip("Reorder points and quantities by category")
+        bar.addWidget(self.rules_button)
+        bar.addSpacing(16)
         bar.addWidget(QLabel("Supplier"))
         bar.addWidget(self.supplier)
         bar.addWidget(self.add_supplier_button)
@@ -96,6 +101,7 @@ class AlertsTab(QWidget):
         self.draft_button.clicked.connect(self.draft_order)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.add_supplier_button.clicked.connect(self.add_supplier)
+        self.rules_button.clicked.connect(self.edit_rules)
         changes.changed.connect(self._changed)  # a bound method: dropped with the widget
 
     def _changed(self, what: str) -> None:
@@ -143,6 +149,12 @@ class AlertsTab(QWidget):
             run_op(lambda: call(alerts.dismiss_alerts, chosen), on_done=lambda _n: changes.changed.emit("inventory"),
                    parent=self)
 
+    def edit_rules(self) -> None:
+        from ils_desktop.ui.screens.inventory.rules_dialog import ReorderRulesDialog
+
+        self.dialog = ReorderRulesDialog(self.workspace, self)
+        self.dialog.open()
+
     def add_supplier(self) -> None:
         from ils_desktop.ui.screens.inventory.dialogs import SupplierDialog
 
@@ -184,6 +196,8 @@ class OrdersTab(QWidget):
         self.view: Any = None
         self.last_scan: str | None = None
         self.saved_pdf: Path | None = None
+        self.select_next: uuid.UUID | None = None
+        self.dialog: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 12, 0, 0)
         layout.setSpacing(12)
@@ -193,8 +207,13 @@ class OrdersTab(QWidget):
         self.status_filter.addItem("All orders", tuple(s.value for s in PoStatus))
         for status in PoStatus:
             self.status_filter.addItem(PO_LABELS[status.value], (status.value,))
+        self.new_button = QPushButton(icon("add"), " New order…")
+        self.new_button.setObjectName("newOrderButton")
+        self.new_button.setProperty("role", "primary")
+        self.new_button.setToolTip("Raise a purchase order by hand (Ctrl+N)")
         bar.addWidget(self.status_filter)
         bar.addStretch(1)
+        bar.addWidget(self.new_button)
         layout.addLayout(bar)
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = OrdersModel()
@@ -214,7 +233,10 @@ class OrdersTab(QWidget):
         self.cancel_button = QPushButton("Cancel order")
         self.cancel_button.setProperty("role", "danger")
         self.pdf_button = QPushButton("PDF…")
-        for button in (self.pdf_button, self.send_button, self.close_button, self.cancel_button):
+        self.edit_button = QPushButton(icon("edit"), " Change lines…")
+        self.edit_button.setObjectName("editOrderButton")
+        self.edit_button.setToolTip("Change a draft order's items, quantities and costs (Ctrl+E)")
+        for button in (self.edit_button, self.pdf_button, self.send_button, self.close_button, self.cancel_button):
             top.addWidget(button)
         card_layout.addLayout(top)
         self.supplier_line = QLabel("")
@@ -249,6 +271,11 @@ class OrdersTab(QWidget):
         self.close_button.clicked.connect(lambda: self._status(PoStatus.CLOSED))
         self.cancel_button.clicked.connect(lambda: self._status(PoStatus.CANCELLED))
         self.pdf_button.clicked.connect(self._choose_pdf)
+        self.new_button.clicked.connect(self.new_order)
+        self.edit_button.clicked.connect(self.edit_order)
+        QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(self.new_order)
+        QShortcut(QKeySequence("Ctrl+E"), self).activated.connect(self.edit_order)
+        self.lines.doubleClicked.connect(lambda _i: self.edit_order())
         changes.changed.connect(self._changed)  # a bound method: dropped with the widget
         self._buttons(None)
 
@@ -258,12 +285,13 @@ class OrdersTab(QWidget):
 
     def refresh(self) -> None:
         statuses, call = self.status_filter.currentData(), self.workspace.call
-        current = self.view.header.id if self.view else None
+        current = self.select_next or (self.view.header.id if self.view else None)
 
         def done(rows: list[Any]) -> None:
             self.model.set_rows(rows)
             ids = [r.id for r in rows]
             if current in ids:
+                self.select_next = None
                 self.table.selectRow(ids.index(current))
             elif rows:
                 self.table.selectRow(0)
@@ -305,7 +333,35 @@ class OrdersTab(QWidget):
         self.lines_model.set_rows(view.lines)
         self._buttons(h.status)
 
+    def new_order(self) -> None:
+        """The dialog to raise an order by hand (a draft, selected here once saved)."""
+        from ils_desktop.ui.screens.inventory.order_dialog import OrderDialog
+
+        self._open(OrderDialog(self.workspace, self))
+
+    def edit_order(self) -> None:
+        """The dialog to change the chosen draft order's lines."""
+        if self.view is None or self.view.header.status != "draft":
+            return
+        from ils_desktop.ui.screens.inventory.order_dialog import OrderDialog
+
+        self._open(OrderDialog(self.workspace, self, order=self.view))
+
+    def _open(self, dialog: Any) -> None:
+        self.dialog = dialog
+
+        def saved() -> None:
+            if dialog.saved_id is not None:
+                self.select_next = dialog.saved_id
+                if self.status_filter.currentData() and "draft" not in self.status_filter.currentData():
+                    self.status_filter.setCurrentIndex(0)  # show the open orders the draft is among
+                self.refresh()
+
+        dialog.accepted.connect(saved)
+        dialog.open()
+
     def _buttons(self, status: str | None) -> None:
+        self.edit_button.setEnabled(status == "draft")
         self.send_button.setEnabled(status == "draft")
         self.close_button.setEnabled(status in ("sent", "part_received", "received"))
         self.cancel_button.setEnabled(status in ("draft", "sent"))

@@ -12,6 +12,7 @@ from ils_desktop.ui.screens.inventory.lenses_tab import LensesTab
 from ils_desktop.ui.screens.inventory.purchasing_tab import AlertsTab, OrdersTab
 from ils_desktop.ui.screens.inventory.stock_tab import StockTab
 from ils_desktop.ui.screens.inventory.stocktake_tab import StocktakeTab
+from ils_desktop.ui.screens.inventory.suppliers_tab import SuppliersTab
 from ils_desktop.ui.session import Workspace
 
 
@@ -39,10 +40,12 @@ class InventoryScreen(QWidget):
         self.stock = StockTab(workspace) if manages else None
         self.alerts = AlertsTab(workspace) if manages else None
         self.orders = OrdersTab(workspace) if manages else None
+        self.suppliers = SuppliersTab(workspace) if manages else None
         self.stocktake = StocktakeTab(workspace)
         self.lenses = LensesTab(workspace) if manages else None
         self.forecasts = ForecastTab(workspace) if manages else None
         for tab, label in ((self.stock, "Stock"), (self.alerts, "Low stock"), (self.orders, "Orders"),
+                           (self.suppliers, "Suppliers"),
                            (self.stocktake, "Stocktake"), (self.lenses, "Contact lenses"),
                            (self.forecasts, "Forecasts")):
             if tab is not None:
