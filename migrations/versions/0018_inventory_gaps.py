@@ -6,7 +6,7 @@ delete unless the order is still a draft and nothing has been received on the li
 client (a hostile workstation cannot rewrite what was sent to a supplier or received into stock).
 The audit trigger already on the table records the removal.
 
-Revision ID: 0019_inventory_gaps
+Revision ID: 0018_inventory_gaps
 Revises: 0017_messages
 Create Date: 2026-12-07
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 from ils_desktop.db import ddl
 
-revision: str = "0019_inventory_gaps"
+revision: str = "0018_inventory_gaps"
 down_revision: str | None = "0017_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
