@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -167,7 +168,7 @@ class HomeScreen(QWidget):
         layout.addLayout(body, 1)
         body.addWidget(self._clinic_card(), 1)
         side = QWidget()
-        side.setFixedWidth(400)
+        side.setObjectName("homeFigures")
         figures = QVBoxLayout(side)
         figures.setContentsMargins(0, 0, 0, 0)
         figures.setSpacing(10)
@@ -193,7 +194,18 @@ class HomeScreen(QWidget):
             card.hide()  # shown once the day view says the person may see it
             figures.addWidget(card)
         figures.addStretch(1)
-        body.addWidget(side)
+        # A manager sees every card (orders, NHS, calibration…): they scroll within the column rather
+        # than make the window taller than a 1366x768 screen.
+        scroller = QScrollArea()
+        scroller.setObjectName("homeFiguresScroll")
+        scroller.setWidget(side)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setFixedWidth(412)
+        scroller.viewport().setAutoFillBackground(False)
+        side.setAutoFillBackground(False)
+        body.addWidget(scroller)
         body.addStretch(0)  # with no clinic to show (a lab's technician), the cards keep to the left
 
         self.timer = QTimer(self)
